@@ -1,0 +1,63 @@
+import { AuthError, NotFoundError, RegctlError, TimeoutError, EXIT } from '../errors.js';
+import { ApiError, ConnectionError } from './api-error.js';
+import { OPENSHIFT_GROUPS } from './resources.js';
+
+/** Turns API and connection failures into one-line errors with a hint and an exit code. */
+export function translateClusterError(e: unknown): RegctlError | undefined {
+  if (e instanceof ConnectionError) {
+    if (e.code === 'ETIMEDOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return new TimeoutError(`the API server at ${e.server} did not answer in time`, {
+        hint: 'check the cluster is reachable, or raise --request-timeout',
+      });
+    }
+    const certCodes = ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED'];
+    if (certCodes.includes(e.code)) {
+      return new RegctlError(`cannot verify the API server's certificate at ${e.server} (${e.code})`, {
+        hint: 'set certificate-authority-data for the cluster in your kubeconfig (oc login does this)',
+      });
+    }
+    return new RegctlError(`cannot reach the API server at ${e.server} (${e.code})`, {
+      hint: 'check the cluster is up and the kubeconfig server URL is right (kubectl config view --minify)',
+    });
+  }
+  if (!(e instanceof ApiError)) return undefined;
+  const s = e.status;
+  const msg = (s.message || e.message).split('\n')[0]!;
+  switch (e.statusCode) {
+    case 401:
+      return new AuthError('your token is missing, expired or revoked (401 Unauthorized)', {
+        hint: 'log in again with `oc login`, or pass a fresh token with --token',
+      });
+    case 403:
+      return new AuthError(`forbidden: ${msg}`, {
+        hint: 'ask a cluster admin for the role (for registry access: `regctl grant …`); check with `kubectl auth can-i`',
+      });
+    case 404: {
+      const group = s.details?.group ?? groupOfPath(e.path);
+      if (!s.details?.name && group && OPENSHIFT_GROUPS.has(group)) {
+        return new NotFoundError(`the cluster does not serve ${group}: it does not look like OpenShift`, {
+          hint: 'point --kubeconfig/--context at an OpenShift cluster',
+        });
+      }
+      return new NotFoundError(msg);
+    }
+    case 409:
+      return new RegctlError(`conflict: ${msg}`, { hint: 'someone changed it at the same time; run the command again' });
+    case 422: {
+      const causes = (s.details?.causes ?? []).map((c) => `${c.field ?? ''}: ${c.message ?? ''}`.trim());
+      return new RegctlError(`rejected by the API server: ${msg}`, {
+        hint: causes.length ? causes.join('; ') : 'check the values against the CRD schema',
+        exitCode: EXIT.failure,
+      });
+    }
+    case 504:
+      return new TimeoutError(`the API server timed out: ${msg}`);
+    default:
+      return new RegctlError(`API server error (${e.statusCode}): ${msg}`, { hint: 'try again; see -v for the requests made' });
+  }
+}
+
+function groupOfPath(p: string): string | undefined {
+  const m = /^\/apis\/([^/]+)\//.exec(p);
+  return m?.[1];
+}

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { AuthError, RegctlError, UsageError } from '../errors.js';
+
+export interface KubeconfigSelection {
+  kubeconfig?: string;
+  context?: string;
+  env: Record<string, string | undefined>;
+}
+
+export interface LoadedKubeconfig {
+  kc: KubeConfig;
+  contextName: string;
+  namespace: string;
+  server: string;
+  /** Where it came from, for messages. */
+  source: string;
+  inCluster: boolean;
+}
+
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** kubectl's resolution: --kubeconfig, KUBECONFIG (list; missing files skipped), ~/.kube/config, in-cluster. */
+export function loadKubeconfig(sel: KubeconfigSelection): LoadedKubeconfig {
+  const kc = new KubeConfig();
+  let source: string;
+  let inCluster = false;
+  try {
+    if (sel.kubeconfig) {
+      if (!fs.existsSync(sel.kubeconfig)) {
+        throw new UsageError(`kubeconfig file "${sel.kubeconfig}" does not exist`, 'check the --kubeconfig path');
+      }
+      kc.loadFromFile(sel.kubeconfig);
+      source = sel.kubeconfig;
+    } else if (sel.env.KUBECONFIG) {
+      const files = sel.env.KUBECONFIG.split(path.delimiter).filter((f) => f && fs.existsSync(f));
+      if (files.length === 0) throw noConfig(`none of the files in KUBECONFIG exist (${sel.env.KUBECONFIG})`);
+      kc.loadFromFile(files[0]!);
+      for (const f of files.slice(1)) {
+        const other = new KubeConfig();
+        other.loadFromFile(f);
+        kc.mergeConfig(other, true);
+      }
+      source = files.join(path.delimiter);
+    } else {
+      const home = sel.env.HOME ?? os.homedir();
+      const file = path.join(home, '.kube', 'config');
+      if (fs.existsSync(file)) {
+        kc.loadFromFile(file);
+        source = file;
+      } else if (sel.env.KUBERNETES_SERVICE_HOST && fs.existsSync(path.join(SA_DIR, 'token'))) {
+        kc.loadFromCluster();
+        source = 'in-cluster service account';
+        inCluster = true;
+      } else {
+        throw noConfig('no kubeconfig found');
+      }
+    }
+  } catch (e) {
+    if (e instanceof RegctlError) throw e;
+    throw new RegctlError(`cannot load kubeconfig: ${(e as Error).message.split('\n')[0]}`, {
+      hint: 'check the file is valid YAML (kubectl config view), or point --kubeconfig at another one',
+      cause: e,
+    });
+  }
+  if (sel.context) {
+    if (!kc.getContextObject(sel.context)) {
+      const names = kc.getContexts().map((c) => c.name);
+      throw new UsageError(`context "${sel.context}" does not exist in ${source}`, `available contexts: ${names.join(', ') || '(none)'}`);
+    }
+    kc.setCurrentContext(sel.context);
+  }
+  const contextName = kc.getCurrentContext();
+  const ctx = kc.getContextObject(contextName);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) {
+    throw noConfig(`the current context "${contextName || '(none)'}" in ${source} has no cluster`);
+  }
+  let namespace = ctx?.namespace || 'default';
+  if (inCluster) {
+    try {
+      namespace = fs.readFileSync(path.join(SA_DIR, 'namespace'), 'utf8').trim() || namespace;
+    } catch {
+      /* keep default */
+    }
+  }
+  return { kc, contextName, namespace, server: cluster.server, source, inCluster };
+}
+
+function noConfig(msg: string): AuthError {
+  return new AuthError(msg, { hint: 'log in with `oc login <api-url>`, or set KUBECONFIG / --kubeconfig to a kubeconfig file' });
+}
+
+/** The bearer token of the current user: token, tokenFile, or an exec plugin's token. Never printed. */
+export async function currentBearerToken(k: LoadedKubeconfig): Promise<string | undefined> {
+  const user = k.kc.getCurrentUser();
+  if (!user) return undefined;
+  if (user.token) return user.token.trim();
+  const raw = user as unknown as Record<string, unknown>;
+  const tokenFile = (raw.tokenFile ?? raw['token-file']) as string | undefined;
+  if (tokenFile) return fs.readFileSync(tokenFile, 'utf8').trim();
+  if (user.exec || user.authProvider) {
+    const opts: { headers?: Record<string, string> } = { headers: {} };
+    await k.kc.applyToHTTPSOptions(opts as never);
+    const h = opts.headers?.Authorization ?? opts.headers?.authorization;
+    if (h?.startsWith('Bearer ')) return h.slice(7).trim();
+  }
+  return undefined;
+}
+
+export function usesClientCertificate(k: LoadedKubeconfig): boolean {
+  const u = k.kc.getCurrentUser();
+  return Boolean(u && (u.certData || u.certFile));
+}

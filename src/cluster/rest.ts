@@ -1,0 +1,145 @@
+import https from 'node:https';
+import http from 'node:http';
+import { URL } from 'node:url';
+import type { LoadedKubeconfig } from './kubeconfig.js';
+import { ApiError, ConnectionError, type StatusBody } from './api-error.js';
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Overrides the client's default timeout (ms); 0 = none (watches, log follows). */
+  timeoutMs?: number;
+}
+
+export interface RestClientOptions {
+  timeoutMs: number;
+  /** Called after each request: method, URL, status, ms. Never receives headers. */
+  trace?: (line: string) => void;
+  userAgent: string;
+}
+
+export type Json = Record<string, any>;
+
+/**
+ * Minimal Kubernetes REST client over node:https, configured by @kubernetes/client-node's KubeConfig
+ * (CA, client certificates, bearer tokens, exec plugins). Dynamic paths keep OpenShift kinds simple.
+ */
+export class RestClient {
+  private base: URL;
+  private prepared?: Promise<https.RequestOptions>;
+
+  constructor(
+    private readonly k: LoadedKubeconfig,
+    private readonly opts: RestClientOptions,
+  ) {
+    this.base = new URL(k.server);
+  }
+
+  get server(): string {
+    return this.k.server;
+  }
+
+  private prepare(): Promise<https.RequestOptions> {
+    this.prepared ??= (async () => {
+      const o: https.RequestOptions = { headers: {} };
+      await this.k.kc.applyToHTTPSOptions(o as never);
+      return o;
+    })();
+    return this.prepared;
+  }
+
+  private url(path: string, query?: RequestOptions['query']): URL {
+    const u = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u;
+  }
+
+  /** Sends a request and returns the raw response (caller consumes the body). */
+  async raw(method: string, path: string, o: RequestOptions = {}): Promise<http.IncomingMessage> {
+    const base = await this.prepare();
+    const u = this.url(path, o.query);
+    const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    const headers: Record<string, string> = {
+      ...(base.headers as Record<string, string>),
+      Accept: 'application/json',
+      'User-Agent': this.opts.userAgent,
+    };
+    if (body !== undefined) {
+      headers['Content-Type'] = o.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    const timeout = o.timeoutMs ?? this.opts.timeoutMs;
+    const started = Date.now();
+    const mod = u.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(
+        u,
+        { ...base, method, headers, signal: o.signal, timeout: timeout || undefined },
+        (res) => {
+          this.opts.trace?.(`${method} ${u.pathname}${u.search} ${res.statusCode} ${Date.now() - started}ms`);
+          resolve(res);
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        this.opts.trace?.(`${method} ${u.pathname}${u.search} failed ${e.code ?? e.message} ${Date.now() - started}ms`);
+        if (e.name === 'AbortError') return reject(e);
+        reject(new ConnectionError(this.k.server, e.code ?? 'EUNKNOWN', e.message));
+      });
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+
+  async request<T = Json>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(method, path, o);
+    const text = await readAll(res);
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code >= 300) throw toApiError(code, method, path, text);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  get<T = Json>(path: string, o?: RequestOptions) {
+    return this.request<T>('GET', path, o);
+  }
+
+  /**
+   * Streams newline-delimited data (watch events, followed logs). Resolves when the stream ends;
+   * rejects with ApiError on a non-2xx answer.
+   */
+  async lines(path: string, o: RequestOptions, onLine: (line: string) => void | Promise<void>): Promise<void> {
+    const res = await this.raw('GET', path, { ...o, timeoutMs: o.timeoutMs ?? 0 });
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code >= 300) throw toApiError(code, 'GET', path, await readAll(res));
+    let buf = '';
+    res.setEncoding('utf8');
+    for await (const chunk of res as AsyncIterable<string>) {
+      buf += chunk;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        await onLine(line);
+      }
+    }
+    if (buf) await onLine(buf);
+  }
+}
+
+async function readAll(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toApiError(code: number, method: string, path: string, text: string): ApiError {
+  let status: StatusBody = {};
+  try {
+    status = JSON.parse(text) as StatusBody;
+  } catch {
+    status = { message: text.trim().slice(0, 200) || `HTTP ${code}` };
+  }
+  return new ApiError(code, method, path, status);
+}

@@ -1,0 +1,222 @@
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import type { RegistryStatus, Condition } from '../cluster/status.js';
+import { examples, outputFormat, outputOption, type Runtime } from './common.js';
+import { print, toYAML, type OutputFormat } from '../output/printer.js';
+import { renderTable } from '../output/table.js';
+import { age, parseDuration } from '../output/format.js';
+import { AuthError, CheckFailedError, EXIT, NotFoundError, UsageError } from '../errors.js';
+import type { IO } from '../output/io.js';
+
+const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+
+interface StatusOptions {
+  output?: string;
+  watch?: boolean;
+  timeout?: string;
+}
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('status')
+    .summary('show the registry: health, storage, routes, pods, trusted CAs, pruner')
+    .description(
+      'Show the integrated registry in one view: operator config and conditions, the ClusterOperator, the deployment and its pods, internal and external hosts, trusted CAs and the image pruner.\nExit code 0 when Available and not Degraded, 3 otherwise (the reason goes to stderr).',
+    )
+    .option('-w, --watch', 're-render on every change (watch API) until Ctrl-C or --timeout')
+    .option('--timeout <duration>', 'with --watch: stop after this long (e.g. 5m)');
+  outputOption(cmd, FORMATS);
+  examples(cmd, ['regctl status', 'regctl status -o json | jq .health', 'regctl status && ./deploy.sh', 'regctl status --watch --timeout 5m']);
+  cmd.action(rt.action(run));
+}
+
+async function run(ctx: Context, _args: string[], opts: StatusOptions): Promise<number> {
+  const format = outputFormat(opts, FORMATS);
+  let timeoutMs: number | undefined;
+  if (opts.timeout !== undefined) {
+    timeoutMs = parseDuration(opts.timeout);
+    if (timeoutMs === undefined) throw new UsageError(`invalid --timeout "${opts.timeout}"`, 'use a duration such as 90s or 5m');
+  }
+  const cluster = await ctx.cluster();
+  const { collectStatus } = await import('../cluster/status.js');
+  const read = () => ctx.spin('Reading registry status', () => collectStatus(cluster));
+  if (!opts.watch) {
+    const s = await read();
+    return render(ctx, format, s);
+  }
+  return watchLoop(ctx, format, read, timeoutMs);
+}
+
+function render(ctx: Context, format: OutputFormat, s: RegistryStatus, quietExit = false): number {
+  const notServed = ['config', 'clusterOperator', 'imageConfig'].every((k) => s.unavailable[k]?.notServed);
+  if (notServed) {
+    throw new NotFoundError('the cluster does not serve the OpenShift image registry APIs: it does not look like OpenShift', {
+      hint: 'point --kubeconfig/--context at an OpenShift cluster',
+    });
+  }
+  const forbidden = Object.entries(s.unavailable).filter(([, v]) => v.reason === 'Forbidden');
+  if (forbidden.length === 8) {
+    throw new AuthError(`forbidden: you may not read any part of the registry status (${s.unavailable.config?.message})`, {
+      hint: 'ask a cluster admin for cluster-reader, or check with `kubectl auth can-i get configs.imageregistry.operator.openshift.io`',
+    });
+  }
+  print(ctx.io, format, { data: s, human: () => human(ctx.io, s, format === 'wide') });
+  for (const [name, v] of forbidden) ctx.log.warn(`${name}: ${v.message}`);
+  if (quietExit) return EXIT.ok;
+  return verdict(ctx, s);
+}
+
+/** 0 when Available and not Degraded; 3 otherwise with the reason and the fix on stderr. */
+function verdict(ctx: Context, s: RegistryStatus): number {
+  const h = s.health;
+  if (h.available === null && h.degraded === null) {
+    ctx.io.stderr.write(`${ctx.io.err.red('error:')} cannot tell whether the registry is healthy: its conditions are not readable\n`);
+    return EXIT.auth;
+  }
+  if (h.available && !h.degraded && s.config?.managementState !== 'Removed') return EXIT.ok;
+  const err = unhealthy(s);
+  ctx.io.stderr.write(`${ctx.io.err.red('error:')} ${err.message}\n`);
+  if (err.hint) ctx.io.stderr.write(`${ctx.io.err.yellow('hint:')} ${err.hint}\n`);
+  return EXIT.checkFailed;
+}
+
+export function unhealthy(s: RegistryStatus): CheckFailedError {
+  const h = s.health;
+  const firstLine = (m: string) => m.split('\n')[0] ?? '';
+  if (s.config?.managementState === 'Removed') {
+    return new CheckFailedError('the registry is not installed: managementState is Removed', {
+      hint: 'give it storage and manage it: `regctl set-storage pvc` (or s3/gcs/azure/swift/ibmcos), which also sets managementState Managed',
+    });
+  }
+  if (h.reason === 'StorageNotConfigured' || /storage backend not configured/.test(h.message)) {
+    return new CheckFailedError('the registry has no storage configured', { hint: 'configure it: `regctl set-storage pvc` or `regctl set-storage s3 --bucket B --region R`' });
+  }
+  const what = h.degraded ? 'degraded' : 'not available';
+  return new CheckFailedError(`the registry is ${what}: ${h.reason}${h.message ? `: ${firstLine(h.message)}` : ''}`, {
+    hint: 'see the conditions above; `regctl logs --operator` shows what the operator is doing',
+  });
+}
+
+async function watchLoop(ctx: Context, format: OutputFormat, read: () => Promise<RegistryStatus>, timeoutMs?: number): Promise<number> {
+  const cluster = await ctx.cluster();
+  const { R } = await import('../cluster/resources.js');
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  ctx.signal.addEventListener('abort', stop);
+  const timer = timeoutMs ? setTimeout(stop, timeoutMs) : undefined;
+  let last = '';
+  let pending: Promise<void> = Promise.resolve();
+  const rerender = () => {
+    pending = pending.then(async () => {
+      if (ac.signal.aborted) return;
+      const s = await read();
+      const key = JSON.stringify({ ...s, pods: s.pods.map((p) => ({ ...p, createdAt: undefined })) });
+      if (key === last) return;
+      last = key;
+      if (ctx.io.stdoutTTY && format !== 'json' && format !== 'yaml') ctx.io.stdout.write('\x1b[2J\x1b[H');
+      if (format === 'json') ctx.io.stdout.write(JSON.stringify(s) + '\n');
+      else if (format === 'yaml') ctx.io.stdout.write('---\n' + toYAML(s));
+      else render(ctx, format, s, true);
+    });
+    return pending;
+  };
+  try {
+    await rerender();
+    const ns = 'openshift-image-registry';
+    const watch = (ref: Parameters<typeof cluster.watch>[0], o: { namespace?: string | null; fieldSelector?: string }) =>
+      cluster.watch(ref, { ...o, signal: ac.signal }, () => void rerender()).catch((e) => {
+        if (!ac.signal.aborted) ctx.log.debug(`watch ${ref.resource} ended: ${(e as Error).message}`);
+      });
+    await Promise.all([
+      watch(R.registryConfig, { namespace: null, fieldSelector: 'metadata.name=cluster' }),
+      watch(R.clusterOperator, { namespace: null, fieldSelector: 'metadata.name=image-registry' }),
+      watch(R.deployment, { namespace: ns }),
+      watch(R.pod, { namespace: ns }),
+      watch(R.route, { namespace: ns }),
+    ]);
+    await pending;
+  } finally {
+    if (timer) clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', stop);
+  }
+  if (ctx.signal.aborted) return EXIT.interrupted;
+  return EXIT.ok;
+}
+
+function human(io: IO, s: RegistryStatus, wide: boolean): string {
+  const c = io.out;
+  const lines: string[] = [];
+  const kv = (k: string, v: string) => lines.push(`${c.bold(k.padEnd(16))}${v}`);
+  const h = s.health;
+  const healthWord = s.config?.managementState === 'Removed' ? c.yellow('Removed') : h.degraded ? c.red('Degraded') : h.available ? c.green('Available') : h.available === false ? c.red('Unavailable') : 'Unknown';
+  kv('Health', `${healthWord}${h.reason ? ` (${h.reason})` : ''}`);
+  if (s.config) {
+    const cfg = s.config;
+    kv('Management', cfg.managementState || '(unset)');
+    const fields = Object.entries(cfg.storage.fields)
+      .filter(([, v]) => typeof v !== 'object' || v === null)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    kv('Storage', cfg.storage.types.length ? `${cfg.storage.types.join('+')}${fields ? ` (${fields})` : ''}${cfg.storage.managementState ? `, ${cfg.storage.managementState}` : ''}` : c.yellow('none configured'));
+    kv('Replicas', `${cfg.replicas} desired, ${s.deployment ? s.deployment.readyReplicas : cfg.readyReplicas} ready, rollout ${cfg.rolloutStrategy}`);
+    kv('Settings', `logLevel ${cfg.logLevel}, operatorLogLevel ${cfg.operatorLogLevel}, readOnly ${cfg.readOnly}, defaultRoute ${cfg.defaultRoute}`);
+  } else {
+    kv('Config', sectionNote(s, 'config'));
+  }
+  if (s.clusterOperator?.version) kv('Version', s.clusterOperator.version);
+  kv('Internal host', s.hosts.internal ?? sectionNote(s, 'imageConfig'));
+  const routes = s.hosts.routes.map((r) => `${r.name}: ${r.host || '(no host)'}${r.admitted ? '' : c.yellow(' (not admitted)')}`);
+  kv('Routes', routes.length ? routes.join(', ') : s.unavailable.routes ? sectionNote(s, 'routes') : 'none (expose with `regctl expose --default-route`)');
+  if (s.hosts.external.length) kv('External hosts', s.hosts.external.join(', '));
+  if (s.trustedCA) {
+    const n = s.trustedCA.registries.length;
+    kv('Trusted CAs', `${s.trustedCA.configMap ?? '(no additionalTrustedCA)'}: ${n} ${n === 1 ? 'registry' : 'registries'}${n ? ` (${s.trustedCA.registries.join(', ')})` : ''}`);
+  } else kv('Trusted CAs', sectionNote(s, 'trustedCA'));
+  if (s.pruner) kv('Pruner', `${s.pruner.suspend ? 'suspended' : 'active'}${s.pruner.schedule ? `, schedule "${s.pruner.schedule}"` : ''}`);
+  else kv('Pruner', sectionNote(s, 'pruner'));
+  lines.push('');
+  const condTable = (title: string, conds: Condition[]) => {
+    if (!conds.length) return;
+    lines.push(c.bold(title));
+    lines.push(
+      renderTable(io, conds, [
+        { header: 'type', value: (x) => x.type },
+        { header: 'status', value: (x) => x.status },
+        { header: 'reason', value: (x) => x.reason ?? '' },
+        { header: 'message', value: (x) => (wide ? (x.message ?? '').replace(/\n/g, ' | ') : (x.message ?? '').split('\n')[0]) },
+      ]).trimEnd(),
+    );
+    lines.push('');
+  };
+  if (s.config) condTable('Operator conditions', wide ? s.config.conditions : s.config.conditions.filter((x) => ['Available', 'Progressing', 'Degraded', 'Removed', 'StorageExists'].includes(x.type)));
+  if (s.clusterOperator) condTable('ClusterOperator image-registry', s.clusterOperator.conditions);
+  if (s.pods.length) {
+    lines.push(c.bold('Pods (openshift-image-registry)'));
+    lines.push(
+      renderTable(
+        io,
+        s.pods,
+        [
+          { header: 'name', value: (p) => p.name },
+          { header: 'ready', value: (p) => p.ready },
+          { header: 'status', value: (p) => p.status },
+          { header: 'restarts', value: (p) => p.restarts },
+          { header: 'age', value: (p) => age(p.createdAt) },
+          { header: 'node', value: (p) => p.node ?? '', wide: true },
+        ],
+        { wide },
+      ).trimEnd(),
+    );
+    lines.push('');
+  } else if (s.unavailable.pods) {
+    lines.push(`Pods: ${sectionNote(s, 'pods')}`, '');
+  }
+  return lines.join('\n');
+}
+
+function sectionNote(s: RegistryStatus, name: string): string {
+  const u = s.unavailable[name];
+  if (!u) return '-';
+  return u.reason === 'Forbidden' ? '(forbidden)' : u.reason === 'NotFound' ? '(not found)' : '(error)';
+}
+

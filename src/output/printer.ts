@@ -1,0 +1,53 @@
+import yaml from 'js-yaml';
+import type { IO } from './io.js';
+import { renderTable, type Column } from './table.js';
+import { UsageError } from '../errors.js';
+
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
+
+export function parseOutput(value: string | undefined, allowed: readonly OutputFormat[], fallback: OutputFormat = 'table'): OutputFormat {
+  const v = (value ?? fallback) as OutputFormat;
+  if (!allowed.includes(v)) {
+    throw new UsageError(`unsupported output format "${value}"`, `use one of: ${allowed.join(', ')}`);
+  }
+  return v;
+}
+
+export function toJSON(data: unknown): string {
+  return JSON.stringify(data, null, 2) + '\n';
+}
+
+export function toYAML(data: unknown): string {
+  return yaml.dump(data, { noRefs: true, lineWidth: -1, sortKeys: false });
+}
+
+export interface PrintSpec<T> {
+  /** Structured form for json/yaml. */
+  data: unknown;
+  rows?: T[];
+  columns?: Column<T>[];
+  /** For -o name. */
+  names?: string[];
+  /** Custom human rendering instead of a table. */
+  human?: () => string;
+}
+
+export function print<T>(io: IO, format: OutputFormat, spec: PrintSpec<T>): void {
+  switch (format) {
+    case 'json':
+      io.stdout.write(toJSON(spec.data));
+      return;
+    case 'yaml':
+      io.stdout.write(toYAML(spec.data));
+      return;
+    case 'name':
+      for (const n of spec.names ?? []) io.stdout.write(n + '\n');
+      return;
+    default:
+      if (spec.human) {
+        io.stdout.write(spec.human());
+        return;
+      }
+      io.stdout.write(renderTable(io, spec.rows ?? [], spec.columns ?? [], { wide: format === 'wide' }));
+  }
+}
