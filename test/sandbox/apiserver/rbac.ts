@@ -220,9 +220,8 @@ function builtinRoles(store: Store): KubeObject[] {
 
 function builtinBindings(): KubeObject[] {
   return [
-    crb('cluster-admin', 'cluster-admin', [group('system:masters')]),
+    crb('cluster-admin', 'cluster-admin', [group('system:masters'), { kind: 'User', name: 'kube:admin' }]),
     crb('cluster-admins', 'cluster-admin', [group('system:cluster-admins'), { kind: 'User', name: 'system:admin' }]),
-    crb('kubeadmin', 'cluster-admin', [{ kind: 'User', name: 'kube:admin' }]),
     crb('basic-users', 'basic-user', [group('system:authenticated')]),
     crb('self-provisioners', 'self-provisioner', [group('system:authenticated:oauth')]),
     crb('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
