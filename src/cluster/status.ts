@@ -200,7 +200,9 @@ function healthOf(conditions: Condition[], managementState?: string): RegistrySt
   } else if (available === false) {
     reason = a?.reason ?? 'Unavailable';
     message = a?.message ?? '';
-  } else if (available) {
+  }
+  // The operator reports the root cause of a failed sync on Progressing (reason Error); prefer it.
+  if ((degraded || available === false) && p?.reason === 'Error' && p.message) message = p.message; else if (available) {
     reason = a?.reason ?? 'Available';
     message = a?.message ?? '';
   }

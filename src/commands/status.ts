@@ -93,8 +93,23 @@ export function unhealthy(s: RegistryStatus): CheckFailedError {
   }
   const what = h.degraded ? 'degraded' : 'not available';
   return new CheckFailedError(`the registry is ${what}: ${h.reason}${h.message ? `: ${firstLine(h.message)}` : ''}`, {
-    hint: 'see the conditions above; `regctl logs --operator` shows what the operator is doing',
+    hint: fixFor(h.message) ?? 'see the conditions above; `regctl logs --operator` shows what the operator is doing',
   });
+}
+
+/** The regctl command that fixes a known operator error message. */
+export function fixFor(message: string): string | undefined {
+  const key = /does not contain required key "REGISTRY_STORAGE_([A-Z0-9]+)_/.exec(message);
+  if (key) {
+    const type = key[1]!.toLowerCase();
+    return `store the ${type} credentials in image-registry-private-configuration-user: \`regctl set-storage ${type} …\` (see \`regctl set-storage ${type} --help\`)`;
+  }
+  if (/installer-cloud-credentials/.test(message)) return 'provide storage credentials: `regctl set-storage <type> …` writes them to image-registry-private-configuration-user';
+  if (/ReadWriteOnce/.test(message)) return 'a ReadWriteOnce claim needs one replica and Recreate: `regctl config set replicas=1 rolloutStrategy=Recreate` (or use ReadWriteMany)';
+  if (/exactly one storage type/.test(message)) return 'configure exactly one storage type: `regctl set-storage <type> …` replaces spec.storage';
+  if (/storage backend not configured/.test(message)) return 'configure storage: `regctl set-storage pvc` or `regctl set-storage s3 --bucket B --region R`';
+  if (/duplication of names/.test(message)) return 'remove the duplicate or `default-route`-named entry from spec.routes: `regctl expose --remove --route NAME`';
+  return undefined;
 }
 
 async function watchLoop(ctx: Context, format: OutputFormat, read: () => Promise<RegistryStatus>, timeoutMs?: number): Promise<number> {
