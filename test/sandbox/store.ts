@@ -158,6 +158,42 @@ function specOf(o: KubeObject): string {
   return JSON.stringify(rest);
 }
 
+/**
+ * What the real API servers' admission/strategies do on write, done here so in-process controllers get it too:
+ * route host allocation, Secret stringData → data, Service clusterIP.
+ */
+export function admit(key: ResourceKey, obj: KubeObject, old: KubeObject | undefined, get: (k: ResourceKey, name: string) => KubeObject | undefined): void {
+  if (key === 'route.openshift.io/routes') {
+    const spec = (obj.spec ??= {}) as Record<string, unknown>;
+    if (!spec.host) {
+      const oldHost = (old?.spec as Record<string, unknown> | undefined)?.host;
+      if (oldHost) spec.host = oldHost;
+      else {
+        const domain = ((get('config.openshift.io/ingresses', 'cluster')?.spec as Record<string, unknown> | undefined)?.domain as string) || 'router.default.svc.cluster.local';
+        spec.host = `${obj.metadata.name!.replace(/\./g, '-')}-${obj.metadata.namespace}.${domain}`;
+      }
+    }
+  }
+  if (key === '/secrets') {
+    const sd = obj.stringData as Record<string, string> | undefined;
+    if (sd) {
+      const data = (obj.data ??= {}) as Record<string, string>;
+      for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+      delete obj.stringData;
+    }
+    if (!obj.type) obj.type = 'Opaque';
+  }
+  if (key === '/services') {
+    const spec = (obj.spec ??= {}) as Record<string, unknown>;
+    if (!spec.type) spec.type = 'ClusterIP';
+    if (!spec.clusterIP && spec.type !== 'ExternalName') {
+      const oldIp = (old?.spec as Record<string, unknown> | undefined)?.clusterIP;
+      spec.clusterIP = oldIp ?? `172.30.${Math.floor(Math.random() * 254) + 1}.${Math.floor(Math.random() * 254) + 1}`;
+      spec.clusterIPs = [spec.clusterIP];
+    }
+  }
+}
+
 const NAME_RE = /^[a-z0-9]([-a-z0-9.:~@]*[a-z0-9])?$/;
 
 export function createStore(opts: StoreOptions = {}): Store {
@@ -183,6 +219,7 @@ export function createStore(opts: StoreOptions = {}): Store {
     if (!b) data.set(key, (b = new Map()));
     return b;
   }
+  const b2 = (k: ResourceKey) => bucket(k);
   function notFound(t: ResourceType, name: string): StoreError {
     return new StoreError(404, 'NotFound', `${qualifiedResource(t)} "${name}" not found`, { name, group: t.group, kind: t.resource });
   }
@@ -309,6 +346,7 @@ export function createStore(opts: StoreOptions = {}): Store {
       if (b.has(k)) {
         throw new StoreError(409, 'AlreadyExists', `${qualifiedResource(t)} "${md.name}" already exists`, { name: md.name, group: t.group, kind: t.resource });
       }
+      admit(key, obj, undefined, (k, n) => b2(k).get(objKey(undefined, n)));
       rv++;
       md.uid = randomUUID();
       md.resourceVersion = String(rv);
@@ -359,6 +397,7 @@ export function createStore(opts: StoreOptions = {}): Store {
         else delete m.deletionTimestamp;
         delete m.generateName;
         if (cur.metadata.generateName) m.generateName = cur.metadata.generateName;
+        admit(key, next, cur, (k, n) => b2(k).get(objKey(undefined, n)));
         if (specOf(next) !== specOf(cur)) m.generation = (cur.metadata.generation ?? 0) + 1;
         if (key === '/namespaces' && cur.status) next.status = clone(cur.status);
       }

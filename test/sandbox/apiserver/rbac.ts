@@ -90,33 +90,60 @@ function nonResourceRuleMatches(r: Rule, a: NonResourceAttributes): boolean {
   return (r.nonResourceURLs ?? []).some((u) => u === '*' || u === a.path || (u.endsWith('*') && a.path.startsWith(u.slice(0, -1))));
 }
 
+interface Snapshot {
+  crbs: KubeObject[];
+  rbsByNs: Map<string, KubeObject[]>;
+  roles: Map<string, Rule[]>;
+  clusterRoleRules: Map<string, Rule[]>;
+}
+
+function snapshot(store: Store): Snapshot {
+  const rbsByNs = new Map<string, KubeObject[]>();
+  for (const rb of store.list(`${RBAC}/rolebindings`).items) {
+    const ns = rb.metadata.namespace!;
+    rbsByNs.set(ns, [...(rbsByNs.get(ns) ?? []), rb]);
+  }
+  const roles = new Map<string, Rule[]>();
+  for (const r of store.list(`${RBAC}/roles`).items) roles.set(`${r.metadata.namespace}/${r.metadata.name}`, (r.rules as Rule[] | undefined) ?? []);
+  return { crbs: store.list(`${RBAC}/clusterrolebindings`).items, rbsByNs, roles, clusterRoleRules: new Map() };
+}
+
+/** Evaluates RBAC over the store; a snapshot of the policy is rebuilt whenever an RBAC object changes. */
 export function createAuthorizer(store: Store): Authorizer {
+  let snap: Snapshot | undefined;
+  store.on((key) => {
+    if (key.startsWith(`${RBAC}/`)) snap = undefined;
+  });
+  const clusterRules = (s: Snapshot, name: string): Rule[] => {
+    let r = s.clusterRoleRules.get(name);
+    if (!r) s.clusterRoleRules.set(name, (r = effectiveClusterRoleRules(store, name)));
+    return r;
+  };
   return {
     authorize(user: Identity, attrs: ResourceAttributes | NonResourceAttributes): Decision {
+      const s = (snap ??= snapshot(store));
       const isResource = 'resource' in attrs;
       const ruleOk = (r: Rule) => (isResource ? resourceRuleMatches(r, attrs) : nonResourceRuleMatches(r, attrs as NonResourceAttributes));
       const describe = (u: Identity) => (u.username.startsWith('system:serviceaccount:') ? `ServiceAccount "${u.username.split(':').slice(2).join('/')}"` : `User "${u.username}"`);
-      for (const b of store.list(`${RBAC}/clusterrolebindings`).items) {
+      for (const b of s.crbs) {
         const subjects = (b.subjects as Subject[] | undefined) ?? [];
         const ref = b.roleRef as { kind: string; name: string } | undefined;
         if (!ref || ref.kind !== 'ClusterRole') continue;
-        const subj = subjects.find((s) => subjectMatches(s, user, undefined));
+        const subj = subjects.find((x) => subjectMatches(x, user, undefined));
         if (!subj) continue;
-        if (effectiveClusterRoleRules(store, ref.name).some(ruleOk)) {
+        if (clusterRules(s, ref.name).some(ruleOk)) {
           return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${b.metadata.name}" of ClusterRole "${ref.name}" to ${subj.kind === 'Group' ? `Group "${subj.name}"` : describe(user)}` };
         }
       }
       const ns = isResource ? attrs.namespace : undefined;
       if (ns) {
-        for (const b of store.list(`${RBAC}/rolebindings`, ns).items) {
+        for (const b of s.rbsByNs.get(ns) ?? []) {
           const subjects = (b.subjects as Subject[] | undefined) ?? [];
           const ref = b.roleRef as { kind: string; name: string } | undefined;
           if (!ref) continue;
-          const subj = subjects.find((s) => subjectMatches(s, user, ns));
+          const subj = subjects.find((x) => subjectMatches(x, user, ns));
           if (!subj) continue;
-          let rules: Rule[];
-          if (ref.kind === 'ClusterRole') rules = effectiveClusterRoleRules(store, ref.name);
-          else rules = ((store.get(`${RBAC}/roles`, ns, ref.name)?.rules as Rule[] | undefined) ?? []);
+          const rules = ref.kind === 'ClusterRole' ? clusterRules(s, ref.name) : (s.roles.get(`${ns}/${ref.name}`) ?? []);
           if (rules.some(ruleOk)) {
             return { allowed: true, reason: `RBAC: allowed by RoleBinding "${b.metadata.name}/${ns}" of ${ref.kind} "${ref.name}" to ${subj.kind === 'Group' ? `Group "${subj.name}"` : describe(user)}` };
           }

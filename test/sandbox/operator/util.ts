@@ -207,7 +207,7 @@ export class Loop {
         } catch (e) {
           this.onError?.(e);
           // Conflicts and races resolve on the next pass; back off a little.
-          this.later(50);
+          this.later(200);
           break;
         }
       } while (this.again && !this.stopped && ++passes < 20);

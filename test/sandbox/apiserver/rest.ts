@@ -1,0 +1,313 @@
+// Generic REST for stored resources: get/list/watch/create/update/patch/delete, status and scale subresources,
+// dry-run, CR schema validation.
+import { randomUUID } from 'node:crypto';
+import type { KubeObject, ListOptions, ResourceType, Store, WatchEvent } from '../types.ts';
+import { apiVersionOf, qualifiedKind } from '../resources.ts';
+import { admit, matchLabels, parseLabelSelector } from '../store.ts';
+import { ApiError, badRequest, conflict, fromUnknown, methodNotAllowed, notFound } from './errors.ts';
+import { applyPatch, patchTypeOf } from './patch.ts';
+import { invalidMessage, validateCustomResource } from './validate.ts';
+import { jsonBody, sendError, sendJson } from './context.ts';
+import type { RequestCtx, ResourceRequest } from './context.ts';
+
+const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Fields openshift-apiserver computes on read (imagestream registry hostnames). */
+export function decorate(store: Store, key: string, o: KubeObject): KubeObject {
+  if (key === 'image.openshift.io/imagestreams') {
+    const cfg = store.get('config.openshift.io/images', undefined, 'cluster') as any;
+    const internal: string | undefined = cfg?.status?.internalRegistryHostname;
+    const external: string[] = [...(cfg?.spec?.externalRegistryHostnames ?? []), ...(cfg?.status?.externalRegistryHostnames ?? [])];
+    const status = (o.status ??= {}) as Record<string, unknown>;
+    const repo = `${o.metadata.namespace}/${o.metadata.name}`;
+    if (internal) status.dockerImageRepository = `${internal}/${repo}`;
+    else status.dockerImageRepository ??= '';
+    if (external[0]) status.publicDockerImageRepository = `${external[0]}/${repo}`;
+  }
+  return o;
+}
+
+function validateOrThrow(t: ResourceType, obj: KubeObject): void {
+  const causes = validateCustomResource(t, obj);
+  if (causes.length) {
+    const name = obj.metadata?.name ?? '';
+    throw new ApiError(422, 'Invalid', invalidMessage(qualifiedKind(t), name, causes), { name, group: t.group, kind: t.kind, causes });
+  }
+}
+
+function checkTypeMeta(t: ResourceType, obj: any): void {
+  if (!isObj(obj)) throw badRequest('the body of the request was not a JSON object');
+  if (obj.kind && obj.kind !== t.kind && !(t.resource === 'deployments' && obj.kind === 'Scale')) {
+    throw badRequest(`the API version in the data (${obj.apiVersion ?? ''}) does not match the expected API version (${apiVersionOf(t)})`);
+  }
+  obj.metadata ??= {};
+}
+
+function isDryRun(ctx: RequestCtx): boolean {
+  return ctx.url.searchParams.getAll('dryRun').includes('All');
+}
+
+function listOptions(ctx: RequestCtx, rr: ResourceRequest): ListOptions {
+  const q = ctx.url.searchParams;
+  const lo: ListOptions = {};
+  if (q.get('labelSelector')) lo.labelSelector = q.get('labelSelector')!;
+  const fs = [q.get('fieldSelector'), rr.name && rr.watch ? `metadata.name=${rr.name}` : ''].filter(Boolean).join(',');
+  if (fs) lo.fieldSelector = fs;
+  const limit = Number(q.get('limit') ?? 0);
+  if (limit > 0) lo.limit = limit;
+  if (q.get('continue')) lo.continue = q.get('continue')!;
+  return lo;
+}
+
+function listObject(t: ResourceType, items: KubeObject[], resourceVersion: string, cont?: string) {
+  const metadata: Record<string, unknown> = { resourceVersion };
+  if (cont) metadata.continue = cont;
+  return { kind: t.listKind, apiVersion: apiVersionOf(t), metadata, items };
+}
+
+function scaleOf(t: ResourceType, o: KubeObject): KubeObject {
+  const spec = (o.spec ?? {}) as any;
+  const status = (o.status ?? {}) as any;
+  const sel = spec.selector?.matchLabels as Record<string, string> | undefined;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+    spec: { replicas: spec.replicas ?? 1 },
+    status: { replicas: status.replicas ?? 0, selector: sel ? Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',') : '' },
+  };
+}
+
+/** Writes through the store, or (dry run) simulates the write after the same checks. */
+function storeCreate(ctx: RequestCtx, t: ResourceType, key: string, obj: KubeObject, dry: boolean): KubeObject {
+  const store = ctx.opts.store;
+  if (!dry) return store.create(key, obj);
+  const md = obj.metadata;
+  if (!md.name && md.generateName) md.name = `${md.generateName}${randomUUID().slice(0, 5)}`;
+  if (!md.name) throw new ApiError(422, 'Invalid', `${qualifiedKind(t)} "" is invalid: metadata.name: Required value: name or generateName is required`);
+  if (t.namespaced && !store.get('/namespaces', undefined, md.namespace!)) throw new ApiError(404, 'NotFound', `namespaces "${md.namespace}" not found`, { name: md.namespace, kind: 'namespaces' });
+  if (store.get(key, md.namespace, md.name)) throw new ApiError(409, 'AlreadyExists', `${t.group ? `${t.resource}.${t.group}` : t.resource} "${md.name}" already exists`, { name: md.name, group: t.group, kind: t.resource });
+  return { ...obj, apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...md, uid: randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), generation: 1 } };
+}
+
+function storeUpdate(ctx: RequestCtx, t: ResourceType, key: string, obj: KubeObject, dry: boolean, subresource?: 'status'): KubeObject {
+  const store = ctx.opts.store;
+  if (!dry) return store.update(key, obj, subresource ? { subresource } : undefined);
+  const cur = store.get(key, obj.metadata.namespace, obj.metadata.name!);
+  if (!cur) throw notFound(t, obj.metadata.name!);
+  if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== cur.metadata.resourceVersion) throw conflict(t, obj.metadata.name!);
+  return subresource ? { ...cur, status: obj.status } : { ...obj, metadata: { ...obj.metadata, resourceVersion: cur.metadata.resourceVersion, uid: cur.metadata.uid } };
+}
+
+function consumeConflictFault(ctx: RequestCtx, t: ResourceType, name: string): void {
+  const f = ctx.opts.faults;
+  if (f.conflictNextWrites > 0) {
+    f.conflictNextWrites--;
+    throw conflict(t, name);
+  }
+}
+
+export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Promise<void> {
+  const { store } = ctx.opts;
+  const { t, key } = rr;
+  const method = ctx.req.method ?? 'GET';
+  const dry = isDryRun(ctx);
+  const sub = rr.subresource;
+  if (sub && sub !== 'status' && sub !== 'scale') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+  if (sub && !(t.subresources ?? []).includes(sub)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+
+  // ----- reads -----
+  if (method === 'GET') {
+    if (rr.watch || ctx.url.searchParams.get('watch') === 'true' || ctx.url.searchParams.get('watch') === '1') return watch(ctx, rr);
+    if (rr.name) {
+      const o = store.get(key, rr.namespace, rr.name);
+      if (!o) throw notFound(t, rr.name);
+      if (sub === 'scale') return sendJson(ctx.res, 200, scaleOf(t, o));
+      return sendJson(ctx.res, 200, decorate(store, key, o));
+    }
+    const r = store.list(key, rr.namespace, listOptions(ctx, rr));
+    return sendJson(ctx.res, 200, listObject(t, r.items.map((o) => decorate(store, key, o)), r.resourceVersion, r.continue));
+  }
+
+  // ----- create -----
+  if (method === 'POST') {
+    if (rr.name) throw methodNotAllowed();
+    const obj = (await jsonBody(ctx)) as KubeObject;
+    checkTypeMeta(t, obj);
+    if (t.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== rr.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      obj.metadata.namespace = rr.namespace;
+    }
+    obj.apiVersion = apiVersionOf(t);
+    obj.kind = t.kind;
+    // Strategy/admission (route host allocation) runs before validation, as in openshift-apiserver.
+    admit(key, obj, undefined, (k, n) => store.get(k, undefined, n));
+    validateOrThrow(t, obj);
+    consumeConflictFault(ctx, t, obj.metadata.name ?? '');
+    const created = storeCreate(ctx, t, key, obj, dry);
+    return sendJson(ctx.res, 201, decorate(store, key, created));
+  }
+
+  if (!rr.name) {
+    if (method === 'DELETE') return deleteCollection(ctx, rr);
+    throw methodNotAllowed();
+  }
+  const name = rr.name;
+
+  // ----- update / patch -----
+  if (method === 'PUT' || method === 'PATCH') {
+    const cur = store.get(key, rr.namespace, name);
+    if (!cur) throw notFound(t, name);
+    let next: KubeObject;
+    const input = method === 'PUT' ? await jsonBody(ctx) : undefined;
+    if (method === 'PUT') {
+      checkTypeMeta(t, input);
+      if (input.metadata.name && input.metadata.name !== name) throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+      if (t.namespaced && input.metadata.namespace && input.metadata.namespace !== rr.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (t.schema && !input.metadata.resourceVersion) {
+        // Custom resources do not allow unconditional updates.
+        const cause = { reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' };
+        throw new ApiError(422, 'Invalid', `${qualifiedKind(t)} "${name}" is invalid: metadata.resourceVersion: ${cause.message}`, { name, group: t.group, kind: t.kind, causes: [cause] });
+      }
+      next = input;
+    } else {
+      const pt = patchTypeOf(ctx.req.headers['content-type']);
+      if (!pt) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${t.schema ? '' : ', application/strategic-merge-patch+json'}`);
+      if (pt === 'strategic' && t.schema) throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+      const patch = await jsonBody(ctx);
+      const base = sub === 'scale' ? scaleOf(t, cur) : cur;
+      const patched = applyPatch(pt, base, patch) as KubeObject;
+      if (!isObj(patched)) throw new ApiError(422, 'Invalid', 'the patched object is not a JSON object');
+      next = patched;
+      if (!isObj(next.metadata)) next.metadata = {};
+      if (!(isObj(patch) && isObj((patch as any).metadata) && (patch as any).metadata.resourceVersion)) next.metadata.resourceVersion = cur.metadata.resourceVersion;
+    }
+    next.metadata.name = name;
+    if (t.namespaced) next.metadata.namespace = rr.namespace;
+    if (sub === 'scale') {
+      const replicas = (next.spec as any)?.replicas;
+      if (!Number.isInteger(replicas) || replicas < 0) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`);
+      const updated = structuredClone(cur);
+      (updated.spec as any) = { ...(updated.spec as object), replicas };
+      updated.metadata.resourceVersion = next.metadata.resourceVersion;
+      consumeConflictFault(ctx, t, name);
+      const saved = storeUpdate(ctx, t, key, updated, dry);
+      return sendJson(ctx.res, 200, scaleOf(t, saved));
+    }
+    next.apiVersion = apiVersionOf(t);
+    next.kind = t.kind;
+    if (sub !== 'status') admit(key, next, cur, (k, n) => store.get(k, undefined, n));
+    if (t.schema) {
+      // Validate the whole object as it will be stored.
+      const candidate = structuredClone(next);
+      if (sub === 'status') candidate.spec = cur.spec;
+      else if (t.subresources?.includes('status')) candidate.status = cur.status;
+      validateOrThrow(t, candidate);
+      if (sub === 'status') next.status = candidate.status;
+      else {
+        for (const k of Object.keys(next)) if (!(k in candidate)) delete next[k];
+        Object.assign(next, candidate, { status: next.status });
+      }
+    }
+    consumeConflictFault(ctx, t, name);
+    const saved = storeUpdate(ctx, t, key, next, dry, sub === 'status' ? 'status' : undefined);
+    return sendJson(ctx.res, 200, decorate(store, key, saved));
+  }
+
+  // ----- delete -----
+  if (method === 'DELETE') {
+    if (sub) throw methodNotAllowed();
+    const cur = store.get(key, rr.namespace, name);
+    if (!cur) throw notFound(t, name);
+    const buf = await ctx.body();
+    if (buf.length) {
+      const opts: any = await jsonBody(ctx).catch(() => ({}));
+      const pre = opts?.preconditions;
+      if (pre?.uid && pre.uid !== cur.metadata.uid) {
+        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.resource}.${t.group}` : t.resource} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`, { name, group: t.group, kind: t.resource });
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
+        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.resource}.${t.group}` : t.resource} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`, { name, group: t.group, kind: t.resource });
+      }
+      if (Array.isArray(opts?.dryRun) && opts.dryRun.includes('All')) return sendJson(ctx.res, 200, cur);
+    }
+    if (dry) return sendJson(ctx.res, 200, cur);
+    const gone = store.delete(key, rr.namespace, name);
+    return sendJson(ctx.res, gone.metadata.deletionTimestamp && store.get(key, rr.namespace, name) ? 202 : 200, gone);
+  }
+  throw methodNotAllowed();
+}
+
+async function deleteCollection(ctx: RequestCtx, rr: ResourceRequest): Promise<void> {
+  const { store } = ctx.opts;
+  const r = store.list(rr.key, rr.namespace, listOptions(ctx, rr));
+  const dry = isDryRun(ctx);
+  const out: KubeObject[] = [];
+  for (const o of r.items) out.push(dry ? o : store.delete(rr.key, o.metadata.namespace, o.metadata.name!));
+  sendJson(ctx.res, 200, listObject(rr.t, out, r.resourceVersion));
+}
+
+function watch(ctx: RequestCtx, rr: ResourceRequest): void {
+  const { store } = ctx.opts;
+  const { res, req } = ctx;
+  const q = ctx.url.searchParams;
+  const lo = listOptions(ctx, rr);
+  const labelReqs = lo.labelSelector ? parseLabelSelector(lo.labelSelector) : undefined;
+  // Validate the field selector up front (throws BadRequest on unknown fields).
+  if (lo.fieldSelector) store.list(rr.key, rr.namespace, { fieldSelector: lo.fieldSelector, limit: 1 });
+  const rv = q.get('resourceVersion') ?? undefined;
+
+  const write = (e: { type: string; object: unknown }) => {
+    if (!res.writableEnded) res.write(JSON.stringify(e) + '\n');
+  };
+  let started = false;
+  const begin = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+  };
+  let stop: (() => void) | undefined;
+  const onEvent = (e: WatchEvent) => {
+    if (labelReqs && !matchLabels(labelReqs, e.object.metadata.labels)) return;
+    if (lo.fieldSelector && !matchesFields(lo.fieldSelector, e.object)) return;
+    begin();
+    write({ type: e.type, object: decorate(store, rr.key, e.object) });
+  };
+  try {
+    stop = store.watch(rr.key, rr.namespace, rv, onEvent);
+  } catch (e) {
+    const err = fromUnknown(e);
+    if (err.code === 410) {
+      begin();
+      write({ type: 'ERROR', object: err.status() });
+      res.end();
+      return;
+    }
+    sendError(res, err);
+    return;
+  }
+  begin();
+  const finish = () => {
+    stop?.();
+    clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const timeout = Number(q.get('timeoutSeconds') ?? 0);
+  // Without timeoutSeconds kube-apiserver picks 30-60 min; keep a generous cap so tests never hang forever.
+  const timer = setTimeout(finish, (timeout > 0 ? timeout : 1800) * 1000);
+  timer.unref();
+  req.on('close', finish);
+  res.on('close', finish);
+}
+
+function matchesFields(sel: string, o: KubeObject): boolean {
+  for (const part of sel.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = part.match(/^([^\s!=]+)\s*(==|=|!=)\s*(.*)$/);
+    if (!m) return false;
+    const path = m[1]!.split('.');
+    const actual = String(path.reduce<any>((acc, k) => (acc == null ? undefined : acc[k]), o) ?? '');
+    if ((m[2] === '!=') === (actual === m[3])) return false;
+  }
+  return true;
+}

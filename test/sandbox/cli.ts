@@ -1,0 +1,59 @@
+// npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded] [--latency-ms N] [--error-rate R]
+// Starts the sandbox, prints one `ready` line, and tears everything down on SIGINT/SIGTERM.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { startSandbox } from './index.ts';
+import { PROFILES, type ProfileName } from './profiles.ts';
+
+function fail(msg: string): never {
+  process.stderr.write(`error: ${msg}\n`);
+  process.exit(2);
+}
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    profile: { type: 'string', default: 'aws' },
+    'latency-ms': { type: 'string' },
+    'error-rate': { type: 'string' },
+    'pod-start-ms': { type: 'string' },
+    nodes: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+
+if (values.help) {
+  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded] [--latency-ms N] [--error-rate R] [--pod-start-ms N] [--nodes N]\n');
+  process.exit(0);
+}
+const dir = values.dir ?? path.join(process.cwd(), '.sandbox');
+const profile = values.profile as ProfileName;
+if (!PROFILES.includes(profile)) fail(`unknown profile "${values.profile}" (one of ${PROFILES.join(', ')})`);
+const num = (name: string, v: string | undefined, max = Infinity): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > max) fail(`--${name} must be a number between 0 and ${max}`);
+  return n;
+};
+
+const sb = await startSandbox({
+  dir,
+  profile,
+  latencyMs: num('latency-ms', values['latency-ms']),
+  errorRate: num('error-rate', values['error-rate'], 1),
+  podStartMs: num('pod-start-ms', values['pod-start-ms']),
+  nodes: num('nodes', values.nodes),
+});
+process.stdout.write(`sandbox ready: profile=${profile} dir=${sb.dir} env=${sb.envPath} api=${sb.apiUrl} proxy=${sb.proxyUrl} (source ${sb.envPath})\n`);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`${signal}: stopping sandbox\n`);
+  await sb.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,290 @@
+// startSandbox(): a simulated OpenShift cluster on loopback — API server, in-process controllers (registry
+// operator, deployments, router admission, project defaults), a real docker-registry behind an
+// OpenShift-style front, and an HTTPS CONNECT proxy playing the ingress router.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { createAuthRegistry, createAuthorizer, seedBootstrapRbac, startApiServer } from './apiserver/index.ts';
+import { startControllers } from './operator/index.ts';
+import { createCA } from './pki.ts';
+import { INGRESS_DOMAIN, REGISTRY_NS, platformOf, seedCluster, type ProfileName } from './profiles.ts';
+import { startRegistry } from './registry/index.ts';
+import { startRouter } from './router/router.ts';
+import { createStore } from './store.ts';
+import { type AuthRegistry, type Faults, type KubeObject, type RouteTarget, type Store, defaultFaults } from './types.ts';
+
+export type { ProfileName } from './profiles.ts';
+
+export interface SandboxOptions {
+  /** Where kubeconfig, env and CA files go; a temp dir (removed by stop()) when absent. */
+  dir?: string;
+  profile?: ProfileName;
+  /** Added to every API request. */
+  latencyMs?: number;
+  /** Share (0..1) of API requests answered 500/503. */
+  errorRate?: number;
+  /** Pending → Running delay of pods; default 300 ms. */
+  podStartMs?: number;
+  nodes?: number;
+  /** Available≠True for longer than this → Degraded Unavailable; default 5 min (CIRO). */
+  degradedAfterMs?: number;
+}
+
+export interface Sandbox {
+  dir: string;
+  kubeconfigPath: string;
+  envPath: string;
+  /** The registry's storage (a temp dir removed by stop()). */
+  registryDataDir: string;
+  env: Record<string, string>;
+  apiUrl: string;
+  proxyUrl: string;
+  ingressDomain: string;
+  defaultRouteHost: string;
+  oauthHost: string;
+  caPems: { api: string; ingress: string; service: string; client: string };
+  /** Bearer tokens: admin (kube:admin), developer, alice, bob, registry (the registry's service account). */
+  tokens: Record<string, string>;
+  store: Store;
+  auth: AuthRegistry;
+  faults: Faults;
+  profile: ProfileName;
+  issueToken(user: string, opts?: { groups?: string[]; ttlSeconds?: number }): string;
+  /** Simulates a container crash + restart: restartCount+1, lastState terminated, `kubectl logs --previous` has the old log. */
+  restartContainer(namespace: string, pod: string, container?: string): void;
+  /** Resolves once predicate(store) is true (checked on every store change); rejects after timeoutMs. */
+  waitFor(predicate: (store: Store) => boolean, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const OAUTH_HOST = `oauth-openshift.${INGRESS_DOMAIN}`;
+const SERVICE_HOSTS = new Set([`image-registry.${REGISTRY_NS}.svc`, `image-registry.${REGISTRY_NS}.svc.cluster.local`]);
+
+function kubeconfig(apiUrl: string, apiCa: string, tokens: Record<string, string>, client: { certPem: string; keyPem: string }): string {
+  const b = (s: string) => Buffer.from(s).toString('base64');
+  const cfg = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'sandbox', cluster: { server: apiUrl, 'certificate-authority-data': b(apiCa) } }],
+    users: [
+      { name: 'kube:admin', user: { token: tokens.admin } },
+      { name: 'developer', user: { token: tokens.developer } },
+      { name: 'system:admin', user: { 'client-certificate-data': b(client.certPem), 'client-key-data': b(client.keyPem) } },
+    ],
+    contexts: [
+      { name: 'admin', context: { cluster: 'sandbox', user: 'kube:admin', namespace: 'default' } },
+      { name: 'developer', context: { cluster: 'sandbox', user: 'developer', namespace: 'default' } },
+      { name: 'system-admin', context: { cluster: 'sandbox', user: 'system:admin', namespace: 'default' } },
+    ],
+    'current-context': 'admin',
+    preferences: {},
+  };
+  return yaml.dump(cfg, { lineWidth: -1 });
+}
+
+function waitForStore(store: Store, predicate: (s: Store) => boolean, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const check = () => {
+      if (done) return;
+      let ok = false;
+      try {
+        ok = predicate(store);
+      } catch {
+        ok = false;
+      }
+      if (ok) finish();
+    };
+    const finish = (err?: Error) => {
+      done = true;
+      off();
+      clearTimeout(timer);
+      clearInterval(poll);
+      if (err) reject(err);
+      else resolve();
+    };
+    const off = store.on(() => setImmediate(check));
+    const timer = setTimeout(() => finish(new Error(`sandbox: condition not reached within ${timeoutMs} ms`)), timeoutMs);
+    // Time-based conditions (no store event) still get noticed.
+    const poll = setInterval(check, 100);
+    check();
+  });
+}
+
+function readyRegistryPods(store: Store): string[] {
+  return store
+    .list('/pods', REGISTRY_NS, { labelSelector: 'docker-registry=default' })
+    .items.filter((p: KubeObject) => !p.metadata.deletionTimestamp && ((p.status as any)?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'))
+    .map((p) => p.metadata.name!)
+    .sort();
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const profile = opts.profile ?? 'aws';
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const runCleanups = async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch {
+        // keep tearing down
+      }
+    }
+    cleanups.length = 0;
+  };
+  try {
+    let dir: string;
+    if (opts.dir) {
+      dir = path.resolve(opts.dir);
+      fs.mkdirSync(dir, { recursive: true });
+    } else {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-sandbox-'));
+      cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    }
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-sandbox-registry-'));
+    cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+    const [apiCa, ingressCa, serviceCa, clientCa] = await Promise.all([
+      createCA('kube-apiserver-lb-signer'),
+      createCA(`ingress-operator@${Math.floor(Date.now() / 1000)}`),
+      createCA(`openshift-service-serving-signer@${Math.floor(Date.now() / 1000)}`),
+      createCA('admin-kubeconfig-signer'),
+    ]);
+    const [apiCert, wildcard, serving, adminClient] = await Promise.all([
+      apiCa.issue({ commonName: '127.0.0.1', dnsNames: ['localhost', `api.${INGRESS_DOMAIN.replace(/^apps\./, '')}`], ipAddresses: ['127.0.0.1'], server: true }),
+      ingressCa.issue({ commonName: `*.${INGRESS_DOMAIN}`, dnsNames: [`*.${INGRESS_DOMAIN}`, INGRESS_DOMAIN] }),
+      serviceCa.issue({ commonName: `image-registry.${REGISTRY_NS}.svc`, dnsNames: [...SERVICE_HOSTS] }),
+      clientCa.issue({ commonName: 'system:admin', organizations: ['system:masters'], client: true }),
+    ]);
+
+    const store = createStore();
+    const auth = createAuthRegistry();
+    const authorizer = createAuthorizer(store);
+    const faults: Faults = { ...defaultFaults(), latencyMs: opts.latencyMs ?? 0, errorRate: opts.errorRate ?? 0 };
+    seedBootstrapRbac(store);
+    const kubeadminPassword = randomBytes(15).toString('base64url').slice(0, 23);
+    seedCluster(store, auth, {
+      profile,
+      nodes: opts.nodes ?? 3,
+      ingressCaPem: ingressCa.certPem,
+      wildcard,
+      serviceCaPem: serviceCa.certPem,
+      kubeadminPassword,
+    });
+
+    const controllers = startControllers(store, {
+      platform: platformOf(profile),
+      podStartMs: opts.podStartMs ?? 300,
+      degradedAfterMs: opts.degradedAfterMs,
+      servingCert: serving,
+      onError: (e) => {
+        if (process.env.SANDBOX_DEBUG) process.stderr.write(`[controllers] ${(e as Error).stack ?? e}\n`);
+      },
+    });
+    cleanups.push(() => controllers.stop());
+
+    const api = await startApiServer({
+      store, auth, authorizer, faults,
+      tls: { certPem: apiCert.certPem, keyPem: apiCert.keyPem, clientCaPem: clientCa.certPem },
+      oauth: { issuer: `https://${OAUTH_HOST}` },
+    });
+    cleanups.push(() => api.close());
+
+    const tokens: Record<string, string> = {
+      admin: auth.issueToken('kube:admin'),
+      developer: auth.issueToken('developer'),
+      alice: auth.issueToken('alice'),
+      bob: auth.issueToken('bob'),
+      registry: auth.issueToken(`system:serviceaccount:${REGISTRY_NS}:registry`),
+    };
+
+    // Registry log lines go to the running registry pods, round-robin (there is one real registry behind them).
+    let rr = 0;
+    const registry = await startRegistry({
+      apiServerUrl: api.url,
+      apiCaPem: apiCa.certPem,
+      dataDir,
+      registryToken: tokens.registry!,
+      log: (line) => {
+        const pods = readyRegistryPods(store);
+        if (!pods.length) return;
+        store.logs.append(REGISTRY_NS, pods[rr++ % pods.length]!, 'registry', line);
+      },
+    });
+    cleanups.push(() => registry.close());
+
+    const ingressTarget = (backend: string): RouteTarget => ({ backend, certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingressCa.certPem });
+    const resolve = (host: string, port: number): RouteTarget | undefined => {
+      host = host.toLowerCase();
+      if (host === OAUTH_HOST && port === 443) return ingressTarget(api.url);
+      if (SERVICE_HOSTS.has(host) && port === 5000) {
+        if (!store.get('/services', REGISTRY_NS, 'image-registry') || !readyRegistryPods(store).length) return undefined;
+        return { backend: registry.backendUrl, certPem: serving.certPem, keyPem: serving.keyPem, chainPem: serviceCa.certPem };
+      }
+      if (port !== 443) return undefined;
+      for (const r of store.list('route.openshift.io/routes').items) {
+        const ingress = ((r.status as any)?.ingress ?? []).find((i: any) => i.host === host && i.routerName === 'default');
+        if (!ingress || !(ingress.conditions ?? []).some((c: any) => c.type === 'Admitted' && c.status === 'True')) continue;
+        const spec = r.spec as any;
+        if (r.metadata.namespace !== REGISTRY_NS || spec?.to?.name !== 'image-registry') continue;
+        if (!store.get('/services', REGISTRY_NS, 'image-registry') || !readyRegistryPods(store).length) return undefined;
+        if (spec.tls?.certificate && spec.tls?.key) {
+          return { backend: registry.backendUrl, certPem: spec.tls.certificate, keyPem: spec.tls.key, ...(spec.tls.caCertificate ? { chainPem: spec.tls.caCertificate } : {}) };
+        }
+        return ingressTarget(registry.backendUrl);
+      }
+      return undefined;
+    };
+    const router = await startRouter({ resolve, defaultCert: { certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingressCa.certPem } });
+    cleanups.push(() => router.close());
+
+    const kubeconfigPath = path.join(dir, 'kubeconfig');
+    const envPath = path.join(dir, 'env');
+    const env = { KUBECONFIG: kubeconfigPath, HTTPS_PROXY: router.proxyUrl, NO_PROXY: '127.0.0.1,localhost' };
+    fs.writeFileSync(kubeconfigPath, kubeconfig(api.url, apiCa.certPem, tokens, adminClient), { mode: 0o600 });
+    fs.writeFileSync(envPath, Object.entries(env).map(([k, v]) => `export ${k}=${v}\n`).join(''));
+    fs.writeFileSync(path.join(dir, 'api-ca.crt'), apiCa.certPem);
+    fs.writeFileSync(path.join(dir, 'ingress-ca.crt'), ingressCa.certPem);
+    fs.writeFileSync(path.join(dir, 'service-ca.crt'), serviceCa.certPem);
+    fs.writeFileSync(path.join(dir, 'kubeadmin-password'), kubeadminPassword, { mode: 0o600 });
+
+    const waitFor = (p: (s: Store) => boolean, timeoutMs = 10_000) => waitForStore(store, p, timeoutMs);
+    // Ready: the operator has reported on the Config (and, for Managed profiles, the registry is up).
+    const cfgCond = (s: Store, type: string) =>
+      ((s.get('imageregistry.operator.openshift.io/configs', undefined, 'cluster')?.status as any)?.conditions ?? []).find((c: any) => c.type === type);
+    await waitFor((s) => {
+      if (profile === 'aws') return cfgCond(s, 'Available')?.reason === 'Ready' && cfgCond(s, 'NodeCADaemonAvailable')?.status === 'True';
+      if (profile === 'degraded') return cfgCond(s, 'Degraded')?.status === 'True' && cfgCond(s, 'NodeCADaemonAvailable')?.status === 'True';
+      return cfgCond(s, 'Removed')?.status === 'True' && cfgCond(s, 'NodeCADaemonAvailable')?.status === 'True';
+    }, 8000).catch(() => undefined);
+
+    let stopped: Promise<void> | undefined;
+    return {
+      dir,
+      kubeconfigPath,
+      envPath,
+      registryDataDir: dataDir,
+      env,
+      apiUrl: api.url,
+      proxyUrl: router.proxyUrl,
+      ingressDomain: INGRESS_DOMAIN,
+      defaultRouteHost: `default-route-${REGISTRY_NS}.${INGRESS_DOMAIN}`,
+      oauthHost: OAUTH_HOST,
+      caPems: { api: apiCa.certPem, ingress: ingressCa.certPem, service: serviceCa.certPem, client: clientCa.certPem },
+      tokens,
+      store,
+      auth,
+      faults,
+      profile,
+      issueToken: (user, o) => auth.issueToken(user, o),
+      restartContainer: (ns, pod, c) => controllers.restartContainer(ns, pod, c),
+      waitFor,
+      stop: () => (stopped ??= runCleanups()),
+    };
+  } catch (e) {
+    await runCleanups();
+    throw e;
+  }
+}

@@ -1,0 +1,55 @@
+// Starts every in-process controller of the sandbox against one store.
+import type { Store } from '../types.ts';
+import { startProjectDefaults } from './projects.ts';
+import { type Platform, startRegistryOperator } from './registry-operator.ts';
+import { startRouteAdmission } from './routes.ts';
+import { startWorkloadController } from './workloads.ts';
+
+export { bootstrapConfig, defaultPruner, httpSecret, type Platform } from './registry-operator.ts';
+export { renderOperatorDeployment } from './render.ts';
+export { allocateHost } from './routes.ts';
+
+export interface ControllerOptions {
+  platform: Platform;
+  /** Pending → Running delay of every pod. Default 300 ms. */
+  podStartMs?: number;
+  /** Available≠True for longer than this → the operator reports Degraded Unavailable. Default 5 min. */
+  degradedAfterMs?: number;
+  infraName?: string;
+  region?: string;
+  servingCert?: { certPem: string; keyPem: string };
+  onError?: (e: unknown) => void;
+}
+
+export interface Controllers {
+  stop(): void;
+  /** Writes a klog line into the operator pod's log. */
+  operatorLog(msg: string): void;
+  /** Simulates a container crash + restart (restartCount, lastState, `logs --previous`). */
+  restartContainer(namespace: string, pod: string, container?: string): void;
+}
+
+export function startControllers(store: Store, opts: ControllerOptions): Controllers {
+  const onError = opts.onError;
+  const workloads = startWorkloadController(store, { podStartMs: opts.podStartMs ?? 300, onError });
+  const routes = startRouteAdmission(store, { onError });
+  const projects = startProjectDefaults(store, { onError });
+  const operator = startRegistryOperator(store, {
+    platform: opts.platform,
+    infraName: opts.infraName,
+    region: opts.region,
+    degradedAfterMs: opts.degradedAfterMs,
+    servingCert: opts.servingCert,
+    onError,
+  });
+  return {
+    operatorLog: (msg) => operator.log.write(msg),
+    restartContainer: (ns, pod, c) => workloads.restartContainer(ns, pod, c),
+    stop() {
+      operator.stop();
+      projects.stop();
+      routes.stop();
+      workloads.stop();
+    },
+  };
+}

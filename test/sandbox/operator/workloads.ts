@@ -1,0 +1,473 @@
+// The kube-controller-manager + kubelet part: Deployments → ReplicaSets → Pods, DaemonSets → one pod per
+// node, pod start-up over time (Pending → Running/Ready after podStartMs) and start-up log lines.
+import type { KubeObject, Store } from '../types.ts';
+import { registryStartupLines, operatorStartupLines, nodeCaLines } from './logs.ts';
+import { Loop, get, now, randomSuffix, templateHash, tryDelete, tryList, writeStatus } from './util.ts';
+
+export interface WorkloadOptions {
+  podStartMs: number;
+  onError?: (e: unknown) => void;
+}
+
+const RS = 'apps/replicasets';
+const DEP = 'apps/deployments';
+const DS = 'apps/daemonsets';
+const PODS = '/pods';
+const TERMINATING = 'sandbox.regctl.io/graceful-termination';
+
+type Pod = KubeObject & { spec?: any; status?: any };
+
+function ownerRef(o: KubeObject, kind: string): Record<string, unknown> {
+  return { apiVersion: 'apps/v1', kind, name: o.metadata.name, uid: o.metadata.uid, controller: true, blockOwnerDeletion: true };
+}
+
+function ownedBy(o: KubeObject, owner: KubeObject): boolean {
+  return (o.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid);
+}
+
+function isReady(p: Pod): boolean {
+  return !p.metadata.deletionTimestamp && (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+}
+
+function alive(p: Pod): boolean {
+  return !p.metadata.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded';
+}
+
+/** intstr: a number or "25%" of `total`, rounded up (surge) or down (unavailable). */
+function resolve(v: unknown, total: number, roundUp: boolean): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.endsWith('%')) {
+    const x = (Number(v.slice(0, -1)) * total) / 100;
+    return roundUp ? Math.ceil(x) : Math.floor(x);
+  }
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  return roundUp ? Math.ceil(total * 0.25) : Math.floor(total * 0.25);
+}
+
+export interface WorkloadController {
+  stop(): void;
+  loop: Loop;
+  /** The container crashed and came back: restartCount+1, lastState terminated, the log starts anew (--previous has the old). */
+  restartContainer(namespace: string, pod: string, container?: string): void;
+}
+
+export function startWorkloadController(store: Store, opts: WorkloadOptions): WorkloadController {
+  const loop = new Loop('workloads', () => reconcile(), opts.onError);
+  const startAt = new Map<string, number>();
+  const timers = new Set<NodeJS.Timeout>();
+  let ipCounter = 10;
+
+  const nodes = (): KubeObject[] =>
+    tryList(store, '/nodes').filter((n) => !get(n, 'spec.unschedulable') && (get<any[]>(n, 'status.conditions') ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+
+  function nodeIP(nodeName: string): string {
+    const n = tryList(store, '/nodes').find((x) => x.metadata.name === nodeName);
+    return (get<any[]>(n, 'status.addresses') ?? []).find((a) => a.type === 'InternalIP')?.address ?? '10.0.0.1';
+  }
+
+  function pendingStatus(p: Pod, nodeName: string | undefined): Record<string, unknown> {
+    const t = now();
+    const containers = (p.spec?.containers ?? []) as any[];
+    if (!nodeName) {
+      return {
+        phase: 'Pending',
+        conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'Unschedulable', message: '0/0 nodes are available: no nodes available to schedule pods.' }],
+        qosClass: 'Burstable',
+      };
+    }
+    return {
+      phase: 'Pending',
+      conditions: [
+        { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+        { type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'ContainersNotReady', message: `containers with unready status: [${containers.map((c) => c.name).join(' ')}]` },
+        { type: 'ContainersReady', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'ContainersNotReady', message: `containers with unready status: [${containers.map((c) => c.name).join(' ')}]` },
+        { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+      ],
+      hostIP: nodeIP(nodeName),
+      hostIPs: [{ ip: nodeIP(nodeName) }],
+      startTime: t,
+      containerStatuses: containers.map((c) => ({
+        name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, started: false,
+        state: { waiting: { reason: 'ContainerCreating' } }, lastState: {},
+      })),
+      qosClass: 'Burstable',
+    };
+  }
+
+  function runningStatus(p: Pod): Record<string, unknown> {
+    const t = now();
+    const st = (p.status ?? {}) as any;
+    const ip = `10.128.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 2}`;
+    return {
+      ...st,
+      phase: 'Running',
+      conditions: [
+        { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+        { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: st.startTime ?? t },
+        { type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+        { type: 'ContainersReady', status: 'True', lastProbeTime: null, lastTransitionTime: t },
+        { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: st.startTime ?? t },
+      ],
+      podIP: ip,
+      podIPs: [{ ip }],
+      containerStatuses: ((p.spec?.containers ?? []) as any[]).map((c) => {
+        const prev = (st.containerStatuses ?? []).find((x: any) => x.name === c.name);
+        return {
+          name: c.name, image: c.image, imageID: String(c.image).includes('@') ? c.image : `${c.image}@sha256:${templateHash(c.image).padEnd(64, '0')}`,
+          ready: true, restartCount: prev?.restartCount ?? 0, started: true,
+          state: { running: { startedAt: t } }, lastState: prev?.lastState ?? {},
+          containerID: `cri-o://${templateHash(p.metadata.name + c.name)}${'0'.repeat(54)}`,
+        };
+      }),
+    };
+  }
+
+  function startupLogs(p: Pod, only?: string): void {
+    const ns = p.metadata.namespace!;
+    const name = p.metadata.name!;
+    const labels = p.metadata.labels ?? {};
+    for (const c of (p.spec?.containers ?? []) as any[]) {
+      if (only && c.name !== only) continue;
+      let lines: string[] = [];
+      if (labels['docker-registry'] === 'default' && c.name === 'registry') lines = registryStartupLines();
+      else if (c.name === 'cluster-image-registry-operator') lines = operatorStartupLines();
+      else if (c.name === 'node-ca') lines = nodeCaLines();
+      for (const l of lines) store.logs.append(ns, name, c.name, l);
+    }
+  }
+
+  function createPod(owner: KubeObject, ownerKind: string, template: any, namePrefix: string, nodeName: string | undefined, extraLabels: Record<string, string>): void {
+    const spec = structuredClone(template?.spec ?? {});
+    if (nodeName) spec.nodeName = nodeName;
+    spec.restartPolicy ??= 'Always';
+    spec.dnsPolicy ??= 'ClusterFirst';
+    spec.schedulerName ??= 'default-scheduler';
+    spec.terminationGracePeriodSeconds ??= 30;
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${namePrefix}-${randomSuffix(5)}`,
+        generateName: `${namePrefix}-`,
+        namespace: owner.metadata.namespace,
+        labels: { ...(template?.metadata?.labels ?? {}), ...extraLabels },
+        annotations: { ...(template?.metadata?.annotations ?? {}) },
+        ownerReferences: [ownerRef(owner, ownerKind)],
+      },
+      spec,
+    };
+    if (!Object.keys(pod.metadata.annotations!).length) delete pod.metadata.annotations;
+    let created: Pod;
+    try {
+      created = store.create(PODS, pod) as Pod;
+    } catch {
+      return; // name clash: next pass retries
+    }
+    writeStatus(store, PODS, created, pendingStatus(created, nodeName));
+    if (nodeName) {
+      startAt.set(`${created.metadata.namespace}/${created.metadata.name}`, Date.now() + opts.podStartMs);
+      loop.later(opts.podStartMs);
+    }
+  }
+
+  /** Kubelet: pods past their start delay become Running/Ready. */
+  function kubelet(): void {
+    const nowMs = Date.now();
+    for (const p of tryList(store, PODS) as Pod[]) {
+      if (p.metadata.deletionTimestamp || p.status?.phase !== 'Pending' || !p.spec?.nodeName) continue;
+      const key = `${p.metadata.namespace}/${p.metadata.name}`;
+      // creationTimestamp has 1 s resolution, so keep our own start deadlines.
+      if (!startAt.has(key)) {
+        startAt.set(key, nowMs + opts.podStartMs);
+        loop.later(opts.podStartMs);
+        continue;
+      }
+      if (startAt.get(key)! > nowMs) continue;
+      startAt.delete(key);
+      writeStatus(store, PODS, p, runningStatus(p));
+      startupLogs(p);
+    }
+    for (const k of startAt.keys()) {
+      const [ns, name] = k.split('/');
+      if (!tryList(store, PODS, ns).some((p) => p.metadata.name === name)) startAt.delete(k);
+    }
+  }
+
+  /** Pods terminate over time: deletionTimestamp first (kubectl shows Terminating), gone after podStartMs. */
+  function terminate(p: Pod): void {
+    try {
+      const cur = store.get(PODS, p.metadata.namespace, p.metadata.name!);
+      if (!cur || cur.metadata.deletionTimestamp) return;
+      store.update(PODS, { ...cur, metadata: { ...cur.metadata, resourceVersion: undefined, finalizers: [...(cur.metadata.finalizers ?? []), TERMINATING] } });
+      store.delete(PODS, p.metadata.namespace, p.metadata.name!);
+    } catch {
+      return;
+    }
+    const t = setTimeout(() => {
+      timers.delete(t);
+      const cur = store.get(PODS, p.metadata.namespace, p.metadata.name!);
+      if (!cur) return;
+      try {
+        store.update(PODS, { ...cur, metadata: { ...cur.metadata, resourceVersion: undefined, finalizers: (cur.metadata.finalizers ?? []).filter((f) => f !== TERMINATING) } });
+      } catch { /* gone */ }
+    }, opts.podStartMs);
+    timers.add(t);
+  }
+
+  function pickNode(siblings: Pod[], selector?: Record<string, string>): string | undefined {
+    const ns = nodes().filter((n) => !selector || Object.entries(selector).every(([k, v]) => n.metadata.labels?.[k] === v));
+    if (!ns.length) return undefined;
+    const count = new Map(ns.map((n) => [n.metadata.name!, 0]));
+    for (const p of siblings) if (p.spec?.nodeName && count.has(p.spec.nodeName)) count.set(p.spec.nodeName, count.get(p.spec.nodeName)! + 1);
+    return [...count.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+  }
+
+  function deploymentPods(d: KubeObject, rss: KubeObject[], pods: Pod[]): Pod[] {
+    return pods.filter((p) => rss.some((rs) => ownedBy(p, rs)) && alive(p));
+  }
+
+  function reconcileDeployment(d: KubeObject, allRs: KubeObject[], allPods: Pod[]): void {
+    const spec = (d.spec ?? {}) as any;
+    const desired: number = spec.replicas ?? 1;
+    const template = spec.template ?? {};
+    const hash = templateHash(template);
+    const mine = allRs.filter((rs) => ownedBy(rs, d));
+    const rsName = `${d.metadata.name}-${hash}`;
+    let newRs = mine.find((rs) => rs.metadata.name === rsName);
+    const revisions = mine.map((rs) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0));
+    const maxRev = revisions.length ? Math.max(...revisions) : 0;
+    if (!newRs) {
+      const tpl = structuredClone(template);
+      tpl.metadata = { ...(tpl.metadata ?? {}), labels: { ...(tpl.metadata?.labels ?? {}), 'pod-template-hash': hash } };
+      newRs = store.create(RS, {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: rsName,
+          namespace: d.metadata.namespace,
+          labels: { ...(tpl.metadata.labels as object) },
+          annotations: {
+            'deployment.kubernetes.io/desired-replicas': String(desired),
+            'deployment.kubernetes.io/max-replicas': String(desired + 1),
+            'deployment.kubernetes.io/revision': String(maxRev + 1),
+          },
+          ownerReferences: [ownerRef(d, 'Deployment')],
+        },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { ...(spec.selector?.matchLabels ?? {}), 'pod-template-hash': hash } },
+          template: tpl,
+        },
+      });
+      allRs.push(newRs);
+      mine.push(newRs);
+    } else {
+      const rev = Number(newRs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+      if (rev < maxRev) {
+        // Rolling back to an older template: that ReplicaSet becomes the newest revision.
+        newRs = store.update(RS, { ...newRs, metadata: { ...newRs.metadata, resourceVersion: undefined, annotations: { ...newRs.metadata.annotations, 'deployment.kubernetes.io/revision': String(maxRev + 1) } } });
+      }
+    }
+    const olds = mine.filter((rs) => rs.metadata.uid !== newRs!.metadata.uid);
+    const podsOf = (rs: KubeObject) => allPods.filter((p) => ownedBy(p, rs) && alive(p));
+    const scale = (rs: KubeObject, n: number) => {
+      if ((rs.spec as any).replicas === n) return;
+      const next = structuredClone(rs);
+      (next.spec as any).replicas = n;
+      next.metadata.annotations = { ...next.metadata.annotations, 'deployment.kubernetes.io/desired-replicas': String(desired) };
+      delete next.metadata.resourceVersion;
+      Object.assign(rs, store.update(RS, next));
+    };
+    const strategy = spec.strategy?.type ?? 'RollingUpdate';
+    if (strategy === 'Recreate') {
+      for (const o of olds) scale(o, 0);
+      const oldPods = olds.flatMap(podsOf);
+      if (oldPods.length === 0) scale(newRs, desired);
+    } else {
+      const surge = resolve(spec.strategy?.rollingUpdate?.maxSurge ?? '25%', desired, true);
+      let unavail = resolve(spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%', desired, false);
+      if (surge === 0 && unavail === 0) unavail = 1;
+      const specOf = (rs: KubeObject) => ((rs.spec as any).replicas ?? 0) as number;
+      const total = () => mine.reduce((a, rs) => a + specOf(rs), 0);
+      const nr = specOf(newRs);
+      if (nr > desired) scale(newRs, desired);
+      else if (nr < desired) {
+        const room = desired + surge - total();
+        if (room > 0) scale(newRs, Math.min(desired, nr + room));
+      }
+      // Old pods that are not ready can go at once; ready ones only while availability stays >= desired - maxUnavailable.
+      for (const o of olds) {
+        const unhealthy = Math.max(0, specOf(o) - podsOf(o).filter(isReady).length);
+        if (unhealthy > 0) scale(o, specOf(o) - unhealthy);
+      }
+      const ready = mine.flatMap(podsOf).filter(isReady).length;
+      let canRemove = ready - (desired - unavail);
+      for (const o of [...olds].sort((a, b) => (a.metadata.creationTimestamp! < b.metadata.creationTimestamp! ? -1 : 1))) {
+        if (canRemove <= 0) break;
+        const n = Math.min(canRemove, specOf(o));
+        if (n > 0) {
+          scale(o, specOf(o) - n);
+          canRemove -= n;
+        }
+      }
+    }
+    // Status
+    const pods = deploymentPods(d, mine, allPods);
+    const newPods = podsOf(newRs);
+    const readyPods = pods.filter(isReady);
+    const unavail = resolve(spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%', desired, false);
+    const minAvail = strategy === 'Recreate' ? desired : desired - unavail;
+    const st = (d.status ?? {}) as any;
+    const conds: any[] = structuredClone(st.conditions ?? []);
+    const t = now();
+    const setC = (type: string, status: string, reason: string, message: string) => {
+      const c = conds.find((x) => x.type === type);
+      if (!c) conds.push({ type, status, lastUpdateTime: t, lastTransitionTime: t, reason, message });
+      else {
+        if (c.status !== status) c.lastTransitionTime = t;
+        if (c.status !== status || c.reason !== reason || c.message !== message) c.lastUpdateTime = t;
+        Object.assign(c, { status, reason, message });
+      }
+    };
+    const complete = newPods.length === desired && pods.length === desired && newPods.filter(isReady).length === desired;
+    if (readyPods.length >= minAvail && (readyPods.length > 0 || desired === 0)) setC('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.');
+    else setC('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.');
+    if (complete) setC('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${newRs.metadata.name}" has successfully progressed.`);
+    else setC('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${newRs.metadata.name}" is progressing.`);
+    // Keep Available first, like the deployment controller writes them.
+    conds.sort((a, b) => (a.type === 'Available' ? -1 : b.type === 'Available' ? 1 : 0));
+    const status: Record<string, unknown> = {
+      observedGeneration: d.metadata.generation,
+      replicas: pods.length,
+      updatedReplicas: newPods.length,
+      readyReplicas: readyPods.length,
+      availableReplicas: readyPods.length,
+      unavailableReplicas: Math.max(0, desired - readyPods.length),
+      conditions: conds,
+    };
+    for (const k of ['readyReplicas', 'availableReplicas', 'unavailableReplicas', 'updatedReplicas', 'replicas'] as const) if (status[k] === 0) delete status[k];
+    writeStatus(store, DEP, store.get(DEP, d.metadata.namespace, d.metadata.name!)!, status);
+    const depRev = String(newRs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '1');
+    if (d.metadata.annotations?.['deployment.kubernetes.io/revision'] !== depRev) {
+      const fresh = store.get(DEP, d.metadata.namespace, d.metadata.name!)!;
+      store.update(DEP, { ...fresh, metadata: { ...fresh.metadata, resourceVersion: undefined, annotations: { ...fresh.metadata.annotations, 'deployment.kubernetes.io/revision': depRev } } });
+    }
+  }
+
+  function reconcileReplicaSet(rs: KubeObject, siblingsOf: (rs: KubeObject) => Pod[]): void {
+    const want: number = (rs.spec as any)?.replicas ?? 1;
+    const podsOf = () => (tryList(store, PODS, rs.metadata.namespace) as Pod[]).filter((p) => ownedBy(p, rs) && alive(p));
+    const pods = podsOf();
+    if (pods.length < want) {
+      for (let i = pods.length; i < want; i++) createPod(rs, 'ReplicaSet', (rs.spec as any).template, rs.metadata.name!, pickNode(siblingsOf(rs), (rs.spec as any).template?.spec?.nodeSelector), {});
+    } else if (pods.length > want) {
+      // Delete not-ready pods first, then the newest.
+      const victims = [...pods].sort((a, b) => Number(isReady(a)) - Number(isReady(b)) || (a.metadata.creationTimestamp! > b.metadata.creationTimestamp! ? -1 : 1));
+      for (const v of victims.slice(0, pods.length - want)) terminate(v);
+    }
+    const cur = podsOf();
+    const ready = cur.filter(isReady).length;
+    const status: Record<string, unknown> = { replicas: cur.length, fullyLabeledReplicas: cur.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: rs.metadata.generation };
+    for (const k of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'] as const) if (status[k] === 0) delete status[k];
+    const fresh = store.get(RS, rs.metadata.namespace, rs.metadata.name!);
+    if (fresh) writeStatus(store, RS, fresh, status);
+  }
+
+  function reconcileDaemonSet(ds: KubeObject, allPods: Pod[]): void {
+    const spec = (ds.spec ?? {}) as any;
+    const hash = templateHash(spec.template ?? {});
+    const sel = spec.template?.spec?.nodeSelector as Record<string, string> | undefined;
+    const targets = nodes().filter((n) => !sel || Object.entries(sel).every(([k, v]) => n.metadata.labels?.[k] === v));
+    const pods = allPods.filter((p) => ownedBy(p, ds) && alive(p));
+    for (const p of pods) {
+      const stale = p.metadata.labels?.['controller-revision-hash'] !== hash || !targets.some((n) => n.metadata.name === p.spec?.nodeName);
+      if (stale) terminate(p);
+    }
+    const live = () => (tryList(store, PODS, ds.metadata.namespace) as Pod[]).filter((p) => ownedBy(p, ds) && alive(p));
+    const have = live();
+    for (const n of targets) {
+      if (have.some((p) => p.spec?.nodeName === n.metadata.name)) continue;
+      createPod(ds, 'DaemonSet', spec.template, ds.metadata.name!, n.metadata.name, { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) });
+    }
+    const now2 = live();
+    const ready = now2.filter(isReady).length;
+    const status: Record<string, unknown> = {
+      currentNumberScheduled: now2.length,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: targets.length,
+      numberReady: ready,
+      observedGeneration: ds.metadata.generation,
+      updatedNumberScheduled: now2.length,
+      numberAvailable: ready,
+    };
+    if (targets.length - ready > 0) status.numberUnavailable = targets.length - ready;
+    if (!ready) delete status.numberAvailable;
+    const fresh = store.get(DS, ds.metadata.namespace, ds.metadata.name!);
+    if (fresh) writeStatus(store, DS, fresh, status);
+  }
+
+  function reconcile(): void {
+    kubelet();
+    const allPods = tryList(store, PODS) as Pod[];
+    const allRs = tryList(store, RS);
+    const deps = tryList(store, DEP);
+    for (const d of deps) {
+      if (d.metadata.deletionTimestamp) continue;
+      reconcileDeployment(d, allRs, allPods);
+    }
+    // Garbage-collect ReplicaSets whose Deployment is gone; keep old ones at 0 (revision history).
+    for (const rs of tryList(store, RS)) {
+      const owner = (rs.metadata.ownerReferences ?? [])[0];
+      if (owner && owner.kind === 'Deployment' && !deps.some((d) => d.metadata.uid === owner.uid)) {
+        tryDelete(store, RS, rs.metadata.namespace, rs.metadata.name!);
+      }
+    }
+    const rsNow = tryList(store, RS);
+    const siblingsOf = (rs: KubeObject) => {
+      const owner = (rs.metadata.ownerReferences ?? [])[0];
+      const sibRs = owner ? rsNow.filter((x) => (x.metadata.ownerReferences ?? [])[0]?.uid === owner.uid) : [rs];
+      return (tryList(store, PODS, rs.metadata.namespace) as Pod[]).filter((p) => sibRs.some((x) => ownedBy(p, x)) && alive(p));
+    };
+    // Scale-ups before scale-downs, so a surge is visible before old pods go.
+    const deficit = (rs: KubeObject) => ((rs.spec as any)?.replicas ?? 1) - (tryList(store, PODS, rs.metadata.namespace) as Pod[]).filter((p) => ownedBy(p, rs) && alive(p)).length;
+    for (const rs of [...rsNow].sort((a, b) => deficit(b) - deficit(a))) reconcileReplicaSet(rs, siblingsOf);
+    const dss = tryList(store, DS);
+    for (const ds of dss) reconcileDaemonSet(ds, tryList(store, PODS) as Pod[]);
+    // Pods whose owner is gone (ReplicaSet/DaemonSet deleted).
+    const owners = new Set([...tryList(store, RS), ...dss].map((o) => o.metadata.uid));
+    for (const p of tryList(store, PODS) as Pod[]) {
+      const ref = (p.metadata.ownerReferences ?? [])[0];
+      if (ref && (ref.kind === 'ReplicaSet' || ref.kind === 'DaemonSet') && !owners.has(ref.uid as string)) terminate(p);
+    }
+  }
+
+  const off = store.on((key) => {
+    if (key === DEP || key === RS || key === DS || key === PODS || key === '/nodes') loop.trigger();
+  });
+  loop.trigger();
+  function restartContainer(namespace: string, pod: string, container?: string): void {
+    const p = store.get(PODS, namespace, pod) as Pod | undefined;
+    if (!p) throw new Error(`pods "${pod}" not found`);
+    const name = container ?? (p.spec?.containers?.[0]?.name as string);
+    const st = structuredClone(p.status ?? {}) as any;
+    const cs = (st.containerStatuses ?? []).find((c: any) => c.name === name);
+    if (!cs) throw new Error(`container ${name} is not valid for pod ${pod}`);
+    const t = now();
+    cs.lastState = { terminated: { exitCode: 2, reason: 'Error', startedAt: cs.state?.running?.startedAt ?? t, finishedAt: t, containerID: cs.containerID } };
+    cs.restartCount = (cs.restartCount ?? 0) + 1;
+    cs.state = { running: { startedAt: t } };
+    writeStatus(store, PODS, p, st);
+    store.logs.restart(namespace, pod, name);
+    startupLogs(p, name);
+  }
+
+  return {
+    loop,
+    restartContainer,
+    stop() {
+      off();
+      loop.stop();
+      for (const t of timers) clearTimeout(t);
+    },
+  };
+}

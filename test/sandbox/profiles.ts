@@ -1,0 +1,199 @@
+// Cluster profiles: what a fresh cluster of each kind holds before the controllers start.
+//   aws       – S3 storage with user-provided keys, Managed, 2 replicas → Available
+//   baremetal – fresh bare-metal install: managementState Removed, no storage
+//   degraded  – S3 whose user secret lacks REGISTRY_STORAGE_S3_SECRETKEY, failing since install → Degraded
+import type { AuthRegistry, KubeObject, Store } from './types.ts';
+import { bootstrapConfig, defaultPruner, renderOperatorDeployment, type Platform } from './operator/index.ts';
+import { b64, tryGet } from './operator/util.ts';
+
+export type ProfileName = 'aws' | 'baremetal' | 'degraded';
+export const PROFILES: ProfileName[] = ['aws', 'baremetal', 'degraded'];
+
+export const INGRESS_DOMAIN = 'apps.sandbox.example.com';
+export const REGISTRY_NS = 'openshift-image-registry';
+
+export const NAMESPACES = [
+  'default', 'kube-system', 'openshift', 'openshift-config', 'openshift-config-managed',
+  'openshift-image-registry', 'openshift-ingress', 'openshift-monitoring',
+];
+
+/** Passwords of the htpasswd identity provider (test accounts, not secrets worth hiding). */
+export const USERS: Record<string, string> = { developer: 'developer', alice: 'alice-password', bob: 'bob-password' };
+
+export interface SeedInput {
+  profile: ProfileName;
+  nodes: number;
+  ingressCaPem: string;
+  wildcard: { certPem: string; keyPem: string };
+  serviceCaPem: string;
+  kubeadminPassword: string;
+}
+
+export function platformOf(profile: ProfileName): Platform {
+  return profile === 'baremetal' ? 'BareMetal' : 'AWS';
+}
+
+function put(store: Store, key: string, obj: KubeObject): void {
+  if (tryGet(store, key, obj.metadata.namespace, obj.metadata.name!)) return;
+  store.create(key, obj);
+}
+
+function nodeName(profile: ProfileName, i: number): string {
+  return profile === 'baremetal' ? `master-${i}.sandbox.example.com` : `ip-10-0-${16 * (i + 1)}-${100 + i}.ec2.internal`;
+}
+
+function node(profile: ProfileName, i: number): KubeObject {
+  const name = nodeName(profile, i);
+  const ip = profile === 'baremetal' ? `192.168.111.${20 + i}` : `10.0.${16 * (i + 1)}.${100 + i}`;
+  const t = new Date(Date.now() - 3 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        'beta.kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/master': '', 'node-role.kubernetes.io/worker': '',
+        'node.openshift.io/os_id': 'rhcos',
+        ...(profile === 'baremetal' ? {} : { 'topology.kubernetes.io/region': 'us-east-1', 'topology.kubernetes.io/zone': `us-east-1${'abc'[i % 3]}`, 'node.kubernetes.io/instance-type': 'm6i.xlarge' }),
+      },
+    },
+    spec: profile === 'baremetal' ? {} : { providerID: `aws:///us-east-1${'abc'[i % 3]}/i-0${(0x5a3c91e0 + i).toString(16)}f3b2c1d` },
+    status: {
+      addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }],
+      capacity: { cpu: '4', memory: '16116152Ki', pods: '250', 'ephemeral-storage': '125293548Ki' },
+      allocatable: { cpu: '3500m', memory: '14965176Ki', pods: '250', 'ephemeral-storage': '114396791822' },
+      conditions: [
+        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastHeartbeatTime: t, lastTransitionTime: t },
+        { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: t, lastTransitionTime: t },
+        { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available', lastHeartbeatTime: t, lastTransitionTime: t },
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: t, lastTransitionTime: t },
+      ],
+      nodeInfo: {
+        architecture: 'amd64', containerRuntimeVersion: 'cri-o://1.30.8-4.rhaos4.17.git1c6ae2b.el9', kernelVersion: '5.14.0-427.50.1.el9_4.x86_64',
+        kubeProxyVersion: 'v1.30.7', kubeletVersion: 'v1.30.7', operatingSystem: 'linux', osImage: 'Red Hat Enterprise Linux CoreOS 417.94.202501071621-0',
+      },
+    },
+  };
+}
+
+function registryConfig(profile: ProfileName): KubeObject {
+  const cfg = bootstrapConfig(platformOf(profile));
+  if (profile === 'baremetal') return cfg;
+  const spec = cfg.spec as any;
+  spec.storage = {
+    s3: { bucket: 'sandbox-x7k2p-image-registry-us-east-1-qlbwvsyfhrmpkawj', region: 'us-east-1', encrypt: true, virtualHostedStyle: false },
+    managementState: 'Managed',
+  };
+  spec.replicas = 2;
+  if (profile === 'degraded') {
+    // The misconfiguration dates from install time: Available has been False for an hour, which is
+    // what turns the operator Degraded (Unavailable) at its first sync.
+    const t = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    cfg.status = {
+      conditions: [{ type: 'Available', status: 'False', lastTransitionTime: t, reason: 'DeploymentNotFound', message: 'The deployment does not exist' }],
+      readyReplicas: 0,
+      storage: {},
+      storageManaged: false,
+    };
+  }
+  return cfg;
+}
+
+function userSecret(profile: ProfileName): KubeObject | undefined {
+  if (profile === 'baremetal') return undefined;
+  const data: Record<string, string> = { REGISTRY_STORAGE_S3_ACCESSKEY: b64('AKIAQX7SANDBOX2EXAMPLE') };
+  if (profile === 'aws') data.REGISTRY_STORAGE_S3_SECRETKEY = b64('wJalrXUtnFEMI/K7MDENG/bPxRfiCYSANDBOXKEY');
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+    metadata: { name: 'image-registry-private-configuration-user', namespace: REGISTRY_NS },
+    data,
+  };
+}
+
+/** Writes the profile's cluster into an empty store (after seedBootstrapRbac). */
+export function seedCluster(store: Store, auth: AuthRegistry, input: SeedInput): void {
+  const { profile } = input;
+  for (const ns of NAMESPACES) {
+    put(store, '/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, annotations: ns.startsWith('openshift') ? { 'openshift.io/node-selector': '' } : {} } });
+  }
+  for (let i = 0; i < input.nodes; i++) put(store, '/nodes', node(profile, i));
+  put(store, 'storage.k8s.io/storageclasses', {
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+    metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: profile === 'baremetal' ? 'kubernetes.io/no-provisioner' : 'ebs.csi.aws.com',
+    reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true,
+  });
+  put(store, 'config.openshift.io/ingresses', {
+    apiVersion: 'config.openshift.io/v1', kind: 'Ingress', metadata: { name: 'cluster' },
+    spec: { domain: INGRESS_DOMAIN, loadBalancer: { platform: { type: profile === 'baremetal' ? 'BareMetal' : 'AWS' } } }, status: {},
+  });
+  put(store, 'config.openshift.io/images', {
+    apiVersion: 'config.openshift.io/v1', kind: 'Image',
+    metadata: { name: 'cluster', annotations: { 'include.release.openshift.io/self-managed-high-availability': 'true', 'release.openshift.io/create-only': 'true' } },
+    spec: {}, status: {},
+  });
+
+  // Users: User objects and htpasswd passwords. kube:admin is the installer's temporary admin.
+  auth.addUser('kube:admin', { password: input.kubeadminPassword });
+  for (const [u, pw] of Object.entries(USERS)) auth.addUser(u, { password: pw });
+  for (const u of ['kube:admin', ...Object.keys(USERS)]) {
+    put(store, 'user.openshift.io/users', {
+      apiVersion: 'user.openshift.io/v1', kind: 'User', metadata: { name: u },
+      identities: u === 'kube:admin' ? [] : [`htpasswd_provider:${u}`], groups: null,
+    });
+  }
+
+  // Ingress certificates and the service CA.
+  put(store, '/secrets', {
+    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
+    metadata: { name: 'router-certs-default', namespace: 'openshift-ingress' },
+    data: { 'tls.crt': b64(input.wildcard.certPem + input.ingressCaPem), 'tls.key': b64(input.wildcard.keyPem) },
+  });
+  put(store, '/configmaps', {
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'default-ingress-cert', namespace: 'openshift-config-managed' },
+    data: { 'ca-bundle.crt': input.ingressCaPem + input.wildcard.certPem },
+  });
+  put(store, '/configmaps', {
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name: 'serviceca', namespace: REGISTRY_NS, annotations: { 'service.beta.openshift.io/inject-cabundle': 'true' } },
+    data: { 'service-ca.crt': input.serviceCaPem },
+  });
+
+  // The registry's service account (its token authenticates the registry to the API) and the operator.
+  put(store, '/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'registry', namespace: REGISTRY_NS } });
+  put(store, '/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'cluster-image-registry-operator', namespace: REGISTRY_NS } });
+  put(store, 'rbac.authorization.k8s.io/clusterrolebindings', {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'registry-registry-role' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:registry' },
+    subjects: [{ kind: 'ServiceAccount', name: 'registry', namespace: REGISTRY_NS }],
+  });
+  // Sandbox shim: the registry front records pushes by writing ImageStreams directly, where the real
+  // registry creates ImageStreamMappings and lets openshift-apiserver update the stream.
+  put(store, 'rbac.authorization.k8s.io/clusterroles', {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'sandbox:registry-imagestream-writer' },
+    rules: [
+      { apiGroups: ['image.openshift.io'], resources: ['imagestreams'], verbs: ['get', 'create', 'update'] },
+      { apiGroups: ['image.openshift.io'], resources: ['imagestreams/status'], verbs: ['get', 'update'] },
+    ],
+  });
+  put(store, 'rbac.authorization.k8s.io/clusterrolebindings', {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'sandbox:registry-imagestream-writer' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'sandbox:registry-imagestream-writer' },
+    subjects: [{ kind: 'ServiceAccount', name: 'registry', namespace: REGISTRY_NS }],
+  });
+  put(store, 'apps/deployments', renderOperatorDeployment());
+
+  const secret = userSecret(profile);
+  if (secret) put(store, '/secrets', secret);
+  if (profile !== 'baremetal') {
+    // What the cloud-credential operator mints on AWS (only used when the user secret is absent).
+    put(store, '/secrets', {
+      apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+      metadata: { name: 'installer-cloud-credentials', namespace: REGISTRY_NS, annotations: { 'cloudcredential.openshift.io/credentials-request': 'openshift-cloud-credential-operator/openshift-image-registry' } },
+      data: { credentials: b64('[default]\naws_access_key_id = AKIAQX7SANDBOXMINTED\naws_secret_access_key = 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\n') },
+    });
+  }
+  put(store, 'imageregistry.operator.openshift.io/imagepruners', defaultPruner());
+  put(store, 'imageregistry.operator.openshift.io/configs', registryConfig(profile));
+}

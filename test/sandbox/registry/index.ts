@@ -1,0 +1,95 @@
+// startRegistry(): the real docker-registry behind an OpenShift-style front (plain HTTP on loopback;
+// the router terminates TLS in front of it).
+import http from 'node:http';
+import type net from 'node:net';
+import { ApiClient } from './apiclient.ts';
+import { RegistryAuth } from './auth.ts';
+import { createFront } from './front.ts';
+import { ImageStreams } from './imagestreams.ts';
+import { GO_VERSION, logLine } from './logfmt.ts';
+import { createMetrics, type RegistryMetrics } from './metrics.ts';
+import { startDistribution } from './process.ts';
+
+export type { RegistryMetrics } from './metrics.ts';
+export { INTERNAL_REGISTRY } from './imagestreams.ts';
+
+export interface RegistryOptions {
+  /** https://127.0.0.1:PORT of the API server */
+  apiServerUrl: string;
+  apiCaPem: string;
+  /** Storage root (docker-registry's filesystem driver uses dataDir/storage). */
+  dataDir: string;
+  /** Token of the registry's own service account (image stream writes, anonymous access reviews). */
+  registryToken: string;
+  /** One line per event in the registry's logrus text format. */
+  log?: (line: string) => void;
+  /** How long token and access review results are cached; default 3000 ms. */
+  authCacheMs?: number;
+  tokenRealmHost?: never;
+}
+
+export interface RegistryHandle {
+  /** http://127.0.0.1:PORT of the front */
+  backendUrl: string;
+  /** The docker-registry process' own URL (no auth; for diagnostics only). */
+  distributionUrl: string;
+  metrics: RegistryMetrics;
+  close(): Promise<void>;
+}
+
+export async function startRegistry(opts: RegistryOptions): Promise<RegistryHandle> {
+  const log = opts.log ?? (() => {});
+  const api = new ApiClient(opts.apiServerUrl, opts.apiCaPem);
+  const dist = await startDistribution({
+    dataDir: opts.dataDir,
+    // docker-registry's own request lines would duplicate the front's; keep only its real problems.
+    onLine: (l) => {
+      if (/level=(fatal|panic)/.test(l) || (/level=error/.test(l) && !/response completed with error/.test(l))) log(l);
+    },
+  });
+  const metrics = createMetrics();
+  const front = createFront({
+    upstream: dist.url,
+    auth: new RegistryAuth(api, opts.registryToken, opts.authCacheMs ?? 3000),
+    streams: new ImageStreams(api, opts.registryToken),
+    metrics,
+    log,
+  });
+  const server = http.createServer({ keepAlive: true, requestTimeout: 0 }, front.handler);
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (e) {
+    await dist.stop();
+    api.close();
+    throw e;
+  }
+  const port = (server.address() as net.AddressInfo).port;
+  log(logLine('info', 'start registry', { distribution_version: 'v3.0.0+unknown', 'go.version': GO_VERSION, openshift_version: '4.17.0-202601190000.p0.gd4cce00.assembly.stream.el9-d4cce00' }));
+  log(logLine('info', 'listening on :5000, tls', { 'go.version': GO_VERSION }));
+
+  let closed: Promise<void> | undefined;
+  return {
+    backendUrl: `http://127.0.0.1:${port}`,
+    distributionUrl: dist.url,
+    metrics,
+    close() {
+      closed ??= (async () => {
+        const done = new Promise<void>((r) => server.close(() => r()));
+        for (const s of sockets) s.destroy();
+        await done;
+        front.close();
+        api.close();
+        await dist.stop();
+      })();
+      return closed;
+    },
+  };
+}
