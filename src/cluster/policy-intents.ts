@@ -1,0 +1,38 @@
+// Registry intents of `regctl grant/revoke`: short words for the roles the registry checks (behaviours c.5, f).
+
+export interface Intent {
+  intent: string;
+  /** The ClusterRole(s): the first one that exists is used (metrics); grant creates the last one when none does. */
+  roles: string[];
+  clusterWide: boolean;
+  what: string;
+}
+
+export const METRICS_ROLES = ['registry-monitoring', 'prometheus-scraper'] as const;
+
+export const INTENTS: Record<string, Intent> = {
+  viewer: { intent: 'viewer', roles: ['registry-viewer'], clusterWide: false, what: 'pull and view image streams' },
+  editor: { intent: 'editor', roles: ['registry-editor'], clusterWide: false, what: 'push, pull, tag and manage image streams' },
+  puller: { intent: 'puller', roles: ['system:image-puller'], clusterWide: false, what: 'pull images' },
+  pusher: { intent: 'pusher', roles: ['system:image-pusher'], clusterWide: false, what: 'push and pull images' },
+  builder: { intent: 'builder', roles: ['system:image-builder'], clusterWide: false, what: 'push, pull and create image streams (builds)' },
+  metrics: { intent: 'metrics', roles: [...METRICS_ROLES], clusterWide: true, what: 'read the registry metrics' },
+  pruner: { intent: 'pruner', roles: ['system:image-pruner'], clusterWide: true, what: 'prune images' },
+};
+
+export const INTENT_NAMES = Object.keys(INTENTS);
+
+/** An intent word or any ClusterRole name. */
+export function resolveIntent(word: string): Intent {
+  return INTENTS[word] ?? { intent: '', roles: [word], clusterWide: false, what: '' };
+}
+
+/** The ClusterRole the docs tell administrators to create for metrics (../openshift/rbac/prometheus-scraper-clusterrole.yaml). */
+export function prometheusScraperRole(): Record<string, any> {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'prometheus-scraper' },
+    rules: [{ apiGroups: ['image.openshift.io'], resources: ['registry/metrics'], verbs: ['get'] }],
+  };
+}

@@ -1,0 +1,204 @@
+// Pull secrets (seed 003): kubernetes.io/dockerconfigjson Secrets and linking them to service accounts
+// the way `oc secrets link` does. Passwords only ever live in the Secret's data; nothing here prints them.
+import type { Cluster, Json } from './cluster.js';
+import { R } from './resources.js';
+import { isApiError } from './api-error.js';
+import { NotFoundError, RegctlError, UsageError } from '../errors.js';
+
+export const DOCKERCONFIGJSON = 'kubernetes.io/dockerconfigjson';
+export const KEY = '.dockerconfigjson';
+
+export interface AuthEntry {
+  username?: string;
+  password?: string;
+  auth?: string;
+  [k: string]: unknown;
+}
+
+export interface DockerConfig {
+  auths: Record<string, AuthEntry>;
+}
+
+export type LinkFor = 'pull' | 'mount';
+
+export function dockerConfig(server: string, username: string, password: string): DockerConfig {
+  return { auths: { [server]: { username, password, auth: Buffer.from(`${username}:${password}`).toString('base64') } } };
+}
+
+/** docker/podman --password-stdin: one trailing newline (LF or CRLF) is not part of the password. */
+export function passwordFromStdin(input: string): string {
+  const p = input.replace(/\r?\n$/, '');
+  if (!p) throw new UsageError('no password on stdin', 'pipe it in: printf %s "$PASSWORD" | regctl pull-secret create NAME --server S --username U --password-stdin');
+  return p;
+}
+
+export function validateServer(server: string): void {
+  if (!server || /\s/.test(server)) throw new UsageError(`invalid --server "${server}"`, 'give the registry host, e.g. quay.io or registry.example.com:5000');
+}
+
+export function validateUsername(u: string): void {
+  if (!u) throw new UsageError('--username may not be empty', 'pass --username USER');
+  if (u.includes(':')) throw new UsageError('--username may not contain ":"', 'registries split user:password at the first colon');
+}
+
+/** A Secret or ServiceAccount name (DNS-1123 subdomain). */
+export function validateObjectName(name: string, what: string): void {
+  if (!name || name.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) {
+    throw new UsageError(`"${name}" is not a valid ${what} name`, `${what} names are lower-case DNS names, e.g. registrycreds`);
+  }
+}
+
+const normalizeHost = (k: string) => k.replace(/^https?:\/\//, '').replace(/\/v[12]\/?$/, '').replace(/\/+$/, '');
+
+function decodeAuth(auth: string): { username: string; password: string } | undefined {
+  const s = Buffer.from(auth, 'base64').toString('utf8');
+  const i = s.indexOf(':');
+  return i > 0 ? { username: s.slice(0, i), password: s.slice(i + 1) } : undefined;
+}
+
+/**
+ * The auths of a containers-auth.json / Docker config.json, optionally only `registry`'s entry, each with
+ * username, password and auth. Entries kept in credential helpers cannot be copied: an error says so.
+ */
+export function configFromAuthFile(text: string, file: string, registry?: string): DockerConfig {
+  let parsed: { auths?: Record<string, AuthEntry>; credHelpers?: Record<string, string>; credsStore?: string };
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${file} is not JSON`, 'give a containers auth.json or Docker config.json (podman login writes one)');
+  }
+  const auths = parsed && typeof parsed === 'object' && parsed.auths && typeof parsed.auths === 'object' ? parsed.auths : {};
+  let keys = Object.keys(auths);
+  if (registry) {
+    keys = keys.filter((k) => normalizeHost(k) === normalizeHost(registry));
+    if (!keys.length) {
+      const helper = parsed.credHelpers?.[registry] ?? parsed.credsStore;
+      throw new UsageError(
+        `${file} has no credentials for ${registry}${helper ? ` (they are in the credential helper "${helper}")` : ''}`,
+        Object.keys(auths).length ? `it has: ${Object.keys(auths).join(', ')}` : `log in first: podman login --authfile ${file} ${registry}`,
+      );
+    }
+  }
+  if (!keys.length) throw new UsageError(`${file} holds no credentials (no "auths" entries)`, 'log in first with podman login, or use --server/--username/--password-stdin');
+  const out: DockerConfig = { auths: {} };
+  for (const k of keys) {
+    const e = auths[k] ?? {};
+    const entry: AuthEntry = { ...e };
+    const dec = typeof e.auth === 'string' && e.auth ? decodeAuth(e.auth) : undefined;
+    if (dec) {
+      entry.username ??= dec.username;
+      entry.password ??= dec.password;
+    } else if (typeof e.username === 'string' && typeof e.password === 'string') {
+      entry.auth = Buffer.from(`${e.username}:${e.password}`).toString('base64');
+    } else if (!e.identitytoken) {
+      throw new UsageError(`${file}: the entry for ${k} has no usable credentials`, 'log in again with podman login, or use --server/--username/--password-stdin');
+    }
+    const { username, password, auth, ...rest } = entry;
+    out.auths[k] = { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}), ...(auth !== undefined ? { auth } : {}), ...rest };
+  }
+  return out;
+}
+
+export function secretObject(name: string, namespace: string, config: DockerConfig): Json {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: DOCKERCONFIGJSON,
+    data: { [KEY]: Buffer.from(JSON.stringify(config)).toString('base64') },
+  };
+}
+
+/** The Secret with its data replaced by what it is for (servers and users): safe to print. */
+export function redacted(secret: Json): Json {
+  const copy = structuredClone(secret);
+  const raw = secret.data?.[KEY];
+  let summary = '(redacted)';
+  try {
+    const cfg = JSON.parse(Buffer.from(String(raw ?? ''), 'base64').toString('utf8')) as DockerConfig;
+    summary = `(redacted: ${Object.entries(cfg.auths ?? {})
+      .map(([k, v]) => (v.username ? `${v.username}@${k}` : k))
+      .join(', ')})`;
+  } catch {
+    // keep the generic marker
+  }
+  copy.data = Object.fromEntries(Object.keys(secret.data ?? {}).map((k) => [k, k === KEY ? summary : '(redacted)']));
+  for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields'] as const) delete copy.metadata?.[k];
+  return copy;
+}
+
+export type SecretAction = 'create' | 'update' | 'none';
+
+/** Creates the Secret, or updates its credentials when they differ (rotation); the same content is no write. */
+export async function applySecret(c: Cluster, desired: Json, dryRun: boolean): Promise<{ action: SecretAction; secret: Json }> {
+  const { name, namespace } = desired.metadata;
+  const existing = await c.getOrNull(R.secret, name, namespace);
+  if (!existing) {
+    const secret = dryRun ? desired : await c.create(R.secret, desired, { namespace });
+    return { action: 'create', secret };
+  }
+  if (existing.type !== DOCKERCONFIGJSON) {
+    throw new RegctlError(`secret ${name} already exists in ${namespace} with type ${existing.type ?? 'Opaque'}`, {
+      hint: `choose another name, or delete it first: oc delete secret ${name} -n ${namespace}`,
+      exitCode: 2,
+    });
+  }
+  if (existing.data?.[KEY] === desired.data[KEY]) return { action: 'none', secret: existing };
+  const updated = { ...existing, data: { ...(existing.data ?? {}), [KEY]: desired.data[KEY] } };
+  const secret = dryRun ? updated : await c.update(R.secret, updated);
+  return { action: 'update', secret };
+}
+
+export async function getServiceAccount(c: Cluster, name: string, namespace: string): Promise<Json> {
+  const sa = await c.getOrNull(R.serviceAccount, name, namespace);
+  if (!sa) {
+    throw new NotFoundError(`serviceaccounts "${name}" not found in ${namespace}`, {
+      hint: `create it first (oc create serviceaccount ${name} -n ${namespace}), or link to default/builder`,
+    });
+  }
+  return sa;
+}
+
+/** `oc secrets link`: append {name} to imagePullSecrets (pull) and/or secrets (mount) when missing. */
+export function linkedServiceAccount(sa: Json, secret: string, fors: LinkFor[]): { sa: Json; added: LinkFor[] } {
+  const copy = structuredClone(sa);
+  const added: LinkFor[] = [];
+  const add = (field: 'imagePullSecrets' | 'secrets', f: LinkFor) => {
+    const list: Array<{ name?: string }> = copy[field] ?? [];
+    if (list.some((r) => r.name === secret)) return;
+    copy[field] = [...list, { name: secret }];
+    added.push(f);
+  };
+  if (fors.includes('pull')) add('imagePullSecrets', 'pull');
+  if (fors.includes('mount')) add('secrets', 'mount');
+  return { sa: copy, added };
+}
+
+/** Links with read-modify-write and retries on a conflicting concurrent change. */
+export async function linkSecret(c: Cluster, namespace: string, saName: string, secret: string, fors: LinkFor[], dryRun: boolean): Promise<{ sa: Json; added: LinkFor[] }> {
+  for (let attempt = 0; ; attempt++) {
+    const sa = await getServiceAccount(c, saName, namespace);
+    const r = linkedServiceAccount(sa, secret, fors);
+    if (!r.added.length || dryRun) return r;
+    try {
+      return { sa: await c.update(R.serviceAccount, r.sa), added: r.added };
+    } catch (e) {
+      if (isApiError(e, 409) && attempt < 5) continue;
+      throw e;
+    }
+  }
+}
+
+/** Default --for of a link: builder mounts (oc secrets link's default), other accounts pull (seed 003). */
+export function defaultFor(sa: string): LinkFor[] {
+  return sa === 'builder' ? ['mount'] : ['pull'];
+}
+
+export function parseFor(v: string | undefined): LinkFor[] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!parts.length || parts.some((p) => p !== 'pull' && p !== 'mount')) {
+    throw new UsageError(`invalid --for "${v}"`, 'use pull, mount or pull,mount');
+  }
+  return [...new Set(parts)] as LinkFor[];
+}

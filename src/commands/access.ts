@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import type { AccessReport, AccessRow } from '../cluster/policy-access.js';
+import type { Subject, SubjectRequest } from '../cluster/policy.js';
+import { examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
+import { print } from '../output/printer.js';
+import { renderTable } from '../output/table.js';
+import { UsageError } from '../errors.js';
+
+const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+const CAPS = ['pull', 'push', 'catalog', 'metrics', 'prune'] as const;
+
+interface AccessOptions {
+  namespace?: string;
+  group?: string[];
+  serviceAccount?: string[];
+  output?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('access')
+    .summary('show who may pull, push, list the catalog, read metrics and prune')
+    .description(
+      [
+        'List the subjects whose bindings (RoleBindings of the project, and ClusterRoleBindings) grant what the registry checks, each confirmed with a SubjectAccessReview:',
+        '  pull     get imagestreams/layers in the project',
+        '  push     update imagestreams/layers in the project',
+        '  catalog  list imagestreams cluster-wide (/v2/_catalog)',
+        '  metrics  get registry/metrics (/extensions/v2/metrics)',
+        '  prune    delete images cluster-wide',
+        'With SUBJECT (a user or system:serviceaccount:NS:SA), --group or -z, answer for that subject only, including access it has through its groups.',
+        'Without permission to create SubjectAccessReviews the answer comes from the bindings alone (a warning says so).',
+      ].join('\n'),
+    )
+    .argument('[subject]', 'a user name (system:serviceaccount:NS:SA for a service account)');
+  namespaceOption(cmd);
+  cmd.option('--group <group>', 'answer for this group', collect).option('-z, --service-account <name>', 'answer for this service account of the project', collect);
+  outputOption(cmd, FORMATS);
+  examples(cmd, ['regctl access -n myproject', 'regctl access alice -n myproject', 'regctl access -z builder -n myproject -o json', 'regctl access --group system:serviceaccounts:myapp -n shared']);
+  cmd.action(rt.action(run));
+}
+
+async function run(ctx: Context, args: string[], opts: AccessOptions): Promise<void> {
+  const format = outputFormat(opts, FORMATS);
+  const users = args.filter(Boolean);
+  const asked = users.length + (opts.group?.length ?? 0) + (opts.serviceAccount?.length ?? 0);
+  if (asked > 1) throw new UsageError('access answers for one subject at a time', 'give one user, one --group or one -z; leave all out to list every subject');
+  const policy = await import('../cluster/policy.js');
+  const cluster = await ctx.cluster(opts.namespace);
+  let only: Subject | undefined;
+  if (asked === 1) {
+    const req: SubjectRequest = { users, groups: opts.group ?? [], serviceAccounts: opts.serviceAccount ?? [], namespace: cluster.namespace };
+    policy.validateSubjects(req);
+    only = policy.buildSubjects(req)[0];
+  }
+  const { collectAccess } = await import('../cluster/policy-access.js');
+  const report = await ctx.spin('Reading bindings and reviewing access', () => collectAccess(cluster, cluster.namespace, only));
+  for (const w of report.warnings) ctx.log.warn(w);
+  print(ctx.io, format, {
+    data: report,
+    rows: report.subjects,
+    columns: [
+      { header: 'subject', value: (r: AccessRow) => subjectLabel(r) },
+      ...CAPS.map((k) => ({ header: k, value: (r: AccessRow) => (r.allowed[k] === null ? '?' : r.allowed[k] ? 'yes' : '-') })),
+      { header: 'via', value: (r: AccessRow) => via(r, false) },
+      { header: 'roles', value: (r: AccessRow) => via(r, true), wide: true },
+    ],
+    human: report.subjects.length ? undefined : () => empty(report, Boolean(only)),
+  });
+}
+
+function subjectLabel(r: AccessRow): string {
+  const s = r.subject;
+  return s.kind === 'ServiceAccount' ? `ServiceAccount ${s.namespace}/${s.name}` : `${s.kind} ${s.name}`;
+}
+
+function via(r: AccessRow, roles: boolean): string {
+  const parts = roles ? r.via.map((g) => g.role) : r.via.map((g) => g.binding);
+  const out = [...new Set(parts)];
+  if (!roles) for (const reason of Object.values(r.reasons)) if (reason && !out.length) out.push(reason);
+  return out.join(', ');
+}
+
+function empty(report: AccessReport, single: boolean): string {
+  return single ? 'no registry access\n' : `nobody has registry access in ${report.namespace} through bindings\n`;
+}

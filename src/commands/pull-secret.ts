@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import type { Context } from '../context.js';
+import type { Json } from '../cluster/cluster.js';
+import type { LinkFor } from '../cluster/pull-secret.js';
+import { dryRunOption, examples, namespaceOption, type Runtime } from './common.js';
+import { parseOutput, toJSON, toYAML } from '../output/printer.js';
+import { NotFoundError, UsageError } from '../errors.js';
+
+interface CreateOptions {
+  namespace?: string;
+  server?: string;
+  username?: string;
+  passwordStdin?: boolean;
+  fromAuthfile?: string;
+  registry?: string;
+  link?: string[];
+  for?: string;
+  dryRun?: boolean;
+  output?: string;
+}
+
+interface LinkOptions {
+  namespace?: string;
+  for?: string;
+  dryRun?: boolean;
+  output?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function register(program: Command, rt: Runtime): void {
+  const group = program
+    .command('pull-secret')
+    .summary('create image pull secrets and link them to service accounts (oc create secret docker-registry + oc secrets link)')
+    .description('Manage kubernetes.io/dockerconfigjson Secrets that let a project pull from private registries, and link them to its service accounts.');
+
+  const create = group
+    .command('create')
+    .summary('create or update a pull secret (kubernetes.io/dockerconfigjson)')
+    .description(
+      [
+        'Create the Secret NAME of type kubernetes.io/dockerconfigjson, with .dockerconfigjson = {"auths": {SERVER: {username, password, auth}}}.',
+        'Credentials come from --server/--username plus the password on stdin (--password-stdin), or from a podman/Docker auth file (--from-authfile, optionally only --registry\'s entry).',
+        'Running it again with the same credentials changes nothing; with new ones it updates the Secret (rotation). The password never appears in output.',
+        '--link SA links the secret like `oc secrets link`: for pull (imagePullSecrets) and/or mount (secrets). Without --for, builder is linked for mount and other accounts for pull.',
+      ].join('\n'),
+    )
+    .argument('[name]', 'name of the Secret');
+  namespaceOption(create);
+  create
+    .option('--server <host>', 'registry host the credentials are for, e.g. quay.io')
+    .option('--username <user>', 'registry user name')
+    .option('--password-stdin', 'read the password (or token) from stdin')
+    .option('--from-authfile <file>', 'copy credentials from a containers auth.json or Docker config.json')
+    .option('--registry <host>', 'with --from-authfile: only this registry\'s entry')
+    .option('--link <sa>', 'link to this service account, e.g. default or builder (repeatable, comma-separated)', collect)
+    .option('--for <use>', 'with --link: pull, mount or pull,mount');
+  dryRunOption(create);
+  create.addOption(new Option('-o, --output <format>', 'print the (redacted) Secret and changed service accounts as json|yaml'));
+  examples(create, [
+    'printf %s "$QUAY_TOKEN" | regctl pull-secret create quaycreds --server quay.io --username myuser --password-stdin --link default -n myapp',
+    'regctl pull-secret create regtoken --from-authfile "$XDG_RUNTIME_DIR/containers/auth.json" --registry registry.example.com -n shared',
+    'regctl pull-secret create registrycreds --from-authfile auth.json --link builder --dry-run -o yaml',
+  ]);
+  create.action(rt.action(runCreate));
+
+  const link = group
+    .command('link')
+    .summary('link an existing secret to service accounts (oc secrets link)')
+    .description('Add the secret to the service accounts\' imagePullSecrets (--for pull) and/or secrets (--for mount). Without --for, builder is linked for mount and other accounts for pull. Already linked: no change.')
+    .argument('[name]', 'name of the Secret')
+    .argument('[serviceaccounts...]', 'service accounts, e.g. default builder');
+  namespaceOption(link);
+  link.option('--for <use>', 'pull, mount or pull,mount');
+  dryRunOption(link);
+  link.addOption(new Option('-o, --output <format>', 'print the changed service accounts as json|yaml'));
+  examples(link, ['regctl pull-secret link registrycreds default --for pull -n myapp', 'regctl pull-secret link registrycreds builder -n myapp']);
+  link.action(rt.action(runLink));
+}
+
+function outFormat(v: string | undefined): 'json' | 'yaml' | undefined {
+  return v === undefined ? undefined : (parseOutput(v, ['json', 'yaml']) as 'json' | 'yaml');
+}
+
+function printList(ctx: Context, format: 'json' | 'yaml', items: unknown[]): void {
+  const data = { apiVersion: 'v1', kind: 'List', metadata: {}, items };
+  ctx.io.stdout.write(format === 'json' ? toJSON(data) : toYAML(data));
+}
+
+async function runCreate(ctx: Context, args: string[], opts: CreateOptions): Promise<void> {
+  const ps = await import('../cluster/pull-secret.js');
+  const [name] = args;
+  if (!name) throw new UsageError('you must specify a name for the secret', 'regctl pull-secret create NAME --server S --username U --password-stdin');
+  ps.validateObjectName(name, 'secret');
+  const format = outFormat(opts.output);
+  const links = opts.link ?? [];
+  const fors = ps.parseFor(opts.for);
+  if (fors && !links.length) throw new UsageError('--for needs --link', 'add --link default (or builder)');
+  for (const sa of links) ps.validateObjectName(sa, 'serviceaccount');
+
+  let config;
+  if (opts.fromAuthfile) {
+    if (opts.server || opts.username || opts.passwordStdin) {
+      throw new UsageError('--from-authfile cannot be combined with --server, --username or --password-stdin', 'use --registry to pick one entry of the auth file');
+    }
+    let text: string;
+    try {
+      text = readFileSync(opts.fromAuthfile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${opts.fromAuthfile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give the path of an auth.json (podman login writes $XDG_RUNTIME_DIR/containers/auth.json)');
+    }
+    config = ps.configFromAuthFile(text, opts.fromAuthfile, opts.registry);
+  } else {
+    if (opts.registry) throw new UsageError('--registry goes with --from-authfile', 'use --server for the registry of --username/--password-stdin');
+    if (!opts.server || !opts.username) {
+      throw new UsageError('you must give --server and --username (with --password-stdin), or --from-authfile FILE', 'printf %s "$PASSWORD" | regctl pull-secret create NAME --server S --username U --password-stdin');
+    }
+    if (!opts.passwordStdin) throw new UsageError('the password is read from stdin only', 'add --password-stdin and pipe the password in');
+    ps.validateServer(opts.server);
+    ps.validateUsername(opts.username);
+    config = ps.dockerConfig(opts.server, opts.username, ps.passwordFromStdin(await ctx.readStdin()));
+  }
+
+  const cluster = await ctx.cluster(opts.namespace);
+  const ns = cluster.namespace;
+  const dryRun = Boolean(opts.dryRun);
+  // Check every service account before writing anything, so a bad --link leaves nothing half done.
+  for (const sa of links) await ps.getServiceAccount(cluster, sa, ns);
+  const desired = ps.secretObject(name, ns, config);
+  const servers = Object.keys(config.auths).join(', ');
+  const res = await ps.applySecret(cluster, desired, dryRun);
+  const dry = dryRun ? '(dry run) would ' : '';
+  if (res.action === 'none') ctx.log.info(`secret ${name} in ${ns} already holds these credentials (${servers}): nothing to change`);
+  else ctx.log.success(`${dry}${dryRun ? res.action : res.action === 'create' ? 'Created' : 'Updated'} secret ${name} in ${ns} (${ps.DOCKERCONFIGJSON} for ${servers})`);
+  const lines = [`secret/${name} ${res.action === 'create' ? 'created' : res.action === 'update' ? 'configured' : 'unchanged'}${dryRun ? ' (dry run)' : ''}`];
+  const objects: Json[] = [ps.redacted(res.secret)];
+  for (const sa of links) {
+    const f = fors ?? ps.defaultFor(sa);
+    const l = await ps.linkSecret(cluster, ns, sa, name, f, dryRun);
+    lines.push(linkLine(ctx, sa, name, f, l.added, dryRun));
+    if (l.added.length) objects.push(l.sa);
+  }
+  if (format) printList(ctx, format, objects);
+  else ctx.io.stdout.write(lines.join('\n') + '\n');
+}
+
+function linkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], added: LinkFor[], dryRun: boolean): string {
+  const field = (f: LinkFor) => (f === 'pull' ? 'imagePullSecrets' : 'secrets');
+  if (!added.length) {
+    ctx.log.info(`serviceaccount ${sa} already links ${secret} for ${fors.join(' and ')}`);
+    return `serviceaccount/${sa} unchanged`;
+  }
+  ctx.log.success(`${dryRun ? '(dry run) would link' : 'Linked'} ${secret} to serviceaccount ${sa} for ${added.join(' and ')} (${added.map(field).join(', ')})`);
+  return `serviceaccount/${sa} linked${dryRun ? ' (dry run)' : ''}`;
+}
+
+async function runLink(ctx: Context, args: string[], opts: LinkOptions): Promise<void> {
+  const ps = await import('../cluster/pull-secret.js');
+  const [name, ...sas] = args;
+  if (!name || !sas.length) throw new UsageError('you must specify a secret and at least one service account', 'regctl pull-secret link NAME default [builder] [--for pull|mount]');
+  ps.validateObjectName(name, 'secret');
+  for (const sa of sas) ps.validateObjectName(sa, 'serviceaccount');
+  const format = outFormat(opts.output);
+  const fors = ps.parseFor(opts.for);
+  const cluster = await ctx.cluster(opts.namespace);
+  const ns = cluster.namespace;
+  const { R } = await import('../cluster/resources.js');
+  if (!(await cluster.getOrNull(R.secret, name, ns))) {
+    throw new NotFoundError(`secrets "${name}" not found in ${ns}`, { hint: `create it first: regctl pull-secret create ${name} … -n ${ns}` });
+  }
+  for (const sa of sas) await ps.getServiceAccount(cluster, sa, ns);
+  const lines: string[] = [];
+  const objects: Json[] = [];
+  for (const sa of sas) {
+    const f = fors ?? ps.defaultFor(sa);
+    const l = await ps.linkSecret(cluster, ns, sa, name, f, Boolean(opts.dryRun));
+    lines.push(linkLine(ctx, sa, name, f, l.added, Boolean(opts.dryRun)));
+    if (l.added.length) objects.push(l.sa);
+  }
+  if (format) printList(ctx, format, objects);
+  else ctx.io.stdout.write(lines.join('\n') + '\n');
+}

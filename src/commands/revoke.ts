@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import type { Binding, RemoveChange, Subject, SubjectRequest } from '../cluster/policy.js';
+import { examples, type Runtime } from './common.js';
+import { parseRoleArgs, printObjects, roleCommandOptions, where, type RoleOptions } from './grant.js';
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('revoke')
+    .summary('take a registry role away again (like oc policy remove-role-from-user)')
+    .description(
+      [
+        'Remove subjects from every binding of the role, exactly as `oc policy remove-role-from-user`/`-group` (or `oc adm policy remove-cluster-role-from-*` with --cluster-wide): a binding left without subjects is deleted unless it is annotated rbac.authorization.kubernetes.io/autoupdate=false; bindings marked autoupdate=true draw oc\'s reconciliation warning.',
+        'ROLE is an intent (viewer, editor, puller, pusher, builder, metrics, pruner) or any ClusterRole; see `regctl grant --help`.',
+        'Nothing to remove is not an error: the subjects already lack the role (exit 0).',
+      ].join('\n'),
+    )
+    .argument('[role]', 'intent or ClusterRole name')
+    .argument('[subjects...]', 'user names');
+  roleCommandOptions(cmd, 'revoke');
+  examples(cmd, [
+    'regctl revoke viewer alice -n myproject',
+    'regctl revoke puller --group system:serviceaccounts:myapp -n shared',
+    'regctl revoke metrics prometheus-user',
+    'regctl revoke pusher -z builder -n myproject --dry-run -o yaml',
+  ]);
+  cmd.action(rt.action(run));
+}
+
+async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<number | void> {
+  const parsed = await parseRoleArgs(args, opts);
+  const cluster = await ctx.cluster(opts.namespace);
+  const policy = await import('../cluster/policy.js');
+  const rbac = await import('../cluster/rbac.js');
+  const { intent } = parsed;
+  const clusterWide = Boolean(opts.clusterWide || intent.clusterWide);
+  const req: SubjectRequest = { ...parsed.request, namespace: cluster.namespace };
+  policy.validateSubjects(req);
+  const subjects: Subject[] = policy.buildSubjects(req);
+  const targets = policy.targetsOf(req);
+  const dryRun = Boolean(opts.dryRun);
+  const namespace = clusterWide ? undefined : cluster.namespace;
+  const bindingType = namespace ? 'RoleBinding' : 'ClusterRoleBinding';
+
+  for (let attempt = 0; ; attempt++) {
+    const bindings = await rbac.listBindings(cluster, namespace);
+    const plans = intent.roles.map((role) => ({ role, plan: policy.planRemove(bindings, { namespace, role, bindingName: opts.rolebindingName }, subjects) }));
+    const changes: Array<RemoveChange & { role: string }> = plans.flatMap((p) => p.plan.changes.map((c) => ({ ...c, role: p.role })));
+    if (!changes.length) {
+      const missing = plans.find((p) => p.plan.missingBinding);
+      const reason = missing
+        ? `${bindingType.toLowerCase()} "${opts.rolebindingName}" not found`
+        : plans.every((p) => !p.plan.candidates.length)
+          ? `unable to locate any ${bindingType} for ClusterRole ${intent.roles.map((r) => `"${r}"`).join(' or ')}${namespace ? ` in ${namespace}` : ''}`
+          : policy.notFoundTargets(targets);
+      ctx.log.info(`nothing to revoke: ${reason}`);
+      if (parsed.format) printObjects(ctx, parsed.format, [], true);
+      return;
+    }
+    if (dryRun) {
+      for (const c of changes) ctx.log.info(`(dry run) would ${c.action} ${where(c.binding)}${c.action === 'update' ? ` (remove ${c.removed.map(policy.describeSubject).join(', ')})` : ''}`);
+      report(ctx, policy, parsed.format, changes, targets, true);
+      return;
+    }
+    const written: Binding[] = [];
+    let retry = false;
+    for (const c of changes) {
+      try {
+        if (c.action === 'update') written.push(await rbac.updateBinding(cluster, c.binding));
+        else {
+          await rbac.deleteBinding(cluster, c.binding).catch((e) => {
+            if (!rbac.isNotFound(e)) throw e;
+          });
+          written.push(c.binding);
+        }
+      } catch (e) {
+        if (rbac.isConflict(e) && attempt < 5) {
+          retry = true;
+          break;
+        }
+        throw e;
+      }
+      ctx.log.success(`${c.action === 'update' ? 'Updated' : 'Deleted'} ${where(c.binding)}: removed ${c.removed.map(policy.describeSubject).join(', ')} from ClusterRole ${c.role}`);
+      if (c.autoupdate) ctx.log.warn(policy.autoupdateWarning(c.binding));
+    }
+    if (retry) continue;
+    report(ctx, policy, parsed.format, changes.map((c, i) => ({ ...c, binding: written[i] ?? c.binding })), targets, false);
+    if (namespace) await stillAllowed(ctx, cluster, namespace, subjects);
+    return;
+  }
+}
+
+type PolicyModule = typeof import('../cluster/policy.js');
+
+function report(ctx: Context, policy: PolicyModule, format: 'json' | 'yaml' | undefined, changes: Array<RemoveChange & { role: string }>, targets: string[], dryRun: boolean): void {
+  if (format) return printObjects(ctx, format, changes.map((c) => c.binding), true);
+  for (const role of [...new Set(changes.map((c) => c.role))]) ctx.io.stdout.write(policy.successLine(role, 'removed', targets, dryRun) + '\n');
+}
+
+/** Other bindings may still let the subjects pull or push: say so instead of leaving a false sense of revocation. */
+async function stillAllowed(ctx: Context, cluster: import('../cluster/cluster.js').Cluster, namespace: string, subjects: Subject[]): Promise<void> {
+  const { reviewSubject } = await import('../cluster/policy-access.js');
+  for (const s of subjects) {
+    try {
+      const r = await reviewSubject(cluster, namespace, s, ['pull', 'push']);
+      if (!r) return;
+      const still = (['pull', 'push'] as const).filter((k) => r[k]?.allowed);
+      if (!still.length) continue;
+      const reason = r[still[0]!]?.reason;
+      ctx.log.warn(`${s.name} can still ${still.join(' and ')} in ${namespace}${reason ? ` (${reason})` : ''}; see \`regctl access ${s.kind === 'Group' ? '--group ' : ''}${s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:` : ''}${s.name} -n ${namespace}\``);
+    } catch {
+      // best effort: the revoke itself succeeded
+    }
+  }
+}
