@@ -1,0 +1,264 @@
+// additionalTrustedCA (openshift-behaviors.md d.5): a ConfigMap in openshift-config whose keys are registry hosts
+// (`host..port`) and values PEM CAs, named by image.config.openshift.io/cluster spec.additionalTrustedCA.name.
+// Writes are read-modify-write with resourceVersion, retried on 409, so concurrent edits of other keys survive.
+import type { Cluster, Json } from './cluster.js';
+import { isApiError } from './api-error.js';
+import { R, NAMES } from './resources.js';
+import { NotFoundError, RegctlError, UsageError } from '../errors.js';
+import { decodeKey } from '../pki/host.js';
+import { inspectStored, MAX_CONFIGMAP_BYTES, sameCertificates, type CertSummary } from '../pki/pem.js';
+
+export const CONFIG_NAMESPACE = NAMES.configNamespace;
+export const DEFAULT_CONFIGMAP = 'registry-cas';
+
+export interface SetEntry {
+  key: string;
+  display: string;
+  pem: string;
+  certs: CertSummary[];
+}
+
+export interface RemoveEntry {
+  key: string;
+  display: string;
+}
+
+export type ChangeAction = 'add' | 'replace' | 'unchanged' | 'remove' | 'absent';
+
+export interface TrustChange {
+  key: string;
+  host: string;
+  action: ChangeAction;
+  /** The certificates being replaced or removed, when readable. */
+  previous?: CertSummary[];
+}
+
+export interface TrustPlan {
+  namespace: string;
+  configMapName: string;
+  /** What image.config referenced before (undefined: nothing). */
+  referencedBefore?: string;
+  /** The ConfigMap as it will be (null for a remove with nothing to remove from). */
+  configMap: Json | null;
+  configMapWrite: 'create' | 'update' | 'none';
+  imageConfigPatch: Json | null;
+  changes: TrustChange[];
+}
+
+export interface TrustRequest {
+  set?: SetEntry[];
+  remove?: RemoveEntry[];
+  /** --configmap: used when image.config references nothing yet. */
+  configMapName?: string;
+}
+
+/** Pure: the plan for one read of image.config and the ConfigMap. Other keys are always kept. */
+export function planTrust(req: TrustRequest, imageConfig: Json, current: Json | null): TrustPlan {
+  const referenced: string | undefined = imageConfig?.spec?.additionalTrustedCA?.name || undefined;
+  if (referenced && req.configMapName && req.configMapName !== referenced) {
+    throw new UsageError(
+      `image.config.openshift.io/cluster already references ConfigMap ${referenced}; --configmap ${req.configMapName} would replace it`,
+      `drop --configmap: regctl adds the keys to ${CONFIG_NAMESPACE}/${referenced} and keeps its other keys`,
+    );
+  }
+  const name = referenced ?? req.configMapName ?? DEFAULT_CONFIGMAP;
+  const base: Json = current ? structuredClone(current) : { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: CONFIG_NAMESPACE } };
+  const data: Record<string, string> = { ...(base.data ?? {}) };
+  const binaryData: Record<string, string> = { ...(base.binaryData ?? {}) };
+  const changes: TrustChange[] = [];
+  let dirty = false;
+
+  const stored = (key: string): string | Buffer | undefined => (key in data ? data[key] : key in binaryData ? Buffer.from(binaryData[key]!, 'base64') : undefined);
+  for (const e of req.set ?? []) {
+    const old = stored(e.key);
+    const previous = old === undefined ? undefined : inspectStored(old).certs;
+    const same = previous !== undefined && previous.length > 0 && sameCertificates(previous, e.certs);
+    if (same) {
+      changes.push({ key: e.key, host: e.display, action: 'unchanged' });
+      continue;
+    }
+    data[e.key] = e.pem;
+    delete binaryData[e.key];
+    dirty = true;
+    changes.push({ key: e.key, host: e.display, action: old === undefined ? 'add' : 'replace', ...(previous?.length ? { previous } : {}) });
+  }
+  for (const e of req.remove ?? []) {
+    const old = stored(e.key);
+    if (old === undefined) {
+      changes.push({ key: e.key, host: e.display, action: 'absent' });
+      continue;
+    }
+    const previous = inspectStored(old).certs;
+    delete data[e.key];
+    delete binaryData[e.key];
+    dirty = true;
+    changes.push({ key: e.key, host: e.display, action: 'remove', ...(previous.length ? { previous } : {}) });
+  }
+
+  const removeOnly = !(req.set ?? []).length;
+  if (removeOnly && (!referenced || !current)) {
+    return { namespace: CONFIG_NAMESPACE, configMapName: name, referencedBefore: referenced, configMap: current ? clean(current) : null, configMapWrite: 'none', imageConfigPatch: null, changes };
+  }
+  const next: Json = { ...base, data: sortKeys(data) };
+  if (Object.keys(binaryData).length) next.binaryData = sortKeys(binaryData);
+  else delete next.binaryData;
+  const size = [...Object.entries(data), ...Object.entries(binaryData)].reduce((n, [k, v]) => n + k.length + v.length, 0);
+  if (dirty && size > MAX_CONFIGMAP_BYTES) {
+    throw new UsageError(`ConfigMap ${CONFIG_NAMESPACE}/${name} would exceed 1 MiB`, 'remove CAs that are no longer needed (regctl trust-ca remove HOST), or trim the bundles');
+  }
+  return {
+    namespace: CONFIG_NAMESPACE,
+    configMapName: name,
+    referencedBefore: referenced,
+    configMap: clean(next),
+    configMapWrite: !current ? 'create' : dirty ? 'update' : 'none',
+    imageConfigPatch: referenced || removeOnly ? null : { spec: { additionalTrustedCA: { name } } },
+    changes,
+  };
+}
+
+export interface ApplyOptions {
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  maxAttempts?: number;
+  /** Told about each conflict that is retried. */
+  onRetry?: (attempt: number, what: string) => void;
+}
+
+export interface ApplyResult extends TrustPlan {
+  attempts: number;
+  written: boolean;
+}
+
+/** Read, plan, write; on 409 (someone else wrote in between) read again and re-plan. */
+export async function applyTrust(c: Cluster, req: TrustRequest, o: ApplyOptions = {}): Promise<ApplyResult> {
+  const max = o.maxAttempts ?? 10;
+  for (let attempt = 1; ; attempt++) {
+    const imageConfig = await readImageConfig(c);
+    const name = imageConfig.spec?.additionalTrustedCA?.name || req.configMapName || DEFAULT_CONFIGMAP;
+    const current = await c.getOrNull(R.configMap, name, CONFIG_NAMESPACE);
+    const plan = planTrust(req, imageConfig, current);
+    const needed = plan.configMapWrite !== 'none' || plan.imageConfigPatch !== null;
+    if (o.dryRun || !needed) return { ...plan, attempts: attempt, written: false };
+    let step = `ConfigMap ${CONFIG_NAMESPACE}/${plan.configMapName}`;
+    try {
+      if (plan.configMapWrite === 'create') await c.create(R.configMap, plan.configMap!, { namespace: CONFIG_NAMESPACE });
+      else if (plan.configMapWrite === 'update') {
+        // Everything but data/binaryData is sent back as read (labels, annotations, owner references…).
+        const body: Json = { ...current!, data: plan.configMap!.data };
+        if (plan.configMap!.binaryData) body.binaryData = plan.configMap!.binaryData;
+        else delete body.binaryData;
+        await c.update(R.configMap, body);
+      }
+      if (plan.imageConfigPatch) {
+        step = 'image.config.openshift.io/cluster';
+        const patch = { ...plan.imageConfigPatch, metadata: { resourceVersion: imageConfig.metadata.resourceVersion } };
+        await c.patch(R.imageConfig, NAMES.cluster, patch, 'merge');
+      }
+      return { ...plan, attempts: attempt, written: true };
+    } catch (e) {
+      const retriable = isApiError(e, 409) || (isApiError(e, 404) && plan.configMapWrite === 'update' && step.startsWith('ConfigMap'));
+      if (!retriable) throw e;
+      if (attempt >= max) {
+        throw new RegctlError(`${step} kept changing under us: gave up after ${attempt} conflicting writes`, {
+          hint: 'something else is rewriting it constantly; check for a controller or script editing it, then run the command again',
+        });
+      }
+      o.onRetry?.(attempt, step);
+      await backoff(attempt, o.signal);
+    }
+  }
+}
+
+export interface TrustItem {
+  host: string;
+  key: string;
+  certificates: CertSummary[];
+  expired: boolean;
+  /** The value is not a readable PEM certificate. */
+  error?: string;
+  /** Whether the operator copied the key into openshift-image-registry/image-registry-certificates (null: unreadable). */
+  inRegistryCertificates: boolean | null;
+}
+
+export interface TrustList {
+  apiVersion: 'regctl.openshift.io/v1';
+  kind: 'TrustedCAList';
+  namespace: string;
+  /** image.config spec.additionalTrustedCA.name, or null when nothing is referenced. */
+  configMap: string | null;
+  configMapFound: boolean;
+  items: TrustItem[];
+}
+
+export async function listTrust(c: Cluster, now = new Date()): Promise<TrustList> {
+  const imageConfig = await readImageConfig(c);
+  const name: string | undefined = imageConfig.spec?.additionalTrustedCA?.name || undefined;
+  const out: TrustList = { apiVersion: 'regctl.openshift.io/v1', kind: 'TrustedCAList', namespace: CONFIG_NAMESPACE, configMap: name ?? null, configMapFound: false, items: [] };
+  if (!name) return out;
+  const [cm, certs] = await Promise.all([
+    c.getOrNull(R.configMap, name, CONFIG_NAMESPACE),
+    c.getOrNull(R.configMap, NAMES.certificatesConfigMap, NAMES.registryNamespace).catch((e) => {
+      if (isApiError(e, 403)) return undefined;
+      throw e;
+    }),
+  ]);
+  if (!cm) return out;
+  out.configMapFound = true;
+  const synced = certs === undefined ? null : new Set(Object.keys({ ...(certs?.data ?? {}), ...(certs?.binaryData ?? {}) }));
+  const values: Array<[string, string | Buffer]> = [
+    ...Object.entries<string>(cm.data ?? {}),
+    ...Object.entries<string>(cm.binaryData ?? {}).map(([k, v]): [string, Buffer] => [k, Buffer.from(v, 'base64')]),
+  ];
+  for (const [key, value] of values.sort(([a], [b]) => a.localeCompare(b))) {
+    const r = inspectStored(value, now);
+    out.items.push({
+      host: decodeKey(key),
+      key,
+      certificates: r.certs,
+      expired: r.certs.some((x) => x.expired),
+      ...(r.error ? { error: r.error } : {}),
+      inRegistryCertificates: synced === null ? null : synced.has(key),
+    });
+  }
+  return out;
+}
+
+async function readImageConfig(c: Cluster): Promise<Json> {
+  const ic = await c.getOrNull(R.imageConfig, NAMES.cluster);
+  if (!ic) {
+    throw new NotFoundError('image.config.openshift.io/cluster does not exist', { hint: 'the cluster creates it at install time; check you are on an OpenShift 4 cluster' });
+  }
+  return ic;
+}
+
+/** The object as a user would write it: no server-managed metadata. */
+function clean(cm: Json): Json {
+  const md = cm.metadata ?? {};
+  const metadata: Json = { name: md.name, namespace: md.namespace };
+  if (md.labels && Object.keys(md.labels).length) metadata.labels = md.labels;
+  if (md.annotations && Object.keys(md.annotations).length) {
+    const { 'kubectl.kubernetes.io/last-applied-configuration': _, ...rest } = md.annotations;
+    if (Object.keys(rest).length) metadata.annotations = rest;
+  }
+  const out: Json = { apiVersion: 'v1', kind: 'ConfigMap', metadata };
+  if (cm.immutable !== undefined) out.immutable = cm.immutable;
+  out.data = cm.data ?? {};
+  if (cm.binaryData) out.binaryData = cm.binaryData;
+  return out;
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+  const ms = Math.min(1000, 25 * 2 ** attempt) + Math.floor(Math.random() * 50);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    }, { once: true });
+  });
+}
