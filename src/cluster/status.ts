@@ -1,6 +1,7 @@
 import type { Cluster, Json } from './cluster.js';
 import { ApiError, isApiError } from './api-error.js';
 import { R, NAMES } from './resources.js';
+import { decodeKey } from '../pki/host.js';
 
 export interface Condition {
   type: string;
@@ -160,7 +161,7 @@ export function buildStatus(server: string, raw: RawStatus, unavailable: Record<
             configMap: raw.imageConfig?.spec?.additionalTrustedCA?.name || undefined,
             registries: Object.keys({ ...(raw.certs?.data ?? {}), ...(raw.certs?.binaryData ?? {}) })
               .filter((k) => !SERVICE_CA_KEYS.has(k))
-              .map(decodeCAKey)
+              .map(decodeKey)
               .sort(),
           }
         : null,
@@ -171,11 +172,6 @@ export function buildStatus(server: string, raw: RawStatus, unavailable: Record<
   };
 }
 
-/** node-ca's rule: only the last `..` becomes `:`. */
-export function decodeCAKey(key: string): string {
-  const i = key.lastIndexOf('..');
-  return i < 0 ? key : `${key.slice(0, i)}:${key.slice(i + 2)}`;
-}
 
 function cond(c: Json): Condition {
   return { type: c.type, status: c.status, reason: c.reason || undefined, message: c.message || undefined, lastTransitionTime: c.lastTransitionTime };

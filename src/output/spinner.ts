@@ -9,7 +9,8 @@ const noop: Spinner = { update() {}, stop() {} };
 
 /** ora on stderr, only on a TTY, not in CI, not with --quiet; otherwise nothing at all. */
 export async function startSpinner(io: IO, text: string, opts: { quiet: boolean; env: Record<string, string | undefined> }): Promise<Spinner> {
-  if (!io.stderrTTY || opts.quiet || opts.env.CI) return noop;
+  // A terminal that reports no width (e.g. under script(1)) makes ora redraw forever.
+  if (!io.stderrTTY || opts.quiet || opts.env.CI || !((io.stderr.columns ?? 0) > 0)) return noop;
   const { default: ora } = await import('ora');
   const s = ora({ text, stream: io.stderr as NodeJS.WritableStream, color: io.colorErr ? 'cyan' : undefined as never, isEnabled: true }).start();
   return {

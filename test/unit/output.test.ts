@@ -5,7 +5,7 @@ import { createIO } from '../../src/output/io.js';
 import { renderTable } from '../../src/output/table.js';
 import { parseOutput, toJSON, toYAML } from '../../src/output/printer.js';
 import { UsageError } from '../../src/errors.js';
-import { decodeCAKey } from '../../src/cluster/status.js';
+import { decodeKey as decodeCAKey } from '../../src/pki/host.js';
 import { PassThrough } from 'node:stream';
 
 function sink(isTTY: boolean) {
