@@ -1,0 +1,415 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import type { Cluster, Json } from '../cluster/cluster.js';
+import type { RouteInfo } from '../cluster/routes.js';
+import type { RouteEntry, TLSMaterial } from '../cluster/route-plan.js';
+import { dryRunOption, examples, outputFormat, outputOption, type Runtime } from './common.js';
+import { toJSON, toYAML } from '../output/printer.js';
+import { parseDuration } from '../output/format.js';
+import { RegctlError, TimeoutError, UsageError } from '../errors.js';
+
+const FORMATS = ['table', 'json', 'yaml'] as const;
+const CONFIG = 'configs.imageregistry.operator.openshift.io/cluster';
+
+export interface ExposeOptions {
+  defaultRoute?: boolean;
+  route?: string;
+  hostname?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  remove?: boolean;
+  wait?: boolean;
+  timeout: string;
+  caOut?: string;
+  trust?: boolean;
+  certsDir?: string;
+  output?: string;
+  dryRun?: boolean;
+}
+
+type Mode = 'default' | 'route' | 'remove-default' | 'remove-route' | 'trust-only';
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('expose')
+    .summary('expose the registry on a route, and trust its CA locally (certs.d)')
+    .description(
+      [
+        'Expose the integrated registry outside the cluster and make podman, skopeo and buildah trust it.',
+        '--default-route sets spec.defaultRoute on the operator config and waits until the route is admitted; --route NAME adds or updates an entry in spec.routes (your certificate with --cert/--key [--ca], else the ingress one); --remove undoes either.',
+        '--ca-out FILE writes the CA that signs the route; --trust installs it as <certs.d>/<host>/ca.crt (~/.config/containers/certs.d unless root: no sudo). The host goes to stdout.',
+      ].join('\n\n'),
+    )
+    .option('--default-route', 'enable the operator\'s default route (default-route-openshift-image-registry.<apps domain>)')
+    .option('--route <name>', 'a custom route in spec.routes (any name but default-route)')
+    .option('--hostname <host>', 'with --route: its host (default: allocated under the apps domain)')
+    .option('--cert <file>', 'with --route: TLS certificate (PEM) for the host')
+    .option('--key <file>', 'with --cert: its private key (PEM)')
+    .option('--ca <file>', 'with --cert: the CA that signed it (PEM)')
+    .option('--remove', 'remove the default route (or, with --route, that custom route)')
+    .option('--wait', 'wait until the route is admitted (default)')
+    .option('--no-wait', 'return once the operator config is changed')
+    .option('--timeout <duration>', 'how long to wait for the route', '2m')
+    .option('--ca-out <file>', 'write the CA that signs the route\'s certificate to FILE')
+    .option('--trust', 'install that CA where podman/skopeo/buildah look: <certs.d>/<host>/ca.crt (with --remove: delete it)')
+    .option('--certs-dir <dir>', 'certs.d directory for --trust (default: /etc/containers/certs.d as root, else ~/.config/containers/certs.d)');
+  dryRunOption(cmd);
+  outputOption(cmd, FORMATS);
+  examples(cmd, [
+    'regctl expose --default-route --trust',
+    'HOST=$(regctl expose --default-route)',
+    'regctl expose --route registry --hostname registry.example.com --cert tls.crt --key tls.key --ca ca.crt --trust',
+    'regctl expose --default-route --ca-out ingress-ca.crt --no-wait',
+    'regctl expose --remove --trust',
+  ]);
+  cmd.action(rt.action(run));
+}
+
+interface Validated {
+  mode: Mode;
+  timeoutMs: number;
+  tls?: TLSMaterial;
+  routeCA?: string;
+}
+
+function readPem(file: string, flag: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${flag} ${file} (${(e as NodeJS.ErrnoException).code})`, `check the path given to ${flag}`);
+  }
+}
+
+/** All flag and file checks; throws UsageError before anything is changed. */
+export async function validateExpose(o: ExposeOptions, now = new Date()): Promise<Validated> {
+  const { routeNameProblem, hostnameProblem } = await import('../cluster/route-plan.js');
+  const modes = [o.defaultRoute && 'default', o.route !== undefined && 'route'].filter(Boolean);
+  if (o.defaultRoute && o.route !== undefined) throw new UsageError('--default-route and --route cannot be combined', 'run regctl expose once for each');
+  const custom = o.hostname !== undefined || o.cert !== undefined || o.key !== undefined || o.ca !== undefined;
+  if (custom && o.route === undefined) throw new UsageError('--hostname, --cert, --key and --ca apply to a custom route', 'add --route NAME');
+  if (o.remove && custom) throw new UsageError('--remove takes no --hostname/--cert/--key/--ca', 'remove with `regctl expose --remove --route NAME`');
+  if (o.remove && o.caOut) throw new UsageError('--ca-out cannot be combined with --remove', 'drop --ca-out');
+  if (o.remove && o.defaultRoute) throw new UsageError('--remove and --default-route cannot be combined', '`regctl expose --remove` removes the default route');
+  if (o.certsDir !== undefined && !o.trust) throw new UsageError('--certs-dir is only used with --trust', 'add --trust');
+  if (!o.remove && !modes.length && !o.trust && !o.caOut) {
+    throw new UsageError('nothing to do: choose what to expose', 'use --default-route, or --route NAME --hostname HOST (add --trust to trust it locally)');
+  }
+  const timeoutMs = parseDuration(o.timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`invalid --timeout "${o.timeout}"`, 'use a duration such as 90s or 5m');
+  if (o.route !== undefined) {
+    const p = routeNameProblem(o.route);
+    if (p) throw new UsageError(p, o.route === 'default-route' ? 'use --default-route for the operator\'s default route, or choose another name' : 'choose a name such as registry or registry-public');
+  }
+  if (o.hostname !== undefined) {
+    const p = hostnameProblem(o.hostname);
+    if (p) throw new UsageError(p, 'give the DNS name clients will use, e.g. --hostname registry.apps.example.com');
+  }
+  const mode: Mode = o.remove ? (o.route !== undefined ? 'remove-route' : 'remove-default') : o.defaultRoute ? 'default' : o.route !== undefined ? 'route' : 'trust-only';
+  if ((o.cert === undefined) !== (o.key === undefined)) throw new UsageError('--cert and --key go together', 'give both the certificate and its private key');
+  if (o.ca !== undefined && o.cert === undefined) throw new UsageError('--ca needs --cert', 'without --cert the ingress certificate (and its CA) is used');
+  if (o.cert === undefined) return { mode, timeoutMs };
+  if (!o.hostname) throw new UsageError('--cert needs --hostname', 'name the host the certificate is for: --hostname registry.example.com');
+  const certPem = readPem(o.cert, '--cert');
+  const keyPem = readPem(o.key!, '--key');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    throw new UsageError(`--cert ${o.cert} is not a PEM certificate`, 'give the certificate in PEM form (-----BEGIN CERTIFICATE-----)');
+  }
+  let key;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    throw new UsageError(`--key ${o.key} is not a PEM private key (or it is encrypted)`, 'give the unencrypted private key in PEM form');
+  }
+  if (!cert.checkPrivateKey(key)) throw new UsageError(`--key ${o.key} does not belong to --cert ${o.cert}`, 'give the key the certificate was issued for');
+  if (!cert.checkHost(o.hostname)) throw new UsageError(`--cert ${o.cert} is not valid for ${o.hostname} (subject ${cert.subject.replace(/\n/g, ', ')}; ${cert.subjectAltName ?? 'no SANs'})`, 'use a certificate whose SANs include the host');
+  if (new Date(cert.validTo) < now) throw new UsageError(`--cert ${o.cert} expired on ${new Date(cert.validTo).toISOString()}`, 'renew the certificate');
+  let caPem: string | undefined;
+  if (o.ca !== undefined) {
+    caPem = readPem(o.ca, '--ca');
+    let ca: X509Certificate;
+    try {
+      ca = new X509Certificate(caPem);
+    } catch {
+      throw new UsageError(`--ca ${o.ca} is not a PEM certificate`, 'give the CA certificate in PEM form');
+    }
+    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new UsageError(`--cert ${o.cert} was not signed by --ca ${o.ca}`, 'give the CA that issued the certificate');
+  }
+  const selfSigned = cert.checkIssued(cert) && cert.verify(cert.publicKey);
+  if ((o.trust || o.caOut) && !caPem && !selfSigned) {
+    throw new UsageError('--trust/--ca-out need the CA that signed --cert', 'add --ca FILE (the issuing CA), or drop --trust/--ca-out');
+  }
+  return { mode, timeoutMs, tls: { certPem, keyPem, caPem }, routeCA: caPem ?? (selfSigned ? certPem : undefined) };
+}
+
+interface Change {
+  action: 'patch' | 'create' | 'update' | 'delete' | 'write' | 'remove';
+  target: string;
+  patchType?: 'merge' | 'json';
+  patch?: unknown;
+  object?: unknown;
+}
+
+interface Result {
+  host: string | null;
+  routes: Array<Pick<RouteInfo, 'name' | 'host' | 'admitted'>>;
+  ca: null | { subject: string; notAfter: string; sha256: string; file: string | null; trusted: string | null; source: string };
+  changed: boolean;
+}
+
+async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<void> {
+  const format = outputFormat(o, FORMATS);
+  const v = await validateExpose(o, ctx.now());
+  const plan = await import('../cluster/route-plan.js');
+  const cluster = await ctx.cluster();
+  const { R, NAMES } = await import('../cluster/resources.js');
+  const routes = await import('../cluster/routes.js');
+  const cfg = await cluster.get(R.registryConfig, NAMES.cluster);
+  const changes: Change[] = [];
+  let changed = false;
+  let routeName: string = NAMES.defaultRoute;
+  let host: string | null = null;
+  let caPem: string | undefined;
+  let caSource = '';
+
+  const domain = await routes.ingressDomain(cluster);
+  const currentRoute = async (name: string) => {
+    const r = await cluster.getOrNull(R.route, name, NAMES.registryNamespace);
+    return r ? routes.routeInfo(r) : undefined;
+  };
+
+  switch (v.mode) {
+    case 'default': {
+      if (cfg.spec?.defaultRoute === true) ctx.log.info(`The registry is already exposed by the default route (${CONFIG} spec.defaultRoute=true).`);
+      else {
+        const patch = { spec: { defaultRoute: true } };
+        changes.push({ action: 'patch', target: CONFIG, patchType: 'merge', patch });
+        if (!o.dryRun) {
+          await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'merge');
+          ctx.log.info(`Set spec.defaultRoute=true on ${CONFIG}.`);
+          changed = true;
+        }
+      }
+      host = (await currentRoute(routeName))?.host || (domain ? plan.allocatedHost(routeName, domain) : null);
+      break;
+    }
+    case 'route': {
+      routeName = o.route!;
+      const secretName = v.tls ? plan.secretNameFor(routeName) : undefined;
+      const entry: RouteEntry = { name: routeName, hostname: o.hostname, secretName };
+      if (v.tls) {
+        const desired = plan.tlsSecret(secretName!, v.tls);
+        const existing = await cluster.getOrNull(R.secret, secretName!, NAMES.registryNamespace);
+        if (!existing || !plan.sameData(existing.data, desired.data)) {
+          changes.push({ action: existing ? 'update' : 'create', target: `secret/${secretName} -n ${NAMES.registryNamespace}`, object: plan.redactSecret(desired) });
+          if (!o.dryRun) {
+            if (existing) await cluster.update(R.secret, { ...desired, metadata: { ...existing.metadata, labels: { ...existing.metadata?.labels, ...desired.metadata.labels } } });
+            else await cluster.create(R.secret, desired, { namespace: NAMES.registryNamespace });
+            changed = true;
+          }
+        }
+      }
+      changed = (await editRoutes(ctx, cluster, cfg, (rs) => plan.upsertRoute(rs, entry), changes, Boolean(o.dryRun))) || changed;
+      if (!changed && !changes.length) ctx.log.info(`Route ${routeName} is already configured in ${CONFIG} spec.routes.`);
+      host = o.hostname ?? (await currentRoute(routeName))?.host ?? (domain ? plan.allocatedHost(routeName, domain) : null);
+      if (!v.tls && o.hostname && domain && !plan.underWildcard(o.hostname, domain)) {
+        ctx.log.warn(`${o.hostname} is not under *.${domain}: the ingress certificate will not match it; pass --cert/--key for it`);
+      }
+      break;
+    }
+    case 'remove-default': {
+      host = (await currentRoute(routeName))?.host || (domain ? plan.allocatedHost(routeName, domain) : null);
+      if (cfg.spec?.defaultRoute !== true) ctx.log.info('The default route is not enabled; nothing to remove.');
+      else {
+        const patch = { spec: { defaultRoute: false } };
+        changes.push({ action: 'patch', target: CONFIG, patchType: 'merge', patch });
+        if (!o.dryRun) {
+          await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'merge');
+          ctx.log.info(`Set spec.defaultRoute=false on ${CONFIG}.`);
+          changed = true;
+        }
+      }
+      break;
+    }
+    case 'remove-route': {
+      routeName = o.route!;
+      const entry = ((cfg.spec?.routes ?? []) as RouteEntry[]).find((r) => r.name === routeName);
+      host = entry?.hostname ?? (await currentRoute(routeName))?.host ?? null;
+      if (!entry) ctx.log.info(`Route ${routeName} is not in ${CONFIG} spec.routes; nothing to remove.`);
+      else changed = await editRoutes(ctx, cluster, cfg, (rs) => plan.withoutRoute(rs, routeName), changes, Boolean(o.dryRun));
+      const secretName = entry?.secretName ?? plan.secretNameFor(routeName);
+      const secret = await cluster.getOrNull(R.secret, secretName, NAMES.registryNamespace);
+      if (secret?.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'regctl') {
+        changes.push({ action: 'delete', target: `secret/${secretName} -n ${NAMES.registryNamespace}` });
+        if (!o.dryRun) {
+          await cluster.delete(R.secret, secretName, { namespace: NAMES.registryNamespace });
+          changed = true;
+        }
+      }
+      break;
+    }
+    case 'trust-only': {
+      const all = await routes.registryRoutes(cluster);
+      const pick = all.find((r) => r.admitted && r.host);
+      if (!pick) throw new RegctlError('the registry is not exposed: no admitted registry route', { hint: 'expose it: `regctl expose --default-route --trust`' });
+      routeName = pick.name;
+      host = pick.host;
+      break;
+    }
+  }
+
+  // Wait for the route to be admitted (or gone).
+  let info: RouteInfo | undefined;
+  const removing = v.mode === 'remove-default' || v.mode === 'remove-route';
+  if (!o.dryRun && !removing && v.mode !== 'trust-only' && o.wait !== false) {
+    info = await ctx.spin(`Waiting for route ${routeName} to be admitted`, (s) =>
+      routes.waitForRoute(cluster, routeName, {
+        timeoutMs: v.timeoutMs,
+        signal: ctx.signal,
+        onProgress: (r) => s.update(`Waiting for route ${routeName} to be admitted${r?.host ? ` (${r.host})` : ''}`),
+      }),
+    );
+    if (ctx.signal.aborted) return;
+    if (!info) {
+      throw new TimeoutError(`route ${routeName} was not admitted within ${o.timeout}`, {
+        hint: 'see what the operator reports: `regctl status` (RouteDegraded), or wait longer with --timeout',
+      });
+    }
+    host = info.host;
+  } else if (!o.dryRun && removing && changed && o.wait !== false) {
+    const gone = await ctx.spin(`Waiting for route ${routeName} to be removed`, () => routes.waitForRouteGone(cluster, routeName, { timeoutMs: v.timeoutMs, signal: ctx.signal }));
+    if (!gone && !ctx.signal.aborted) throw new TimeoutError(`route ${routeName} still exists after ${o.timeout}`, { hint: 'see `regctl status`; the operator deletes it on its next sync' });
+  }
+
+  // The CA that signs the route's certificate.
+  let caFile: string | null = null;
+  let trusted: string | null = null;
+  if (!removing && (o.caOut || o.trust || format !== 'table')) {
+    ({ caPem, caSource } = await routeCA(cluster, v, routeName, info));
+  }
+  const { caOnly, describeBundle } = await import('../registry/ca.js');
+  const cleanCA = caPem ? caOnly(caPem) || caPem : undefined;
+  if ((o.caOut || o.trust) && !removing && !cleanCA) {
+    throw new RegctlError(`cannot tell which CA signs route ${routeName}`, { hint: v.tls ? 'pass the issuing CA with --ca FILE' : 'ask a cluster admin for the ingress CA' });
+  }
+  if (o.caOut && cleanCA) {
+    changes.push({ action: 'write', target: o.caOut });
+    if (!o.dryRun) {
+      const { writeAtomic } = await import('../registry/authfile.js');
+      writeAtomic(o.caOut, cleanCA, 0o644, 0o755);
+      caFile = o.caOut;
+      ctx.log.info(`Wrote the CA of ${host ?? routeName} to ${o.caOut}.`);
+    }
+  }
+  if (o.trust) {
+    const certsd = await import('../registry/certsd.js');
+    const dir = certsd.certsDir({ certsDir: o.certsDir, env: ctx.env });
+    if (!host) throw new RegctlError(`route ${routeName} has no host yet, so there is no certs.d entry to ${removing ? 'remove' : 'write'}`, { hint: 'run again without --no-wait' });
+    if (removing) {
+      changes.push({ action: 'remove', target: certsd.caPath(dir, host) });
+      if (!o.dryRun && certsd.removeCA(dir, host)) ctx.log.info(`Removed ${certsd.caPath(dir, host)}.`);
+    } else {
+      changes.push({ action: 'write', target: certsd.caPath(dir, host) });
+      if (!o.dryRun) {
+        const w = certsd.writeCA(dir, host, cleanCA!);
+        trusted = w.file;
+        ctx.log.info(w.changed ? `Trusted the CA of ${host}: wrote ${w.file}.` : `${w.file} already holds the CA of ${host}.`);
+        if (info) await verifyTrust(ctx, host, cleanCA!);
+      }
+    }
+  }
+
+  if (o.dryRun) {
+    printDryRun(ctx, format, changes);
+    return;
+  }
+  const all = await routes.registryRoutes(cluster).catch(() => [] as RouteInfo[]);
+  const d = cleanCA ? describeBundle(cleanCA) : undefined;
+  const result: Result = {
+    host: removing ? null : host,
+    routes: all.map((r) => ({ name: r.name, host: r.host, admitted: r.admitted })),
+    ca: d ? { subject: d.subject, notAfter: d.notAfter, sha256: d.sha256, file: caFile ?? trusted, trusted, source: caSource } : null,
+    changed,
+  };
+  if (format === 'json') ctx.io.stdout.write(toJSON(result));
+  else if (format === 'yaml') ctx.io.stdout.write(toYAML(result));
+  else if (!removing && host) ctx.io.stdout.write(host + '\n');
+}
+
+/** Edits spec.routes with a JSON patch guarded by `test`; retried when someone else changed it meanwhile. */
+async function editRoutes(ctx: Context, cluster: Cluster, cfg: Json, edit: (rs: RouteEntry[]) => RouteEntry[], changes: Change[], dryRun: boolean): Promise<boolean> {
+  const { R, NAMES } = await import('../cluster/resources.js');
+  const plan = await import('../cluster/route-plan.js');
+  const { isApiError } = await import('../cluster/api-error.js');
+  let current = cfg;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const before = current.spec?.routes as RouteEntry[] | undefined;
+    const next = edit(before ?? []);
+    if (JSON.stringify(next) === JSON.stringify(before ?? [])) return false;
+    const patch = plan.routesPatch(before, next);
+    if (dryRun) {
+      changes.push({ action: 'patch', target: CONFIG, patchType: 'json', patch });
+      return false;
+    }
+    try {
+      await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'json');
+      changes.push({ action: 'patch', target: CONFIG, patchType: 'json', patch });
+      ctx.log.info(`Updated spec.routes on ${CONFIG}.`);
+      return true;
+    } catch (e) {
+      if (!(isApiError(e, 422) || isApiError(e, 409)) || attempt === 3) throw e;
+      current = await cluster.get(R.registryConfig, NAMES.cluster);
+    }
+  }
+  return false;
+}
+
+async function routeCA(cluster: Cluster, v: Validated, routeName: string, info: RouteInfo | undefined): Promise<{ caPem?: string; caSource: string }> {
+  if (v.tls) return { caPem: v.routeCA, caSource: v.routeCA ? '--ca' : '' };
+  const routes = await import('../cluster/routes.js');
+  const r = info ?? (await routes.registryRoutes(cluster).catch(() => [])).find((x) => x.name === routeName);
+  if (r?.caCertificate) return { caPem: r.caCertificate, caSource: `route ${routeName} spec.tls.caCertificate` };
+  const ca = await routes.ingressCA(cluster);
+  return { caPem: ca.pem, caSource: ca.source };
+}
+
+/** Checks that the CA really verifies the route (through HTTPS_PROXY); only warns. */
+async function verifyTrust(ctx: Context, host: string, caPem: string): Promise<void> {
+  const { HttpClient } = await import('../registry/http.js');
+  const { USER_AGENT } = await import('../context.js');
+  const http = new HttpClient({ env: ctx.env, trust: { caPem }, timeoutMs: Math.min(ctx.requestTimeoutMs || 10_000, 10_000), trace: ctx.trace, userAgent: USER_AGENT });
+  try {
+    const res = await http.request({ url: `https://${host}/v2/`, signal: ctx.signal });
+    await res.dump();
+  } catch (e) {
+    const { RegistryConnectionError } = await import('../registry/errors.js');
+    if (e instanceof RegistryConnectionError && e.isCertificateError) {
+      ctx.log.warn(`the CA written does not verify the certificate of ${host} (${e.code}); clients will still fail`);
+    } else {
+      ctx.log.debug(`could not reach ${host} to check the CA: ${(e as Error).message}`);
+    }
+  }
+}
+
+function printDryRun(ctx: Context, format: string, changes: Change[]): void {
+  if (format === 'json') {
+    ctx.io.stdout.write(toJSON({ dryRun: true, changes }));
+    return;
+  }
+  if (!changes.length) {
+    ctx.log.info('Nothing would change (dry run).');
+    return;
+  }
+  const docs = changes.map((c) => {
+    const head = `# ${c.action}${c.patchType ? ` (${c.patchType} patch)` : ''} ${c.target}\n`;
+    const body = c.patch ?? c.object;
+    return head + (body === undefined ? '' : toYAML(body));
+  });
+  ctx.io.stdout.write(docs.join('---\n'));
+  ctx.log.info('(dry run: nothing was changed)');
+}

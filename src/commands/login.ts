@@ -1,0 +1,254 @@
+import type { Command } from 'commander';
+import { USER_AGENT, type Context } from '../context.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { dryRunOption, examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
+import { print } from '../output/printer.js';
+import { parseDuration } from '../output/format.js';
+import { AuthError, UsageError } from '../errors.js';
+
+const FORMATS = ['table', 'json', 'yaml'] as const;
+const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
+
+export interface LoginOptions {
+  registry?: string;
+  internal?: boolean;
+  serviceAccount?: string;
+  namespace?: string;
+  duration?: string;
+  username?: string;
+  passwordStdin?: boolean;
+  registryUsername?: string;
+  authfile?: string;
+  docker?: boolean;
+  caFile?: string;
+  certsDir?: string;
+  insecureSkipTlsVerify?: boolean;
+  skipCheck?: boolean;
+  output?: string;
+  dryRun?: boolean;
+}
+
+export type CredentialSource = 'kubeconfig' | 'token' | 'service-account' | 'password';
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('login')
+    .summary('log podman/skopeo/buildah in to the registry with your OpenShift token, verified')
+    .description(
+      [
+        'Write registry credentials where podman, skopeo and buildah read them (containers auth.json, or Docker config.json with --docker), after checking them: GET /v2/ following the Bearer challenge to /openshift/token, trusting --ca-file, the certs.d entry or the CA from the cluster.',
+        'Host: --registry, else image.config externalRegistryHostnames, else the default route (--internal: the in-cluster service). Token: the kubeconfig\'s (or --token), --service-account SA (short-lived, TokenRequest; for CI) or --username U --password-stdin (OAuth).',
+      ].join('\n\n'),
+    )
+    .option('--registry <host>', 'registry host[:port] (default: discovered from the cluster)')
+    .option('--internal', `use the in-cluster host ${INTERNAL_HOST} (pods, CI jobs inside the cluster)`)
+    .option('-z, --service-account <name>', 'log in as this service account with a short-lived token (TokenRequest)')
+    .option('--duration <duration>', 'with --service-account: token lifetime (min 10m)', '1h')
+    .option('-u, --username <user>', 'log in as this OpenShift user through the OAuth server (needs --password-stdin)')
+    .option('--password-stdin', 'read the password from stdin (with --username)')
+    .option('--registry-username <name>', 'user name written to the auth file (default: the OpenShift user name without colons)')
+    .option('--authfile <file>', 'auth file to write (default: $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json)')
+    .option('--docker', 'write ~/.docker/config.json instead (its other settings are kept)')
+    .option('--ca-file <file>', 'CA bundle (PEM) to verify the registry with')
+    .option('--certs-dir <dir>', 'certs.d directory to look up the registry CA in (default: as podman)')
+    .option('--insecure-skip-tls-verify', 'check the credentials without verifying the registry certificate (not recommended)')
+    .option('--skip-check', 'write the credentials without checking them against the registry');
+  namespaceOption(cmd, 'with --service-account: its namespace (default: the context\'s)');
+  dryRunOption(cmd);
+  outputOption(cmd, FORMATS);
+  examples(cmd, [
+    'regctl login',
+    'regctl login --service-account pipeline -n ci --duration 2h --authfile ./auth.json',
+    'printf %s "$PASSWORD" | regctl login -u developer --password-stdin',
+    'regctl login --registry registry.apps.example.com --ca-file ingress-ca.crt',
+    'regctl login --internal --skip-check   # inside a pod',
+  ]);
+  cmd.action(rt.action(run));
+}
+
+/** Flag checks that need nothing but the flags (before any I/O). */
+export function validateLoginOptions(o: LoginOptions): { durationSeconds: number } {
+  if (o.serviceAccount && o.username) throw new UsageError('--service-account and --username cannot be combined', 'choose one way to get a token');
+  if (o.username && !o.passwordStdin) throw new UsageError('--username needs the password on stdin', `pass it with --password-stdin: printf %s "$PASSWORD" | regctl login -u ${o.username} --password-stdin`);
+  if (o.passwordStdin && !o.username) throw new UsageError('--password-stdin needs --username', 'add -u USER, or drop --password-stdin to use your kubeconfig token');
+  if (o.username?.includes(':')) throw new UsageError(`user name "${o.username}" contains ':', which breaks Basic auth`, 'give the user name without a colon');
+  if (o.registry && o.internal) throw new UsageError('--registry and --internal cannot be combined', `--internal means --registry ${INTERNAL_HOST}`);
+  if (o.authfile && o.docker) throw new UsageError('--authfile and --docker cannot be combined', 'choose the file with one of them');
+  if (o.insecureSkipTlsVerify && o.caFile) throw new UsageError('--insecure-skip-tls-verify and --ca-file cannot be combined', 'drop --insecure-skip-tls-verify: --ca-file verifies properly');
+  if (o.registryUsername !== undefined) {
+    if (!o.registryUsername) throw new UsageError('--registry-username is empty', 'give a name, e.g. --registry-username ci');
+    if (o.registryUsername.includes(':')) throw new UsageError(`--registry-username "${o.registryUsername}" contains ':', which breaks Basic auth (user:password)`, 'choose a name without a colon');
+  }
+  if (o.registry && (/^[a-z]+:\/\//i.test(o.registry) || /\s/.test(o.registry))) {
+    throw new UsageError(`invalid --registry "${o.registry}"`, 'give host[:port] without a scheme, e.g. --registry default-route-openshift-image-registry.apps.example.com');
+  }
+  let durationSeconds = 3600;
+  if (o.serviceAccount) {
+    const ms = parseDuration(o.duration ?? '1h');
+    if (ms === undefined) throw new UsageError(`invalid --duration "${o.duration}"`, 'use a duration such as 30m, 1h or 24h');
+    if (ms < 600_000) throw new UsageError(`--duration ${o.duration} is too short`, 'the API server issues tokens for 10m or longer');
+    durationSeconds = Math.round(ms / 1000);
+  }
+  return { durationSeconds };
+}
+
+interface Token {
+  token: string;
+  username: string;
+  source: CredentialSource;
+  expiresAt?: string;
+  rejectedHint: string;
+}
+
+/** The token to use and the user behind it, from the chosen source. Shared with `regctl token`. */
+export async function obtainToken(
+  ctx: Context,
+  cluster: Cluster,
+  o: { serviceAccount?: string; durationSeconds: number; username?: string; password?: string },
+): Promise<Token> {
+  if (o.serviceAccount) {
+    const { requestServiceAccountToken } = await import('../cluster/tokens.js');
+    const ns = cluster.namespace;
+    const t = await requestServiceAccountToken(cluster, ns, o.serviceAccount, o.durationSeconds);
+    return {
+      token: t.token,
+      username: `system:serviceaccount:${ns}:${o.serviceAccount}`,
+      source: 'service-account',
+      expiresAt: t.expiresAt,
+      rejectedHint: `the registry refused the new token of ${ns}/${o.serviceAccount}; check the service account still exists and try again`,
+    };
+  }
+  if (o.username) {
+    const { oauthMetadata, kubeconfigTrust } = await import('../cluster/tokens.js');
+    const { HttpClient } = await import('../registry/http.js');
+    const { requestOAuthToken } = await import('../registry/oauth.js');
+    const meta = await oauthMetadata(cluster);
+    const kt = kubeconfigTrust(cluster);
+    let ingress = '';
+    try {
+      const { ingressCA } = await import('../cluster/routes.js');
+      ingress = (await ingressCA(cluster)).pem;
+    } catch {
+      /* not readable without a token: the kubeconfig CA and system roots must do */
+    }
+    const caPem = [kt.caPem, ingress].filter(Boolean).join('\n') || undefined;
+    const http = new HttpClient({ env: ctx.env, trust: { caPem, insecure: kt.insecure }, timeoutMs: ctx.requestTimeoutMs, trace: ctx.trace, userAgent: USER_AGENT });
+    const t = await requestOAuthToken(http, meta, o.username, o.password ?? '', ctx.signal);
+    return {
+      token: t.token,
+      username: o.username,
+      source: 'password',
+      expiresAt: t.expiresIn ? new Date(ctx.now().getTime() + t.expiresIn * 1000).toISOString() : undefined,
+      rejectedHint: 'the registry refused the token the OAuth server just issued; try again',
+    };
+  }
+  const fromFlag = ctx.globals.token;
+  const token = fromFlag ?? (await cluster.bearerToken());
+  if (!token) {
+    if (cluster.usesClientCertificate()) {
+      throw new AuthError('the kubeconfig user authenticates with a client certificate, which the registry does not accept (it needs a token)', {
+        hint: 'use --service-account SA (short-lived token, e.g. -z builder -n PROJECT), --username U --password-stdin, or --token; or `oc login` as a user with a token',
+      });
+    }
+    throw new AuthError('no token is currently in use for this session', { hint: 'log in with `oc login`, or use --service-account SA, --username U --password-stdin, or --token' });
+  }
+  let username: string;
+  try {
+    username = (await cluster.whoami()).username;
+  } catch (e) {
+    const { isApiError } = await import('../cluster/api-error.js');
+    if (isApiError(e, 401)) {
+      const { tokenRejected } = await import('../registry/errors.js');
+      throw tokenRejected(new URL(cluster.server).host, fromFlag ? 'pass a valid token with --token (`oc whoami -t`)' : 'your kubeconfig token expired or was revoked: log in again with `oc login`, then `regctl login`');
+    }
+    throw e;
+  }
+  return {
+    token,
+    username,
+    source: fromFlag ? 'token' : 'kubeconfig',
+    rejectedHint: fromFlag ? 'pass a valid token with --token (`oc whoami -t`)' : 'your kubeconfig token expired or was revoked: log in again with `oc login`, then `regctl login`',
+  };
+}
+
+async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void> {
+  const format = outputFormat(o, FORMATS);
+  const { durationSeconds } = validateLoginOptions(o);
+  const af = await import('../registry/authfile.js');
+  // Where we will write, and whether that file is sound, before anything else happens.
+  const target = af.resolveAuthFile({ authfile: o.authfile, docker: o.docker, env: ctx.env });
+  af.readAuthFile(target.path);
+  if (o.caFile) (await import('../registry/trust.js')).readCAFile(o.caFile);
+  const password = o.passwordStdin ? (await ctx.readStdin()).replace(/\r?\n$/, '') : undefined;
+  if (o.passwordStdin && !password) throw new UsageError('the password read from stdin is empty', 'pipe the password in: printf %s "$PASSWORD" | regctl login -u USER --password-stdin');
+
+  const cluster = await ctx.cluster(o.namespace);
+  const { registryUsername } = await import('../registry/auth.js');
+  // The token first: an expired kubeconfig token must read as such, not as a failed host lookup.
+  const tok = await ctx.spin('Getting a token', () => obtainToken(ctx, cluster, { serviceAccount: o.serviceAccount, durationSeconds, username: o.username, password }));
+  const regUser = o.registryUsername ?? registryUsername(tok.username);
+  let host: string;
+  let hostSource: string = 'flag';
+  if (o.registry) host = o.registry.replace(/\/+$/, '');
+  else if (o.internal) {
+    host = INTERNAL_HOST;
+    hostSource = 'internal';
+  } else {
+    const { discoverRegistryHost } = await import('../cluster/routes.js');
+    const d = await ctx.spin('Finding the registry host', () => discoverRegistryHost(cluster, cluster.namespace));
+    host = d.host;
+    hostSource = d.source;
+    ctx.log.info(`Using registry ${host} (from ${d.source})`);
+  }
+  const hostOnly = host.split('/')[0]!;
+
+
+  let verified = false;
+  let trustSource: string | undefined;
+  if (!o.skipCheck) {
+    const { resolveTrust } = await import('../registry/trust.js');
+    const { RegistryClient } = await import('../registry/client.js');
+    const t = await resolveTrust({ host: hostOnly, caFile: o.caFile, certsDir: o.certsDir, insecure: o.insecureSkipTlsVerify, env: ctx.env, cluster, internal: o.internal || hostOnly === INTERNAL_HOST });
+    trustSource = t.source;
+    ctx.log.debug(`trusting ${t.source}${t.from ? ` (${t.from})` : ''} for ${hostOnly}`);
+    if (t.source === 'insecure') ctx.log.warn(`not verifying the certificate of ${hostOnly} (--insecure-skip-tls-verify)`);
+    const client = new RegistryClient({
+      host: hostOnly,
+      credentials: { username: regUser, token: tok.token },
+      trust: t.trust,
+      env: ctx.env,
+      timeoutMs: ctx.requestTimeoutMs,
+      trace: ctx.trace,
+      userAgent: USER_AGENT,
+      rejectedHint: tok.rejectedHint,
+    });
+    await ctx.spin(`Checking the credentials against ${hostOnly}`, () => client.ping(ctx.signal));
+    verified = true;
+    if (t.source === 'ingress-ca' || t.source === 'route-ca') {
+      ctx.log.warn(`podman, skopeo and buildah do not trust ${hostOnly} yet (no CA in certs.d); run \`regctl expose --trust\` or use --cert-dir`);
+    }
+  }
+
+  const result = {
+    registry: host,
+    hostSource,
+    username: regUser,
+    credentials: tok.source,
+    authfile: target.path,
+    verified,
+    trust: trustSource ?? null,
+    expiresAt: tok.expiresAt ?? null,
+    dryRun: Boolean(o.dryRun),
+  };
+  if (o.dryRun) {
+    ctx.log.info(`Would save credentials for ${host} (user ${regUser}) into ${target.path} (dry run)`);
+    print(ctx.io, format, { data: result, human: () => '' });
+    return;
+  }
+  const w = af.setCredentials(target.path, host, regUser, tok.token);
+  for (const warning of w.warnings) ctx.log.warn(warning);
+  ctx.log.always(`Login Succeeded! Saved credentials for ${host} into ${w.file}`);
+  if (tok.expiresAt) ctx.log.info(`The token expires at ${tok.expiresAt}.`);
+  print(ctx.io, format, { data: { ...result, authfile: w.file }, human: () => '' });
+}
+
