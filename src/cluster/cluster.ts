@@ -134,13 +134,18 @@ export class Cluster {
     const ns = o.namespace === null ? undefined : (o.namespace ?? this.namespace);
     let rv = o.resourceVersion;
     let done = false;
-    while (!done && !o.signal?.aborted) {
+    // Our own controller ends the open request as soon as onEvent says it is done.
+    const ac = new AbortController();
+    const abort = () => ac.abort();
+    o.signal?.addEventListener('abort', abort);
+    try {
+      while (!done && !ac.signal.aborted) {
       try {
         await this.rest.lines(
           resourcePath(ref, { namespace: ns }),
           {
             query: { watch: 'true', fieldSelector: o.fieldSelector, labelSelector: o.labelSelector, resourceVersion: rv, allowWatchBookmarks: 'true' },
-            signal: o.signal,
+            signal: ac.signal,
           },
           async (line) => {
             if (done || !line.trim()) return;
@@ -154,18 +159,23 @@ export class Cluster {
             }
             rv = ev.object?.metadata?.resourceVersion ?? rv;
             if (ev.type === 'BOOKMARK') return;
-            if (await onEvent(ev)) done = true;
+            if (await onEvent(ev)) {
+              done = true;
+              ac.abort();
+            }
           },
         );
       } catch (e) {
-        if ((e as Error).name === 'AbortError' || o.signal?.aborted) return;
+        if ((e as Error).name === 'AbortError' || ac.signal.aborted) return;
         if (isApiError(e, 410)) {
           rv = undefined;
           continue;
         }
         throw e;
       }
-      if (done) return;
+      }
+    } finally {
+      o.signal?.removeEventListener('abort', abort);
     }
   }
 
