@@ -131,53 +131,54 @@ export class Cluster {
     o: { namespace?: string | null; fieldSelector?: string; labelSelector?: string; resourceVersion?: string; signal?: AbortSignal },
     onEvent: (e: WatchEvent) => boolean | void | Promise<boolean | void>,
   ): Promise<void> {
-    const ns = o.namespace === null ? undefined : (o.namespace ?? this.namespace);
-    let rv = o.resourceVersion;
-    let done = false;
+    const path = resourcePath(ref, { namespace: o.namespace === null ? undefined : (o.namespace ?? this.namespace) });
     // Our own controller ends the open request as soon as onEvent says it is done.
     const ac = new AbortController();
     const abort = () => ac.abort();
     o.signal?.addEventListener('abort', abort);
+    const state = { rv: o.resourceVersion, done: false };
     try {
-      while (!done && !ac.signal.aborted) {
-      try {
-        await this.rest.lines(
-          resourcePath(ref, { namespace: ns }),
-          {
-            query: { watch: 'true', fieldSelector: o.fieldSelector, labelSelector: o.labelSelector, resourceVersion: rv, allowWatchBookmarks: 'true' },
-            signal: ac.signal,
-          },
-          async (line) => {
-            if (done || !line.trim()) return;
-            const ev = JSON.parse(line) as WatchEvent;
-            if (ev.type === 'ERROR') {
-              if (ev.object?.code === 410) {
-                rv = undefined;
-                return;
-              }
-              throw new Error(ev.object?.message ?? 'watch error');
-            }
-            rv = ev.object?.metadata?.resourceVersion ?? rv;
-            if (ev.type === 'BOOKMARK') return;
-            if (await onEvent(ev)) {
-              done = true;
-              ac.abort();
-            }
-          },
-        );
-      } catch (e) {
-        if ((e as Error).name === 'AbortError' || ac.signal.aborted) return;
-        if (isApiError(e, 410)) {
-          rv = undefined;
-          continue;
+      while (!state.done && !ac.signal.aborted) {
+        try {
+          await this.watchOnce(path, o, state, ac, onEvent);
+        } catch (e) {
+          if ((e as Error).name === 'AbortError' || ac.signal.aborted) return;
+          if (!isApiError(e, 410)) throw e;
+          state.rv = undefined;
         }
-        throw e;
-      }
       }
     } finally {
       o.signal?.removeEventListener('abort', abort);
     }
   }
+
+  private watchOnce(
+    path: string,
+    o: { fieldSelector?: string; labelSelector?: string },
+    state: { rv?: string; done: boolean },
+    ac: AbortController,
+    onEvent: (e: WatchEvent) => boolean | void | Promise<boolean | void>,
+  ): Promise<void> {
+    const query = { watch: 'true', fieldSelector: o.fieldSelector, labelSelector: o.labelSelector, resourceVersion: state.rv, allowWatchBookmarks: 'true' };
+    return this.rest.lines(path, { query, signal: ac.signal }, async (line) => {
+      if (state.done || !line.trim()) return;
+      const ev = JSON.parse(line) as WatchEvent;
+      if (ev.type === 'ERROR') {
+        if (ev.object?.code === 410) {
+          state.rv = undefined;
+          return;
+        }
+        throw new Error(ev.object?.message ?? 'watch error');
+      }
+      state.rv = ev.object?.metadata?.resourceVersion ?? state.rv;
+      if (ev.type === 'BOOKMARK') return;
+      if (await onEvent(ev)) {
+        state.done = true;
+        ac.abort();
+      }
+    });
+  }
+
 
   /** SelfSubjectAccessReview: may the current user do this? */
   async can(check: AccessCheck): Promise<{ allowed: boolean; reason?: string }> {
