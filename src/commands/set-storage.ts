@@ -1,0 +1,408 @@
+import { Option, type Command } from 'commander';
+import type { Context } from '../context.js';
+import { requireConfirmation } from '../context.js';
+import type { StorageRequest } from '../cluster/storage.js';
+import type { Json } from '../cluster/cluster.js';
+import { dryRunOption, examples, outputFormat, outputOption, type Runtime } from './common.js';
+import { print } from '../output/printer.js';
+import { parseDuration } from '../output/format.js';
+import { UsageError } from '../errors.js';
+
+const FORMATS = ['table', 'json', 'yaml'] as const;
+const DEFAULT_TIMEOUT = '10m';
+
+interface CommonOptions {
+  storageManagement?: 'Managed' | 'Unmanaged';
+  dryRun?: boolean;
+  yes?: boolean;
+  wait?: boolean;
+  timeout?: string;
+  output?: string;
+}
+
+type Opts = CommonOptions & Record<string, any>;
+
+export function register(program: Command, rt: Runtime): void {
+  const parent = program
+    .command('set-storage')
+    .summary('configure the registry storage (pvc, s3, gcs, azure, swift, ibmcos, emptydir) with pre-flight checks')
+    .description(
+      'Point the integrated registry at its storage in one safe step: create the claim or credentials secret when needed, then one JSON patch of configs.imageregistry.operator.openshift.io/cluster (managementState Managed, spec.storage with only the chosen type).\n' +
+        'Pre-flight checks run before any write; --dry-run prints every write; --wait follows the operator until the registry is Available.',
+    )
+    .argument('[type]', 'pvc, s3, gcs, azure, swift, ibmcos or emptydir')
+    .action(
+      rt.action(async (_ctx, args) => {
+        const t = args[0];
+        throw new UsageError(t ? `unknown storage type "${t}"` : 'which storage?', 'use one of: pvc, s3, gcs, azure, swift, ibmcos, emptydir (`regctl set-storage --help`)');
+      }),
+    );
+  examples(parent, [
+    'regctl set-storage pvc --size 200Gi --storage-class gp3-csi --wait',
+    'regctl set-storage pvc --claim image-registry-pvc --access-mode ReadWriteOnce',
+    'printf %s "$SECRET" | regctl set-storage s3 --bucket registry --region us-east-1 --access-key-id AKIA… --secret-access-key-stdin',
+    'regctl set-storage s3 --bucket minio-service --region dummyregion --region-endpoint http://minio.minio.svc:9000 --no-encrypt --dry-run',
+    'regctl set-storage emptydir --yes',
+  ]);
+
+  const pvc = parent.command('pvc').summary('a PersistentVolumeClaim (created when missing)')
+    .option('--claim <name>', 'the claim in openshift-image-registry', 'image-registry-storage')
+    .option('--size <quantity>', 'size when the claim is created (default 100Gi)')
+    .option('--storage-class <name>', 'storage class when the claim is created (default: the cluster default)')
+    .addOption(new Option('--access-mode <mode>', 'access mode; ReadWriteOnce also sets rolloutStrategy Recreate and 1 replica').choices(['ReadWriteOnce', 'ReadWriteMany']));
+  common(pvc);
+  pvc.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => pvcRequest(o))));
+
+  const s3 = parent.command('s3').summary('an S3 (or S3-compatible, e.g. minio) bucket')
+    .requiredOption('--bucket <name>', 'bucket name')
+    .requiredOption('--region <region>', 'region (any value for S3-compatible endpoints)')
+    .option('--region-endpoint <url>', 'endpoint URL with scheme for S3-compatible storage, e.g. https://minio.example:9000')
+    .option('--encrypt', 'encrypt the data at rest')
+    .option('--no-encrypt', 'do not encrypt')
+    .option('--virtual-hosted-style', 'use virtual-hosted-style bucket URLs instead of path style')
+    .option('--kms-key-id <id>', 'KMS key for encryption')
+    .option('--chunk-size-mib <n>', 'multipart chunk size, 5-5120')
+    .option('--trusted-ca <configmap>', 'ConfigMap in openshift-config with the CA bundle of the endpoint')
+    .option('--access-key-id <id>', 'access key id (not secret; default $AWS_ACCESS_KEY_ID)')
+    .option('--secret-access-key-stdin', 'read the secret access key from stdin (default $AWS_SECRET_ACCESS_KEY)')
+    .option('--secret-access-key-file <file>', 'read the secret access key from a file');
+  common(s3);
+  s3.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => s3Request(ctx, o))));
+
+  const gcs = parent.command('gcs').summary('a Google Cloud Storage bucket')
+    .requiredOption('--bucket <name>', 'bucket name')
+    .option('--region <region>', 'region')
+    .option('--project-id <id>', 'project id')
+    .option('--kms-key-id <id>', 'KMS key id')
+    .option('--key-file <file>', 'service-account key JSON (- reads stdin)');
+  common(gcs);
+  gcs.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => gcsRequest(ctx, o))));
+
+  const azure = parent.command('azure').summary('an Azure blob storage container')
+    .requiredOption('--account-name <name>', 'storage account name')
+    .requiredOption('--container <name>', 'blob container name')
+    .option('--cloud-name <name>', 'e.g. AzurePublicCloud, AzureUSGovernmentCloud')
+    .option('--account-key-stdin', 'read the storage account key from stdin (default $AZURE_STORAGE_KEY)')
+    .option('--account-key-file <file>', 'read the storage account key from a file');
+  common(azure);
+  azure.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => azureRequest(ctx, o))));
+
+  const swift = parent.command('swift').summary('an OpenStack Swift container')
+    .requiredOption('--container <name>', 'container name')
+    .requiredOption('--auth-url <url>', 'Keystone URL')
+    .option('--auth-version <v>', 'Keystone version, e.g. 3')
+    .option('--domain <name>', 'domain name (v3)')
+    .option('--domain-id <id>', 'domain id (v3)')
+    .option('--tenant <name>', 'tenant (project) name')
+    .option('--tenant-id <id>', 'tenant (project) id')
+    .option('--region-name <name>', 'region')
+    .option('--username <name>', 'user name (default $OS_USERNAME)')
+    .option('--password-stdin', 'read the password from stdin (default $OS_PASSWORD)')
+    .option('--password-file <file>', 'read the password from a file')
+    .option('--application-credential-id <id>', 'application credential id (default $OS_APPLICATION_CREDENTIAL_ID)')
+    .option('--application-credential-name <name>', 'application credential name (default $OS_APPLICATION_CREDENTIAL_NAME)')
+    .option('--application-credential-secret-stdin', 'read the application credential secret from stdin (default $OS_APPLICATION_CREDENTIAL_SECRET)')
+    .option('--application-credential-secret-file <file>', 'read the application credential secret from a file');
+  common(swift);
+  swift.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => swiftRequest(ctx, o))));
+
+  const ibmcos = parent.command('ibmcos').summary('an IBM Cloud Object Storage bucket')
+    .requiredOption('--bucket <name>', 'bucket name')
+    .requiredOption('--location <location>', 'location, e.g. us-east')
+    .option('--resource-group-name <name>', 'resource group')
+    .option('--resource-key-crn <crn>', 'CRN of the service credential')
+    .option('--service-instance-crn <crn>', 'CRN of the COS instance')
+    .option('--api-key-stdin', 'read the IAM API key from stdin (default $IBMCLOUD_API_KEY)')
+    .option('--api-key-file <file>', 'read the IAM API key from a file');
+  common(ibmcos);
+  ibmcos.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => ibmcosRequest(ctx, o))));
+
+  const emptydir = common(parent.command('emptydir').summary('ephemeral pod storage (testing only; needs --yes)'));
+  emptydir.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, async () => ({ type: 'emptyDir', fields: {}, storageManagement: o.storageManagement }))));
+
+  parent
+    .command('oss')
+    .summary('refused: current operators have no OSS driver')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(
+      rt.action(async () => {
+        throw new UsageError(
+          'oss storage is not supported: current registry operators have no OSS driver (an oss-only configuration is treated as "storage not configured")',
+          'use an S3-compatible endpoint (`regctl set-storage s3 --region-endpoint URL …`) or pvc',
+        );
+      }),
+    );
+}
+
+function common(cmd: Command): Command {
+  cmd
+    .addOption(new Option('--storage-management <state>', 'spec.storage.managementState: Managed lets the operator configure (and on Removed delete) the storage').choices(['Managed', 'Unmanaged']))
+    .option('-y, --yes', 'confirm switching away from storage that holds images, or to emptydir')
+    .option('--wait', "follow the operator's conditions until the registry is Available (exit 0) or fails (exit 3)")
+    .option('--timeout <duration>', `with --wait: give up after this long (default ${DEFAULT_TIMEOUT}, exit 124)`);
+  dryRunOption(cmd);
+  outputOption(cmd, FORMATS);
+  return cmd;
+}
+
+// ---------- requests per type (flag checks only; no cluster access) ----------
+
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUANTITY = /^([0-9]+(\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+
+function defined(o: Json): Json {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+async function pvcRequest(o: Opts): Promise<StorageRequest> {
+  const claim: string = o.claim;
+  if (!DNS1123.test(claim) || claim.length > 253) throw new UsageError(`invalid --claim "${claim}"`, 'a claim name is lower-case letters, digits, - and . (e.g. image-registry-storage)');
+  if (o.size !== undefined && !QUANTITY.test(o.size)) throw new UsageError(`invalid --size "${o.size}"`, 'use a quantity such as 100Gi or 500G');
+  if (o.storageClass !== undefined && !DNS1123.test(o.storageClass)) throw new UsageError(`invalid --storage-class "${o.storageClass}"`, 'name an existing storage class (kubectl get storageclass)');
+  return {
+    type: 'pvc',
+    fields: { claim },
+    storageManagement: o.storageManagement,
+    pvc: { claim, size: o.size, storageClass: o.storageClass, accessMode: o.accessMode },
+  };
+}
+
+function url(value: string, flag: string, example: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new UsageError(`invalid ${flag} "${value}": not a URL`, `give the URL with its scheme, e.g. ${example}`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`invalid ${flag} "${value}": the scheme must be http or https`, `e.g. ${example}`);
+  return value;
+}
+
+async function s3Request(ctx: Context, o: Opts): Promise<StorageRequest> {
+  const fields: Json = defined({
+    bucket: o.bucket,
+    region: o.region,
+    regionEndpoint: o.regionEndpoint === undefined ? undefined : url(o.regionEndpoint, '--region-endpoint', 'https://minio.example.com:9000'),
+    encrypt: o.encrypt,
+    virtualHostedStyle: o.virtualHostedStyle,
+    keyID: o.kmsKeyId,
+  });
+  if (o.chunkSizeMib !== undefined) {
+    if (!/^\d+$/.test(o.chunkSizeMib)) throw new UsageError(`invalid --chunk-size-mib "${o.chunkSizeMib}"`, 'give a whole number of MiB between 5 and 5120');
+    fields.chunkSizeMiB = Number(o.chunkSizeMib);
+  }
+  if (o.trustedCa !== undefined) fields.trustedCA = { name: o.trustedCa };
+  const stdin = new StdinClaim();
+  const secretFlag = o.secretAccessKeyStdin || o.secretAccessKeyFile !== undefined;
+  let id: string | undefined = o.accessKeyId;
+  let secret = await readSecret(ctx, stdin, { stdin: o.secretAccessKeyStdin, file: o.secretAccessKeyFile, flags: '--secret-access-key-stdin/--secret-access-key-file', what: 'the secret access key' });
+  const envId = ctx.env.AWS_ACCESS_KEY_ID || undefined;
+  const envSecret = ctx.env.AWS_SECRET_ACCESS_KEY || undefined;
+  if (id === undefined && secret === undefined) {
+    if (envId && envSecret) {
+      ctx.log.info('Using the credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+      id = envId;
+      secret = envSecret;
+    } else if (envId || envSecret) {
+      throw new UsageError(`${envId ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'} is set but ${envId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'} is not`, 'set both, or unset both to keep the credentials the cluster has');
+    }
+  } else {
+    id ??= envId;
+    secret ??= envSecret;
+    if (id === undefined) throw new UsageError(`${secretFlag ? 'the secret access key' : 'AWS_SECRET_ACCESS_KEY'} needs an access key id`, 'pass --access-key-id ID (or set AWS_ACCESS_KEY_ID)');
+    if (secret === undefined) throw new UsageError('--access-key-id needs the secret access key', 'pipe it to --secret-access-key-stdin, pass --secret-access-key-file FILE, or set AWS_SECRET_ACCESS_KEY');
+  }
+  if (id !== undefined && !id.trim()) throw new UsageError('the access key id is empty', 'pass --access-key-id ID');
+  const credentials = id !== undefined && secret !== undefined ? { REGISTRY_STORAGE_S3_ACCESSKEY: id.trim(), REGISTRY_STORAGE_S3_SECRETKEY: secret } : undefined;
+  return { type: 's3', fields, storageManagement: o.storageManagement, credentials };
+}
+
+async function gcsRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
+  const fields = defined({ bucket: o.bucket, region: o.region, projectID: o.projectId, keyID: o.kmsKeyId });
+  let credentials: Record<string, string> | undefined;
+  if (o.keyFile !== undefined) {
+    const stdin = new StdinClaim();
+    const text = o.keyFile === '-' ? await stdin.read(ctx, '--key-file -') : await readFileSecret(o.keyFile, 'the key file');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // The parser's message quotes the input: never show it.
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null) throw new UsageError('the GCS key file is not a JSON object', 'pass the service-account key file (JSON) downloaded for the account');
+    credentials = { REGISTRY_STORAGE_GCS_KEYFILE: text };
+  }
+  return { type: 'gcs', fields, storageManagement: o.storageManagement, credentials };
+}
+
+async function azureRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
+  const fields = defined({ accountName: o.accountName, container: o.container, cloudName: o.cloudName });
+  const key = (await readSecret(ctx, new StdinClaim(), { stdin: o.accountKeyStdin, file: o.accountKeyFile, flags: '--account-key-stdin/--account-key-file', what: 'the account key' })) ?? (ctx.env.AZURE_STORAGE_KEY || undefined);
+  return { type: 'azure', fields, storageManagement: o.storageManagement, credentials: key === undefined ? undefined : { REGISTRY_STORAGE_AZURE_ACCOUNTKEY: key } };
+}
+
+async function swiftRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
+  const fields = defined({
+    container: o.container,
+    authURL: url(o.authUrl, '--auth-url', 'https://keystone.example.com:5000/v3'),
+    authVersion: o.authVersion,
+    domain: o.domain,
+    domainID: o.domainId,
+    tenant: o.tenant,
+    tenantID: o.tenantId,
+    regionName: o.regionName,
+  });
+  const stdin = new StdinClaim();
+  const env = ctx.env;
+  const password = await readSecret(ctx, stdin, { stdin: o.passwordStdin, file: o.passwordFile, flags: '--password-stdin/--password-file', what: 'the password' });
+  const appSecret = await readSecret(ctx, stdin, {
+    stdin: o.applicationCredentialSecretStdin,
+    file: o.applicationCredentialSecretFile,
+    flags: '--application-credential-secret-stdin/--application-credential-secret-file',
+    what: 'the application credential secret',
+  });
+  const userFlags = o.username !== undefined || password !== undefined;
+  const appFlags = o.applicationCredentialId !== undefined || o.applicationCredentialName !== undefined || appSecret !== undefined;
+  if (userFlags && appFlags) throw new UsageError('give either a username and password or an application credential, not both', 'drop one of the two sets of flags');
+  let credentials: Record<string, string> | undefined;
+  const useUser = userFlags || (!appFlags && Boolean(env.OS_USERNAME && env.OS_PASSWORD));
+  const useApp = appFlags || (!useUser && Boolean(env.OS_APPLICATION_CREDENTIAL_SECRET));
+  if (useUser) {
+    const u = o.username ?? env.OS_USERNAME;
+    const p = password ?? env.OS_PASSWORD;
+    if (!u) throw new UsageError('the password needs a --username', 'pass --username NAME (or set OS_USERNAME)');
+    if (p === undefined || p === '') throw new UsageError('--username needs the password', 'pipe it to --password-stdin, pass --password-file FILE, or set OS_PASSWORD');
+    credentials = { REGISTRY_STORAGE_SWIFT_USERNAME: u, REGISTRY_STORAGE_SWIFT_PASSWORD: p };
+  } else if (useApp) {
+    const id = o.applicationCredentialId ?? env.OS_APPLICATION_CREDENTIAL_ID;
+    const name = o.applicationCredentialName ?? env.OS_APPLICATION_CREDENTIAL_NAME;
+    const sec = appSecret ?? env.OS_APPLICATION_CREDENTIAL_SECRET;
+    if (!id || !name) throw new UsageError('an application credential needs its id and name', 'pass --application-credential-id and --application-credential-name (or OS_APPLICATION_CREDENTIAL_ID/_NAME)');
+    if (!sec) throw new UsageError('the application credential needs its secret', 'pipe it to --application-credential-secret-stdin or pass --application-credential-secret-file FILE');
+    credentials = { REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALID: id, REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALNAME: name, REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALSECRET: sec };
+  }
+  return { type: 'swift', fields, storageManagement: o.storageManagement, credentials };
+}
+
+async function ibmcosRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
+  const fields = defined({
+    bucket: o.bucket,
+    location: o.location,
+    resourceGroupName: o.resourceGroupName,
+    resourceKeyCRN: o.resourceKeyCrn,
+    serviceInstanceCRN: o.serviceInstanceCrn,
+  });
+  const key = (await readSecret(ctx, new StdinClaim(), { stdin: o.apiKeyStdin, file: o.apiKeyFile, flags: '--api-key-stdin/--api-key-file', what: 'the IAM API key' })) ?? (ctx.env.IBMCLOUD_API_KEY || undefined);
+  return { type: 'ibmcos', fields, storageManagement: o.storageManagement, credentials: key === undefined ? undefined : { REGISTRY_STORAGE_IBMCOS_IAMAPIKEY: key } };
+}
+
+// ---------- secret input: stdin, files, environment; never flags, never echoed ----------
+
+class StdinClaim {
+  private by?: string;
+  async read(ctx: Context, flag: string): Promise<string> {
+    if (this.by) throw new UsageError(`${flag} and ${this.by} both read stdin`, 'read one of them from a file instead');
+    this.by = flag;
+    return ctx.readStdin();
+  }
+}
+
+/** One trailing newline is what `echo` or a text editor adds; it is not part of the value. */
+function chomp(s: string): string {
+  return s.replace(/\r?\n$/, '');
+}
+
+async function readFileSecret(file: string, what: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} from ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'check the path and its permissions');
+  }
+}
+
+async function readSecret(ctx: Context, stdin: StdinClaim, s: { stdin?: boolean; file?: string; flags: string; what: string }): Promise<string | undefined> {
+  if (s.stdin && s.file !== undefined) throw new UsageError(`give ${s.what} once`, `use one of ${s.flags}`);
+  let v: string | undefined;
+  if (s.stdin) v = chomp(await stdin.read(ctx, s.flags.split('/')[0]!));
+  else if (s.file !== undefined) v = chomp(await readFileSecret(s.file, s.what));
+  if (v !== undefined && v.trim() === '') throw new UsageError(`${s.what} is empty`, `give the value through ${s.flags}`);
+  return v;
+}
+
+// ---------- the common flow: pre-flight, dry run, writes, wait ----------
+
+async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>): Promise<number> {
+  const format = outputFormat(o, FORMATS);
+  if (o.timeout !== undefined && !o.wait) throw new UsageError('--timeout needs --wait', 'add --wait, or drop --timeout');
+  const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT);
+  if (!timeoutMs) throw new UsageError(`invalid --timeout "${o.timeout}"`, 'use a duration such as 90s or 10m');
+  if (o.wait && o.dryRun) throw new UsageError('--wait has nothing to wait for with --dry-run', 'drop one of them');
+  const req = await build();
+
+  const cluster = await ctx.cluster();
+  const rc = await import('../cluster/registry-config.js');
+  const st = await import('../cluster/storage.js');
+  const { plan, config } = await ctx.spin('Running pre-flight checks', async () => {
+    const config = await rc.readConfig(cluster);
+    const state = await st.readStorageState(cluster, config, req);
+    return { plan: st.planStorage(req, state), config };
+  });
+  if (plan.problems.length) {
+    for (const p of plan.problems.slice(1)) ctx.log.warn(`also: ${p.message}`);
+    const p = plan.problems[0]!;
+    throw new UsageError(`${p.message}; nothing was changed`, p.hint);
+  }
+  for (const w of plan.warnings) ctx.log.warn(w);
+  if (plan.risks.length && !o.dryRun) {
+    await requireConfirmation(ctx, o.yes, `${plan.risks.join('; ')}.\nSwitch the registry storage to ${plan.target}?`, `refusing to switch the storage without --yes: ${plan.risks.join('; ')}`);
+  }
+
+  // Server-side dry run of every write first: admission, RBAC and the CRD schema answer before anything changes.
+  await ctx.spin('Checking the writes with the API server (dry run)', async () => {
+    for (const w of plan.writes) await send(cluster, w, true);
+  });
+  const redacted = plan.writes.map(st.redactWrite);
+  const result: Json = {
+    apiVersion: 'regctl.openshift.io/v1',
+    kind: 'StorageChange',
+    dryRun: Boolean(o.dryRun),
+    changed: plan.writes.length > 0,
+    storage: { type: req.type, ...req.fields, ...(req.storageManagement ? { managementState: req.storageManagement } : {}) },
+    writes: redacted.map(({ summary: _s, ...w }) => w),
+    warnings: plan.warnings,
+    ...(plan.risks.length ? { risks: plan.risks } : {}),
+  };
+  if (o.dryRun) {
+    if (plan.risks.length) ctx.log.warn(`without --dry-run this needs --yes: ${plan.risks.join('; ')}`);
+    if (format === 'table') ctx.io.stdout.write(`# dry run: nothing was changed\n${rc.renderWrites(redacted)}`);
+    else print(ctx.io, format, { data: result });
+    return 0;
+  }
+
+  let generation: number = config.metadata?.generation ?? 0;
+  for (const w of plan.writes) {
+    const res = await send(cluster, w, false);
+    if (w.kind === 'Config') generation = res?.metadata?.generation ?? generation;
+    ctx.log.success(`${w.summary.replace(/^(create|patch)/, (m) => (m === 'create' ? 'created' : 'patched'))}`);
+  }
+  if (!plan.writes.length) ctx.log.info(`Nothing to change: the registry already uses ${plan.target}`);
+  else ctx.log.info(`The registry storage is now ${plan.target}${o.wait ? '' : '; follow the rollout with `regctl status --watch`'}`);
+
+  if (o.wait) {
+    const summary = await rc.waitForOperator(cluster, { generation, timeoutMs, signal: ctx.signal, onProgress: (s) => ctx.log.info(`operator: ${s}`) });
+    result.operator = { state: 'Available', summary };
+    ctx.log.success(`The registry is Available on ${plan.target}`);
+  }
+  if (format !== 'table') print(ctx.io, format, { data: result });
+  return 0;
+}
+
+async function send(cluster: import('../cluster/cluster.js').Cluster, w: import('../cluster/storage.js').Write, dryRun: boolean): Promise<Json> {
+  const { R } = await import('../cluster/resources.js');
+  const ref = w.kind === 'PersistentVolumeClaim' ? R.pvc : w.kind === 'Secret' ? R.secret : R.registryConfig;
+  if (w.action === 'create') return cluster.create(ref, w.body as Json, { namespace: w.namespace, dryRun });
+  return cluster.patch(ref, w.name, w.body, w.patchType ?? 'merge', { namespace: w.namespace, dryRun });
+}
