@@ -84,8 +84,8 @@ export class RestClient {
       );
       req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
       req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.name === 'AbortError') return reject(e); // the caller ended it on purpose: not a failure
         this.opts.trace?.(`${method} ${u.pathname}${u.search} failed ${e.code ?? e.message} ${Date.now() - started}ms`);
-        if (e.name === 'AbortError') return reject(e);
         reject(new ConnectionError(this.k.server, e.code ?? 'EUNKNOWN', e.message));
       });
       if (body !== undefined) req.write(body);
