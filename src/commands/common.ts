@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
 import { parseOutput, type OutputFormat } from '../output/printer.js';
+import { parseDuration } from '../output/format.js';
+import { UsageError } from '../errors.js';
 
 export type Handler<O> = (ctx: Context, args: string[], opts: O) => Promise<number | void>;
 
@@ -27,4 +29,12 @@ export function examples(cmd: Command, lines: string[]): Command {
 
 export function outputFormat(opts: { output?: string }, formats: readonly OutputFormat[], def: OutputFormat = 'table'): OutputFormat {
   return parseOutput(opts.output, formats, def);
+}
+
+/** --duration of a service-account token (TokenRequest): at least 10 minutes, default 1h. */
+export function tokenDurationSeconds(duration: string | undefined): number {
+  const ms = parseDuration(duration ?? '1h');
+  if (ms === undefined) throw new UsageError(`invalid --duration "${duration}"`, 'use a duration such as 30m, 1h or 24h');
+  if (ms < 600_000) throw new UsageError(`--duration ${duration} is too short`, 'the API server issues tokens for 10m or longer');
+  return Math.round(ms / 1000);
 }

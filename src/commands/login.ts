@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { USER_AGENT, type Context } from '../context.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { dryRunOption, examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
+import { dryRunOption, examples, namespaceOption, outputFormat, outputOption, tokenDurationSeconds, type Runtime } from './common.js';
 import { print } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { AuthError, UsageError } from '../errors.js';
@@ -82,14 +82,7 @@ export function validateLoginOptions(o: LoginOptions): { durationSeconds: number
   if (o.registry && (/^[a-z]+:\/\//i.test(o.registry) || /\s/.test(o.registry))) {
     throw new UsageError(`invalid --registry "${o.registry}"`, 'give host[:port] without a scheme, e.g. --registry default-route-openshift-image-registry.apps.example.com');
   }
-  let durationSeconds = 3600;
-  if (o.serviceAccount) {
-    const ms = parseDuration(o.duration ?? '1h');
-    if (ms === undefined) throw new UsageError(`invalid --duration "${o.duration}"`, 'use a duration such as 30m, 1h or 24h');
-    if (ms < 600_000) throw new UsageError(`--duration ${o.duration} is too short`, 'the API server issues tokens for 10m or longer');
-    durationSeconds = Math.round(ms / 1000);
-  }
-  return { durationSeconds };
+  return { durationSeconds: o.serviceAccount ? tokenDurationSeconds(o.duration) : 3600 };
 }
 
 interface Token {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import { examples, namespaceOption, type Runtime } from './common.js';
+import { examples, namespaceOption, tokenDurationSeconds, type Runtime } from './common.js';
 import { parseDuration } from '../output/format.js';
 import { UsageError } from '../errors.js';
 
@@ -28,13 +28,8 @@ export function register(program: Command, rt: Runtime): void {
 }
 
 async function run(ctx: Context, _args: string[], o: TokenOptions): Promise<void> {
-  let durationSeconds = 3600;
-  if (o.serviceAccount) {
-    const ms = parseDuration(o.duration ?? '1h');
-    if (ms === undefined) throw new UsageError(`invalid --duration "${o.duration}"`, 'use a duration such as 30m, 1h or 24h');
-    if (ms < 600_000) throw new UsageError(`--duration ${o.duration} is too short`, 'the API server issues tokens for 10m or longer');
-    durationSeconds = Math.round(ms / 1000);
-  } else if (o.namespace) {
+  const durationSeconds = o.serviceAccount ? tokenDurationSeconds(o.duration) : 3600;
+  if (!o.serviceAccount && o.namespace) {
     throw new UsageError('-n/--namespace only applies with --service-account', 'add --service-account SA, or drop -n');
   }
   const cluster = await ctx.cluster(o.namespace);
