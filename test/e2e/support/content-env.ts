@@ -8,7 +8,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { runCli, type CliResult } from '../../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../../sandbox/index.ts';
-import { buildImage, writeDirImage, type TestImage } from '../../sandbox/registry/testing/image.ts';
+import { buildImage, sha256, tar, writeDirImage, type TestImage } from '../../sandbox/registry/testing/image.ts';
+import { gzipSync } from 'node:zlib';
 
 const exec = promisify(execFile);
 const IS = 'image.openshift.io/imagestreams';
@@ -26,12 +27,49 @@ export interface ContentEnv {
   skopeo(args: string[], token?: string): Promise<{ ok: boolean; stdout: string; stderr: string }>;
   /** skopeo copy of a freshly built image to HOST/ref; returns the image. */
   push(ref: string, content: string): Promise<TestImage>;
+  /** skopeo copy --all of an OCI index (linux/amd64 + linux/arm64/v8) to HOST/ref. */
+  pushIndex(ref: string): Promise<OciIndex>;
   /** `count` image streams NS/<prefix>-NNN with tags pointing at made-up digests. */
   createStreams(ns: string, prefix: string, count: number, tags: string[]): string[];
   createNamespace(ns: string): void;
   /** A RoleBinding of ClusterRole `role` to `user` in `ns`. */
   bind(user: string, role: string, ns: string): void;
   stop(): Promise<void>;
+}
+
+export interface OciIndex {
+  digest: string;
+  raw: Buffer;
+  images: Array<{ digest: string; platform: string; layer: string }>;
+}
+
+/** An OCI image layout with an index of two single-layer images, as skopeo's oci: transport reads it. */
+async function writeOciIndex(dir: string): Promise<OciIndex> {
+  const blobs = new Map<string, Buffer>();
+  const put = (b: Buffer) => (blobs.set(sha256(b), b), sha256(b));
+  const images: OciIndex['images'] = [];
+  const entries: unknown[] = [];
+  for (const [arch, variant] of [['amd64', undefined], ['arm64', 'v8']] as const) {
+    const layerTar = tar({ 'arch.txt': `${arch}\n` });
+    const layer = gzipSync(layerTar);
+    const config = Buffer.from(JSON.stringify({ architecture: arch, ...(variant ? { variant } : {}), os: 'linux', created: '2026-02-03T04:05:06Z', config: { Labels: { arch } }, rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] } }));
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(layer), size: layer.length }],
+    }));
+    const platform = { architecture: arch, os: 'linux', ...(variant ? { variant } : {}) };
+    entries.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: put(manifest), size: manifest.length, platform });
+    images.push({ digest: sha256(manifest), platform: ['linux', arch, variant].filter(Boolean).join('/'), layer: sha256(layer) });
+  }
+  const raw = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: entries }));
+  const digest = put(raw);
+  fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
+  for (const [d, b] of blobs) fs.writeFileSync(path.join(dir, 'blobs', 'sha256', d.slice(7)), b);
+  fs.writeFileSync(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest, size: raw.length, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }] }));
+  return { digest, raw, images };
 }
 
 export async function contentEnv(name: string): Promise<ContentEnv> {
@@ -85,6 +123,13 @@ export async function contentEnv(name: string): Promise<ContentEnv> {
         const r = await skopeo(['copy', '--dest-cert-dir', path.join(certsDir, host), `dir:${dir}`, `docker://${host}/${ref}`]);
         if (!r.ok) throw new Error(`skopeo push of ${ref} failed: ${r.stderr}`);
         return img;
+      },
+      async pushIndex(ref) {
+        const dir = path.join(tmp, `oci-${Math.random().toString(36).slice(2)}`);
+        const idx = await writeOciIndex(dir);
+        const r = await skopeo(['copy', '--all', '--preserve-digests', '--dest-cert-dir', path.join(certsDir, host), `oci:${dir}:latest`, `docker://${host}/${ref}`]);
+        if (!r.ok) throw new Error(`skopeo push of ${ref} failed: ${r.stderr}`);
+        return idx;
       },
       createStreams(ns, prefix, count, tags) {
         const names: string[] = [];

@@ -1,0 +1,167 @@
+// Image streams through the API: listing (paged), tags and the images they point at, deleting an
+// ImageStreamTag, and ImageStreamImport (what `oc import-image` sends).
+import type { Cluster, Json } from './cluster.js';
+import { R } from './resources.js';
+
+export interface StreamTag {
+  tag: string;
+  /** The image the tag points at now (status.tags[].items[0]). */
+  image?: string;
+  dockerImageReference?: string;
+  created?: string;
+  /** spec.tags[].from, when the tag is imported or tracks another tag. */
+  from?: { kind: string; name: string; namespace?: string };
+  referencePolicy?: string;
+  /** The last import failure, from status.tags[].conditions. */
+  importError?: string;
+}
+
+/** Pages of ImageStreams in a namespace (null = every namespace), with limit/continue. */
+export async function* imageStreamPages(c: Cluster, namespace: string | null, o: { pageSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<Json[]> {
+  let cont: string | undefined;
+  do {
+    if (o.signal?.aborted) return;
+    const list = await c.list(R.imageStream, { namespace, limit: o.pageSize ?? 500, continue: cont });
+    if (list.items.length) yield list.items;
+    cont = list.metadata?.continue || undefined;
+  } while (cont);
+}
+
+export function repositoryOf(is: Json): string {
+  return `${is.metadata?.namespace}/${is.metadata?.name}`;
+}
+
+/** Tags of a stream: spec and status merged, sorted by name. */
+export function streamTags(is: Json): StreamTag[] {
+  const out = new Map<string, StreamTag>();
+  for (const t of (is.spec?.tags ?? []) as Json[]) {
+    if (!t?.name) continue;
+    out.set(t.name, {
+      tag: t.name,
+      from: t.from ? { kind: t.from.kind, name: t.from.name, ...(t.from.namespace ? { namespace: t.from.namespace } : {}) } : undefined,
+      referencePolicy: t.referencePolicy?.type,
+    });
+  }
+  for (const t of (is.status?.tags ?? []) as Json[]) {
+    if (!t?.tag) continue;
+    const cur: StreamTag = out.get(t.tag) ?? { tag: t.tag };
+    const item = (t.items ?? [])[0];
+    if (item) {
+      cur.image = item.image;
+      cur.dockerImageReference = item.dockerImageReference;
+      cur.created = item.created;
+    }
+    const failed = ((t.conditions ?? []) as Json[]).find((c) => c.type === 'ImportSuccess' && c.status === 'False');
+    if (failed) cur.importError = failed.message || failed.reason;
+    out.set(t.tag, cur);
+  }
+  return [...out.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+}
+
+/** Tags whose current image is `digest`. */
+export function tagsPointingAt(is: Json, digest: string): string[] {
+  return streamTags(is)
+    .filter((t) => t.image === digest)
+    .map((t) => t.tag);
+}
+
+export function getImageStream(c: Cluster, namespace: string, name: string): Promise<Json | null> {
+  return c.getOrNull(R.imageStream, name, namespace);
+}
+
+/** DELETE imagestreamtags/NAME:TAG (the stream stays; the image stays until pruned). */
+export async function deleteImageStreamTag(c: Cluster, namespace: string, stream: string, tag: string): Promise<void> {
+  await c.delete(R.imageStreamTag, `${stream}:${tag}`, { namespace });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ImageStreamImport
+
+export type ReferencePolicy = 'Source' | 'Local';
+
+export interface ImportRequest {
+  namespace: string;
+  stream: string;
+  /** Import these (source reference → tag); empty with `repository`. */
+  images: Array<{ from: string; tag: string; referencePolicy: ReferencePolicy }>;
+  /** --all: every tag of this repository. */
+  repository?: { from: string; referencePolicy: ReferencePolicy };
+  insecure?: boolean;
+  /** false = only report what would be imported (nothing changes). */
+  import: boolean;
+}
+
+export function buildImageStreamImport(r: ImportRequest): Json {
+  const spec: Json = { import: r.import, images: [] as Json[] };
+  const importPolicy = r.insecure ? { insecure: true } : {};
+  for (const i of r.images) {
+    spec.images.push({ from: { kind: 'DockerImage', name: i.from }, to: { name: i.tag }, importPolicy, referencePolicy: { type: i.referencePolicy } });
+  }
+  if (r.repository) spec.repository = { from: { kind: 'DockerImage', name: r.repository.from }, importPolicy, referencePolicy: { type: r.repository.referencePolicy } };
+  return { metadata: { name: r.stream, namespace: r.namespace }, spec, status: {} };
+}
+
+export function createImageStreamImport(c: Cluster, isi: Json): Promise<Json> {
+  return c.create(R.imageStreamImport, isi, { namespace: isi.metadata.namespace });
+}
+
+export interface ImportedTag {
+  tag: string;
+  from: string;
+  status: 'Success' | 'Failure';
+  digest?: string;
+  dockerImageReference?: string;
+  mediaType?: string;
+  architecture?: string;
+  os?: string;
+  created?: string;
+  size?: number;
+  layers?: number;
+  reason?: string;
+  message?: string;
+}
+
+function imported(tag: string, from: string, x: Json): ImportedTag {
+  const ok = x?.status?.status === 'Success';
+  const img = x?.image ?? {};
+  const md = img.dockerImageMetadata ?? {};
+  const out: ImportedTag = { tag, from, status: ok ? 'Success' : 'Failure' };
+  if (img.metadata?.name) out.digest = img.metadata.name;
+  if (img.dockerImageReference) out.dockerImageReference = img.dockerImageReference;
+  if (img.dockerImageManifestMediaType) out.mediaType = img.dockerImageManifestMediaType;
+  if (md.Architecture) out.architecture = md.Architecture;
+  if (md.Os) out.os = md.Os;
+  if (md.Created) out.created = md.Created;
+  if (typeof md.Size === 'number') out.size = md.Size;
+  if (Array.isArray(img.dockerImageLayers)) out.layers = img.dockerImageLayers.length;
+  if (!ok) {
+    out.reason = x?.status?.reason || 'Failure';
+    out.message = x?.status?.message || 'import failed';
+  }
+  return out;
+}
+
+/** What the server imported (or would import), one entry per tag, from the answered ImageStreamImport. */
+export function importResults(isi: Json): ImportedTag[] {
+  const out: ImportedTag[] = [];
+  const specImages = (isi.spec?.images ?? []) as Json[];
+  ((isi.status?.images ?? []) as Json[]).forEach((x, i) => {
+    const spec = specImages[i] ?? {};
+    out.push(imported(x?.tag || spec.to?.name || '', spec.from?.name ?? '', x));
+  });
+  const repo = isi.status?.repository;
+  if (repo) {
+    const from = String(isi.spec?.repository?.from?.name ?? '');
+    const base = from.replace(/[:@][^/]*$/, '');
+    if (repo.status?.status === 'Failure' && !(repo.images ?? []).length) {
+      out.push({ tag: '', from, status: 'Failure', reason: repo.status.reason || 'Failure', message: repo.status.message || 'import failed' });
+    }
+    for (const x of (repo.images ?? []) as Json[]) out.push(imported(x?.tag ?? '', `${base}:${x?.tag ?? ''}`, x));
+  }
+  return out;
+}
+
+/** Tags the server skipped in a repository import (beyond its per-repository limit). */
+export function additionalTags(isi: Json): string[] {
+  return (isi.status?.repository?.additionalTags ?? []) as string[];
+}

@@ -1,0 +1,139 @@
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import type { ImageReference } from '../registry/reference.js';
+import { dryRunOption, examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
+import { print } from '../output/printer.js';
+import { AuthError, UsageError } from '../errors.js';
+
+const FORMATS = ['table', 'json', 'yaml'] as const;
+
+interface DeleteOptions {
+  namespace?: string;
+  dryRun?: boolean;
+  output?: string;
+}
+
+export interface DeletedTag {
+  namespace: string;
+  imageStream: string;
+  tag: string;
+  /** The image (digest) the tag pointed at. */
+  image: string | null;
+  /** Other tags of the stream that still point at that image. */
+  stillReferencedBy: string[];
+  result: 'deleted' | 'would delete' | 'not found';
+}
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('delete')
+    .summary('delete image tags the OpenShift way (the ImageStreamTag)')
+    .description(
+      'Delete image tags by deleting their ImageStreamTags through the API. The OpenShift registry refuses a manifest DELETE while an image stream references the image, so this is how an image is untagged; its layers are removed later by image pruning.\n' +
+        'IMAGE is [HOST/]PROJECT/NAME:TAG, NAME:TAG in the current project, or …@DIGEST for every tag that points at that image. Deleting a tag that is already gone changes nothing and exits 0.',
+    )
+    .argument('<image...>', 'image tags to delete');
+  namespaceOption(cmd, 'the project of NAME:TAG arguments (default: the context\'s)');
+  dryRunOption(cmd);
+  outputOption(cmd, FORMATS);
+  examples(cmd, ['regctl delete team/app:v1', 'regctl delete app:v1 app:v2 -n team --dry-run', 'regctl delete team/app@sha256:0123…   # every tag pointing at it']);
+  cmd.action(rt.action(run));
+}
+
+async function run(ctx: Context, args: string[], o: DeleteOptions): Promise<void> {
+  const format = outputFormat(o, FORMATS);
+  const { parseReference, withNamespace, needsNamespace, assertOpenShiftRepository } = await import('../registry/reference.js');
+  // Every argument is checked before anything is deleted.
+  const parsed = args.map((input) => {
+    const ref = parseReference(input, { what: 'image', example: 'team/app:v1' });
+    if (!ref.tag && !ref.digest) {
+      throw new UsageError(`"${input}" names no tag to delete`, `give the tag, e.g. ${input}:latest (to delete a whole image stream: kubectl delete imagestream NAME -n PROJECT)`);
+    }
+    assertOpenShiftRepository(needsNamespace(ref) ? withNamespace(ref, 'x') : ref, input);
+    return { input, ref };
+  });
+  const cluster = await ctx.cluster(o.namespace);
+  const refs = parsed.map(({ input, ref }) => {
+    if (needsNamespace(ref)) return { input, ref: withNamespace(ref, cluster.namespace) };
+    if (o.namespace && ref.namespace !== o.namespace) throw new UsageError(`"${input}" names project ${ref.namespace} but -n says ${o.namespace}`, 'give the project in one place only');
+    return { input, ref };
+  });
+
+  const is = await import('../cluster/imagestreams.js');
+  const results: DeletedTag[] = [];
+  const streams = new Map<string, Awaited<ReturnType<typeof is.getImageStream>>>();
+  const planned: Array<{ input: string; ref: ImageReference; tags: string[]; stream: any }> = [];
+  for (const { input, ref } of refs) {
+    const key = ref.path;
+    if (!streams.has(key)) streams.set(key, await is.getImageStream(cluster, ref.namespace!, ref.name));
+    const stream = streams.get(key);
+    if (stream && ref.hostExplicit) checkHost(ref, stream, input);
+    const all = stream ? is.streamTags(stream) : [];
+    const tags = ref.digest ? is.tagsPointingAt(stream ?? {}, ref.digest) : all.some((t) => t.tag === ref.tag) ? [ref.tag!] : [];
+    planned.push({ input, ref, tags, stream });
+  }
+
+  if (o.dryRun && planned.some((p) => p.tags.length)) {
+    for (const ns of new Set(planned.filter((p) => p.tags.length).map((p) => p.ref.namespace!))) {
+      const can = await cluster.can({ verb: 'delete', group: 'image.openshift.io', resource: 'imagestreamtags', namespace: ns });
+      if (!can.allowed) {
+        throw new AuthError(`you may not delete imagestreamtags in project ${ns}`, { hint: `ask a project admin for registry-editor (or edit): \`regctl grant\`; check with \`kubectl auth can-i delete imagestreamtags.image.openshift.io -n ${ns}\`` });
+      }
+    }
+  }
+
+  const doomed = new Set(planned.flatMap((p) => p.tags.map((t) => `${p.ref.path}:${t}`)));
+  const deleted = new Set<string>();
+  for (const p of planned) {
+    const { ref } = p;
+    if (!p.tags.length) {
+      const what = ref.digest ? `no tag of ${ref.path} points at ${ref.digest}` : p.stream ? `${ref.path}:${ref.tag} not found` : `image stream ${ref.path} not found`;
+      ctx.log.warn(`${what}: nothing to delete`);
+      results.push({ namespace: ref.namespace!, imageStream: ref.name, tag: ref.tag ?? '', image: ref.digest ?? null, stillReferencedBy: [], result: 'not found' });
+      continue;
+    }
+    const current = is.streamTags(p.stream);
+    for (const tag of p.tags) {
+      const key = `${ref.path}:${tag}`;
+      if (deleted.has(key)) continue;
+      deleted.add(key);
+      const image = current.find((t) => t.tag === tag)?.image ?? null;
+      let result: DeletedTag['result'] = o.dryRun ? 'would delete' : 'deleted';
+      if (!o.dryRun) {
+        try {
+          await is.deleteImageStreamTag(cluster, ref.namespace!, ref.name, tag);
+        } catch (e) {
+          const { isApiError } = await import('../cluster/api-error.js');
+          if (!isApiError(e, 404)) throw e;
+          result = 'not found';
+        }
+      }
+      const others = image ? current.filter((t) => t.image === image && !doomed.has(`${ref.path}:${t.tag}`)).map((t) => t.tag) : [];
+      results.push({ namespace: ref.namespace!, imageStream: ref.name, tag, image, stillReferencedBy: others, result });
+    }
+  }
+
+  const data = { dryRun: Boolean(o.dryRun), items: results };
+  print(ctx.io, format, {
+    data,
+    rows: results,
+    columns: [
+      { header: 'imagestreamtag', value: (r) => `${r.namespace}/${r.imageStream}:${r.tag || '-'}` },
+      { header: 'image', value: (r) => r.image ?? '' },
+      { header: 'result', value: (r) => (r.result === 'would delete' ? 'would delete (dry run)' : r.result) },
+    ],
+  });
+  for (const r of results.filter((x) => x.result !== 'not found' && x.image)) {
+    const still = r.stillReferencedBy.length ? `still tagged ${r.stillReferencedBy.map((t) => `${r.imageStream}:${t}`).join(', ')}` : 'no longer tagged in this stream; its layers go at the next image pruning';
+    ctx.log.info(`${r.namespace}/${r.imageStream}:${r.tag}${o.dryRun ? ' would be deleted' : ' deleted'}; image ${r.image!.slice(0, 19)}… ${still}.`);
+  }
+}
+
+/** A full reference must name this cluster's registry: its stream's internal or public repository host. */
+function checkHost(ref: ImageReference, stream: any, input: string): void {
+  const hosts = new Set(['image-registry.openshift-image-registry.svc:5000']);
+  for (const r of [stream?.status?.dockerImageRepository, stream?.status?.publicDockerImageRepository]) if (r) hosts.add(String(r).split('/')[0]!);
+  if (!hosts.has(ref.host!)) {
+    throw new UsageError(`"${input}" is not in this cluster's registry (${[...hosts].join(', ')})`, `drop the host to delete ${ref.path}:${ref.tag ?? ''} in this cluster`);
+  }
+}

@@ -1,0 +1,158 @@
+// One authenticated registry client for the content commands (catalog, tags, inspect): the host (flag,
+// reference, --internal, or discovered like `regctl login`), the credentials (--token, auth.json as login
+// writes it, else the kubeconfig token) and the trust (--ca-file, certs.d, the route/ingress CA), checked
+// with one GET /v2/ so every later request reuses the same token and keep-alive connections.
+import type { Context } from '../context.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { RegistryClient } from './client.js';
+import { RegistryAuthError } from './errors.js';
+import { lookupCredentials } from './authfile.js';
+import { resolveTrust, type ResolvedTrust } from './trust.js';
+import { INTERNAL_REGISTRY_HOST } from './reference.js';
+import { RegctlError, UsageError, toRegctlError } from '../errors.js';
+import { USER_AGENT } from '../context.js';
+
+export interface RegistryAccessOptions {
+  registry?: string;
+  internal?: boolean;
+  authfile?: string;
+  caFile?: string;
+  certsDir?: string;
+  insecureSkipTlsVerify?: boolean;
+  namespace?: string;
+}
+
+export type CredentialSource = 'token' | 'auth.json' | 'kubeconfig' | 'none';
+
+export interface RegistrySession {
+  client: RegistryClient;
+  host: string;
+  hostSource: string;
+  credentials: CredentialSource;
+  /** The auth file the credentials came from. */
+  authfile?: string;
+  trust: ResolvedTrust;
+}
+
+/** Checks the flags alone, before any I/O. */
+export function validateAccessOptions(o: RegistryAccessOptions, referenceHost?: string): void {
+  if (o.registry && o.internal) throw new UsageError('--registry and --internal cannot be combined', `--internal means --registry ${INTERNAL_REGISTRY_HOST}`);
+  if (o.insecureSkipTlsVerify && o.caFile) throw new UsageError('--insecure-skip-tls-verify and --ca-file cannot be combined', 'drop --insecure-skip-tls-verify: --ca-file verifies properly');
+  if (o.registry && (/^[a-z]+:\/\//i.test(o.registry) || /[\s/]/.test(o.registry.replace(/\/+$/, '')))) {
+    throw new UsageError(`invalid --registry "${o.registry}"`, 'give host[:port] without a scheme or path, e.g. --registry default-route-openshift-image-registry.apps.example.com');
+  }
+  const flagHost = o.internal ? INTERNAL_REGISTRY_HOST : o.registry?.replace(/\/+$/, '');
+  if (referenceHost && flagHost && referenceHost !== flagHost) {
+    throw new UsageError(`the image names registry ${referenceHost} but ${o.internal ? '--internal' : '--registry'} says ${flagHost}`, 'give the host in one place only');
+  }
+}
+
+/** The cluster when a kubeconfig is usable; undefined otherwise (explicit hosts and auth.json need none). */
+async function optionalCluster(ctx: Context, namespace?: string): Promise<Cluster | undefined> {
+  try {
+    return await ctx.cluster(namespace);
+  } catch (e) {
+    ctx.log.debug(`no cluster connection: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+export async function openRegistry(ctx: Context, o: RegistryAccessOptions, referenceHost?: string): Promise<RegistrySession> {
+  validateAccessOptions(o, referenceHost);
+  let host: string;
+  let hostSource: string;
+  let cluster: Cluster | undefined;
+  if (referenceHost) {
+    host = referenceHost;
+    hostSource = 'image reference';
+  } else if (o.registry) {
+    host = o.registry.replace(/\/+$/, '');
+    hostSource = 'flag';
+  } else if (o.internal) {
+    host = INTERNAL_REGISTRY_HOST;
+    hostSource = 'internal';
+  } else {
+    try {
+      cluster = await ctx.cluster(o.namespace);
+    } catch (e) {
+      // No usable kubeconfig: the host cannot be discovered, but auth.json and --registry are enough.
+      const err = toRegctlError(e);
+      throw new RegctlError(`${err.message} (the registry host is discovered from the cluster)`, {
+        hint: 'log in with `oc login`, or name the registry with --registry HOST (credentials then come from auth.json)',
+        exitCode: err.exitCode,
+      });
+    }
+    const { discoverRegistryHost } = await import('../cluster/routes.js');
+    const d = await discoverRegistryHost(cluster, cluster.namespace);
+    host = d.host;
+    hostSource = d.source;
+  }
+  ctx.log.debug(`registry ${host} (from ${hostSource})`);
+  cluster ??= await optionalCluster(ctx, o.namespace);
+
+  // Credentials: an explicit --token, then what podman/skopeo would use (auth.json), then the kubeconfig token.
+  let credentials: CredentialSource = 'none';
+  let token: string | undefined;
+  let authfile: string | undefined;
+  if (ctx.globals.token) {
+    token = ctx.globals.token;
+    credentials = 'token';
+  } else {
+    const found = lookupCredentials(host, { authfile: o.authfile, env: ctx.env });
+    if (found?.password) {
+      token = found.password;
+      authfile = found.file;
+      credentials = 'auth.json';
+    }
+  }
+  const kubeToken = async () => (cluster && !cluster.usesClientCertificate() ? await cluster.bearerToken().catch(() => undefined) : undefined);
+  if (!token) {
+    token = await kubeToken();
+    if (token) credentials = 'kubeconfig';
+  }
+  ctx.log.debug(`credentials for ${host}: ${credentials}${authfile ? ` (${authfile})` : ''}`);
+
+  const trust = await resolveTrust({
+    host,
+    caFile: o.caFile,
+    certsDir: o.certsDir,
+    insecure: o.insecureSkipTlsVerify,
+    env: ctx.env,
+    cluster,
+    internal: host === INTERNAL_REGISTRY_HOST,
+  });
+  ctx.log.debug(`trusting ${trust.source}${trust.from ? ` (${trust.from})` : ''} for ${host}`);
+  if (trust.source === 'insecure') ctx.log.warn(`not verifying the certificate of ${host} (--insecure-skip-tls-verify)`);
+
+  const make = (t: string | undefined, src: CredentialSource) =>
+    new RegistryClient({
+      host,
+      credentials: t ? { username: 'user', token: t } : undefined,
+      trust: trust.trust,
+      env: ctx.env,
+      timeoutMs: ctx.requestTimeoutMs,
+      trace: ctx.trace,
+      userAgent: USER_AGENT,
+      rejectedHint:
+        src === 'auth.json'
+          ? `the token saved for ${host} in ${authfile} expired or was revoked: log in again with \`regctl login\``
+          : src === 'token'
+            ? 'pass a valid token with --token (`oc whoami -t`)'
+            : 'your kubeconfig token expired or was revoked: log in again with `oc login`',
+    });
+  let client = make(token, credentials);
+  try {
+    await client.ping(ctx.signal);
+  } catch (e) {
+    // A stale auth.json entry should not hide a good kubeconfig token.
+    if (!(e instanceof RegistryAuthError && e.kind === 'rejected' && credentials === 'auth.json')) throw e;
+    const kt = await kubeToken();
+    if (!kt || kt === token) throw e;
+    ctx.log.warn(`the token saved for ${host} in ${authfile} was rejected; using the kubeconfig token (refresh the file with \`regctl login\`)`);
+    client = make(kt, 'kubeconfig');
+    credentials = 'kubeconfig';
+    authfile = undefined;
+    await client.ping(ctx.signal);
+  }
+  return { client, host, hostSource, credentials, authfile, trust };
+}
