@@ -1,26 +1,12 @@
 // delete (ImageStreamTags) and import-image (ImageStreamImport) against the sandbox: pushed images, the registry
 // refusing a manifest DELETE while a tag references it, dry runs, idempotency, reference policies, and an image
 // stream that references a pushed image and can be pulled under its new name.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentEnv, type ContentEnv } from './support/content-env.ts';
-import { createImporter, type Importer } from '../sandbox/importer.ts';
 import type { TestImage } from '../sandbox/registry/testing/image.ts';
-
-// Until test/sandbox/index.ts passes hooks (with an importImage from ../sandbox/importer.ts) to the API server
-// itself, give it hooks that call the importer created below. Once it does, this does nothing.
-const shim = vi.hoisted(() => ({ importer: undefined as undefined | ((ns: string, isi: any) => Promise<any>) }));
-vi.mock('../sandbox/apiserver/index.ts', async (importOriginal) => {
-  const m = await importOriginal<typeof import('../sandbox/apiserver/index.ts')>();
-  return {
-    ...m,
-    startApiServer: (opts: Parameters<typeof m.startApiServer>[0]) =>
-      m.startApiServer(opts.hooks ? opts : { ...opts, hooks: { importImage: (ns: string, isi: any) => shim.importer!(ns, isi) } }),
-  };
-});
 
 const IS = 'image.openshift.io/imagestreams';
 let e: ContentEnv;
-let importer: Importer;
 let v1: TestImage;
 let v2: TestImage;
 const stream = (ns: string, name: string): any => e.sb.store.get(IS, ns, name);
@@ -28,8 +14,6 @@ const statusTags = (ns: string, name: string) => ((stream(ns, name)?.status?.tag
 
 beforeAll(async () => {
   e = await contentEnv('content-write');
-  importer = createImporter({ store: e.sb.store, proxyUrl: e.sb.proxyUrl, caPems: [e.sb.caPems.ingress, e.sb.caPems.service], token: e.sb.tokens.admin });
-  shim.importer = importer;
   for (const ns of ['team', 'shared', 'dev']) e.createNamespace(ns);
   e.bind('developer', 'edit', 'dev');
   v1 = await e.push('team/app:v1', 'version 1\n');
@@ -39,7 +23,6 @@ beforeAll(async () => {
   expect(r.ok).toBe(true);
 }, 60_000);
 afterAll(async () => {
-  await importer?.close();
   await e?.stop();
 });
 

@@ -8,9 +8,10 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { createAuthRegistry, createAuthorizer, seedBootstrapRbac, startApiServer } from './apiserver/index.ts';
 import { startControllers } from './operator/index.ts';
+import { createImporter, type ImportHook } from './importer.ts';
 import { createCA } from './pki.ts';
 import { INGRESS_DOMAIN, REGISTRY_NS, platformOf, seedCluster, type ProfileName } from './profiles.ts';
-import { startRegistry } from './registry/index.ts';
+import { startRegistry, type RegistryMetrics } from './registry/index.ts';
 import { startRouter } from './router/router.ts';
 import { createStore } from './store.ts';
 import { type AuthRegistry, type Faults, type KubeObject, type RouteTarget, type Store, defaultFaults } from './types.ts';
@@ -50,6 +51,8 @@ export interface Sandbox {
   store: Store;
   auth: AuthRegistry;
   faults: Faults;
+  /** The registry front's metrics (what /extensions/v2/metrics renders); benchmarks add series to it. */
+  registryMetrics: RegistryMetrics;
   profile: ProfileName;
   issueToken(user: string, opts?: { groups?: string[]; ttlSeconds?: number }): string;
   /** Simulates a container crash + restart: restartCount+1, lastState terminated, `kubectl logs --previous` has the old log. */
@@ -185,8 +188,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     });
     cleanups.push(() => controllers.stop());
 
+    // image-stream imports need the router, which starts later: the hook is filled in then.
+    const hooks: { importImage?: ImportHook } = {};
     const api = await startApiServer({
-      store, auth, authorizer, faults,
+      store, auth, authorizer, faults, hooks,
       tls: { certPem: apiCert.certPem, keyPem: apiCert.keyPem, clientCaPem: clientCa.certPem },
       oauth: { issuer: `https://${OAUTH_HOST}` },
     });
@@ -239,6 +244,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     };
     const router = await startRouter({ resolve, defaultCert: { certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingressCa.certPem } });
     cleanups.push(() => router.close());
+    const importer = createImporter({ store, proxyUrl: router.proxyUrl, caPems: [ingressCa.certPem, serviceCa.certPem], token: tokens.admin! });
+    hooks.importImage = importer;
+    cleanups.push(() => importer.close());
 
     const kubeconfigPath = path.join(dir, 'kubeconfig');
     const envPath = path.join(dir, 'env');
@@ -277,6 +285,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       store,
       auth,
       faults,
+      registryMetrics: registry.metrics,
       profile,
       issueToken: (user, o) => auth.issueToken(user, o),
       restartContainer: (ns, pod, c) => controllers.restartContainer(ns, pod, c),
