@@ -14,6 +14,7 @@ interface StatusOptions {
   output?: string;
   watch?: boolean;
   timeout?: string;
+  bundle?: string;
 }
 
 export function register(program: Command, rt: Runtime): void {
@@ -24,9 +25,10 @@ export function register(program: Command, rt: Runtime): void {
       'Show the integrated registry in one view: operator config and conditions, the ClusterOperator, the deployment and its pods, internal and external hosts, trusted CAs and the image pruner.\nExit code 0 when Available and not Degraded, 3 otherwise (the reason goes to stderr).',
     )
     .option('-w, --watch', 're-render on every change (watch API) until Ctrl-C or --timeout')
-    .option('--timeout <duration>', 'with --watch: stop after this long (e.g. 5m)');
+    .option('--timeout <duration>', 'with --watch: stop after this long (e.g. 5m)')
+    .option('--bundle <file>', 'also write a support bundle FILE.tar.gz: operator config (secrets redacted), conditions, events, pod log tails, routes, image.config, the doctor report');
   outputOption(cmd, FORMATS);
-  examples(cmd, ['regctl status', 'regctl status -o json | jq .health', 'regctl status && ./deploy.sh', 'regctl status --watch --timeout 5m']);
+  examples(cmd, ['regctl status', 'regctl status -o json | jq .health', 'regctl status && ./deploy.sh', 'regctl status --watch --timeout 5m', 'regctl status --bundle registry-support.tar.gz']);
   cmd.action(rt.action(run));
 }
 
@@ -36,6 +38,15 @@ async function run(ctx: Context, _args: string[], opts: StatusOptions): Promise<
   if (opts.timeout !== undefined) {
     timeoutMs = parseDuration(opts.timeout);
     if (timeoutMs === undefined) throw new UsageError(`invalid --timeout "${opts.timeout}"`, 'use a duration such as 90s or 5m');
+  }
+  if (opts.bundle !== undefined) {
+    if (opts.watch) throw new UsageError('--bundle cannot be combined with --watch', 'write the bundle first: `regctl status --bundle FILE.tar.gz`');
+    const b = await import('../doctor/bundle.js');
+    b.validateBundlePath(opts.bundle);
+    const r = await ctx.spin('Collecting the support bundle', () => b.writeBundle(ctx, opts.bundle!));
+    ctx.log.info(`Wrote the support bundle ${r.file} (${r.files.length} files, secrets redacted).`);
+    if (!r.status) throw r.statusError;
+    return render(ctx, format, r.status);
   }
   const cluster = await ctx.cluster();
   const { collectStatus } = await import('../cluster/status.js');

@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
+import { print } from '../output/printer.js';
+import { EXIT, UsageError } from '../errors.js';
+import { CHECK_IDS, CHECKS, isCheckId, type CheckId } from '../doctor/model.js';
+
+const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+
+interface DoctorOptions {
+  namespace?: string;
+  registry?: string;
+  authfile?: string;
+  certsDir?: string;
+  only?: string[];
+  skip?: string[];
+  pushTest?: boolean;
+  pullTest?: boolean | string;
+  output?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('doctor')
+    .summary('diagnose the whole registry path, each check with its verdict, evidence and fix')
+    .description(
+      'Run ordered checks from the API server to a push: ' +
+        CHECK_IDS.join(' → ') +
+        '.\nEach check says ok, warn, fail or skipped, shows its evidence and, when not ok, the command that fixes it; a failed check skips the checks that depend on it.\n' +
+        'Exit code 0 when no check failed, 3 otherwise. --push-test/--pull-test push a tiny generated image to <project>/regctl-doctor and remove it again.',
+    )
+    .option('--only <checks>', 'run only these checks (comma-separated or repeated)', collect)
+    .option('--skip <checks>', 'do not run these checks (comma-separated or repeated)', collect)
+    .option('--pull-test [image]', 'pull an image: IMAGE (NAME[:TAG] of the project, or PROJECT/NAME[:TAG]), else the generated test image when you may push, else the first image of the project')
+    .option('--push-test', 'push a tiny generated image to <project>/regctl-doctor:doctor-<random>, check it, then delete the tag')
+    .option('--registry <host>', 'registry host[:port] to check (default: discovered like regctl login)')
+    .option('--authfile <file>', 'auth file with the saved registry credentials (default: where podman looks)')
+    .option('--certs-dir <dir>', 'certs.d directory to look up the registry CA in (default: where podman looks)');
+  namespaceOption(cmd, 'the project for the RBAC checks and the pull/push tests (default: the context\'s)');
+  outputOption(cmd, FORMATS);
+  examples(cmd, [
+    'regctl doctor',
+    'regctl doctor -n myapp --push-test --pull-test',
+    'regctl doctor --only api,rbac -o json | jq \'.checks[] | select(.verdict == "fail")\'',
+    'regctl doctor --skip tls,registry-api   # only the cluster side',
+  ]);
+  cmd.addHelpText('after', `\nChecks:\n${CHECK_IDS.map((id) => `  ${id.padEnd(17)}${CHECKS[id].title}`).join('\n')}\n`);
+  cmd.action(rt.action(run));
+}
+
+export function parseCheckIds(flag: string, values: string[] | undefined): CheckId[] | undefined {
+  if (!values) return undefined;
+  if (!values.length) throw new UsageError(`${flag} needs at least one check`, `valid checks: ${CHECK_IDS.join(', ')}`);
+  for (const v of values) {
+    if (!isCheckId(v)) throw new UsageError(`unknown check "${v}" in ${flag}`, `valid checks: ${CHECK_IDS.join(', ')}`);
+  }
+  return [...new Set(values)] as CheckId[];
+}
+
+async function run(ctx: Context, _args: string[], opts: DoctorOptions): Promise<number> {
+  const format = outputFormat(opts, FORMATS);
+  const only = parseCheckIds('--only', opts.only);
+  const skip = parseCheckIds('--skip', opts.skip);
+  if (only && skip) {
+    const both = only.filter((id) => skip.includes(id));
+    if (both.length) throw new UsageError(`${both.join(', ')} is both in --only and --skip`, 'name each check in one of them');
+  }
+  if (typeof opts.pullTest === 'string' && !/^([a-z0-9][a-z0-9-]*\/)?[a-z0-9][a-z0-9._-]*(:[\w][\w.-]{0,127})?$/.test(opts.pullTest)) {
+    throw new UsageError(`invalid --pull-test image "${opts.pullTest}"`, 'give NAME[:TAG] of the project or PROJECT/NAME[:TAG], e.g. --pull-test app:v1');
+  }
+  if (opts.registry && (/^[a-z]+:\/\//i.test(opts.registry) || /[\s/]/.test(opts.registry.replace(/\/+$/, '')))) {
+    throw new UsageError(`invalid --registry "${opts.registry}"`, 'give host[:port] without a scheme or path, e.g. --registry default-route-openshift-image-registry.apps.example.com');
+  }
+  const { runDoctor } = await import('../doctor/run.js');
+  const { renderReport } = await import('../doctor/render.js');
+  const report = await ctx.spin('Running checks', (s) =>
+    runDoctor(ctx, { namespace: opts.namespace, registry: opts.registry, authfile: opts.authfile, certsDir: opts.certsDir, only, skip, pushTest: opts.pushTest, pullTest: opts.pullTest }, (id) =>
+      s.update(`Checking ${id}`),
+    ),
+  );
+  print(ctx.io, format, { data: report, human: () => renderReport(ctx.io, report, format === 'wide') });
+  if (report.result !== 'fail') return EXIT.ok;
+  const failed = report.checks.filter((c) => c.verdict === 'fail');
+  ctx.io.stderr.write(`${ctx.io.err.red('error:')} ${failed.length} ${failed.length === 1 ? 'check' : 'checks'} failed: ${failed.map((c) => c.id).join(', ')}\n`);
+  const first = failed[0]!;
+  if (first.fix) ctx.io.stderr.write(`${ctx.io.err.yellow('hint:')} start with ${first.id}: \`${first.fix}\`\n`);
+  return EXIT.checkFailed;
+}

@@ -1,0 +1,248 @@
+// Checks of the cluster side: API and token, the registry installed and managed, operator conditions,
+// deployment and pods, routes (behaviours d.1–d.4).
+import type { Json } from '../cluster/cluster.js';
+import { isApiError } from '../cluster/api-error.js';
+import { NAMES } from '../cluster/resources.js';
+import { storageTypes } from '../cluster/registry-config.js';
+import type { RouteInfo } from '../cluster/routes.js';
+import type { CheckImpl } from './engine.js';
+import type { DoctorEnv } from './env.js';
+import { fail, ok, warn, type Outcome } from './model.js';
+import { sh } from './shell.js';
+
+const NS = NAMES.registryNamespace;
+const CONFIG = 'configs.imageregistry.operator.openshift.io/cluster';
+const firstLine = (s: unknown) => String(s ?? '').split('\n')[0]!;
+const condOf = (conds: Json[] | undefined, type: string) => (conds ?? []).find((c) => c.type === type);
+const condText = (c: Json) => `${c.type} ${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${firstLine(c.message)}` : ''}`;
+
+export const ENABLE_CAPABILITY = `oc patch clusterversion version --type merge -p '{"spec":{"capabilities":{"additionalEnabledCapabilities":["ImageRegistry"]}}}'`;
+
+export const apiCheck: CheckImpl<DoctorEnv> = {
+  id: 'api',
+  async run(env) {
+    const c = await env.cluster();
+    const me = await c.whoami();
+    env.user = me;
+    env.prefetch();
+    return ok(`${c.server} answers; you are ${me.username || '(unknown user)'}`, [
+      `SelfSubjectReview: user ${me.username}${me.groups.length ? `, groups ${me.groups.join(', ')}` : ''}`,
+      `project (-n): ${c.namespace}`,
+    ], { server: c.server, user: me.username, groups: me.groups });
+  },
+};
+
+export function evaluateInstalled(config: Json | null, capability: { enabled?: boolean; evidence: string }, operatorVersion?: string): Outcome {
+  const evidence = [capability.evidence];
+  if (capability.enabled === false) {
+    return fail('the ImageRegistry capability is disabled: the cluster has no integrated registry', ENABLE_CAPABILITY, [...evidence, config ? `${CONFIG} exists` : `${CONFIG} does not exist`]);
+  }
+  if (!config) return fail(`${CONFIG} does not exist: the registry operator has not created its config`, 'regctl logs --operator', evidence);
+  evidence.push(`${CONFIG} exists (created ${config.metadata?.creationTimestamp ?? '?'})`);
+  if (operatorVersion) evidence.push(`ClusterOperator image-registry version ${operatorVersion}`);
+  return ok(`the operator config exists${operatorVersion ? `, version ${operatorVersion}` : ''}`, evidence);
+}
+
+export const installedCheck: CheckImpl<DoctorEnv> = {
+  id: 'installed',
+  async run(env) {
+    const capability = await env.capability();
+    let config: Json | null;
+    try {
+      config = await env.config();
+    } catch (e) {
+      // The group itself is not served: no registry operator (or not OpenShift).
+      if (isApiError(e, 404)) return fail('the cluster does not serve imageregistry.operator.openshift.io: no registry operator (is this OpenShift?)', ENABLE_CAPABILITY, [capability.evidence]);
+      throw e;
+    }
+    const co = await env.clusterOperator().catch(() => null);
+    const version = (co?.status?.versions ?? []).find((v: Json) => v.name === 'operator')?.version;
+    return evaluateInstalled(config, capability, version);
+  },
+};
+
+export function evaluateManagementState(spec: Json): Outcome {
+  const state: string = spec.managementState ?? '';
+  const evidence = [`spec.managementState: ${state || '(unset)'}`];
+  const types = storageTypes(spec.storage);
+  switch (state) {
+    case 'Managed':
+      return ok('Managed', evidence);
+    case 'Force':
+      return ok('Force (managed, overriding safety checks)', evidence);
+    case 'Unmanaged':
+      return warn('Unmanaged: the operator does not reconcile the registry (no updates, no repairs)', 'regctl config set managementState=Managed', evidence);
+    case 'Removed':
+      evidence.push(types.length ? `spec.storage: ${types.join(', ')}` : 'spec.storage: none (fresh bare-metal/vSphere/None install)');
+      return fail(
+        'managementState is Removed: the registry is not running',
+        types.length ? 'regctl config set managementState=Managed' : 'regctl set-storage pvc',
+        types.length ? evidence : [...evidence, 'set-storage also sets managementState Managed; other storage: regctl set-storage s3|gcs|azure|swift|ibmcos --help'],
+      );
+    default:
+      return warn(`managementState "${state}" is not one the operator knows`, 'regctl config set managementState=Managed', evidence);
+  }
+}
+
+export const managementStateCheck: CheckImpl<DoctorEnv> = {
+  id: 'management-state',
+  async run(env) {
+    const cfg = await env.config();
+    if (!cfg) return fail(`${CONFIG} does not exist`, 'regctl logs --operator');
+    return evaluateManagementState(cfg.spec ?? {});
+  },
+};
+
+/** Available/Progressing/Degraded of the Config and the ClusterOperator (d.2, d.3). */
+export function evaluateOperator(config: Json, co: Json | null): Outcome {
+  const conds: Json[] = config.status?.conditions ?? [];
+  const coConds: Json[] = co?.status?.conditions ?? [];
+  const evidence: string[] = [];
+  for (const t of ['Available', 'Progressing', 'Degraded']) {
+    const c = condOf(conds, t);
+    evidence.push(c ? `config ${condText(c)}` : `config ${t}: not reported`);
+  }
+  for (const t of ['Available', 'Progressing', 'Degraded']) {
+    const c = condOf(coConds, t);
+    if (c) evidence.push(`ClusterOperator ${condText(c)}`);
+  }
+  if (!co) evidence.push('ClusterOperator image-registry: not found');
+  const available = condOf(conds, 'Available');
+  const degraded = condOf(conds, 'Degraded');
+  const progressing = condOf(conds, 'Progressing');
+  const spec: Json = config.spec ?? {};
+  const fixFor = (c: Json | undefined) => {
+    if (c?.reason === 'StorageNotConfigured') return 'regctl set-storage pvc';
+    if (c?.reason === 'NoReplicasAvailable' && spec.replicas === 0) return replicasFix(spec);
+    if (c?.reason === 'NoReplicasAvailable' || c?.reason === 'MinimumAvailability') return 'regctl logs';
+    return 'regctl logs --operator';
+  };
+  if (!conds.length) return fail('the operator has not reported any condition on its config', 'regctl logs --operator', evidence);
+  if (available?.status === 'False') return fail(`not Available: ${available.reason ?? ''}${available.message ? `: ${firstLine(available.message)}` : ''}`, fixFor(available), evidence);
+  if (degraded?.status === 'True') return fail(`Degraded: ${degraded.reason ?? ''}${degraded.message ? `: ${firstLine(degraded.message)}` : ''}`, fixFor(degraded), evidence);
+  const coDegraded = condOf(coConds, 'Degraded');
+  const coAvailable = condOf(coConds, 'Available');
+  if (coAvailable?.status === 'False') return fail(`ClusterOperator image-registry not Available: ${coAvailable.reason ?? ''}: ${firstLine(coAvailable.message)}`, 'regctl logs --operator', evidence);
+  if (coDegraded?.status === 'True') return fail(`ClusterOperator image-registry Degraded: ${coDegraded.reason ?? ''}: ${firstLine(coDegraded.message)}`, 'regctl logs --operator', evidence);
+  const pruner = condOf(coConds, 'ImagePrunerDegraded') ?? conds.find((c) => /^ImagePruner.*Degraded$/.test(c.type) && c.status === 'True');
+  if (progressing?.status === 'True') return warn(`Available, but still progressing: ${progressing.reason ?? ''}${progressing.message ? `: ${firstLine(progressing.message)}` : ''}`, 'regctl status --watch --timeout 5m', evidence);
+  if (pruner?.status === 'True') return warn(`the image pruner is degraded: ${firstLine(pruner.message)}`, 'regctl logs --operator', evidence);
+  return ok(`Available (${available?.reason ?? 'Ready'}), not Degraded${co ? ', ClusterOperator healthy' : ''}`, evidence);
+}
+
+export const operatorCheck: CheckImpl<DoctorEnv> = {
+  id: 'operator',
+  async run(env) {
+    const cfg = await env.config();
+    if (!cfg) return fail(`${CONFIG} does not exist`, 'regctl logs --operator');
+    let co: Json | null = null;
+    try {
+      co = await env.clusterOperator();
+    } catch (e) {
+      if (!isApiError(e, 403)) throw e;
+    }
+    return evaluateOperator(cfg, co);
+  },
+};
+
+/** Back to a serving size: 1 where storage or strategy allow only one pod, else the platform default of 2. */
+function replicasFix(spec: Json): string {
+  const one = spec.rolloutStrategy === 'Recreate' || storageTypes(spec.storage).some((t) => t === 'pvc' || t === 'emptyDir');
+  return `regctl config set replicas=${one ? 1 : 2}`;
+}
+
+interface PodState {
+  name: string;
+  ready: boolean;
+  phase: string;
+  reason?: string;
+  message?: string;
+  restarts: number;
+}
+
+function podState(p: Json): PodState {
+  const statuses: Json[] = p.status?.containerStatuses ?? [];
+  const ready = (p.status?.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True');
+  const waiting = statuses.map((s) => s.state?.waiting).find(Boolean);
+  const terminated = statuses.map((s) => s.state?.terminated).find(Boolean);
+  const unschedulable = (p.status?.conditions ?? []).find((c: Json) => c.type === 'PodScheduled' && c.status === 'False');
+  return {
+    name: p.metadata?.name ?? '',
+    ready: ready && !p.metadata?.deletionTimestamp,
+    phase: p.metadata?.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Unknown'),
+    reason: waiting?.reason ?? terminated?.reason ?? unschedulable?.reason,
+    message: waiting?.message ?? terminated?.message ?? unschedulable?.message,
+    restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+  };
+}
+
+function podFix(p: PodState): string {
+  if (p.reason === 'CrashLoopBackOff' || p.restarts > 0) return `regctl logs --pod ${p.name} --previous`;
+  if (p.phase === 'Running' || p.phase === 'Terminating') return `regctl logs --pod ${p.name}`;
+  return `kubectl describe pod ${p.name} -n ${NS}`;
+}
+
+export function evaluatePods(deployment: Json | null, pods: Json[], spec: Json): Outcome {
+  if (!deployment) {
+    return fail(`deployment ${NS}/${NAMES.deployment} does not exist`, 'regctl logs --operator', [`spec.managementState: ${spec.managementState ?? '(unset)'}`]);
+  }
+  const desired: number = deployment.spec?.replicas ?? 0;
+  const ready: number = deployment.status?.readyReplicas ?? 0;
+  const states = pods.map(podState);
+  const evidence = [`deployment ${NAMES.deployment}: ${desired} desired, ${ready} ready, ${deployment.status?.updatedReplicas ?? 0} up to date`];
+  for (const p of states) evidence.push(`pod ${p.name}: ${p.ready ? 'ready' : 'not ready'}, ${p.phase}${p.reason ? ` (${p.reason}${p.message ? `: ${firstLine(p.message)}` : ''})` : ''}${p.restarts ? `, ${p.restarts} restarts` : ''}`);
+  const details = { desired, ready, pods: states.map((p) => ({ name: p.name, ready: p.ready, phase: p.phase, reason: p.reason })) };
+  if (desired === 0) return fail(`the registry is scaled to 0 (spec.replicas ${spec.replicas ?? 0}): no pod serves it`, replicasFix(spec), evidence, details);
+  const notReady = states.filter((p) => !p.ready && p.phase !== 'Terminating');
+  const readyPods = states.filter((p) => p.ready).length;
+  if (readyPods === 0) {
+    const p = notReady[0];
+    return fail(`0 of ${desired} registry pods ready${p ? `: ${p.name} is ${p.reason ?? p.phase}` : ': no pods'}`, p ? podFix(p) : 'regctl logs --operator', evidence, details);
+  }
+  if (notReady.length) {
+    const p = notReady[0]!;
+    const rolling = states.length > desired;
+    return warn(`${readyPods} of ${desired} registry pods ready; ${p.name} is ${p.reason ?? p.phase}${rolling ? ' (rollout in progress)' : ''}`, rolling ? 'regctl status --watch --timeout 5m' : podFix(p), evidence, details);
+  }
+  if (readyPods < desired) return warn(`${readyPods} of ${desired} registry pods ready`, 'regctl status --watch --timeout 5m', evidence, details);
+  return ok(`${readyPods} of ${desired} registry pods ready`, evidence, details);
+}
+
+export const podsCheck: CheckImpl<DoctorEnv> = {
+  id: 'pods',
+  async run(env) {
+    const [deployment, pods, cfg] = await Promise.all([env.deployment(), env.pods(), env.config().catch(() => null)]);
+    return evaluatePods(deployment, pods, cfg?.spec ?? {});
+  },
+};
+
+export function evaluateRoutes(routes: RouteInfo[], spec: Json): Outcome {
+  const admitted = routes.filter((r) => r.admitted === true && r.host);
+  const rejected = routes.filter((r) => r.admitted === false);
+  const evidence = routes.map((r) => `route ${r.name}: ${r.host || '(no host)'}, ${r.admitted === true ? 'admitted' : r.admitted === false ? `not admitted (${r.reason ?? 'Rejected'}${r.message ? `: ${firstLine(r.message)}` : ''})` : 'not admitted yet'}${r.termination ? `, ${r.termination}` : ''}`);
+  evidence.push(`spec.defaultRoute: ${Boolean(spec.defaultRoute)}${(spec.routes ?? []).length ? `, spec.routes: ${(spec.routes as Json[]).map((r) => r.name).join(', ')}` : ''}`);
+  const details = { routes: routes.map((r) => ({ name: r.name, host: r.host, admitted: r.admitted })) };
+  const rejectFix = (r: RouteInfo) =>
+    r.reason === 'HostAlreadyClaimed' && r.name !== NAMES.defaultRoute ? `regctl expose --route ${sh(r.name)} --hostname OTHER-HOST` : `kubectl get route ${sh(r.name)} -n ${NS} -o yaml`;
+  if (!routes.length) {
+    const expected = spec.defaultRoute || (spec.routes ?? []).length;
+    return expected
+      ? fail('the config asks for a route, but the operator has not created it', 'regctl logs --operator', evidence, details)
+      : fail('the registry is not exposed: no route in openshift-image-registry', 'regctl expose --default-route', evidence, details);
+  }
+  if (!admitted.length) {
+    const r = rejected[0] ?? routes[0]!;
+    return fail(`no registry route is admitted: ${r.name} ${r.admitted === false ? `was rejected (${r.reason ?? 'Rejected'})` : 'is not admitted yet'}`, rejected[0] ? rejectFix(rejected[0]) : `kubectl get route ${sh(r.name)} -n ${NS} -o yaml`, evidence, details);
+  }
+  if (rejected.length) return warn(`${admitted.map((r) => r.host).join(', ')} admitted; ${rejected.map((r) => r.name).join(', ')} rejected (${rejected[0]!.reason ?? 'Rejected'})`, rejectFix(rejected[0]!), evidence, details);
+  return ok(`${admitted.map((r) => r.host).join(', ')} admitted`, evidence, details);
+}
+
+export const routeCheck: CheckImpl<DoctorEnv> = {
+  id: 'route',
+  async run(env) {
+    const [routes, cfg] = await Promise.all([env.registryRoutes(), env.config().catch(() => null)]);
+    env.routes = routes.filter((r) => r.admitted === true && r.host);
+    return evaluateRoutes(routes, cfg?.spec ?? {});
+  },
+};
