@@ -61,16 +61,19 @@ function proxyEnv(env: Record<string, string | undefined>) {
 }
 
 /** One dispatcher per (trust, proxy settings, timeout); reused for the life of the process. */
+const MAX_CONNECTIONS_PER_ORIGIN = 16;
+
 export function dispatcherFor(trust: Trust, env: Record<string, string | undefined>, timeoutMs = DEFAULT_TIMEOUT_MS): Dispatcher {
   const p = proxyEnv(env);
   const caKey = trust.caPem ? createHash('sha256').update(trust.caPem).digest('hex') : '';
   const key = JSON.stringify([caKey, Boolean(trust.insecure), p, timeoutMs]);
   let d = dispatchers.get(key);
   if (!d) {
+    // One secure context per dispatcher: passing `ca` would re-parse every root certificate per connection.
     const tlsOpts: tls.ConnectionOptions = trust.insecure
       ? { rejectUnauthorized: false }
       : trust.caPem
-        ? { ca: [...tls.rootCertificates, trust.caPem] }
+        ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, trust.caPem] }) }
         : {};
     const t = timeoutMs || undefined;
     d = new EnvHttpProxyAgent({
@@ -82,6 +85,8 @@ export function dispatcherFor(trust: Trust, env: Record<string, string | undefin
       requestTls: { ...tlsOpts, timeout: t },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
+      // Bounded per origin: concurrent readers (tags --all) reuse keep-alive connections instead of opening more.
+      connections: MAX_CONNECTIONS_PER_ORIGIN,
     } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
     dispatchers.set(key, d);
   }
