@@ -15,7 +15,17 @@ export class ApiClient {
     this.agent = new https.Agent({ keepAlive: true, ca: caPem, maxSockets: 16 });
   }
 
-  request<T = any>(method: string, path: string, token: string | undefined, body?: unknown): Promise<ApiResponse<T>> {
+  /** A reused keep-alive socket may already be closed by the server: such a request is sent once more. */
+  async request<T = any>(method: string, path: string, token: string | undefined, body?: unknown): Promise<ApiResponse<T>> {
+    try {
+      return await this.send<T>(method, path, token, body);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+      return this.send<T>(method, path, token, body);
+    }
+  }
+
+  private send<T>(method: string, path: string, token: string | undefined, body?: unknown): Promise<ApiResponse<T>> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'dockerregistry/v4.17.0 (linux/amd64) kubernetes/d4cce00' };
     if (token) headers.Authorization = `Bearer ${token}`;
