@@ -1,0 +1,142 @@
+import { Option, type Command } from 'commander';
+import type { Context } from '../context.js';
+import type { LogQuery, PodRef } from '../cluster/logs.js';
+import { examples, type Runtime } from './common.js';
+import { EXIT, UsageError } from '../errors.js';
+import { parseDuration } from '../output/format.js';
+import { writeAsync } from '../output/io.js';
+import type { Level } from '../cluster/log-format.js';
+
+export interface LogsOptions {
+  follow?: boolean;
+  pod?: string;
+  container?: string;
+  tail?: string;
+  since?: string;
+  sinceTime?: string;
+  timestamps?: boolean;
+  previous?: boolean;
+  operator?: boolean;
+  level?: string;
+  output?: string;
+  prefix?: boolean;
+}
+
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/;
+
+export function register(program: Command, rt: Runtime): void {
+  const cmd = program
+    .command('logs')
+    .summary('show (and follow) the logs of every registry pod, merged')
+    .description(
+      'Show the logs of every pod of deployments/image-registry (selector read from the deployment),\n' +
+        'merged, each line prefixed [pod]. With -f, follow them and pick up replacement pods during a\n' +
+        'rollout until Ctrl-C. --operator shows the operator instead. The [pod] prefix is added when more\n' +
+        'than one pod can appear (several pods, or -f without --pod); --prefix/--no-prefix override.',
+    )
+    .option('-f, --follow', 'stream new lines; follow replacement pods during rollouts (until Ctrl-C)')
+    .option('--pod <name>', 'only this pod (of openshift-image-registry)')
+    .option('-c, --container <name>', 'container name (default: registry / cluster-image-registry-operator)')
+    .option('--tail <n>', 'lines from the end of each pod\'s log (-1 = all)')
+    .option('--since <duration>', 'only lines newer than this, e.g. 10m, 1h')
+    .option('--since-time <time>', 'only lines since this RFC3339 time, e.g. 2025-01-31T10:00:00Z')
+    .option('--timestamps', 'prefix each line with the kubelet\'s RFC3339 timestamp')
+    .option('-p, --previous', 'the log of the previous (crashed/restarted) container')
+    .option('--operator', 'the logs of the cluster-image-registry-operator instead of the registry')
+    .option('--level <level>', 'only lines at this level or above: trace|debug|info|warn|error|fatal|panic')
+    .option('--prefix', 'always prefix lines with [pod]')
+    .option('--no-prefix', 'never prefix lines with [pod]')
+    .addOption(new Option('-o, --output <format>', 'output format: text|json (json: one object per line)').default('text'));
+  examples(cmd, [
+    'regctl logs',
+    'regctl logs -f --level warn',
+    'regctl logs --pod image-registry-5d8c9b7f4-abcde --tail 100 --timestamps',
+    'regctl logs --since 1h -o json | jq -r \'select(.level=="error") | .msg\'',
+    'regctl logs --operator -f',
+  ]);
+  cmd.action(rt.action(run));
+}
+
+/** Flag checks that need no I/O: the kubelet query. */
+export function parseLogsQuery(opts: LogsOptions): LogQuery {
+  const q: LogQuery = { follow: Boolean(opts.follow), previous: Boolean(opts.previous) };
+  if (opts.previous && opts.follow) throw new UsageError('--previous cannot be combined with --follow', 'a previous container\'s log is complete; drop -f');
+  if (opts.tail !== undefined) {
+    if (!/^-?\d+$/.test(opts.tail) || Number(opts.tail) < -1) throw new UsageError(`invalid --tail "${opts.tail}"`, 'give a number of lines (0 or more), or -1 for all');
+    q.tailLines = Number(opts.tail);
+  }
+  if (opts.since !== undefined && opts.sinceTime !== undefined) throw new UsageError('--since and --since-time cannot be used together', 'keep one of them');
+  if (opts.since !== undefined) {
+    const ms = parseDuration(opts.since);
+    if (ms === undefined || ms <= 0) throw new UsageError(`invalid --since "${opts.since}"`, 'use a duration such as 30s, 10m or 1h');
+    q.sinceSeconds = Math.max(1, Math.ceil(ms / 1000));
+  }
+  if (opts.sinceTime !== undefined) {
+    if (!RFC3339.test(opts.sinceTime) || Number.isNaN(Date.parse(opts.sinceTime))) {
+      throw new UsageError(`invalid --since-time "${opts.sinceTime}"`, 'use an RFC3339 time such as 2025-01-31T10:00:00Z');
+    }
+    q.sinceTime = new Date(opts.sinceTime).toISOString().replace('.000Z', 'Z');
+  }
+  return q;
+}
+
+async function run(ctx: Context, _args: string[], opts: LogsOptions): Promise<number> {
+  const output = opts.output ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new UsageError(`unsupported output format "${output}"`, 'use one of: text, json');
+  const json = output === 'json';
+  const { LEVELS, LineShaper, normalizeLevel } = await import('../cluster/log-format.js');
+  let minLevel: Level | undefined;
+  if (opts.level !== undefined) {
+    minLevel = normalizeLevel(opts.level);
+    if (!minLevel) throw new UsageError(`unknown --level "${opts.level}"`, `use one of: ${LEVELS.join(', ')} (or warn)`);
+  }
+  const query = parseLogsQuery(opts);
+  // JSON records carry the kubelet's timestamp, so ask for it.
+  query.timestamps = Boolean(opts.timestamps) || json;
+
+  const cluster = await ctx.cluster();
+  const { runLogs, OPERATOR_DEPLOYMENT } = await import('../cluster/logs.js');
+  const deployment = opts.operator ? OPERATOR_DEPLOYMENT : 'image-registry';
+  const c = ctx.io.out;
+  const palette = [c.cyan, c.magenta, c.yellow, c.green, c.blue, c.red];
+  const colours = new Map<string, (s: string) => string>();
+
+  await runLogs(cluster, {
+    deployment,
+    pod: opts.pod,
+    container: opts.container,
+    preferredContainer: opts.operator ? OPERATOR_DEPLOYMENT : 'registry',
+    query,
+    signal: ctx.signal,
+    notice: (m) => ctx.log.info(ctx.io.err.dim(m)),
+    debug: (m) => ctx.log.debug(m),
+    open(initial: PodRef[]) {
+      const prefixed = opts.prefix ?? (!opts.pod && (Boolean(opts.follow) || initial.length > 1));
+      return (pod: PodRef) => {
+        let prefix: string | undefined;
+        if (prefixed && !json) {
+          let colour = colours.get(pod.name);
+          if (!colour) colours.set(pod.name, (colour = palette[colours.size % palette.length]!));
+          prefix = `${colour(`[${pod.name}]`)} `;
+        }
+        const shaper = new LineShaper({
+          pod: pod.name,
+          container: pod.container,
+          prefix,
+          minLevel,
+          json,
+          hasTimestamps: query.timestamps,
+          showTimestamps: Boolean(opts.timestamps),
+        });
+        return {
+          wholeLines: shaper.perLine || Boolean(prefix),
+          write: (block: string) => {
+            const s = shaper.shape(block);
+            return s ? writeAsync(ctx.io.stdout, s) : Promise.resolve();
+          },
+        };
+      };
+    },
+  });
+  return ctx.signal.aborted ? EXIT.interrupted : EXIT.ok;
+}

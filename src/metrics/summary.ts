@@ -1,0 +1,242 @@
+// The registry-specific view of a scrape: requests, in-flight, latency, caches, errors, build info
+// (metric families of openshift-behaviors.md §e).
+import type { MetricFamily, Sample } from './parse.js';
+
+export const FAMILY = {
+  buildInfo: 'imageregistry_build_info',
+  inFlight: 'imageregistry_http_in_flight_requests',
+  requests: 'imageregistry_http_requests_total',
+  requestDuration: 'imageregistry_http_request_duration_seconds',
+  operationDuration: 'imageregistry_request_duration_seconds',
+  digestCache: 'imageregistry_digest_cache_requests_total',
+  digestCacheScoped: 'imageregistry_digest_cache_scoped_requests_total',
+  storageErrors: 'imageregistry_storage_errors_total',
+  pullthroughErrors: 'imageregistry_pullthrough_repository_errors_total',
+  pullthroughCache: 'imageregistry_pullthrough_blobstore_cache_requests_total',
+  blobDescriptorCache: 'registry_storage_cache_total',
+  storageActions: 'registry_storage_action_seconds',
+  processStart: 'process_start_time_seconds',
+  processRss: 'process_resident_memory_bytes',
+} as const;
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses); null without lookups. */
+  hitRatio: number | null;
+}
+
+export interface LatencyRow {
+  /** method (HTTP, lower-case) or operation (e.g. BlobStore.ServeBlob). */
+  key: string;
+  count: number;
+  sumSeconds: number;
+  meanSeconds: number | null;
+  /** "0.5" → seconds (NaN when the summary has no observations in its window). */
+  quantiles: Record<string, number>;
+}
+
+export interface MetricsSummary {
+  buildInfo: Record<string, string> | null;
+  inFlight: number | null;
+  requests: { total: number; byMethodCode: Array<{ method: string; code: string; count: number }> };
+  latency: LatencyRow[];
+  operations: LatencyRow[];
+  digestCache: CacheStats | null;
+  digestCacheScoped: CacheStats | null;
+  blobDescriptorCache: CacheStats | null;
+  pullthroughCache: CacheStats | null;
+  storageErrors: { total: number; series: Array<{ operation: string; code: string; count: number }> };
+  pullthroughErrors: { total: number; series: Array<{ registry: string; operation: string; code: string; count: number }> };
+  storageActions: Array<{ driver: string; action: string; count: number; p50: number | null; p90: number | null; p99: number | null }>;
+  process: { startTimeSeconds: number | null; residentMemoryBytes: number | null };
+}
+
+export function byName(families: MetricFamily[]): Map<string, MetricFamily> {
+  return new Map(families.map((f) => [f.name, f]));
+}
+
+function samplesOf(m: Map<string, MetricFamily>, family: string, sampleName = family): Sample[] {
+  const f = m.get(family);
+  if (!f) return [];
+  return f.samples.filter((s) => s.name === sampleName);
+}
+
+function single(m: Map<string, MetricFamily>, family: string): number | null {
+  const s = samplesOf(m, family);
+  return s.length ? s.reduce((a, x) => a + x.value, 0) : null;
+}
+
+function cacheStats(m: Map<string, MetricFamily>, family: string, hit = 'Hit', miss = 'Miss'): CacheStats | null {
+  const s = samplesOf(m, family);
+  if (!s.length) return null;
+  let hits = 0;
+  let misses = 0;
+  for (const x of s) {
+    const t = (x.labels.type ?? '').toLowerCase();
+    if (t === hit.toLowerCase()) hits += x.value;
+    else if (t === miss.toLowerCase()) misses += x.value;
+  }
+  return { hits, misses, hitRatio: hits + misses > 0 ? hits / (hits + misses) : null };
+}
+
+/** Plain code-unit order: stable and fast (localeCompare is slow on tens of thousands of rows). */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sums sample values by a key built from some labels (other labels, e.g. repository, are summed over). */
+function sumBy<T extends Record<string, string>>(samples: Sample[], make: (s: Sample) => T, keyOf: (t: T) => string): Array<T & { count: number }> {
+  const out = new Map<string, T & { count: number }>();
+  for (const s of samples) {
+    const t = make(s);
+    const k = keyOf(t);
+    const prev = out.get(k);
+    if (prev) prev.count += s.value;
+    else out.set(k, { ...t, count: s.value });
+  }
+  return [...out.values()];
+}
+
+const QUANTILES = ['0.5', '0.9', '0.99'];
+
+/**
+ * Rows of a summary or histogram family grouped by one label: count, sum, mean and quantiles. Counts and sums add
+ * up over the other labels. Histogram quantiles come from the added-up buckets; summary quantiles cannot be added,
+ * so they are those of the busiest series of the group.
+ */
+export function summaryRows(m: Map<string, MetricFamily>, family: string, label: string): LatencyRow[] {
+  const f = m.get(family);
+  if (!f) return [];
+  const countName = `${family}_count`;
+  const sumName = `${family}_sum`;
+  const bucketName = `${family}_bucket`;
+  const rows = new Map<string, LatencyRow & { buckets?: Map<number, number>; busiest?: { id: string; count: number } }>();
+  const row = (key: string) => {
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { key, count: 0, sumSeconds: 0, meanSeconds: null, quantiles: {} }));
+    return r;
+  };
+  const seriesId = (s: Sample) => seriesIdentity(s.labels, 'quantile');
+  if (f.type === 'summary') {
+    // First the busiest series of each group, then its quantiles.
+    for (const s of f.samples) {
+      if (s.name !== countName) continue;
+      const r = row(s.labels[label] ?? '');
+      r.count += s.value;
+      if (!r.busiest || s.value > r.busiest.count) r.busiest = { id: seriesId(s), count: s.value };
+    }
+  }
+  for (const s of f.samples) {
+    const key = s.labels[label] ?? '';
+    if (s.name === sumName) row(key).sumSeconds += s.value;
+    else if (f.type !== 'summary' && s.name === countName) row(key).count += s.value;
+    else if (f.type === 'summary' && s.name === family && s.labels.quantile !== undefined) {
+      const r = row(key);
+      if (!r.busiest || r.busiest.id === seriesId(s)) r.quantiles[s.labels.quantile] = s.value;
+    } else if (f.type === 'histogram' && s.name === bucketName) {
+      const r = row(key);
+      const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      r.buckets ??= new Map();
+      r.buckets.set(le, (r.buckets.get(le) ?? 0) + s.value);
+    }
+  }
+  const out: LatencyRow[] = [];
+  for (const r of rows.values()) {
+    const quantiles = r.quantiles;
+    if (r.buckets) {
+      const b = [...r.buckets].map(([le, count]) => ({ le, count }));
+      for (const q of QUANTILES) quantiles[q] = histogramQuantile(Number(q), b) ?? NaN;
+    }
+    out.push({ key: r.key, count: r.count, sumSeconds: r.sumSeconds, meanSeconds: r.count > 0 ? r.sumSeconds / r.count : null, quantiles });
+  }
+  return out.sort((a, b) => cmp(a.key, b.key));
+}
+
+/** The labels of a series without `drop`, as a stable string. */
+function seriesIdentity(labels: Record<string, string>, drop: string): string {
+  const keys = Object.keys(labels).filter((k) => k !== drop).sort();
+  let out = '';
+  for (const k of keys) out += k + '\u0000' + labels[k] + '\u0000';
+  return out;
+}
+
+/**
+ * Prometheus' histogram_quantile: linear interpolation inside the bucket holding the rank; the +Inf bucket
+ * answers the upper bound of the previous one. Buckets are cumulative counts keyed by `le`.
+ */
+export function histogramQuantile(q: number, buckets: Array<{ le: number; count: number }>): number | null {
+  const b = [...buckets].sort((x, y) => x.le - y.le);
+  if (b.length < 2 || b[b.length - 1]!.le !== Infinity) return null;
+  const total = b[b.length - 1]!.count;
+  if (!(total > 0)) return null;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  const rank = q * total;
+  let i = b.findIndex((x) => x.count >= rank);
+  if (i < 0) i = b.length - 1;
+  if (i === b.length - 1) return b[b.length - 2]!.le;
+  const upper = b[i]!.le;
+  const lower = i === 0 ? (upper > 0 ? 0 : upper) : b[i - 1]!.le;
+  const below = i === 0 ? 0 : b[i - 1]!.count;
+  const inBucket = b[i]!.count - below;
+  if (inBucket <= 0) return upper;
+  return lower + (upper - lower) * ((rank - below) / inBucket);
+}
+
+function storageActions(m: Map<string, MetricFamily>): MetricsSummary['storageActions'] {
+  const f = m.get(FAMILY.storageActions);
+  if (!f || f.type !== 'histogram') return [];
+  const groups = new Map<string, { driver: string; action: string; count: number; buckets: Array<{ le: number; count: number }> }>();
+  for (const s of f.samples) {
+    const driver = s.labels.driver ?? '';
+    const action = s.labels.action ?? '';
+    const k = `${driver}\u0000${action}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { driver, action, count: 0, buckets: [] }));
+    if (s.name === `${f.name}_count`) g.count = s.value;
+    else if (s.name === `${f.name}_bucket`) g.buckets.push({ le: Number(s.labels.le === '+Inf' ? Infinity : s.labels.le), count: s.value });
+  }
+  return [...groups.values()]
+    .map((g) => ({
+      driver: g.driver,
+      action: g.action,
+      count: g.count,
+      p50: histogramQuantile(0.5, g.buckets),
+      p90: histogramQuantile(0.9, g.buckets),
+      p99: histogramQuantile(0.99, g.buckets),
+    }))
+    .sort((a, b) => cmp(a.driver, b.driver) || cmp(a.action, b.action));
+}
+
+export function summarize(families: MetricFamily[]): MetricsSummary {
+  const m = byName(families);
+  const build = samplesOf(m, FAMILY.buildInfo)[0];
+  const requests = sumBy(samplesOf(m, FAMILY.requests), (s) => ({ method: s.labels.method ?? '', code: s.labels.code ?? '' }), (t) => `${t.method} ${t.code}`).sort(
+    (a, b) => cmp(a.method, b.method) || cmp(a.code, b.code),
+  );
+  const storageErrors = sumBy(samplesOf(m, FAMILY.storageErrors), (s) => ({ operation: s.labels.operation ?? '', code: s.labels.code ?? '' }), (t) => `${t.operation} ${t.code}`).sort(
+    (a, b) => b.count - a.count || cmp(a.operation, b.operation),
+  );
+  const pullthroughErrors = sumBy(
+    samplesOf(m, FAMILY.pullthroughErrors),
+    (s) => ({ registry: s.labels.registry ?? '', operation: s.labels.operation ?? '', code: s.labels.code ?? '' }),
+    (t) => `${t.registry} ${t.operation} ${t.code}`,
+  ).sort((a, b) => b.count - a.count || cmp(a.registry, b.registry));
+  const sum = (xs: Array<{ count: number }>) => xs.reduce((a, x) => a + x.count, 0);
+  return {
+    buildInfo: build ? { ...build.labels } : null,
+    inFlight: single(m, FAMILY.inFlight),
+    requests: { total: sum(requests), byMethodCode: requests },
+    latency: summaryRows(m, FAMILY.requestDuration, 'method'),
+    operations: summaryRows(m, FAMILY.operationDuration, 'operation'),
+    digestCache: cacheStats(m, FAMILY.digestCache),
+    digestCacheScoped: cacheStats(m, FAMILY.digestCacheScoped),
+    blobDescriptorCache: cacheStats(m, FAMILY.blobDescriptorCache),
+    pullthroughCache: cacheStats(m, FAMILY.pullthroughCache),
+    storageErrors: { total: sum(storageErrors), series: storageErrors },
+    pullthroughErrors: { total: sum(pullthroughErrors), series: pullthroughErrors },
+    storageActions: storageActions(m),
+    process: { startTimeSeconds: single(m, FAMILY.processStart), residentMemoryBytes: single(m, FAMILY.processRss) },
+  };
+}
