@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { USER_AGENT, type Context } from '../context.js';
-import type { Cluster } from '../cluster/cluster.js';
 import { dryRunOption, examples, namespaceOption, outputFormat, outputOption, tokenDurationSeconds, type Runtime } from './common.js';
 import { print } from '../output/printer.js';
-import { parseDuration } from '../output/format.js';
-import { AuthError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { obtainToken } from './credentials.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
@@ -28,7 +27,6 @@ export interface LoginOptions {
   dryRun?: boolean;
 }
 
-export type CredentialSource = 'kubeconfig' | 'token' | 'service-account' | 'password';
 
 export function register(program: Command, rt: Runtime): void {
   const cmd = program
@@ -83,85 +81,6 @@ export function validateLoginOptions(o: LoginOptions): { durationSeconds: number
     throw new UsageError(`invalid --registry "${o.registry}"`, 'give host[:port] without a scheme, e.g. --registry default-route-openshift-image-registry.apps.example.com');
   }
   return { durationSeconds: o.serviceAccount ? tokenDurationSeconds(o.duration) : 3600 };
-}
-
-interface Token {
-  token: string;
-  username: string;
-  source: CredentialSource;
-  expiresAt?: string;
-  rejectedHint: string;
-}
-
-/** The token to use and the user behind it, from the chosen source. Shared with `regctl token`. */
-export async function obtainToken(
-  ctx: Context,
-  cluster: Cluster,
-  o: { serviceAccount?: string; durationSeconds: number; username?: string; password?: string },
-): Promise<Token> {
-  if (o.serviceAccount) {
-    const { requestServiceAccountToken } = await import('../cluster/tokens.js');
-    const ns = cluster.namespace;
-    const t = await requestServiceAccountToken(cluster, ns, o.serviceAccount, o.durationSeconds);
-    return {
-      token: t.token,
-      username: `system:serviceaccount:${ns}:${o.serviceAccount}`,
-      source: 'service-account',
-      expiresAt: t.expiresAt,
-      rejectedHint: `the registry refused the new token of ${ns}/${o.serviceAccount}; check the service account still exists and try again`,
-    };
-  }
-  if (o.username) {
-    const { oauthMetadata, kubeconfigTrust } = await import('../cluster/tokens.js');
-    const { HttpClient } = await import('../registry/http.js');
-    const { requestOAuthToken } = await import('../registry/oauth.js');
-    const meta = await oauthMetadata(cluster);
-    const kt = kubeconfigTrust(cluster);
-    let ingress = '';
-    try {
-      const { ingressCA } = await import('../cluster/routes.js');
-      ingress = (await ingressCA(cluster)).pem;
-    } catch {
-      /* not readable without a token: the kubeconfig CA and system roots must do */
-    }
-    const caPem = [kt.caPem, ingress].filter(Boolean).join('\n') || undefined;
-    const http = new HttpClient({ env: ctx.env, trust: { caPem, insecure: kt.insecure }, timeoutMs: ctx.requestTimeoutMs, trace: ctx.trace, userAgent: USER_AGENT });
-    const t = await requestOAuthToken(http, meta, o.username, o.password ?? '', ctx.signal);
-    return {
-      token: t.token,
-      username: o.username,
-      source: 'password',
-      expiresAt: t.expiresIn ? new Date(ctx.now().getTime() + t.expiresIn * 1000).toISOString() : undefined,
-      rejectedHint: 'the registry refused the token the OAuth server just issued; try again',
-    };
-  }
-  const fromFlag = ctx.globals.token;
-  const token = fromFlag ?? (await cluster.bearerToken());
-  if (!token) {
-    if (cluster.usesClientCertificate()) {
-      throw new AuthError('the kubeconfig user authenticates with a client certificate, which the registry does not accept (it needs a token)', {
-        hint: 'use --service-account SA (short-lived token, e.g. -z builder -n PROJECT), --username U --password-stdin, or --token; or `oc login` as a user with a token',
-      });
-    }
-    throw new AuthError('no token is currently in use for this session', { hint: 'log in with `oc login`, or use --service-account SA, --username U --password-stdin, or --token' });
-  }
-  let username: string;
-  try {
-    username = (await cluster.whoami()).username;
-  } catch (e) {
-    const { isApiError } = await import('../cluster/api-error.js');
-    if (isApiError(e, 401)) {
-      const { tokenRejected } = await import('../registry/errors.js');
-      throw tokenRejected(new URL(cluster.server).host, fromFlag ? 'pass a valid token with --token (`oc whoami -t`)' : 'your kubeconfig token expired or was revoked: log in again with `oc login`, then `regctl login`');
-    }
-    throw e;
-  }
-  return {
-    token,
-    username,
-    source: fromFlag ? 'token' : 'kubeconfig',
-    rejectedHint: fromFlag ? 'pass a valid token with --token (`oc whoami -t`)' : 'your kubeconfig token expired or was revoked: log in again with `oc login`, then `regctl login`',
-  };
 }
 
 async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void> {

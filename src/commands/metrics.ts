@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import type { MetricFamily } from '../metrics/parse.js';
 import type { MetricsClient, Scrape } from '../metrics/fetch.js';
 import { examples, namespaceOption, outputFormat, type Runtime } from './common.js';
-import { obtainToken } from './login.js';
+import { obtainToken } from './credentials.js';
 import { AuthError, EXIT, RegctlError, UsageError } from '../errors.js';
 import { parseDuration } from '../output/format.js';
 import { writeAsync } from '../output/io.js';

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { examples, namespaceOption, tokenDurationSeconds, type Runtime } from './common.js';
-import { parseDuration } from '../output/format.js';
 import { UsageError } from '../errors.js';
 
 interface TokenOptions {
