@@ -118,6 +118,44 @@ describe('status on a healthy AWS cluster', () => {
     expect(r.stderr).not.toContain('not-a-real-token');
   });
 
+  it('--watch re-renders on a change (watch API) and stops on Ctrl-C with exit 130', async () => {
+    let child: import('node:child_process').ChildProcess | undefined;
+    const lines: any[] = [];
+    const done = runCli(['status', '--watch', '-o', 'json', '--timeout', '40s'], {
+      env: envFor(sb),
+      timeoutMs: 50_000,
+      onSpawn: (c) => {
+        child = c;
+        let buf = '';
+        c.stdout!.on('data', (d) => {
+          buf += String(d);
+          let i: number;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            lines.push(JSON.parse(buf.slice(0, i)));
+            buf = buf.slice(i + 1);
+          }
+        });
+      },
+    });
+    const until = async (pred: () => boolean) => {
+      for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(pred()).toBe(true);
+    };
+    await until(() => lines.length >= 1);
+    expect(lines[0].config.logLevel).toBe('Normal');
+    const key = 'imageregistry.operator.openshift.io/configs';
+    const cfg = sb.store.get(key, undefined, 'cluster')!;
+    (cfg.spec as any).logLevel = 'Debug';
+    sb.store.update(key, cfg);
+    await until(() => lines.some((l) => l.config.logLevel === 'Debug'));
+    child!.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    (cfg.spec as any).logLevel = 'Normal';
+    delete cfg.metadata.resourceVersion;
+    sb.store.update(key, cfg);
+  });
+
   it('logs each API request with -v, without Authorization headers', async () => {
     const r = await runCli(['status', '-v', '-o', 'json'], { env: envFor(sb) });
     expect(r.code).toBe(0);
