@@ -56,10 +56,11 @@ const KIND_ORDER: Record<string, number> = { User: 0, Group: 1, ServiceAccount: 
 
 export async function collectAccess(c: Cluster, namespace: string, only?: Subject): Promise<AccessReport> {
   const warnings: string[] = [];
-  const bindingFailures: unknown[] = [];
+  const roleBindingFailure: unknown[] = [];
+  const clusterBindingFailure: unknown[] = [];
   const [roleBindings, clusterRoleBindings, clusterRoles, roles, groups] = await Promise.all([
-    tolerant(`RoleBindings in ${namespace}`, warnings, bindingFailures, () => listBindings(c, namespace), [] as Binding[]),
-    tolerant('ClusterRoleBindings', warnings, bindingFailures, () => listBindings(c), [] as Binding[]),
+    tolerant(`RoleBindings in ${namespace}`, warnings, roleBindingFailure, () => listBindings(c, namespace), [] as Binding[]),
+    tolerant('ClusterRoleBindings', warnings, clusterBindingFailure, () => listBindings(c), [] as Binding[]),
     tolerant('ClusterRoles', warnings, [], async () => (await c.list<RoleObject>(R.clusterRole, { namespace: null })).items, [] as RoleObject[]),
     tolerant(`Roles in ${namespace}`, warnings, [], async () => (await c.list<RoleObject>(R.role, { namespace })).items, [] as RoleObject[]),
     // Group objects give users their OpenShift groups; not being able to read them only narrows the answer.
@@ -69,7 +70,7 @@ export async function collectAccess(c: Cluster, namespace: string, only?: Subjec
       .catch(() => []),
   ]);
   // Neither kind of binding readable: there is nothing to answer from (exit 4 with the API's message).
-  if (bindingFailures.length === 2 && !only) throw bindingFailures[0];
+  if (roleBindingFailure.length && clusterBindingFailure.length && !only) throw roleBindingFailure[0];
   const grants = grantsFromBindings({ namespace, roleBindings, clusterRoleBindings, clusterRoles, roles });
   const byKey = new Map(grants.map((g) => [subjectKey(g.subject), g]));
   const userGroups = (s: Subject) => (s.kind === 'User' ? groups.filter((g) => (g.users ?? []).includes(s.name)).map((g) => g.metadata.name) : []);
