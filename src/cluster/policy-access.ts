@@ -58,6 +58,7 @@ export async function collectAccess(c: Cluster, namespace: string, only?: Subjec
   const warnings: string[] = [];
   const roleBindingFailure: unknown[] = [];
   const clusterBindingFailure: unknown[] = [];
+  const bindingFailures = () => [...roleBindingFailure, ...clusterBindingFailure];
   const [roleBindings, clusterRoleBindings, clusterRoles, roles, groups] = await Promise.all([
     tolerant(`RoleBindings in ${namespace}`, warnings, roleBindingFailure, () => listBindings(c, namespace), [] as Binding[]),
     tolerant('ClusterRoleBindings', warnings, clusterBindingFailure, () => listBindings(c), [] as Binding[]),
@@ -104,11 +105,11 @@ export async function collectAccess(c: Cluster, namespace: string, only?: Subjec
       }
     }
     // Without reviews, a missing grant is only a "no" when every binding could be read.
-    if (!sarUsable) for (const cap of CAPABILITIES) allowed[cap.key] = known.some((g) => g.capability === cap.key) ? true : bindingFailures.length ? null : false;
+    if (!sarUsable) for (const cap of CAPABILITIES) allowed[cap.key] = known.some((g) => g.capability === cap.key) ? true : bindingFailures().length ? null : false;
     const via = known.filter((g) => allowed[g.capability]);
     return { subject: s, allowed, via: dedupe(via), reasons };
   });
-  if (!sarUsable && bindingFailures.length === 2) throw bindingFailures[0];
+  if (!sarUsable && bindingFailures().length === 2) throw bindingFailures()[0];
   const shown = only ? rows : rows.filter((r) => Object.values(r.allowed).some(Boolean));
   shown.sort((a, b) => (KIND_ORDER[a.subject.kind] ?? 9) - (KIND_ORDER[b.subject.kind] ?? 9) || subjectKey(a.subject).localeCompare(subjectKey(b.subject)));
   return {
