@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoreError } from './types.ts';
 import type {
-  KubeObject, ListOptions, ListResult, LogLine, PodLogStore, ResourceKey, ResourceType, Store, WatchEvent,
+  KubeObject, ListOptions, ListResult, LogLine, PodLogSource, PodLogStore, ResourceKey, ResourceType, Store, WatchEvent,
 } from './types.ts';
 import { defaultResourceTypes, keyOf, qualifiedKind, qualifiedResource } from './resources.ts';
 
@@ -108,6 +108,7 @@ function createLogStore(): PodLogStore {
   const cur = new Map<string, LogLine[]>();
   const prev = new Map<string, LogLine[]>();
   const followers = new Map<string, Set<{ onLine: (l: LogLine) => void; onEnd: () => void }>>();
+  const sources = new Map<string, PodLogSource>();
   const k = (ns: string, pod: string, c: string) => `${ns}/${pod}/${c}`;
   return {
     append(ns, pod, container, line, time) {
@@ -134,10 +135,18 @@ function createLogStore(): PodLogStore {
       const key = k(ns, pod, container);
       prev.set(key, cur.get(key) ?? []);
       cur.set(key, []);
+      sources.delete(key);
+    },
+    setSource(ns, pod, container, source) {
+      if (source) sources.set(k(ns, pod, container), source);
+      else sources.delete(k(ns, pod, container));
+    },
+    source(ns, pod, container) {
+      return sources.get(k(ns, pod, container));
     },
     remove(ns, pod) {
       const prefix = `${ns}/${pod}/`;
-      for (const m of [cur, prev]) for (const key of [...m.keys()]) if (key.startsWith(prefix)) m.delete(key);
+      for (const m of [cur, prev, sources]) for (const key of [...m.keys()]) if (key.startsWith(prefix)) m.delete(key);
       for (const [key, set] of [...followers]) {
         if (!key.startsWith(prefix)) continue;
         followers.delete(key);

@@ -118,7 +118,17 @@ export interface PodLogStore {
   restart(namespace: string, pod: string, container: string): void;
   /** The pod was deleted: followers end, logs are dropped. */
   remove(namespace: string, pod: string): void;
+  /**
+   * A synthetic log (benchmarks: gigabytes without holding them): the pod log endpoint streams it, with
+   * backpressure, after the stored lines and before new ones. Not returned by read(); timestamps, tailLines,
+   * sinceSeconds/sinceTime and limitBytes do not apply to it. undefined removes it; restart() and remove() drop it.
+   */
+  setSource?(namespace: string, pod: string, container: string, source: PodLogSource | undefined): void;
+  source?(namespace: string, pod: string, container: string): PodLogSource | undefined;
 }
+
+/** Called once per log request: the container's earlier output, as chunks of whole lines. */
+export type PodLogSource = () => AsyncIterable<Uint8Array | string>;
 
 export interface Identity {
   username: string;

@@ -67,26 +67,69 @@ export function handlePodLog(ctx: RequestCtx, rr: ResourceRequest): void {
     return limitBytes > 0;
   };
   for (const l of lines) if (!emit(l)) return void res.end();
-  if (!follow) return void res.end();
+  const source = previous ? undefined : store.logs.source?.(rr.namespace!, rr.name!, container);
+  if (!follow && !source) return void res.end();
   res.flushHeaders();
-  const stop = store.logs.follow(
-    rr.namespace!,
-    rr.name!,
-    container,
-    (l) => {
-      if (!res.writableEnded && !emit(l)) finish();
-    },
-    () => finish(),
-  );
-  // The pod may go away without logs.remove (e.g. a store without pod cleanup): end then too.
-  const offStore = store.on((key, e) => {
-    if (key === '/pods' && e.type === 'DELETED' && e.object.metadata.name === rr.name && e.object.metadata.namespace === rr.namespace) finish();
-  });
+  // Lines appended while a synthetic source streams wait for it: the log keeps the container's order.
+  let held: LogLine[] | undefined = source ? [] : undefined;
+  let finished = false;
+  let stop = () => {};
+  let offStore = () => {};
+  if (follow) {
+    stop = store.logs.follow(
+      rr.namespace!,
+      rr.name!,
+      container,
+      (l) => {
+        if (held) held.push(l);
+        else if (!res.writableEnded && !emit(l)) finish();
+      },
+      () => finish(),
+    );
+    // The pod may go away without logs.remove (e.g. a store without pod cleanup): end then too.
+    offStore = store.on((key, e) => {
+      if (key === '/pods' && e.type === 'DELETED' && e.object.metadata.name === rr.name && e.object.metadata.namespace === rr.namespace) finish();
+    });
+  }
   function finish() {
+    if (finished) return;
+    finished = true;
     stop();
     offStore();
     if (!res.writableEnded) res.end();
   }
   req.on('close', finish);
   res.on('close', finish);
+  if (source) {
+    streamSource(source(), res, () => finished).then(
+      () => {
+        const queued = held ?? [];
+        held = undefined;
+        for (const l of queued) if (finished || !emit(l)) return finish();
+        if (!follow) finish();
+      },
+      () => {
+        res.destroy();
+        finish();
+      },
+    );
+  }
+}
+
+/** Writes the source into res, waiting for 'drain' whenever the client is behind. */
+async function streamSource(src: AsyncIterable<Uint8Array | string>, res: RequestCtx['res'], done: () => boolean): Promise<void> {
+  for await (const chunk of src) {
+    if (done() || res.writableEnded || res.destroyed) return;
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const go = () => {
+          res.off('drain', go);
+          res.off('close', go);
+          resolve();
+        };
+        res.on('drain', go);
+        res.on('close', go);
+      });
+    }
+  }
 }
