@@ -4,6 +4,7 @@ import { startProjectDefaults } from './projects.ts';
 import { type Platform, startRegistryOperator } from './registry-operator.ts';
 import { startRouteAdmission } from './routes.ts';
 import { startWorkloadController } from './workloads.ts';
+import { startVolumeBinder } from './volumes.ts';
 
 export { bootstrapConfig, defaultPruner, httpSecret, type Platform } from './registry-operator.ts';
 export { renderOperatorDeployment } from './render.ts';
@@ -34,6 +35,7 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
   const workloads = startWorkloadController(store, { podStartMs: opts.podStartMs ?? 300, onError });
   const routes = startRouteAdmission(store, { onError });
   const projects = startProjectDefaults(store, { onError });
+  const volumes = startVolumeBinder(store, { onError });
   const operator = startRegistryOperator(store, {
     platform: opts.platform,
     infraName: opts.infraName,
@@ -50,6 +52,7 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
       projects.stop();
       routes.stop();
       workloads.stop();
+      volumes.stop();
     },
   };
 }
