@@ -54,7 +54,7 @@ try {
   await step('Trust a partner registry CA for image imports and pulls', ['trust-ca', 'add', 'registry.partner.example:5000', '--ca', path.join(sb.dir, 'ingress-ca.crt'), '--dry-run']);
   await step('The registry logs, merged over all replicas', ['logs', '--tail', '5']);
   await step('Registry metrics, summarised', ['metrics']);
-  await step('Everything checked in one go', ['doctor']);
+  await step('Everything checked in one go', ['doctor', '--certs-dir', certsDir, '--authfile', authfile]);
   process.stdout.write(`\n${bold('Demo finished.')} Sandbox files are in ${dir}.\n`);
 } finally {
   await sb.stop();
