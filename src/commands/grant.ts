@@ -1,70 +1,9 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { Json } from '../cluster/cluster.js';
-import type { Binding, Subject, SubjectRequest } from '../cluster/policy.js';
-import type { Intent } from '../cluster/policy-intents.js';
-import { dryRunOption, examples, namespaceOption, type Runtime } from './common.js';
-import { parseOutput, toJSON, toYAML } from '../output/printer.js';
-import { UsageError } from '../errors.js';
-
-/** Options shared by grant and revoke (oc policy flags plus regctl's --group/--cluster-wide). */
-export interface RoleOptions {
-  namespace?: string;
-  group?: string[];
-  serviceAccount?: string[];
-  serviceaccount?: string[];
-  clusterWide?: boolean;
-  rolebindingName?: string;
-  dryRun?: boolean;
-  output?: string;
-}
-
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
-
-export function roleCommandOptions(cmd: Command, verb: 'grant' | 'revoke'): Command {
-  namespaceOption(cmd, 'the project (namespace) of the RoleBinding and of -z service accounts; defaults to the kubeconfig context\'s');
-  cmd
-    .option('--group <group>', `${verb === 'grant' ? 'grant to' : 'revoke from'} this group (repeatable, comma-separated)`, collect)
-    .option('-z, --service-account <name>', 'a service account of the project (repeatable, comma-separated)', collect)
-    .addOption(new Option('--serviceaccount <name>', 'alias of --service-account (oc spelling)').argParser(collect).hideHelp())
-    .option('--cluster-wide', `${verb === 'grant' ? 'create a ClusterRoleBinding' : 'revoke from ClusterRoleBindings'} (all projects) instead of a RoleBinding`)
-    .option('--rolebinding-name <name>', verb === 'grant' ? 'create or extend this binding instead of a new one named ROLE, ROLE-0, …' : 'only revoke from this binding');
-  dryRunOption(cmd);
-  cmd.addOption(new Option('-o, --output <format>', 'print the binding(s) as json|yaml instead of the oc-style line'));
-  return cmd;
-}
-
-export interface ParsedRoleArgs {
-  word: string;
-  intent: Intent;
-  request: Omit<SubjectRequest, 'namespace'>;
-  format?: 'json' | 'yaml';
-}
-
-/** Argument checks that need no cluster (oc's texts), before any request. */
-export async function parseRoleArgs(args: string[], opts: RoleOptions): Promise<ParsedRoleArgs> {
-  const [word, ...users] = args;
-  if (!word) throw new UsageError('you must specify a role', `name an intent (viewer, editor, puller, pusher, builder, metrics, pruner) or a ClusterRole`);
-  const format = opts.output === undefined ? undefined : (parseOutput(opts.output, ['json', 'yaml']) as 'json' | 'yaml');
-  const { resolveIntent } = await import('../cluster/policy-intents.js');
-  const { validateSubjects } = await import('../cluster/policy.js');
-  const request = { users, groups: opts.group ?? [], serviceAccounts: [...(opts.serviceAccount ?? []), ...(opts.serviceaccount ?? [])] };
-  // The namespace is only known after connecting; check names now with a valid placeholder.
-  validateSubjects({ ...request, namespace: opts.namespace ?? 'default' });
-  if (opts.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.namespace)) {
-    throw new UsageError(`"${opts.namespace}" is not a valid project name`, 'project names are lower-case DNS labels, e.g. myapp');
-  }
-  return { word, intent: resolveIntent(word), request, format };
-}
-
-export function printObjects(ctx: Context, format: 'json' | 'yaml', objects: unknown[], alwaysList = false): void {
-  const data = objects.length === 1 && !alwaysList ? objects[0] : { apiVersion: 'v1', kind: 'List', metadata: {}, items: objects };
-  ctx.io.stdout.write(format === 'json' ? toJSON(data) : toYAML(data));
-}
-
-export function where(b: Binding): string {
-  return b.metadata.namespace ? `RoleBinding ${b.metadata.name} in ${b.metadata.namespace}` : `ClusterRoleBinding ${b.metadata.name}`;
-}
+import type { Binding } from '../cluster/policy.js';
+import { examples, type Runtime } from './common.js';
+import { prepareRoleChange, printObjects, roleCommandOptions, where, type RoleOptions } from './role-args.js';
 
 export function register(program: Command, rt: Runtime): void {
   const cmd = program
@@ -100,18 +39,9 @@ export function register(program: Command, rt: Runtime): void {
 }
 
 async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<number | void> {
-  const parsed = await parseRoleArgs(args, opts);
-  const cluster = await ctx.cluster(opts.namespace);
-  const policy = await import('../cluster/policy.js');
-  const rbac = await import('../cluster/rbac.js');
+  const { parsed, cluster, policy, rbac, clusterWide, req, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
   const { INTENT_NAMES } = await import('../cluster/policy-intents.js');
   const { intent, word } = parsed;
-  const clusterWide = Boolean(opts.clusterWide || intent.clusterWide);
-  const req: SubjectRequest = { ...parsed.request, namespace: cluster.namespace };
-  policy.validateSubjects(req);
-  const subjects: Subject[] = policy.buildSubjects(req);
-  const targets = policy.targetsOf(req);
-  const dryRun = Boolean(opts.dryRun);
 
   if (intent.clusterWide && opts.namespace && !req.serviceAccounts.length) ctx.log.info(`${word} is cluster-wide: granting with a ClusterRoleBinding (-n only applies to -z service accounts)`);
   let role = intent.roles[0]!;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import type { Binding, RemoveChange, Subject, SubjectRequest } from '../cluster/policy.js';
+import type { Binding, RemoveChange, Subject } from '../cluster/policy.js';
 import { examples, type Runtime } from './common.js';
-import { parseRoleArgs, printObjects, roleCommandOptions, where, type RoleOptions } from './grant.js';
+import { prepareRoleChange, printObjects, roleCommandOptions, where, type RoleOptions } from './role-args.js';
 
 export function register(program: Command, rt: Runtime): void {
   const cmd = program
@@ -28,17 +28,8 @@ export function register(program: Command, rt: Runtime): void {
 }
 
 async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<number | void> {
-  const parsed = await parseRoleArgs(args, opts);
-  const cluster = await ctx.cluster(opts.namespace);
-  const policy = await import('../cluster/policy.js');
-  const rbac = await import('../cluster/rbac.js');
+  const { parsed, cluster, policy, rbac, clusterWide, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
   const { intent } = parsed;
-  const clusterWide = Boolean(opts.clusterWide || intent.clusterWide);
-  const req: SubjectRequest = { ...parsed.request, namespace: cluster.namespace };
-  policy.validateSubjects(req);
-  const subjects: Subject[] = policy.buildSubjects(req);
-  const targets = policy.targetsOf(req);
-  const dryRun = Boolean(opts.dryRun);
   const namespace = clusterWide ? undefined : cluster.namespace;
   const bindingType = namespace ? 'RoleBinding' : 'ClusterRoleBinding';
 

@@ -1,0 +1,80 @@
+// Shared by grant and revoke: their flags, argument parsing, and how they print bindings.
+import { Option, type Command } from 'commander';
+import type { Context } from '../context.js';
+import type { Binding, SubjectRequest } from '../cluster/policy.js';
+import type { Intent } from '../cluster/policy-intents.js';
+import { dryRunOption, namespaceOption } from './common.js';
+import { parseOutput, toJSON, toYAML } from '../output/printer.js';
+import { UsageError } from '../errors.js';
+
+/** Options shared by grant and revoke (oc policy flags plus regctl's --group/--cluster-wide). */
+export interface RoleOptions {
+  namespace?: string;
+  group?: string[];
+  serviceAccount?: string[];
+  serviceaccount?: string[];
+  clusterWide?: boolean;
+  rolebindingName?: string;
+  dryRun?: boolean;
+  output?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function roleCommandOptions(cmd: Command, verb: 'grant' | 'revoke'): Command {
+  namespaceOption(cmd, 'the project (namespace) of the RoleBinding and of -z service accounts; defaults to the kubeconfig context\'s');
+  cmd
+    .option('--group <group>', `${verb === 'grant' ? 'grant to' : 'revoke from'} this group (repeatable, comma-separated)`, collect)
+    .option('-z, --service-account <name>', 'a service account of the project (repeatable, comma-separated)', collect)
+    .addOption(new Option('--serviceaccount <name>', 'alias of --service-account (oc spelling)').argParser(collect).hideHelp())
+    .option('--cluster-wide', `${verb === 'grant' ? 'create a ClusterRoleBinding' : 'revoke from ClusterRoleBindings'} (all projects) instead of a RoleBinding`)
+    .option('--rolebinding-name <name>', verb === 'grant' ? 'create or extend this binding instead of a new one named ROLE, ROLE-0, …' : 'only revoke from this binding');
+  dryRunOption(cmd);
+  cmd.addOption(new Option('-o, --output <format>', 'print the binding(s) as json|yaml instead of the oc-style line'));
+  return cmd;
+}
+
+export interface ParsedRoleArgs {
+  word: string;
+  intent: Intent;
+  request: Omit<SubjectRequest, 'namespace'>;
+  format?: 'json' | 'yaml';
+}
+
+/** Argument checks that need no cluster (oc's texts), before any request. */
+export async function parseRoleArgs(args: string[], opts: RoleOptions): Promise<ParsedRoleArgs> {
+  const [word, ...users] = args;
+  if (!word) throw new UsageError('you must specify a role', `name an intent (viewer, editor, puller, pusher, builder, metrics, pruner) or a ClusterRole`);
+  const format = opts.output === undefined ? undefined : (parseOutput(opts.output, ['json', 'yaml']) as 'json' | 'yaml');
+  const { resolveIntent } = await import('../cluster/policy-intents.js');
+  const { validateSubjects } = await import('../cluster/policy.js');
+  const request = { users, groups: opts.group ?? [], serviceAccounts: [...(opts.serviceAccount ?? []), ...(opts.serviceaccount ?? [])] };
+  // The namespace is only known after connecting; check names now with a valid placeholder.
+  validateSubjects({ ...request, namespace: opts.namespace ?? 'default' });
+  if (opts.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.namespace)) {
+    throw new UsageError(`"${opts.namespace}" is not a valid project name`, 'project names are lower-case DNS labels, e.g. myapp');
+  }
+  return { word, intent: resolveIntent(word), request, format };
+}
+
+export function printObjects(ctx: Context, format: 'json' | 'yaml', objects: unknown[], alwaysList = false): void {
+  const data = objects.length === 1 && !alwaysList ? objects[0] : { apiVersion: 'v1', kind: 'List', metadata: {}, items: objects };
+  ctx.io.stdout.write(format === 'json' ? toJSON(data) : toYAML(data));
+}
+
+export function where(b: Binding): string {
+  return b.metadata.namespace ? `RoleBinding ${b.metadata.name} in ${b.metadata.namespace}` : `ClusterRoleBinding ${b.metadata.name}`;
+}
+
+
+/** What grant and revoke both work out before changing any binding. */
+export async function prepareRoleChange(ctx: Context, args: string[], opts: RoleOptions) {
+  const parsed = await parseRoleArgs(args, opts);
+  const cluster = await ctx.cluster(opts.namespace);
+  const policy = await import('../cluster/policy.js');
+  const rbac = await import('../cluster/rbac.js');
+  const clusterWide = Boolean(opts.clusterWide || parsed.intent.clusterWide);
+  const req: SubjectRequest = { ...parsed.request, namespace: cluster.namespace };
+  policy.validateSubjects(req);
+  return { parsed, cluster, policy, rbac, clusterWide, req, subjects: policy.buildSubjects(req), targets: policy.targetsOf(req), dryRun: Boolean(opts.dryRun) };
+}
