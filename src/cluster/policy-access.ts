@@ -89,13 +89,7 @@ export async function collectAccess(c: Cluster, namespace: string, only?: Subjec
       allowed[cap.key] = known.some((g) => g.capability === cap.key) ? true : null;
       if (!sarUsable) continue;
       try {
-        const res = await c.create(R.subjectAccessReview, {
-          spec: {
-            ...(id.user ? { user: id.user } : {}),
-            groups: id.groups,
-            resourceAttributes: { verb: cap.verb, group: cap.group, resource: cap.resource, ...(cap.subresource ? { subresource: cap.subresource } : {}), ...(cap.namespaced ? { namespace } : {}) },
-          },
-        });
+        const res = await subjectAccessReview(c, id, cap, namespace);
         allowed[cap.key] = Boolean(res.status?.allowed);
         if (res.status?.allowed && !known.some((g) => g.capability === cap.key) && res.status?.reason) reasons[cap.key] = String(res.status.reason);
       } catch (e) {
@@ -132,18 +126,23 @@ function dedupe(grants: Grant[]): Grant[] {
 }
 
 /** SubjectAccessReviews for a few checks of one subject; undefined when reviews are not allowed. */
+/** May this identity use this registry capability (SubjectAccessReview)? */
+function subjectAccessReview(c: Cluster, id: ReturnType<typeof reviewIdentity>, cap: (typeof CAPABILITIES)[number], namespace: string) {
+  return c.create(R.subjectAccessReview, {
+    spec: {
+      ...(id.user ? { user: id.user } : {}),
+      groups: id.groups,
+      resourceAttributes: { verb: cap.verb, group: cap.group, resource: cap.resource, ...(cap.subresource ? { subresource: cap.subresource } : {}), ...(cap.namespaced ? { namespace } : {}) },
+    },
+  });
+}
+
 export async function reviewSubject(c: Cluster, namespace: string, s: Subject, keys: CapabilityKey[]): Promise<Partial<Record<CapabilityKey, { allowed: boolean; reason?: string }>> | undefined> {
   const id = reviewIdentity(s);
   const out: Partial<Record<CapabilityKey, { allowed: boolean; reason?: string }>> = {};
   for (const cap of CAPABILITIES.filter((x) => keys.includes(x.key))) {
     try {
-      const res = await c.create(R.subjectAccessReview, {
-        spec: {
-          ...(id.user ? { user: id.user } : {}),
-          groups: id.groups,
-          resourceAttributes: { verb: cap.verb, group: cap.group, resource: cap.resource, ...(cap.subresource ? { subresource: cap.subresource } : {}), ...(cap.namespaced ? { namespace } : {}) },
-        },
-      });
+      const res = await subjectAccessReview(c, id, cap, namespace);
       out[cap.key] = { allowed: Boolean(res.status?.allowed), reason: res.status?.reason };
     } catch (e) {
       if (isApiError(e, 403)) return undefined;

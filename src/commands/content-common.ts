@@ -5,17 +5,12 @@ import type { IO } from '../output/io.js';
 import { writeAsync } from '../output/io.js';
 import { toYAML, type OutputFormat } from '../output/printer.js';
 import { UsageError } from '../errors.js';
+import type { RegistryAccessOptions } from '../registry/session.js';
 
 const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
 
-export interface RegistryFlags {
-  registry?: string;
-  internal?: boolean;
-  authfile?: string;
-  caFile?: string;
-  certsDir?: string;
-  insecureSkipTlsVerify?: boolean;
-}
+/** The registry flags every content command takes (see registryOptions). */
+export type RegistryFlags = Omit<RegistryAccessOptions, 'namespace'>;
 
 export function registryOptions(cmd: Command): Command {
   return cmd
