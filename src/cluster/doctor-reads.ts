@@ -6,7 +6,6 @@ import { NAMES, R, type ResourceRef } from './resources.js';
 import { streamPodLog } from './logs.js';
 import { toRegctlError } from '../errors.js';
 
-export const CLUSTER_VERSION: ResourceRef = { group: 'config.openshift.io', version: 'v1', resource: 'clusterversions', kind: 'ClusterVersion', namespaced: false };
 export const DAEMON_SET_NODE_CA = 'node-ca';
 
 export interface Capability {
@@ -19,7 +18,7 @@ export interface Capability {
 export async function imageRegistryCapability(c: Cluster): Promise<Capability> {
   let cv: Json | null;
   try {
-    cv = await c.getOrNull(CLUSTER_VERSION, 'version');
+    cv = await c.getOrNull(R.clusterVersion, 'version');
   } catch (e) {
     if (isApiError(e, 404)) return { evidence: 'clusterversions.config.openshift.io is not served' };
     if (isApiError(e, 403)) return { evidence: 'clusterversions/version is not readable (forbidden)' };
@@ -33,8 +32,14 @@ export async function imageRegistryCapability(c: Cluster): Promise<Capability> {
     : { enabled: false, evidence: `clusterversions/version: ImageRegistry is not among the enabled capabilities (${enabled.join(', ') || 'none'})` };
 }
 
-export function getRegistryConfig(c: Cluster): Promise<Json | null> {
-  return c.getOrNull(R.registryConfig, NAMES.cluster);
+/** null when the Config does not exist; a 404 without a name (the CRD is not served) is thrown. */
+export async function getRegistryConfig(c: Cluster): Promise<Json | null> {
+  try {
+    return await c.get(R.registryConfig, NAMES.cluster);
+  } catch (e) {
+    if (isApiError(e, 404) && e.status.details?.name) return null;
+    throw e;
+  }
 }
 
 export function getClusterOperator(c: Cluster): Promise<Json | null> {
@@ -106,6 +111,7 @@ export async function readBundleObjects(c: Cluster): Promise<BundleSection[]> {
     ['cluster/imagepruner.yaml', () => c.get(R.imagePruner, NAMES.cluster)],
     ['cluster/image.config.yaml', () => c.get(R.imageConfig, NAMES.cluster)],
     ['cluster/ingress.config.yaml', () => c.get(R.ingressConfig, NAMES.cluster)],
+    ['cluster/clusterversion.yaml', () => c.get(R.clusterVersion, 'version')],
     ['cluster/storageclasses.yaml', list(R.storageClass, null)],
     [`${ns}/deployments.yaml`, list(R.deployment, ns)],
     [`${ns}/daemonsets.yaml`, list(R.daemonSet, ns)],

@@ -2,6 +2,18 @@ import { AuthError, NotFoundError, RegctlError, TimeoutError, EXIT } from '../er
 import { ApiError, ConnectionError } from './api-error.js';
 import { OPENSHIFT_GROUPS } from './resources.js';
 
+const REGISTRY_OPERATOR_GROUP = 'imageregistry.operator.openshift.io';
+
+/**
+ * The registry operator's API is not served: an OpenShift cluster installed without the ImageRegistry
+ * capability (its CRDs come with the operator), or not OpenShift at all. `regctl doctor` tells which.
+ */
+export function registryNotInstalled(): NotFoundError {
+  return new NotFoundError(`the cluster does not serve ${REGISTRY_OPERATOR_GROUP}: no integrated registry (the ImageRegistry capability is disabled, or this is not OpenShift)`, {
+    hint: 'run `regctl doctor` to see which, and the command that enables the capability',
+  });
+}
+
 /** Turns API and connection failures into one-line errors with a hint and an exit code. */
 export function translateClusterError(e: unknown): RegctlError | undefined {
   if (e instanceof ConnectionError) {
@@ -34,6 +46,7 @@ export function translateClusterError(e: unknown): RegctlError | undefined {
       });
     case 404: {
       const group = s.details?.group ?? groupOfPath(e.path);
+      if (!s.details?.name && group === REGISTRY_OPERATOR_GROUP) return registryNotInstalled();
       if (!s.details?.name && group && OPENSHIFT_GROUPS.has(group)) {
         return new NotFoundError(`the cluster does not serve ${group}: it does not look like OpenShift`, {
           hint: 'point --kubeconfig/--context at an OpenShift cluster',

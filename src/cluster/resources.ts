@@ -41,6 +41,7 @@ export const R = {
   imageConfig: r('config.openshift.io', 'v1', 'images', 'Image', false),
   ingressConfig: r('config.openshift.io', 'v1', 'ingresses', 'Ingress', false),
   clusterOperator: r('config.openshift.io', 'v1', 'clusteroperators', 'ClusterOperator', false),
+  clusterVersion: r('config.openshift.io', 'v1', 'clusterversions', 'ClusterVersion', false),
   registryConfig: r('imageregistry.operator.openshift.io', 'v1', 'configs', 'Config', false),
   imagePruner: r('imageregistry.operator.openshift.io', 'v1', 'imagepruners', 'ImagePruner', false),
   imageStream: r('image.openshift.io', 'v1', 'imagestreams', 'ImageStream', true),

@@ -1,6 +1,7 @@
 import type { Cluster, Json } from './cluster.js';
 import { ApiError, isApiError } from './api-error.js';
 import { R, NAMES } from './resources.js';
+import { registryNotInstalled } from './errors.js';
 import { decodeKey } from '../pki/host.js';
 
 export interface Condition {
@@ -86,6 +87,8 @@ export async function collectStatus(c: Cluster): Promise<RegistryStatus> {
     section('trustedCA', unavailable, () => c.get(R.configMap, NAMES.certificatesConfigMap, ns)),
     section('pruner', unavailable, () => c.get(R.imagePruner, NAMES.cluster)),
   ]);
+  // The registry's own API missing while the rest of OpenShift answers: no registry to report on.
+  if (unavailable.config?.notServed && !unavailable.clusterOperator?.notServed) throw registryNotInstalled();
   return buildStatus(c.server, { config, co, deploy, pods, imageConfig, routes, certs, pruner }, unavailable);
 }
 

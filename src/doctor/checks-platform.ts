@@ -32,11 +32,14 @@ export const apiCheck: CheckImpl<DoctorEnv> = {
   },
 };
 
-export function evaluateInstalled(config: Json | null, capability: { enabled?: boolean; evidence: string }, operatorVersion?: string): Outcome {
+/** served: false when imageregistry.operator.openshift.io itself is not served (no operator CRDs). */
+export function evaluateInstalled(config: Json | null, capability: { enabled?: boolean; evidence: string }, operatorVersion?: string, served = true): Outcome {
   const evidence = [capability.evidence];
+  const configEvidence = !served ? 'imageregistry.operator.openshift.io is not served (no registry operator CRDs)' : config ? `${CONFIG} exists` : `${CONFIG} does not exist`;
   if (capability.enabled === false) {
-    return fail('the ImageRegistry capability is disabled: the cluster has no integrated registry', ENABLE_CAPABILITY, [...evidence, config ? `${CONFIG} exists` : `${CONFIG} does not exist`]);
+    return fail('the ImageRegistry capability is disabled: the cluster has no integrated registry', ENABLE_CAPABILITY, [...evidence, configEvidence]);
   }
+  if (!served) return fail('the cluster does not serve imageregistry.operator.openshift.io: no registry operator (is this OpenShift?)', ENABLE_CAPABILITY, [...evidence, configEvidence]);
   if (!config) return fail(`${CONFIG} does not exist: the registry operator has not created its config`, 'regctl logs --operator', evidence);
   evidence.push(`${CONFIG} exists (created ${config.metadata?.creationTimestamp ?? '?'})`);
   if (operatorVersion) evidence.push(`ClusterOperator image-registry version ${operatorVersion}`);
@@ -47,17 +50,17 @@ export const installedCheck: CheckImpl<DoctorEnv> = {
   id: 'installed',
   async run(env) {
     const capability = await env.capability();
-    let config: Json | null;
+    let config: Json | null = null;
+    let served = true;
     try {
       config = await env.config();
     } catch (e) {
-      // The group itself is not served: no registry operator (or not OpenShift).
-      if (isApiError(e, 404)) return fail('the cluster does not serve imageregistry.operator.openshift.io: no registry operator (is this OpenShift?)', ENABLE_CAPABILITY, [capability.evidence]);
-      throw e;
+      if (!isApiError(e, 404)) throw e;
+      served = false;
     }
-    const co = await env.clusterOperator().catch(() => null);
+    const co = served ? await env.clusterOperator().catch(() => null) : null;
     const version = (co?.status?.versions ?? []).find((v: Json) => v.name === 'operator')?.version;
-    return evaluateInstalled(config, capability, version);
+    return evaluateInstalled(config, capability, version, served);
   },
 };
 

@@ -1,4 +1,4 @@
-// npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded] [--latency-ms N] [--error-rate R]
+// npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N] [--error-rate R]
 // Starts the sandbox, prints one `ready` line, and tears everything down on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -24,7 +24,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded] [--latency-ms N] [--error-rate R] [--pod-start-ms N] [--nodes N]\n');
+  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N] [--error-rate R] [--pod-start-ms N] [--nodes N]\n');
   process.exit(0);
 }
 const dir = values.dir ?? path.join(process.cwd(), '.sandbox');

@@ -48,6 +48,9 @@ export const VIRTUAL_RESOURCES: ReadonlySet<ResourceKey> = new Set([
   'project.openshift.io/projects',
 ]);
 
+/** The cluster capability whose manifests (CRDs included) the registry operator ships with. */
+export const IMAGE_REGISTRY_CAPABILITY = 'ImageRegistry';
+
 interface Def {
   group: string;
   version: string;
@@ -57,6 +60,7 @@ interface Def {
   shortNames?: string[];
   verbs?: string[];
   subresources?: string[];
+  capability?: string;
 }
 
 const DEFS: Def[] = [
@@ -88,9 +92,10 @@ const DEFS: Def[] = [
   { group: 'route.openshift.io', version: 'v1', resource: 'routes', kind: 'Route', namespaced: true, subresources: ['status'] },
   { group: 'config.openshift.io', version: 'v1', resource: 'images', kind: 'Image', namespaced: false, subresources: ['status'] },
   { group: 'config.openshift.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', namespaced: false, subresources: ['status'] },
+  { group: 'config.openshift.io', version: 'v1', resource: 'clusterversions', kind: 'ClusterVersion', namespaced: false, subresources: ['status'] },
   { group: 'config.openshift.io', version: 'v1', resource: 'clusteroperators', kind: 'ClusterOperator', namespaced: false, shortNames: ['co'], subresources: ['status'] },
-  { group: 'imageregistry.operator.openshift.io', version: 'v1', resource: 'configs', kind: 'Config', namespaced: false, subresources: ['status'] },
-  { group: 'imageregistry.operator.openshift.io', version: 'v1', resource: 'imagepruners', kind: 'ImagePruner', namespaced: false, subresources: ['status'] },
+  { group: 'imageregistry.operator.openshift.io', version: 'v1', resource: 'configs', kind: 'Config', namespaced: false, subresources: ['status'], capability: IMAGE_REGISTRY_CAPABILITY },
+  { group: 'imageregistry.operator.openshift.io', version: 'v1', resource: 'imagepruners', kind: 'ImagePruner', namespaced: false, subresources: ['status'], capability: IMAGE_REGISTRY_CAPABILITY },
   { group: 'image.openshift.io', version: 'v1', resource: 'imagestreams', kind: 'ImageStream', namespaced: true, shortNames: ['is'], subresources: ['status', 'layers', 'secrets'] },
   { group: 'image.openshift.io', version: 'v1', resource: 'imagestreamtags', kind: 'ImageStreamTag', namespaced: true, shortNames: ['istag'], verbs: ['delete', 'get', 'list'] },
   { group: 'image.openshift.io', version: 'v1', resource: 'imagestreamimports', kind: 'ImageStreamImport', namespaced: true, verbs: CREATE_ONLY },
@@ -148,6 +153,7 @@ export function defaultResourceTypes(): ResourceType[] {
       const subs = [...new Set([...(d.subresources ?? []), ...(crd?.subresources ?? [])])];
       if (subs.length) t.subresources = subs;
       if (crd) t.schema = crd.schema;
+      if (d.capability) t.capability = d.capability;
       return t;
     });
   }

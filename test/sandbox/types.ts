@@ -47,6 +47,11 @@ export interface ResourceType {
   subresources?: string[];
   /** openAPIV3Schema for CRD-backed kinds (validated on create/update/patch). */
   schema?: Record<string, unknown>;
+  /**
+   * The CVO installs this kind's CRD only with this capability enabled (clusterversion
+   * status.capabilities.enabledCapabilities); until then the API server does not serve it.
+   */
+  capability?: string;
 }
 
 export interface WatchEvent {

@@ -90,6 +90,11 @@ describe('installed and managementState', () => {
     expect(evaluateInstalled(null, { enabled: false, evidence: 'x' })).toMatchObject({ verdict: 'fail', fix: ENABLE_CAPABILITY });
     expect(evaluateInstalled(null, { evidence: 'no clusterversion' })).toMatchObject({ verdict: 'fail', fix: 'regctl logs --operator' });
     expect(evaluateInstalled({ metadata: {} }, { evidence: 'x' }, '4.17.12')).toMatchObject({ verdict: 'ok', summary: 'the operator config exists, version 4.17.12' });
+    // The operator's API not served: the capability message when the cluster says it is disabled, else "is this OpenShift?".
+    const off = evaluateInstalled(null, { enabled: false, evidence: 'x' }, undefined, false);
+    expect(off).toMatchObject({ verdict: 'fail', summary: 'the ImageRegistry capability is disabled: the cluster has no integrated registry', fix: ENABLE_CAPABILITY });
+    expect(off.evidence).toContain('imageregistry.operator.openshift.io is not served (no registry operator CRDs)');
+    expect(evaluateInstalled(null, { evidence: 'clusterversions.config.openshift.io is not served' }, undefined, false).summary).toMatch(/is this OpenShift\?/);
   });
 
   it('Removed without storage → set-storage; Removed with storage → config set; Unmanaged → warn', () => {

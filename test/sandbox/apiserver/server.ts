@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Identity, ResourceType } from '../types.ts';
 import { keyOf, VIRTUAL_RESOURCES } from '../resources.ts';
+import { servedTypes } from '../capabilities.ts';
 import { ApiError, forbidden, forbiddenPath, resourceNotFound, unauthorized } from './errors.ts';
 import { bodyReader, sendError, sendJson } from './context.ts';
 import type { ApiServerOptions, RequestCtx, ResourceRequest } from './context.ts';
@@ -106,8 +107,8 @@ function parseResourcePath(types: ResourceType[], path: string, method: string, 
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerHandle> {
   const oauth = createOAuthHandler();
-  // store.types() deep-copies (CRD schemas are large): take the table once.
-  const types = opts.store.types();
+  // store.types() deep-copies (CRD schemas are large): take the table once, then filter it by capability.
+  const served = servedTypes(opts.store, opts.store.types());
   const sockets = new Set<Socket>();
 
   async function dispatch(ctx: RequestCtx): Promise<void> {
@@ -117,6 +118,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     if (await oauth(ctx)) return;
 
     ctx.user = authenticate(opts, req);
+    const types = served();
     const rr = parseResourcePath(types, path, method, url.searchParams);
     if (!rr) {
       // Non-resource endpoints.

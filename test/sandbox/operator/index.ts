@@ -1,5 +1,6 @@
 // Starts every in-process controller of the sandbox against one store.
 import type { Store } from '../types.ts';
+import { type CapabilityManifests, startClusterVersionOperator } from './cvo.ts';
 import { startProjectDefaults } from './projects.ts';
 import { type Platform, startRegistryOperator } from './registry-operator.ts';
 import { startRouteAdmission } from './routes.ts';
@@ -19,6 +20,8 @@ export interface ControllerOptions {
   infraName?: string;
   region?: string;
   servingCert?: { certPem: string; keyPem: string };
+  /** What the cluster-version operator applies when a capability becomes enabled. */
+  capabilityManifests?: CapabilityManifests;
   onError?: (e: unknown) => void;
 }
 
@@ -36,6 +39,7 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
   const routes = startRouteAdmission(store, { onError });
   const projects = startProjectDefaults(store, { onError });
   const volumes = startVolumeBinder(store, { onError });
+  const cvo = startClusterVersionOperator(store, { manifests: opts.capabilityManifests ?? {}, onError });
   const operator = startRegistryOperator(store, {
     platform: opts.platform,
     infraName: opts.infraName,
@@ -49,6 +53,7 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
     restartContainer: (ns, pod, c) => workloads.restartContainer(ns, pod, c),
     stop() {
       operator.stop();
+      cvo.stop();
       projects.stop();
       routes.stop();
       workloads.stop();

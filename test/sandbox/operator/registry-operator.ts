@@ -451,6 +451,9 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
   }
 
   function sync(): void {
+    // Nothing runs the operator until the cluster-version operator has applied its Deployment (the
+    // ImageRegistry capability enabled).
+    if (!tryGet(store, DEP, REGISTRY_NS, 'cluster-image-registry-operator')) return;
     const pruner = syncPruner();
     const found = tryGet(store, CONFIGS, undefined, 'cluster');
     if (!found) {
