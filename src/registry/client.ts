@@ -132,8 +132,10 @@ export class RegistryClient {
     let redirects = o.maxRedirects ?? 5;
     let sameHost = true;
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string | undefined> = { accept, ...o.headers };
-      if (sameHost) headers.authorization = this.auth.current();
+      const headers: Record<string, string | undefined> = { accept };
+      // Credentials never follow a redirect to another host (blob storage), whoever set them.
+      for (const [k, v] of Object.entries(o.headers ?? {})) if (sameHost || k.toLowerCase() !== 'authorization') headers[k.toLowerCase()] = v;
+      if (sameHost) headers.authorization ??= this.auth.current();
       const res = await this.http.request({ method: o.method ?? 'GET', url, headers, body: o.body, signal: o.signal, timeoutMs: o.timeoutMs });
       if (res.status === 401 && sameHost && attempt < 3) {
         const text = await res.text();

@@ -96,6 +96,15 @@ describe('RegistryClient through an HTTPS_PROXY with the ingress CA', () => {
     expect(e.kind).toBe('denied');
   });
 
+  it("a caller's Authorization header is sent as given (any case), not replaced by the client's own", async () => {
+    const before = reg.seen.length;
+    for (const key of ['authorization', 'Authorization']) {
+      const r = await client().get('/v2/', { headers: { [key]: `Bearer ${TOKEN}` } });
+      expect(r.status, key).toBe(200);
+    }
+    expect(reg.seen.slice(before).map((x) => x.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+  });
+
   it('pages follow the Link header', async () => {
     const c = client({ token: TOKEN });
     const tags: string[] = [];
