@@ -1,5 +1,6 @@
-// Pull secrets (seed 003): kubernetes.io/dockerconfigjson Secrets and linking them to service accounts
-// the way `oc secrets link` does. Passwords only ever live in the Secret's data; nothing here prints them.
+// Pull secrets (seed 003): kubernetes.io/dockerconfigjson Secrets and linking them to (or unlinking them from)
+// service accounts the way `oc secrets link` / `oc secrets unlink` do. Passwords only ever live in the Secret's
+// data; nothing here prints them.
 import type { Cluster, Json } from './cluster.js';
 import { R } from './resources.js';
 import { isApiError } from './api-error.js';
@@ -149,14 +150,24 @@ export async function applySecret(c: Cluster, desired: Json, dryRun: boolean): P
   return { action: 'update', secret };
 }
 
-export async function getServiceAccount(c: Cluster, name: string, namespace: string): Promise<Json> {
+export async function getServiceAccount(c: Cluster, name: string, namespace: string, hint?: string): Promise<Json> {
   const sa = await c.getOrNull(R.serviceAccount, name, namespace);
   if (!sa) {
     throw new NotFoundError(`serviceaccounts "${name}" not found in ${namespace}`, {
-      hint: `create it first (oc create serviceaccount ${name} -n ${namespace}), or link to default/builder`,
+      hint: hint ?? `create it first (oc create serviceaccount ${name} -n ${namespace}), or link to default/builder`,
     });
   }
   return sa;
+}
+
+/** Whether the Secret exists; undefined when we may not read it (unlinking needs only the service account). */
+export async function secretExists(c: Cluster, name: string, namespace: string): Promise<boolean | undefined> {
+  try {
+    return (await c.getOrNull(R.secret, name, namespace)) !== null;
+  } catch (e) {
+    if (isApiError(e, 403)) return undefined;
+    throw e;
+  }
 }
 
 /** `oc secrets link`: append {name} to imagePullSecrets (pull) and/or secrets (mount) when missing. */
@@ -174,19 +185,71 @@ export function linkedServiceAccount(sa: Json, secret: string, fors: LinkFor[]):
   return { sa: copy, added };
 }
 
-/** Links with read-modify-write and retries on a conflicting concurrent change. */
-export async function linkSecret(c: Cluster, namespace: string, saName: string, secret: string, fors: LinkFor[], dryRun: boolean): Promise<{ sa: Json; added: LinkFor[] }> {
+/**
+ * `oc secrets unlink`: drop every {name: secret} from imagePullSecrets (pull) and/or secrets (mount). Other entries
+ * keep their order; a list left empty is omitted, as the API server serializes it.
+ */
+export function unlinkedServiceAccount(sa: Json, secret: string, fors: LinkFor[]): { sa: Json; removed: LinkFor[] } {
+  const copy = structuredClone(sa);
+  const removed: LinkFor[] = [];
+  const drop = (field: 'imagePullSecrets' | 'secrets', f: LinkFor) => {
+    const list: Array<{ name?: string }> = copy[field] ?? [];
+    const kept = list.filter((r) => r.name !== secret);
+    if (kept.length === list.length) return;
+    if (kept.length) copy[field] = kept;
+    else delete copy[field];
+    removed.push(f);
+  };
+  if (fors.includes('pull')) drop('imagePullSecrets', 'pull');
+  if (fors.includes('mount')) drop('secrets', 'mount');
+  return { sa: copy, removed };
+}
+
+/** Read-modify-write of a service account, re-planned and retried on a conflicting concurrent change. */
+async function rewriteServiceAccount(
+  c: Cluster,
+  namespace: string,
+  saName: string,
+  plan: (sa: Json) => { sa: Json; changed: LinkFor[] },
+  dryRun: boolean,
+  hint?: string,
+): Promise<{ sa: Json; changed: LinkFor[] }> {
   for (let attempt = 0; ; attempt++) {
-    const sa = await getServiceAccount(c, saName, namespace);
-    const r = linkedServiceAccount(sa, secret, fors);
-    if (!r.added.length || dryRun) return r;
+    const r = plan(await getServiceAccount(c, saName, namespace, hint));
+    if (!r.changed.length || dryRun) return r;
     try {
-      return { sa: await c.update(R.serviceAccount, r.sa), added: r.added };
+      return { sa: await c.update(R.serviceAccount, r.sa), changed: r.changed };
     } catch (e) {
       if (isApiError(e, 409) && attempt < 5) continue;
       throw e;
     }
   }
+}
+
+/** Links with read-modify-write and retries on a conflicting concurrent change. */
+export async function linkSecret(c: Cluster, namespace: string, saName: string, secret: string, fors: LinkFor[], dryRun: boolean): Promise<{ sa: Json; added: LinkFor[] }> {
+  const r = await rewriteServiceAccount(c, namespace, saName, (sa) => {
+    const l = linkedServiceAccount(sa, secret, fors);
+    return { sa: l.sa, changed: l.added };
+  }, dryRun);
+  return { sa: r.sa, added: r.changed };
+}
+
+/** Unlinks the same way; the Secret itself need not exist (dangling references are removed too). */
+export async function unlinkSecret(
+  c: Cluster,
+  namespace: string,
+  saName: string,
+  secret: string,
+  fors: LinkFor[],
+  dryRun: boolean,
+  hint?: string,
+): Promise<{ sa: Json; removed: LinkFor[] }> {
+  const r = await rewriteServiceAccount(c, namespace, saName, (sa) => {
+    const u = unlinkedServiceAccount(sa, secret, fors);
+    return { sa: u.sa, changed: u.removed };
+  }, dryRun, hint);
+  return { sa: r.sa, removed: r.changed };
 }
 
 /** Default --for of a link: builder mounts (oc secrets link's default), other accounts pull (seed 003). */

@@ -33,7 +33,7 @@ export function register(program: Command, rt: Runtime): void {
   const group = program
     .command('pull-secret')
     .summary('create image pull secrets and link them to service accounts (oc create secret docker-registry + oc secrets link)')
-    .description('Manage kubernetes.io/dockerconfigjson Secrets that let a project pull from private registries, and link them to its service accounts.');
+    .description('Manage kubernetes.io/dockerconfigjson Secrets that let a project pull from private registries, and link them to (or unlink them from) its service accounts.');
 
   const create = group
     .command('create')
@@ -77,6 +77,24 @@ export function register(program: Command, rt: Runtime): void {
   link.addOption(new Option('-o, --output <format>', 'print the changed service accounts as json|yaml'));
   examples(link, ['regctl pull-secret link registrycreds default --for pull -n myapp', 'regctl pull-secret link registrycreds builder -n myapp']);
   link.action(rt.action(runLink));
+
+  const unlink = group
+    .command('unlink')
+    .summary('remove a secret from service accounts (oc secrets unlink)')
+    .description(
+      [
+        'Remove the secret from the service accounts\' imagePullSecrets and secrets, like `oc secrets unlink`; --for pull or --for mount removes it from one list only.',
+        'Other entries stay as they are. The secret may already be deleted (dangling references are removed). Not linked: no change.',
+      ].join('\n'),
+    )
+    .argument('[name]', 'name of the Secret')
+    .argument('[serviceaccounts...]', 'service accounts, e.g. default builder');
+  namespaceOption(unlink);
+  unlink.option('--for <use>', 'only from imagePullSecrets (pull) or secrets (mount); default: both');
+  dryRunOption(unlink);
+  unlink.addOption(new Option('-o, --output <format>', 'print the changed service accounts as json|yaml'));
+  examples(unlink, ['regctl pull-secret unlink registrycreds default -n myapp', 'regctl pull-secret unlink registrycreds default builder --dry-run -o yaml']);
+  unlink.action(rt.action(runUnlink));
 }
 
 function outFormat(v: string | undefined): 'json' | 'yaml' | undefined {
@@ -177,6 +195,42 @@ async function runLink(ctx: Context, args: string[], opts: LinkOptions): Promise
     const l = await ps.linkSecret(cluster, ns, sa, name, f, Boolean(opts.dryRun));
     lines.push(linkLine(ctx, sa, name, f, l.added, Boolean(opts.dryRun)));
     if (l.added.length) objects.push(l.sa);
+  }
+  if (format) printList(ctx, format, objects);
+  else ctx.io.stdout.write(lines.join('\n') + '\n');
+}
+
+function unlinkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], removed: LinkFor[], dryRun: boolean): string {
+  const field = (f: LinkFor) => (f === 'pull' ? 'imagePullSecrets' : 'secrets');
+  if (!removed.length) {
+    ctx.log.info(`serviceaccount ${sa} does not link ${secret} (${fors.map(field).join(', ')}): nothing to change`);
+    return `serviceaccount/${sa} unchanged`;
+  }
+  ctx.log.success(`${dryRun ? '(dry run) would unlink' : 'Unlinked'} ${secret} from serviceaccount ${sa} for ${removed.join(' and ')} (${removed.map(field).join(', ')})`);
+  return `serviceaccount/${sa} unlinked${dryRun ? ' (dry run)' : ''}`;
+}
+
+async function runUnlink(ctx: Context, args: string[], opts: LinkOptions): Promise<void> {
+  const ps = await import('../cluster/pull-secret.js');
+  const [name, ...sas] = args;
+  if (!name || !sas.length) throw new UsageError('you must specify a secret and at least one service account', 'regctl pull-secret unlink NAME default [builder] [--for pull|mount]');
+  ps.validateObjectName(name, 'secret');
+  for (const sa of sas) ps.validateObjectName(sa, 'serviceaccount');
+  const format = outFormat(opts.output);
+  // oc secrets unlink removes the secret from both lists; --for narrows it to one.
+  const fors = ps.parseFor(opts.for) ?? (['pull', 'mount'] as LinkFor[]);
+  const dryRun = Boolean(opts.dryRun);
+  const cluster = await ctx.cluster(opts.namespace);
+  const ns = cluster.namespace;
+  const hint = `see the service accounts of ${ns}: oc get serviceaccounts -n ${ns}`;
+  for (const sa of sas) await ps.getServiceAccount(cluster, sa, ns, hint);
+  if ((await ps.secretExists(cluster, name, ns)) === false) ctx.log.info(`secret ${name} does not exist in ${ns}: removing dangling references to it`);
+  const lines: string[] = [];
+  const objects: Json[] = [];
+  for (const sa of sas) {
+    const u = await ps.unlinkSecret(cluster, ns, sa, name, fors, dryRun, hint);
+    lines.push(unlinkLine(ctx, sa, name, fors, u.removed, dryRun));
+    if (u.removed.length) objects.push(u.sa);
   }
   if (format) printList(ctx, format, objects);
   else ctx.io.stdout.write(lines.join('\n') + '\n');

@@ -1,4 +1,5 @@
-// Pull secrets (seed 003): the .dockerconfigjson content, auth files, linking like `oc secrets link`, redaction.
+// Pull secrets (seed 003): the .dockerconfigjson content, auth files, linking like `oc secrets link` and unlinking
+// like `oc secrets unlink`, redaction.
 import { describe, expect, it } from 'vitest';
 import {
   configFromAuthFile,
@@ -9,6 +10,7 @@ import {
   passwordFromStdin,
   redacted,
   secretObject,
+  unlinkedServiceAccount,
   validateUsername,
 } from '../../src/cluster/pull-secret.js';
 
@@ -93,5 +95,47 @@ describe('oc secrets link', () => {
     expect(defaultFor('builder')).toEqual(['mount']);
     expect(parseFor('pull,mount')).toEqual(['pull', 'mount']);
     expect(() => parseFor('push')).toThrow('invalid --for "push"');
+  });
+});
+
+describe('oc secrets unlink', () => {
+  const sa = {
+    metadata: { name: 'default', resourceVersion: '7' },
+    secrets: [{ name: 'default-dockercfg-x' }, { name: 'creds' }, { name: 'other' }],
+    imagePullSecrets: [{ name: 'a' }, { name: 'creds' }, { name: 'default-dockercfg-x' }],
+  };
+
+  it('removes the secret from both lists, keeping the other entries in order; the input is not changed', () => {
+    const r = unlinkedServiceAccount(sa, 'creds', ['pull', 'mount']);
+    expect(r.removed).toEqual(['pull', 'mount']);
+    expect(r.sa).toEqual({
+      metadata: { name: 'default', resourceVersion: '7' },
+      secrets: [{ name: 'default-dockercfg-x' }, { name: 'other' }],
+      imagePullSecrets: [{ name: 'a' }, { name: 'default-dockercfg-x' }],
+    });
+    expect(sa.secrets).toHaveLength(3);
+    expect(sa.imagePullSecrets).toHaveLength(3);
+  });
+
+  it('--for narrows it to one list', () => {
+    const pull = unlinkedServiceAccount(sa, 'creds', ['pull']);
+    expect(pull.removed).toEqual(['pull']);
+    expect(pull.sa.secrets).toEqual(sa.secrets);
+    expect(pull.sa.imagePullSecrets).toEqual([{ name: 'a' }, { name: 'default-dockercfg-x' }]);
+    const mount = unlinkedServiceAccount(sa, 'creds', ['mount']);
+    expect(mount.removed).toEqual(['mount']);
+    expect(mount.sa.imagePullSecrets).toEqual(sa.imagePullSecrets);
+  });
+
+  it('is a no-op when not linked, and removes duplicates; an emptied list is omitted', () => {
+    expect(unlinkedServiceAccount(sa, 'nosuch', ['pull', 'mount'])).toEqual({ sa, removed: [] });
+    expect(unlinkedServiceAccount({ metadata: { name: 'x' } }, 'c', ['pull', 'mount'])).toEqual({ sa: { metadata: { name: 'x' } }, removed: [] });
+    const dup = { metadata: { name: 'x' }, imagePullSecrets: [{ name: 'c' }, { name: 'c' }], secrets: [{ name: 'c' }, { name: 'd' }] };
+    expect(unlinkedServiceAccount(dup, 'c', ['pull', 'mount'])).toEqual({ sa: { metadata: { name: 'x' }, secrets: [{ name: 'd' }] }, removed: ['pull', 'mount'] });
+  });
+
+  it('undoes link', () => {
+    const linked = linkedServiceAccount(sa, 'new', ['pull', 'mount']).sa;
+    expect(unlinkedServiceAccount(linked, 'new', ['pull', 'mount']).sa).toEqual(sa);
   });
 });
