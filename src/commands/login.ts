@@ -89,7 +89,7 @@ async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void
   const af = await import('../registry/authfile.js');
   // Where we will write, and whether that file is sound, before anything else happens.
   const target = af.resolveAuthFile({ authfile: o.authfile, docker: o.docker, env: ctx.env });
-  af.readAuthFile(target.path);
+  const content = af.readAuthFile(target.path);
   if (o.caFile) (await import('../registry/trust.js')).readCAFile(o.caFile);
   const password = o.passwordStdin ? (await ctx.readStdin()).replace(/\r?\n$/, '') : undefined;
   if (o.passwordStdin && !password) throw new UsageError('the password read from stdin is empty', 'pipe the password in: printf %s "$PASSWORD" | regctl login -u USER --password-stdin');
@@ -113,7 +113,13 @@ async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void
     ctx.log.info(`Using registry ${host} (from ${d.source})`);
   }
   const hostOnly = host.split('/')[0]!;
-
+  // credHelpers[host] sends the credentials to docker-credential-<helper>: make sure it can run before anything else.
+  const routed = host.includes('/') ? undefined : af.credentialHelperFor(content, host);
+  if (routed) {
+    const { requireHelper } = await import('../registry/credential-helper.js');
+    const exe = requireHelper(routed.helper, host, { env: ctx.env, file: target.path, key: routed.key });
+    ctx.log.debug(`${target.path} routes ${host} to credential helper ${routed.helper} (${exe})`);
+  }
 
   let verified = false;
   let trustSource: string | undefined;
@@ -147,20 +153,23 @@ async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void
     username: regUser,
     credentials: tok.source,
     authfile: target.path,
+    credentialHelper: routed?.helper ?? null,
     verified,
     trust: trustSource ?? null,
     expiresAt: tok.expiresAt ?? null,
     dryRun: Boolean(o.dryRun),
   };
+  const into = (file: string, helper?: string) => (helper ? `credential helper: ${helper}` : file);
   if (o.dryRun) {
-    ctx.log.info(`Would save credentials for ${host} (user ${regUser}) into ${target.path} (dry run)`);
+    ctx.log.info(`Would save credentials for ${host} (user ${regUser}) into ${into(target.path, routed?.helper)} (dry run)`);
     print(ctx.io, format, { data: result, human: () => '' });
     return;
   }
-  const w = af.setCredentials(target.path, host, regUser, tok.token);
+  const w = af.setCredentials(target.path, host, regUser, tok.token, { env: ctx.env, debug: (l) => ctx.log.debug(l) });
   for (const warning of w.warnings) ctx.log.warn(warning);
-  ctx.log.always(`Login Succeeded! Saved credentials for ${host} into ${w.file}`);
+  ctx.log.always(`Login Succeeded! Saved credentials for ${host} into ${into(w.file, w.helper)}`);
+  if (w.helper) ctx.log.info(`${w.file} routes ${host} to docker-credential-${w.helper} (credHelpers); the file was not changed.`);
   if (tok.expiresAt) ctx.log.info(`The token expires at ${tok.expiresAt}.`);
-  print(ctx.io, format, { data: { ...result, authfile: w.file }, human: () => '' });
+  print(ctx.io, format, { data: { ...result, authfile: w.file, credentialHelper: w.helper ?? null }, human: () => '' });
 }
 

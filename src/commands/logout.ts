@@ -42,10 +42,17 @@ async function run(ctx: Context, args: string[], o: LogoutOptions): Promise<void
   const target = af.resolveAuthFile({ authfile: o.authfile, docker: o.docker, env: ctx.env });
   af.readAuthFile(target.path); // a corrupt file is refused before anything else
 
+  const access = { env: ctx.env, debug: (l: string) => ctx.log.debug(l) };
   let removed: string[];
   let host: string | undefined;
   if (o.all) {
-    removed = af.removeCredentials(target.path, 'all').removed;
+    const r = af.removeCredentials(target.path, 'all', access);
+    removed = r.removed;
+    if (removed.length) ctx.log.always(`Removed login credentials for ${removed.length} ${removed.length === 1 ? 'registry' : 'registries'} from ${target.path}`);
+    else ctx.log.info(`No credentials in ${target.path}; nothing to do`);
+    if (r.keptInHelpers.length) {
+      ctx.log.info(`Credentials of ${r.keptInHelpers.join(', ')} stay in the credential helpers ${target.path} names (credHelpers); log out of each with \`regctl logout HOST\``);
+    }
   } else {
     host = hostArg ?? (o.internal ? INTERNAL_HOST : undefined);
     if (!host) {
@@ -53,17 +60,22 @@ async function run(ctx: Context, args: string[], o: LogoutOptions): Promise<void
       const { discoverRegistryHost } = await import('../cluster/routes.js');
       host = (await discoverRegistryHost(cluster, cluster.namespace)).host;
     }
-    removed = af.removeCredentials(target.path, [host]).removed;
-  }
-
-  if (removed.length) {
-    ctx.log.always(o.all ? `Removed login credentials for ${removed.length} ${removed.length === 1 ? 'registry' : 'registries'} from ${target.path}` : `Removed login credentials for ${host} from ${target.path}`);
-  } else if (host) {
-    const elsewhere = af.lookupCredentials(host, { env: ctx.env });
-    ctx.log.info(`Not logged in to ${host} in ${target.path}; nothing to do`);
-    if (elsewhere && elsewhere.file !== target.path) ctx.log.warn(`credentials for ${host} are also in ${elsewhere.file}; remove them with --authfile ${elsewhere.file}`);
-  } else {
-    ctx.log.info(`No credentials in ${target.path}; nothing to do`);
+    const r = af.removeCredentials(target.path, [host], access);
+    removed = r.removed;
+    if (r.helper?.erased) ctx.log.always(`Removed login credentials for ${host} from credential helper: ${r.helper.name}`);
+    if (removed.length) ctx.log.always(`Removed login credentials for ${host} from ${target.path}`);
+    if (r.helper?.erased && !removed.includes(host)) removed = [host, ...removed];
+    if (!removed.length) {
+      if (r.helper) ctx.log.info(`Not logged in to ${host} in credential helper ${r.helper.name} (credHelpers in ${target.path}); nothing to do`);
+      else ctx.log.info(`Not logged in to ${host} in ${target.path}; nothing to do`);
+      let elsewhere: { file: string } | undefined;
+      try {
+        elsewhere = af.lookupCredentials(host, { env: ctx.env, debug: access.debug });
+      } catch (e) {
+        ctx.log.debug(`looking for ${host} in other auth files: ${(e as Error).message}`);
+      }
+      if (elsewhere && elsewhere.file !== target.path) ctx.log.warn(`credentials for ${host} are also in ${elsewhere.file}; remove them with --authfile ${elsewhere.file}`);
+    }
   }
   print(ctx.io, format, { data: { authfile: target.path, removed }, human: () => '' });
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RegctlError, UsageError } from '../errors.js';
+import { eraseCredentials, getCredentials, storeCredentials, type HelperOptions } from './credential-helper.js';
 
 export interface AuthFileSelection {
   /** --authfile */
@@ -14,6 +15,8 @@ export interface AuthFileSelection {
   env: Record<string, string | undefined>;
   platform?: NodeJS.Platform;
   uid?: number;
+  /** -v lines about credential helpers (never secrets). */
+  debug?: (line: string) => void;
 }
 
 export type AuthFileSource = 'flag' | 'REGISTRY_AUTH_FILE' | 'XDG_RUNTIME_DIR' | 'run' | 'config' | 'docker';
@@ -154,15 +157,38 @@ export interface FoundCredentials {
   password: string;
   file: string;
   key: string;
+  /** Set when the file's credHelpers routed the host to docker-credential-<helper>. */
+  helper?: string;
 }
 
-/** Looks a registry up (host[:port], or host/ns keys for repositories under it) through the search path. */
+/** credHelpers[key] of a file (keys compared normalised), as containers/image and Docker route a registry. */
+export function credentialHelperFor(c: AuthFileContent | undefined, key: string): { helper: string; key: string } | undefined {
+  const helpers = c?.credHelpers;
+  if (!helpers || typeof helpers !== 'object') return undefined;
+  for (const [k, helper] of Object.entries(helpers)) {
+    if (typeof helper === 'string' && helper && normalizeKey(k) === normalizeKey(key)) return { helper, key: k };
+  }
+  return undefined;
+}
+
+/**
+ * Looks a registry up (host[:port], or host/ns keys for repositories under it) through the search path. A file
+ * whose credHelpers routes the host to a helper is answered by that helper (`get`), not by its auths (as podman);
+ * a helper without credentials moves on to the next file, a missing or failing helper is an error.
+ */
 export function lookupCredentials(host: string, sel: AuthFileSelection): FoundCredentials | undefined {
   for (const loc of authFileSearchPath(sel)) {
     let c: AuthFileContent | undefined;
     try {
       c = readAuthFile(loc.path);
     } catch {
+      continue;
+    }
+    const routed = credentialHelperFor(c, host);
+    if (routed) {
+      sel.debug?.(`${loc.path} routes ${host} to credential helper ${routed.helper} (credHelpers)`);
+      const got = getCredentials(routed.helper, host, { env: sel.env, file: loc.path, key: routed.key, debug: sel.debug });
+      if (got) return { username: got.username, password: got.secret, file: loc.path, key: routed.key, helper: routed.helper };
       continue;
     }
     for (const [key, entry] of Object.entries(c?.auths ?? {})) {
@@ -184,18 +210,35 @@ export interface WriteResult {
   /** Warnings worth showing: credHelpers/credsStore would shadow the entry. */
   warnings: string[];
   changed: boolean;
+  /** The credential helper the credentials went to (the file was not changed). */
+  helper?: string;
+}
+
+export interface HelperAccess {
+  env: Record<string, string | undefined>;
+  debug?: (line: string) => void;
 }
 
 /**
- * Sets auths[key] = {auth: base64(user:password)}: reads the existing file (refusing a corrupt one, which is left
- * untouched), keeps every other key and entry, writes a temp file (0600) in the same directory and renames it.
+ * Saves credentials for key the way containers/image does. When the file's credHelpers[key] names a helper, they
+ * go to `docker-credential-<helper> store` and the file is not changed. Otherwise auths[key] =
+ * {auth: base64(user:password)}: reads the existing file (refusing a corrupt one, which is left untouched), keeps
+ * every other key and entry, writes a temp file (0600) in the same directory and renames it. credsStore (Docker's
+ * default store) is only warned about: podman, skopeo and oc ignore it and read auths.
  */
-export function setCredentials(file: string, key: string, username: string, password: string): WriteResult {
+export function setCredentials(file: string, key: string, username: string, password: string, access: HelperAccess = { env: process.env }): WriteResult {
   const target = realTarget(file);
   const current = readAuthFile(target) ?? {};
   const warnings: string[] = [];
-  const helper = current.credHelpers?.[key];
-  if (helper) warnings.push(`${target} routes ${key} to credential helper "docker-credential-${helper}" (credHelpers); clients will ask it, not this entry`);
+  const routed = credentialHelperFor(current, key);
+  if (routed) {
+    const o: HelperOptions = { env: access.env, file: target, key: routed.key, debug: access.debug };
+    if (key.includes('/')) throw new RegctlError(`credential helper ${routed.helper} cannot hold credentials for a namespaced key (${key})`, { hint: `log in to the host alone, or remove credHelpers["${routed.key}"] from ${target}, or use --authfile FILE` });
+    storeCredentials(routed.helper, key, username, password, o);
+    return { file: target, warnings, changed: true, helper: routed.helper };
+  }
+  const hostHelper = key.includes('/') ? credentialHelperFor(current, key.split('/')[0]!) : undefined;
+  if (hostHelper) warnings.push(`${target} routes ${hostHelper.key} to credential helper "docker-credential-${hostHelper.helper}" (credHelpers); clients will ask it, not this entry`);
   else if (current.credsStore) warnings.push(`${target} sets credsStore "${current.credsStore}"; Docker will look there, not in this entry (podman and skopeo read the entry)`);
   const auth = encodeAuth(username, password);
   const prev = current.auths?.[key];
@@ -205,11 +248,38 @@ export function setCredentials(file: string, key: string, username: string, pass
   return { file: target, warnings, changed };
 }
 
-/** Removes entries (exact keys, or every key when keys is 'all'). Returns the removed keys; file untouched when none. */
-export function removeCredentials(file: string, keys: string[] | 'all'): { file: string; removed: string[] } {
+export interface RemoveResult {
+  file: string;
+  /** Keys removed from the file's auths. */
+  removed: string[];
+  /** A single key routed to a credential helper: its name and whether it held credentials (now erased). */
+  helper?: { name: string; key: string; erased: boolean };
+  /** With 'all': credHelpers keys whose credentials were left in their helpers. */
+  keptInHelpers: string[];
+}
+
+/**
+ * Removes entries (exact keys, or every key when keys is 'all'); the file is untouched when none is there. A key
+ * routed to a credential helper is erased there first (`docker-credential-<helper> erase`; a failure leaves the
+ * file untouched). 'all' does not erase helpers' credentials: credHelpers often routes other registries to cloud
+ * helpers, which are not regctl's to empty; their keys are returned in keptInHelpers.
+ */
+export function removeCredentials(file: string, keys: string[] | 'all', access: HelperAccess = { env: process.env }): RemoveResult {
   const target = realTarget(file);
   const current = readAuthFile(target);
-  if (!current?.auths) return { file: target, removed: [] };
+  let helper: RemoveResult['helper'];
+  const keptInHelpers: string[] = [];
+  if (keys === 'all') {
+    keptInHelpers.push(...Object.keys(current?.credHelpers ?? {}));
+  } else {
+    for (const k of keys) {
+      const routed = credentialHelperFor(current, k);
+      if (!routed || k.includes('/')) continue;
+      const erased = eraseCredentials(routed.helper, k, { env: access.env, file: target, key: routed.key, debug: access.debug });
+      helper = { name: routed.helper, key: k, erased };
+    }
+  }
+  if (!current?.auths) return { file: target, removed: [], helper, keptInHelpers };
   const auths = { ...current.auths };
   const removed: string[] = [];
   for (const k of Object.keys(auths)) {
@@ -219,7 +289,7 @@ export function removeCredentials(file: string, keys: string[] | 'all'): { file:
     }
   }
   if (removed.length) writeAtomic(target, JSON.stringify({ ...current, auths }, null, '\t') + '\n');
-  return { file: target, removed };
+  return { file: target, removed, helper, keptInHelpers };
 }
 
 /** Follows a symlinked auth file so the link survives the rename. */

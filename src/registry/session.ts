@@ -94,23 +94,27 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
   let credentials: CredentialSource = 'none';
   let token: string | undefined;
   let authfile: string | undefined;
+  let helper: string | undefined;
   if (ctx.globals.token) {
     token = ctx.globals.token;
     credentials = 'token';
   } else {
-    const found = lookupCredentials(host, { authfile: o.authfile, env: ctx.env });
+    // A credHelpers entry for the host makes this ask docker-credential-<helper> (as podman does).
+    const found = lookupCredentials(host, { authfile: o.authfile, env: ctx.env, debug: (l) => ctx.log.debug(l) });
     if (found?.password) {
       token = found.password;
       authfile = found.file;
+      helper = found.helper;
       credentials = 'auth.json';
     }
   }
+  const saved = () => (helper ? `the token credential helper ${helper} holds for ${host} (credHelpers in ${authfile})` : `the token saved for ${host} in ${authfile}`);
   const kubeToken = async () => (cluster && !cluster.usesClientCertificate() ? await cluster.bearerToken().catch(() => undefined) : undefined);
   if (!token) {
     token = await kubeToken();
     if (token) credentials = 'kubeconfig';
   }
-  ctx.log.debug(`credentials for ${host}: ${credentials}${authfile ? ` (${authfile})` : ''}`);
+  ctx.log.debug(`credentials for ${host}: ${credentials}${authfile ? ` (${authfile}${helper ? `, credential helper ${helper}` : ''})` : ''}`);
 
   const trust = await resolveTrust({
     host,
@@ -135,7 +139,7 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
       userAgent: USER_AGENT,
       rejectedHint:
         src === 'auth.json'
-          ? `the token saved for ${host} in ${authfile} expired or was revoked: log in again with \`regctl login\``
+          ? `${saved()} expired or was revoked: log in again with \`regctl login\``
           : src === 'token'
             ? 'pass a valid token with --token (`oc whoami -t`)'
             : 'your kubeconfig token expired or was revoked: log in again with `oc login`',
@@ -148,10 +152,11 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
     if (!(e instanceof RegistryAuthError && e.kind === 'rejected' && credentials === 'auth.json')) throw e;
     const kt = await kubeToken();
     if (!kt || kt === token) throw e;
-    ctx.log.warn(`the token saved for ${host} in ${authfile} was rejected; using the kubeconfig token (refresh the file with \`regctl login\`)`);
+    ctx.log.warn(`${saved()} was rejected; using the kubeconfig token (refresh it with \`regctl login\`)`);
     client = make(kt, 'kubeconfig');
     credentials = 'kubeconfig';
     authfile = undefined;
+    helper = undefined;
     await client.ping(ctx.signal);
   }
   return { client, host, hostSource, credentials, authfile, trust };

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CorruptAuthFileError,
   authFileSearchPath,
+  credentialHelperFor,
   lookupCredentials,
   removeCredentials,
   resolveAuthFile,
@@ -94,5 +95,24 @@ describe('lookup and remove', () => {
     expect(Object.keys(JSON.parse(fs.readFileSync(f, 'utf8')).auths)).toEqual(['b.example:5000']);
     expect(removeCredentials(f, 'all').removed).toEqual(['b.example:5000']);
     expect(JSON.parse(fs.readFileSync(f, 'utf8'))).toEqual({ auths: {} });
+  });
+});
+
+describe('credentialHelperFor', () => {
+  it('matches credHelpers keys normalised (Docker writes https://host), and nothing else', () => {
+    const c = { auths: {}, credHelpers: { 'https://reg.example:5000': 'pass', 'gcr.io': 'gcloud', 'empty.example': '' } };
+    expect(credentialHelperFor(c, 'reg.example:5000')).toEqual({ helper: 'pass', key: 'https://reg.example:5000' });
+    expect(credentialHelperFor(c, 'gcr.io')).toEqual({ helper: 'gcloud', key: 'gcr.io' });
+    expect(credentialHelperFor(c, 'quay.io')).toBeUndefined();
+    expect(credentialHelperFor(c, 'empty.example')).toBeUndefined();
+    expect(credentialHelperFor(undefined, 'gcr.io')).toBeUndefined();
+  });
+  it('credsStore alone does not route: the entry is written, with a warning (podman and skopeo ignore credsStore)', () => {
+    const f = path.join(tmp, 'config.json');
+    fs.writeFileSync(f, JSON.stringify({ credsStore: 'desktop' }));
+    const r = setCredentials(f, 'reg', 'u', 'p', { env: { PATH: '' } });
+    expect(r.helper).toBeUndefined();
+    expect(r.warnings.join()).toMatch(/credsStore "desktop"/);
+    expect(JSON.parse(fs.readFileSync(f, 'utf8')).auths.reg).toEqual({ auth: Buffer.from('u:p').toString('base64') });
   });
 });
