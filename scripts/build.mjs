@@ -10,6 +10,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
+/**
+ * Terminal widths dist/help.json is checked for and used at; wider terminals have commander render the help.
+ * 0 is a terminal that reports no size (e.g. under `script`).
+ */
+const HELP_WIDTHS = [0, 400];
 
 const common = {
   bundle: true,
@@ -101,7 +106,7 @@ export default { manifest, version: VERSION };
 
 const { manifest, version } = await commandManifest();
 // Until this build has captured the new help, bin/regctl.js has commander render it.
-rmSync(path.join(dist, 'help.txt'), { force: true });
+for (const f of ['help.txt', 'help.json']) rmSync(path.join(dist, f), { force: true });
 // dist/ is not wiped first: a CLI process started from the previous build keeps finding its
 // content-hashed chunks while this one writes. Chunks no build references any more are pruned
 // once they are old enough that nothing can still be loading them.
@@ -121,7 +126,10 @@ const result = await build({
 writeAtomic('version.txt', `${version}\n`);
 await writeHelp();
 
-const current = new Set([...Object.keys(result.metafile.outputs).map((f) => path.resolve(root, f)), path.join(dist, 'version.txt'), path.join(dist, 'help.txt')]);
+const current = new Set([
+  ...Object.keys(result.metafile.outputs).map((f) => path.resolve(root, f)),
+  ...['version.txt', 'help.txt', 'help.json', 'help-format.js'].map((f) => path.join(dist, f)),
+]);
 for (const dir of [dist, path.join(dist, 'chunks')]) {
   let entries = [];
   try {
@@ -144,17 +152,21 @@ function writeAtomic(file, text) {
 }
 
 /**
- * `regctl --help` when stdout is not a terminal (scripts, CI) has one exact text: captured here from the bundle itself
- * for bin/regctl.js to print without loading it. On a terminal the width varies, so commander renders it.
+ * `regctl --help` (also `-h`, `help`) prints what the build wrote for it, without loading the bundle:
+ * - stdout not a terminal (scripts, CI): one exact text, captured here from the bundle itself → dist/help.txt;
+ * - on a terminal commander wraps it at the terminal's width: dist/help.json holds the help's parts and
+ *   dist/help-format.js (a copy of bin/help-format.js) lays them out as commander does. help.json is written only
+ *   when that pair gives exactly the bundle's text at every width it lists (HELP_WIDTHS); at any other width, or
+ *   without help.json, bin/regctl.js has commander render it.
  */
 async function writeHelp() {
-  const { main } = await import(pathToFileURL(path.join(dist, 'cli.js')).href);
+  const { main, buildProgram, addStub } = await import(pathToFileURL(path.join(dist, 'cli.js')).href);
   const { PassThrough } = await import('node:stream');
-  const capture = async (argv, env) => {
+  const capture = async (argv, env, tty) => {
     let out = '';
     let err = '';
     const code = await main(argv, {
-      stdout: { write: (s) => ((out += s), true), isTTY: false },
+      stdout: { write: (s) => ((out += s), true), isTTY: Boolean(tty), ...tty },
       stderr: { write: (s) => ((err += s), true), isTTY: false },
       stdin: new PassThrough(),
       env,
@@ -162,10 +174,37 @@ async function writeHelp() {
     });
     return code === 0 && !err ? out : undefined;
   };
-  const texts = [await capture(['--help'], {}), await capture(['-h'], {}), await capture(['--help'], { FORCE_COLOR: '1', COLUMNS: '40' })];
+  const helpArgs = [['--help'], ['-h'], ['help']];
+  const texts = [];
+  for (const argv of helpArgs) texts.push(await capture(argv, {}));
+  texts.push(await capture(['--help'], { FORCE_COLOR: '1', COLUMNS: '40' }));
   if (texts[0] && texts.every((t) => t === texts[0])) writeAtomic('help.txt', texts[0]);
   else {
     rmSync(path.join(dist, 'help.txt'), { force: true });
     console.warn('build: `regctl --help` output is not constant; no dist/help.txt (bin/regctl.js has commander render it)');
   }
+
+  // On a terminal: the program main() builds for these argv (src/cli.ts registerCommands: the manifest's stubs).
+  const noJson = (why) => console.warn(`build: ${why}; no dist/help.json (on a terminal bin/regctl.js has commander render the help)`);
+  writeAtomic('help-format.js', readFileSync(path.join(root, 'bin/help-format.js')));
+  const fmt = await import(pathToFileURL(path.join(dist, 'help-format.js')).href);
+  const program = buildProgram();
+  for (const e of manifest) for (const s of e.commands) addStub(program, s);
+  let json;
+  try {
+    json = JSON.stringify({ ...fmt.helpData(program), widths: HELP_WIDTHS });
+  } catch (e) {
+    return noJson(`the help's data: ${e.message}`);
+  }
+  // Every width it serves, and a terminal that reports none (src/cli.ts: columns ?? 120, as bin/regctl.js).
+  const cases = [[{ columns: undefined }, 120]];
+  for (let w = HELP_WIDTHS[0]; w <= HELP_WIDTHS[1]; w++) cases.push([{ columns: w }, w]);
+  for (const [tty, width] of cases) {
+    const mine = fmt.renderHelp(json, width);
+    for (const argv of helpArgs) {
+      const theirs = await capture(argv, {}, { isTTY: true, ...tty });
+      if (mine === undefined || mine !== theirs) return noJson(`dist/help-format.js renders \`regctl ${argv[0]}\` unlike commander at width ${tty.columns ?? 'unknown'}`);
+    }
+  }
+  writeAtomic('help.json', `${json}\n`);
 }
