@@ -128,7 +128,8 @@ async function runCreate(ctx: Context, args: string[], opts: CreateOptions): Pro
     } catch (e) {
       throw new UsageError(`cannot read ${opts.fromAuthfile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give the path of an auth.json (podman login writes $XDG_RUNTIME_DIR/containers/auth.json)');
     }
-    config = ps.configFromAuthFile(text, opts.fromAuthfile, opts.registry);
+    const routed = opts.registry ? await helperCredentials(ctx, text, opts.fromAuthfile, opts.registry) : undefined;
+    config = routed ? ps.dockerConfig(opts.registry!, routed.username, routed.secret) : ps.configFromAuthFile(text, opts.fromAuthfile, opts.registry);
   } else {
     if (opts.registry) throw new UsageError('--registry goes with --from-authfile', 'use --server for the registry of --username/--password-stdin');
     if (!opts.server || !opts.username) {
@@ -234,4 +235,26 @@ async function runUnlink(ctx: Context, args: string[], opts: LinkOptions): Promi
   }
   if (format) printList(ctx, format, objects);
   else ctx.io.stdout.write(lines.join('\n') + '\n');
+}
+
+/**
+ * When the auth file's credHelpers routes --registry to docker-credential-<name>, its credentials live there
+ * (as podman reads them): ask the helper. undefined when the file does not route the registry.
+ */
+async function helperCredentials(ctx: Context, text: string, file: string, registry: string): Promise<{ username: string; secret: string } | undefined> {
+  let content: unknown;
+  try {
+    content = JSON.parse(text);
+  } catch {
+    return undefined; // configFromAuthFile says what is wrong with the file
+  }
+  const { credentialHelperFor } = await import('../registry/authfile.js');
+  const routed = credentialHelperFor(content as Parameters<typeof credentialHelperFor>[0], registry);
+  if (!routed) return undefined;
+  const { getCredentials, helperProgram } = await import('../registry/credential-helper.js');
+  const got = getCredentials(routed.helper, registry, { env: ctx.env, file, key: routed.key, debug: (l) => ctx.log.debug(l) });
+  if (!got) {
+    throw new UsageError(`${file} routes ${registry} to ${helperProgram(routed.helper)}, which has no credentials for it`, `log in first: regctl login --registry ${registry} --authfile ${file} (or podman login)`);
+  }
+  return got;
 }

@@ -141,6 +141,21 @@ describe('credHelpers routes the registry to docker-credential-sandbox', () => {
     expect(tags.all).not.toContain(token);
   });
 
+  it('pull-secret create --from-authfile --registry copies the helper\'s credentials (not the shadowed auths entry)', async () => {
+    const r = await cli(['pull-secret', 'create', 'via-helper', '--from-authfile', file, '--registry', host, '-n', 'default']);
+    expect(r.code, r.all).toBe(0);
+    expect(r.all).not.toContain(token);
+    const k = await exec('kubectl', ['get', 'secret', 'via-helper', '-n', 'default', '-o', 'jsonpath={.data.\\.dockerconfigjson}'], { env: { ...process.env, KUBECONFIG: sb.kubeconfigPath } });
+    const cfg = JSON.parse(Buffer.from(k.stdout, 'base64').toString());
+    expect(Object.keys(cfg.auths)).toEqual([host]);
+    expect(Buffer.from(cfg.auths[host].auth, 'base64').toString()).toBe(`kubeadmin:${token}`);
+    // The Secret's config is an auth file skopeo can use as is.
+    const secretFile = path.join(t.tmp, 'from-secret.json');
+    fs.writeFileSync(secretFile, JSON.stringify(cfg), { mode: 0o600 });
+    const tags = await skopeo(['list-tags', '--authfile', secretFile, '--cert-dir', hostCerts(), `docker://${host}/default/helper-app`]);
+    expect(tags.ok, tags.stderr).toBe(true);
+  });
+
   it('logout erases from the helper (and, like podman, the shadowed auths entry), keeping credHelpers', async () => {
     let r = await cli(['logout', host, '--authfile', file, '-o', 'json']);
     expect(r.code, r.all).toBe(0);
