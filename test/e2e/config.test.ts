@@ -184,7 +184,7 @@ describe('config on AWS', () => {
     sb.store.update(CFG, { ...cfg, spec: { ...cfg.spec, managementState: 'Managed', replicas: 1, rolloutStrategy: 'Recreate', storage: { pvc: { claim: 'rwo' } } } });
     await sb.waitFor(() => h.cond('Available')?.reason === 'Ready' && h.cond('Progressing')?.status === 'False', 30_000).catch((e) => {
       // Says why the sandbox did not get there (seen once under heavy load: a pod stuck in ContainerCreating).
-      const pods = sb.store.list('/pods', NS).items.map((p: any) => `${p.metadata.name}:${p.status?.phase}`);
+      const pods = sb.store.list('/pods', NS).items.map((p: any) => `${p.metadata.name}:${p.status?.phase} node=${p.spec?.nodeName} ${JSON.stringify(p.status?.conditions?.[0] ?? null)} created=${p.metadata.creationTimestamp}${p.metadata.deletionTimestamp ? ' terminating' : ''}`);
       throw new Error(`${(e as Error).message}; conditions ${JSON.stringify(h.config().status?.conditions?.map((c: any) => [c.type, c.status, c.reason]))}; pods ${pods.join(' ')}`);
     });
     const before = JSON.stringify(h.config().spec);
