@@ -182,7 +182,11 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
         loop.later(opts.podStartMs);
         continue;
       }
-      if (startAt.get(key)! > nowMs) continue;
+      // A timer may fire a millisecond before Date.now() reaches its deadline: look again then, or the pod stays Pending.
+      if (startAt.get(key)! > nowMs) {
+        loop.later(startAt.get(key)! - nowMs);
+        continue;
+      }
       startAt.delete(key);
       writeStatus(store, PODS, p, runningStatus(p));
       startupLogs(p);
