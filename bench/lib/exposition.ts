@@ -36,11 +36,13 @@ export function exposition(series: number): { text: string; series: number; fami
     out.push(`imageregistry_http_request_duration_seconds_sum{${labels}} ${(cum * 0.0123).toFixed(6)}`, `imageregistry_http_request_duration_seconds_count{${labels}} ${cum}`);
     n += 2;
   }
-  out.push('# HELP imageregistry_storage_duration_seconds Latency of operations with the storage.', '# TYPE imageregistry_storage_duration_seconds summary');
+  // The registry's per-operation latency summary, one series per repository as in the sandbox (addRegistrySeries):
+  // the summary regctl prints reads it (busiest series of each operation).
+  out.push('# HELP imageregistry_request_duration_seconds Request latency in seconds for each operation.', '# TYPE imageregistry_request_duration_seconds summary');
   for (let i = 0; i < summaries; i++) {
     const labels = `operation="${OPS[i % OPS.length]}",repository="${repo(i)}"`;
-    for (const q of ['0.5', '0.9', '0.99']) out.push(`imageregistry_storage_duration_seconds{${labels},quantile="${q}"} ${i % 11 === 0 ? 'NaN' : `${(i % 13) * 1.5e-3}`}`);
-    out.push(`imageregistry_storage_duration_seconds_sum{${labels}} ${(i * 0.37).toExponential(3)}`, `imageregistry_storage_duration_seconds_count{${labels}} ${i}`);
+    for (const q of ['0.5', '0.9', '0.99']) out.push(`imageregistry_request_duration_seconds{${labels},quantile="${q}"} ${i % 11 === 0 ? 'NaN' : `${(i % 13) * 1.5e-3}`}`);
+    out.push(`imageregistry_request_duration_seconds_sum{${labels}} ${(i * 0.37).toExponential(3)}`, `imageregistry_request_duration_seconds_count{${labels}} ${i}`);
     n += 5;
   }
   out.push('# HELP imageregistry_repository_layers Layers per repository (synthetic).', '# TYPE imageregistry_repository_layers gauge');

@@ -85,25 +85,52 @@ export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Sums sample values by a key built from some labels (other labels, e.g. repository, are summed over). */
-function sumBy<T extends Record<string, string>>(samples: Sample[], make: (s: Sample) => T, keyOf: (t: T) => string): Array<T & { count: number }> {
-  const out = new Map<string, T & { count: number }>();
-  for (const s of samples) {
-    const t = make(s);
-    const k = keyOf(t);
-    const prev = out.get(k);
-    if (prev) prev.count += s.value;
-    else out.set(k, { ...t, count: s.value });
+/**
+ * Sums the values of a family's samples named like the family, grouped by the values of `keys` (other labels,
+ * e.g. repository, are summed over): rows in the order their groups first appear. Nested maps, one level per key:
+ * label values are strings the parser reuses from line to line, so no key string is built and hashed per sample.
+ */
+function sumBy<K extends string>(m: Map<string, MetricFamily>, family: string, keys: readonly K[]): Array<Record<K, string> & { count: number }> {
+  type Row = Record<K, string> & { count: number };
+  const out: Row[] = [];
+  const f = m.get(family);
+  if (!f) return out;
+  const root = new Map<string, unknown>();
+  const last = keys.length - 1;
+  for (const s of f.samples) {
+    if (s.name !== family) continue;
+    const labels = s.labels;
+    let level = root;
+    for (let i = 0; i < last; i++) {
+      const v = labels[keys[i]!] ?? '';
+      let next = level.get(v) as Map<string, unknown> | undefined;
+      if (!next) level.set(v, (next = new Map()));
+      level = next;
+    }
+    const v = labels[keys[last]!] ?? '';
+    const row = level.get(v) as Row | undefined;
+    if (row) {
+      row.count += s.value;
+      continue;
+    }
+    const r = {} as Record<string, string | number>;
+    for (const k of keys) r[k] = labels[k] ?? '';
+    r.count = s.value;
+    level.set(v, r);
+    out.push(r as Row);
   }
-  return [...out.values()];
+  return out;
 }
 
 const QUANTILES = ['0.5', '0.9', '0.99'];
 
+/** A row being added up: histogram bucket counts (by index in `les`), or the busiest summary series so far. */
+type GroupRow = LatencyRow & { buckets?: number[]; busiest?: Record<string, string>; busiestCount: number };
+
 /**
  * Rows of a summary or histogram family grouped by one label: count, sum, mean and quantiles. Counts and sums add
  * up over the other labels. Histogram quantiles come from the added-up buckets; summary quantiles cannot be added,
- * so they are those of the busiest series of the group.
+ * so they are those of the busiest series of the group (the one with the largest _count).
  */
 export function summaryRows(m: Map<string, MetricFamily>, family: string, label: string): LatencyRow[] {
   const f = m.get(family);
@@ -111,41 +138,66 @@ export function summaryRows(m: Map<string, MetricFamily>, family: string, label:
   const countName = `${family}_count`;
   const sumName = `${family}_sum`;
   const bucketName = `${family}_bucket`;
-  const rows = new Map<string, LatencyRow & { buckets?: Map<number, number>; busiest?: { id: string; count: number } }>();
-  const row = (key: string) => {
+  const isSummary = f.type === 'summary';
+  const isHistogram = f.type === 'histogram';
+  const rows = new Map<string, GroupRow>();
+  // Consecutive samples mostly belong to one series, so to one row: look the row up when the key changes.
+  let lastKey: string | undefined;
+  let lastRow: GroupRow | undefined;
+  const row = (s: Sample): GroupRow => {
+    const key = s.labels[label] ?? '';
+    if (key === lastKey) return lastRow!;
     let r = rows.get(key);
-    if (!r) rows.set(key, (r = { key, count: 0, sumSeconds: 0, meanSeconds: null, quantiles: {} }));
-    return r;
+    if (!r) rows.set(key, (r = { key, count: 0, sumSeconds: 0, meanSeconds: null, quantiles: {}, busiestCount: 0 }));
+    lastKey = key;
+    return (lastRow = r);
   };
-  const seriesId = (s: Sample) => seriesIdentity(s.labels, 'quantile');
-  if (f.type === 'summary') {
+  if (isSummary) {
     // First the busiest series of each group, then its quantiles.
     for (const s of f.samples) {
       if (s.name !== countName) continue;
-      const r = row(s.labels[label] ?? '');
+      const r = row(s);
       r.count += s.value;
-      if (!r.busiest || s.value > r.busiest.count) r.busiest = { id: seriesId(s), count: s.value };
+      if (!r.busiest || s.value > r.busiestCount) {
+        r.busiest = s.labels;
+        r.busiestCount = s.value;
+      }
     }
   }
+  // Histogram buckets: each distinct `le` once (its number, its index in the rows' bucket arrays).
+  const leIndex = new Map<string | undefined, number>();
+  const les: number[] = [];
   for (const s of f.samples) {
-    const key = s.labels[label] ?? '';
-    if (s.name === sumName) row(key).sumSeconds += s.value;
-    else if (f.type !== 'summary' && s.name === countName) row(key).count += s.value;
-    else if (f.type === 'summary' && s.name === family && s.labels.quantile !== undefined) {
-      const r = row(key);
-      if (!r.busiest || r.busiest.id === seriesId(s)) r.quantiles[s.labels.quantile] = s.value;
-    } else if (f.type === 'histogram' && s.name === bucketName) {
-      const r = row(key);
-      const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
-      r.buckets ??= new Map();
-      r.buckets.set(le, (r.buckets.get(le) ?? 0) + s.value);
+    const name = s.name;
+    if (name === sumName) row(s).sumSeconds += s.value;
+    else if (name === countName) {
+      if (!isSummary) row(s).count += s.value;
+    } else if (isSummary && name === family) {
+      const q = s.labels.quantile;
+      if (q === undefined) continue;
+      const r = row(s);
+      if (!r.busiest || sameSeries(s.labels, r.busiest, 'quantile')) r.quantiles[q] = s.value;
+    } else if (isHistogram && name === bucketName) {
+      const r = row(s);
+      const text = s.labels.le;
+      let i = leIndex.get(text);
+      if (i === undefined) {
+        leIndex.set(text, (i = les.length));
+        les.push(text === '+Inf' ? Infinity : Number(text));
+      }
+      // Sparse: a row has the buckets its samples have.
+      const b = (r.buckets ??= []);
+      b[i] = (b[i] ?? 0) + s.value;
     }
   }
   const out: LatencyRow[] = [];
   for (const r of rows.values()) {
     const quantiles = r.quantiles;
     if (r.buckets) {
-      const b = [...r.buckets].map(([le, count]) => ({ le, count }));
+      // Buckets of equal bounds (e.g. "1" and "1.0") add up. forEach skips the holes.
+      const byLe = new Map<number, number>();
+      r.buckets.forEach((count, i) => byLe.set(les[i]!, (byLe.get(les[i]!) ?? 0) + count));
+      const b = [...byLe].map(([le, count]) => ({ le, count }));
       for (const q of QUANTILES) quantiles[q] = histogramQuantile(Number(q), b) ?? NaN;
     }
     out.push({ key: r.key, count: r.count, sumSeconds: r.sumSeconds, meanSeconds: r.count > 0 ? r.sumSeconds / r.count : null, quantiles });
@@ -153,12 +205,16 @@ export function summaryRows(m: Map<string, MetricFamily>, family: string, label:
   return out.sort((a, b) => cmp(a.key, b.key));
 }
 
-/** The labels of a series without `drop`, as a stable string. */
-function seriesIdentity(labels: Record<string, string>, drop: string): string {
-  const keys = Object.keys(labels).filter((k) => k !== drop).sort();
-  let out = '';
-  for (const k of keys) out += k + '\u0000' + labels[k] + '\u0000';
-  return out;
+/** Whether two label sets are equal apart from the label `drop` (no strings built). */
+function sameSeries(a: Record<string, string>, b: Record<string, string>, drop: string): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (k === drop) continue;
+    if (!Object.hasOwn(b, k) || b[k] !== a[k]) return false;
+    n++;
+  }
+  for (const k in b) if (k !== drop) n--;
+  return n === 0;
 }
 
 /**
@@ -188,14 +244,16 @@ function storageActions(m: Map<string, MetricFamily>): MetricsSummary['storageAc
   const f = m.get(FAMILY.storageActions);
   if (!f || f.type !== 'histogram') return [];
   const groups = new Map<string, { driver: string; action: string; count: number; buckets: Array<{ le: number; count: number }> }>();
+  const countName = `${f.name}_count`;
+  const bucketName = `${f.name}_bucket`;
   for (const s of f.samples) {
     const driver = s.labels.driver ?? '';
     const action = s.labels.action ?? '';
     const k = `${driver}\u0000${action}`;
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { driver, action, count: 0, buckets: [] }));
-    if (s.name === `${f.name}_count`) g.count = s.value;
-    else if (s.name === `${f.name}_bucket`) g.buckets.push({ le: Number(s.labels.le === '+Inf' ? Infinity : s.labels.le), count: s.value });
+    if (s.name === countName) g.count = s.value;
+    else if (s.name === bucketName) g.buckets.push({ le: Number(s.labels.le === '+Inf' ? Infinity : s.labels.le), count: s.value });
   }
   return [...groups.values()]
     .map((g) => ({
@@ -212,17 +270,9 @@ function storageActions(m: Map<string, MetricFamily>): MetricsSummary['storageAc
 export function summarize(families: MetricFamily[]): MetricsSummary {
   const m = byName(families);
   const build = samplesOf(m, FAMILY.buildInfo)[0];
-  const requests = sumBy(samplesOf(m, FAMILY.requests), (s) => ({ method: s.labels.method ?? '', code: s.labels.code ?? '' }), (t) => `${t.method} ${t.code}`).sort(
-    (a, b) => cmp(a.method, b.method) || cmp(a.code, b.code),
-  );
-  const storageErrors = sumBy(samplesOf(m, FAMILY.storageErrors), (s) => ({ operation: s.labels.operation ?? '', code: s.labels.code ?? '' }), (t) => `${t.operation} ${t.code}`).sort(
-    (a, b) => b.count - a.count || cmp(a.operation, b.operation),
-  );
-  const pullthroughErrors = sumBy(
-    samplesOf(m, FAMILY.pullthroughErrors),
-    (s) => ({ registry: s.labels.registry ?? '', operation: s.labels.operation ?? '', code: s.labels.code ?? '' }),
-    (t) => `${t.registry} ${t.operation} ${t.code}`,
-  ).sort((a, b) => b.count - a.count || cmp(a.registry, b.registry));
+  const requests = sumBy(m, FAMILY.requests, ['method', 'code']).sort((a, b) => cmp(a.method, b.method) || cmp(a.code, b.code));
+  const storageErrors = sumBy(m, FAMILY.storageErrors, ['operation', 'code']).sort((a, b) => b.count - a.count || cmp(a.operation, b.operation));
+  const pullthroughErrors = sumBy(m, FAMILY.pullthroughErrors, ['registry', 'operation', 'code']).sort((a, b) => b.count - a.count || cmp(a.registry, b.registry));
   const sum = (xs: Array<{ count: number }>) => xs.reduce((a, x) => a + x.count, 0);
   return {
     buildInfo: build ? { ...build.labels } : null,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatValue, parsePrometheusText, parseValue, ParseError, type Sample } from '../../src/metrics/parse.js';
 
-/** A sample as plain data (samples build their labels object lazily, on first use). */
+/** A sample as plain data (samples are class instances). */
 const plain = (s: Sample) => ({ name: s.name, labels: s.labels, value: s.value, ...(s.timestampMs !== undefined ? { timestampMs: s.timestampMs } : {}) });
 
 // The registry's own output, as in the OpenShift docs (seeds/000) plus a histogram from distribution.
@@ -195,8 +195,8 @@ describe('fast and careful paths agree', () => {
   });
 });
 
-describe('lazy labels', () => {
-  it('are validated at parse time, built once on first use, and serialized', () => {
+describe('labels', () => {
+  it('are validated at parse time, stable on every access, and serialized', () => {
     const fams = parsePrometheusText('m{a="1",b="x\\"y"} 2 5\nm 3\n');
     const s = fams[0]!.samples[0]!;
     expect(s.labels).toBe(s.labels);
@@ -206,5 +206,100 @@ describe('lazy labels', () => {
       { name: 'm', labels: {}, value: 3 },
     ]);
     expect(() => parsePrometheusText('m{a="1",b="\\q"} 2\n')).toThrow(/invalid escape "\\q"/);
+  });
+});
+
+/** `lines` repeated shapes, so that the parser reads most of them with a per-shape template (after a few lines). */
+function family(type: string, name: string, lines: string[]): string {
+  return `# TYPE ${name} ${type}\n${lines.join('\n')}\n`;
+}
+
+describe('repeated line shapes (templates) read like any line', () => {
+  it('label values: equal ones may be shared, different ones never are', () => {
+    const lines: string[] = [];
+    const expected: Array<Record<string, string>> = [];
+    for (let i = 0; i < 400; i++) {
+      // Values that cycle (more distinct ones than the parser remembers per position), repeat, or are new; some
+      // of the same length; one position holding the other's values.
+      const labels = { a: `v${i % 23}`, b: `w${i % 3}`, c: `x${String(i).padStart(4, '0')}`, d: `v${(i + 1) % 23}`, e: i % 7 === 0 ? '' : 'same' };
+      expected.push(labels);
+      lines.push(`m{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}} ${i}`);
+    }
+    const s = parsePrometheusText(family('gauge', 'm', lines))[0]!.samples;
+    expect(s.map((x) => x.labels)).toEqual(expected);
+    expect(s.map((x) => x.value)).toEqual(expected.map((_, i) => i));
+    expect(s.every((x) => Object.getPrototypeOf(x.labels) === Object.prototype)).toBe(true);
+  });
+
+  it('lines of other shapes among them: blanks, escapes, other or more labels, no labels, trailing comma, CRLF', () => {
+    const lines: string[] = [];
+    const expected: Array<{ labels: Record<string, string>; value: number; timestampMs?: number }> = [];
+    const add = (line: string, labels: Record<string, string>, value: number, timestampMs?: number) => {
+      lines.push(line);
+      expected.push(timestampMs === undefined ? { labels, value } : { labels, value, timestampMs });
+    };
+    for (let i = 0; i < 300; i++) {
+      const k = i % 10;
+      if (k === 3) add(`m{ a = "${i}" , b="y" } ${i}`, { a: String(i), b: 'y' }, i);
+      else if (k === 5) add(`m{a="${i}",b="q\\"\\\\\\n"} ${i}`, { a: String(i), b: 'q"\\\n' }, i);
+      else if (k === 6) add(`m{b="y",a="${i}"} ${i}`, { b: 'y', a: String(i) }, i);
+      else if (k === 7) add(`m{a="${i}",b="y",c="z"} ${i} ${i * 1000}`, { a: String(i), b: 'y', c: 'z' }, i, i * 1000);
+      else if (k === 8) add(`m ${i}\r`, {}, i);
+      else if (k === 9) add(`m{a="${i}",b="y",} ${i}`, { a: String(i), b: 'y' }, i);
+      else add(`m{a="${i}",b="y"}\t${i}.5 -${i}`, { a: String(i), b: 'y' }, i + 0.5, -i);
+    }
+    const s = parsePrometheusText(family('gauge', 'm', lines))[0]!.samples;
+    expect(s.map((x) => ({ labels: x.labels, value: x.value, ...(x.timestampMs !== undefined ? { timestampMs: x.timestampMs } : {}) }))).toEqual(expected);
+  });
+
+  it('every value form strconv.ParseFloat accepts, in templated lines too', () => {
+    const forms: Array<[string, number]> = [
+      ['1', 1], ['-2', -2], ['+3', 3], ['1.5', 1.5], ['.5', 0.5], ['5.', 5], ['1e3', 1000], ['-1.5E-3', -0.0015], ['+1e+2', 100],
+      ['NaN', NaN], ['nan', NaN], ['+Inf', Infinity], ['inf', Infinity], ['Infinity', Infinity], ['-Inf', -Infinity], ['-infinity', -Infinity],
+      ['123456789012345678', 123456789012345678], ['0.1', 0.1], ['00012', 12],
+    ];
+    const lines: string[] = [];
+    for (let r = 0; r < 20; r++) for (const [f] of forms) lines.push(`m{a="x"} ${f}`);
+    const s = parsePrometheusText(family('untyped', 'm', lines))[0]!.samples;
+    s.forEach((x, i) => expect(x.value).toBe(forms[i % forms.length]![1]));
+  });
+
+  const many = <T = string>(n: number, line: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => line(i));
+  const bad: Array<[string, string, RegExp]> = [
+    ['bad value', family('counter', 'c', [...many(30, (i) => `c{a="${i}"} ${i}`), 'c{a="x"} 1_0']), /line 32: invalid value "1_0" for c/],
+    ['hex value', family('counter', 'c', [...many(30, (i) => `c{a="${i}"} ${i}`), 'c{a="x"} 0x10']), /line 32: invalid value "0x10"/],
+    ['bad timestamp', family('gauge', 'g', [...many(30, (i) => `g ${i} ${i}`), 'g 1 1.5']), /line 32: invalid timestamp "1.5"/],
+    ['extra tokens', family('gauge', 'g', [...many(30, (i) => `g{a="b"} ${i}`), 'g{a="b"} 1 2 3']), /line 32: unexpected text after the timestamp/],
+    ['duplicate label', family('gauge', 'g', [...many(30, (i) => `g{a="${i}",b="c"} 1`), 'g{a="1",a="2"} 1']), /line 32: duplicate label a/],
+    ['unknown escape', family('gauge', 'g', [...many(30, (i) => `g{a="${i}"} 1`), 'g{a="\\t"} 1']), /line 32: invalid escape "\\t"/],
+    ['bucket with bad le', family('histogram', 'h', [...many(30, (i) => `h_bucket{le="${i}"} 1`), 'h_bucket{le="x"} 1']), /line 32: histogram bucket h_bucket without a valid le label/],
+    ['bucket without le', family('histogram', 'h', [...many(30, (i) => `h_bucket{a="b",le="${i}"} 1`), 'h_bucket{a="b"} 1']), /line 32: histogram bucket h_bucket without a valid le label/],
+    ['bad quantile', family('summary', 's', [...many(30, (i) => `s{quantile="0.${i}"} 1`), 's{quantile=""} 1']), /line 32: summary s sample without a valid quantile label/],
+    ['split family', family('counter', 'c', [...many(30, (i) => `c{a="${i}"} ${i}`), 'd 1', 'c{a="x"} 1']), /line 33: lines of metric family c are not grouped together/],
+    ['garbage after labels', family('counter', 'c', [...many(30, (i) => `c{a="${i}"} ${i}`), 'c{a="x"}1']), /line 32: invalid character "1" after metric name c/],
+    ['unterminated value', family('counter', 'c', [...many(30, (i) => `c{a="${i}"} ${i}`), 'c{a="x} 1']), /line 32: unterminated value of label a/],
+    ['missing value', family('counter', 'c', [...many(30, (i) => `c{a="${i}"} ${i}`), 'c{a="x"}']), /line 32: missing value for c/],
+    ['value then CR', family('counter', 'c', [...many(30, (i) => `c{a="${i}"} ${i}`), 'c{a="x"} 1\r2']), /line 32: invalid timestamp/],
+  ];
+  for (const [what, text, re] of bad) {
+    it(`rejects after many good lines: ${what}`, () => expect(() => parsePrometheusText(text)).toThrow(re));
+  }
+
+  it('a label named __proto__ on every line stays data', () => {
+    const s = parsePrometheusText(family('gauge', 'm', many(50, (i) => `m{__proto__="${i}",a="b"} ${i}`)))[0]!.samples;
+    expect(s.map((x) => Object.keys(x.labels))).toEqual(many(50, () => ['__proto__', 'a']));
+    expect(s.map((x) => x.labels.__proto__)).toEqual(many(50, (i) => String(i)));
+    expect(s.every((x) => Object.getPrototypeOf(x.labels) === Object.prototype)).toBe(true);
+  });
+
+  it('suffixes go to their summary/histogram family; the same names elsewhere are their own families', () => {
+    const text =
+      family('histogram', 'h', many(40, (i) => [`h_bucket{le="1"} ${i}`, `h_bucket{le="+Inf"} ${i}`, `h_sum ${i}`, `h_count ${i}`][i % 4]!)) +
+      family('counter', 'x', [...many(10, (i) => `x ${i}`), ...many(10, (i) => `x_sum ${i}`)]);
+    expect(parsePrometheusText(text).map((f) => [f.name, f.samples.length])).toEqual([
+      ['h', 40],
+      ['x', 10],
+      ['x_sum', 10],
+    ]);
   });
 });

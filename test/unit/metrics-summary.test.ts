@@ -257,3 +257,90 @@ imageregistry_request_duration_seconds_count{operation="BlobStore.ServeBlob",rep
     expect(r.requests.byMethodCode).toEqual([{ method: 'get', code: '200', perSecond: 5 }, { method: 'get', code: '404', perSecond: 0 }]);
   });
 });
+
+describe('summary rows on many series', () => {
+  it('summary quantiles come from the busiest series, whatever the order of its labels', () => {
+    const lines = ['# TYPE imageregistry_request_duration_seconds summary'];
+    for (let i = 0; i < 50; i++) {
+      const op = i % 2 ? 'TagService.All' : 'BlobStore.ServeBlob';
+      lines.push(
+        `imageregistry_request_duration_seconds{operation="${op}",repository="r/${i}",quantile="0.5"} ${i / 100}`,
+        `imageregistry_request_duration_seconds{quantile="0.9",repository="r/${i}",operation="${op}"} ${i / 10}`,
+        `imageregistry_request_duration_seconds_sum{operation="${op}",repository="r/${i}"} ${i}`,
+        `imageregistry_request_duration_seconds_count{repository="r/${i}",operation="${op}"} ${i === 20 ? 1000 : i}`,
+      );
+    }
+    const s = summarize(parsePrometheusText(lines.join('\n') + '\n'));
+    const sum = (odd: number) => Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 2 === odd);
+    expect(s.operations).toEqual([
+      { key: 'BlobStore.ServeBlob', count: sum(0).reduce((a, i) => a + (i === 20 ? 1000 : i), 0), sumSeconds: sum(0).reduce((a, i) => a + i, 0), meanSeconds: expect.any(Number), quantiles: { '0.5': 0.2, '0.9': 2 } },
+      { key: 'TagService.All', count: sum(1).reduce((a, i) => a + i, 0), sumSeconds: sum(1).reduce((a, i) => a + i, 0), meanSeconds: expect.any(Number), quantiles: { '0.5': 0.49, '0.9': 4.9 } },
+    ]);
+  });
+
+  it('without _count samples a group keeps the last quantiles', () => {
+    const s = summarize(
+      parsePrometheusText(`# TYPE imageregistry_request_duration_seconds summary
+imageregistry_request_duration_seconds{operation="a",repository="x",quantile="0.5"} 1
+imageregistry_request_duration_seconds{operation="a",repository="y",quantile="0.5"} 2
+`),
+    );
+    expect(s.operations).toEqual([{ key: 'a', count: 0, sumSeconds: 0, meanSeconds: null, quantiles: { '0.5': 2 } }]);
+  });
+
+  it('requests add up by method and code over thousands of series', () => {
+    const lines = ['# TYPE imageregistry_http_requests_total counter'];
+    const want = new Map<string, number>();
+    for (let i = 0; i < 3000; i++) {
+      const method = ['get', 'head', 'put'][i % 3]!;
+      const code = ['200', '404'][i % 2]!;
+      lines.push(`imageregistry_http_requests_total{code="${code}",method="${method}",repository="r/${i}"} ${i}`);
+      want.set(`${method} ${code}`, (want.get(`${method} ${code}`) ?? 0) + i);
+    }
+    const s = summarize(parsePrometheusText(lines.join('\n') + '\n'));
+    expect(s.requests.byMethodCode).toEqual(
+      [...want]
+        .map(([k, count]) => ({ method: k.split(' ')[0]!, code: k.split(' ')[1]!, count }))
+        .sort((a, b) => (a.method < b.method ? -1 : a.method > b.method ? 1 : a.code < b.code ? -1 : 1)),
+    );
+    expect(s.requests.total).toBe((2999 * 3000) / 2);
+  });
+
+  it('histogram rows use the buckets their own series have', () => {
+    const s = summarize(
+      parsePrometheusText(`# TYPE imageregistry_http_request_duration_seconds histogram
+imageregistry_http_request_duration_seconds_bucket{method="get",le="0.1"} 4
+imageregistry_http_request_duration_seconds_bucket{method="get",le="1"} 8
+imageregistry_http_request_duration_seconds_bucket{method="get",le="+Inf"} 10
+imageregistry_http_request_duration_seconds_bucket{method="put",le="1"} 2
+imageregistry_http_request_duration_seconds_bucket{method="put",le="1.0"} 2
+imageregistry_http_request_duration_seconds_bucket{method="put",le="+Inf"} 4
+imageregistry_http_request_duration_seconds_count{method="put"} 4
+`),
+    );
+    expect(s.latency.map((r) => [r.key, r.count, r.quantiles])).toEqual([
+      ['get', 0, { '0.5': 0.325, '0.9': 1, '0.99': 1 }],
+      ['put', 4, { '0.5': 0.5, '0.9': 0.9, '0.99': 0.99 }],
+    ]);
+  });
+
+  it('histogram latency adds buckets up across series (le converted once per value)', () => {
+    const lines = ['# TYPE imageregistry_http_request_duration_seconds histogram'];
+    for (let i = 0; i < 100; i++) {
+      const l = `method="get",repository="r/${i}"`;
+      lines.push(
+        `imageregistry_http_request_duration_seconds_bucket{${l},le="0.1"} 1`,
+        `imageregistry_http_request_duration_seconds_bucket{${l},le="1"} 2`,
+        `imageregistry_http_request_duration_seconds_bucket{${l},le="+Inf"} 2`,
+        `imageregistry_http_request_duration_seconds_sum{${l}} 0.6`,
+        `imageregistry_http_request_duration_seconds_count{${l}} 2`,
+      );
+    }
+    const s = summarize(parsePrometheusText(lines.join('\n') + '\n'));
+    expect(s.latency).toHaveLength(1);
+    expect(s.latency[0]).toMatchObject({ key: 'get', count: 200 });
+    expect(s.latency[0]!.sumSeconds).toBeCloseTo(60);
+    expect(s.latency[0]!.quantiles['0.5']).toBeCloseTo(0.1);
+    expect(s.latency[0]!.quantiles['0.9']).toBeCloseTo(0.82);
+  });
+});
