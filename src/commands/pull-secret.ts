@@ -174,12 +174,18 @@ function linkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], add
   return `serviceaccount/${sa} linked${dryRun ? ' (dry run)' : ''}`;
 }
 
-async function runLink(ctx: Context, args: string[], opts: LinkOptions): Promise<void> {
-  const ps = await import('../cluster/pull-secret.js');
+/** NAME SA... of link and unlink, validated. */
+function linkArgs(ps: typeof import('../cluster/pull-secret.js'), verb: 'link' | 'unlink', args: string[]): { name: string; sas: string[] } {
   const [name, ...sas] = args;
-  if (!name || !sas.length) throw new UsageError('you must specify a secret and at least one service account', 'regctl pull-secret link NAME default [builder] [--for pull|mount]');
+  if (!name || !sas.length) throw new UsageError('you must specify a secret and at least one service account', `regctl pull-secret ${verb} NAME default [builder] [--for pull|mount]`);
   ps.validateObjectName(name, 'secret');
   for (const sa of sas) ps.validateObjectName(sa, 'serviceaccount');
+  return { name, sas };
+}
+
+async function runLink(ctx: Context, args: string[], opts: LinkOptions): Promise<void> {
+  const ps = await import('../cluster/pull-secret.js');
+  const { name, sas } = linkArgs(ps, 'link', args);
   const format = outFormat(opts.output);
   const fors = ps.parseFor(opts.for);
   const cluster = await ctx.cluster(opts.namespace);
@@ -213,10 +219,7 @@ function unlinkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], r
 
 async function runUnlink(ctx: Context, args: string[], opts: LinkOptions): Promise<void> {
   const ps = await import('../cluster/pull-secret.js');
-  const [name, ...sas] = args;
-  if (!name || !sas.length) throw new UsageError('you must specify a secret and at least one service account', 'regctl pull-secret unlink NAME default [builder] [--for pull|mount]');
-  ps.validateObjectName(name, 'secret');
-  for (const sa of sas) ps.validateObjectName(sa, 'serviceaccount');
+  const { name, sas } = linkArgs(ps, 'unlink', args);
   const format = outFormat(opts.output);
   // oc secrets unlink removes the secret from both lists; --for narrows it to one.
   const fors = ps.parseFor(opts.for) ?? (['pull', 'mount'] as LinkFor[]);
