@@ -283,11 +283,21 @@ function quoteTargets(targets: string[]): string {
 }
 
 /**
- * The stdout line of oc's name printer: `clusterrole.rbac.authorization.k8s.io/ROLE added: "alice"`. With
- * --dry-run oc prints the binding it would write instead (`rolebinding.rbac.authorization.k8s.io/NAME added: … (dry run)`).
+ * The stdout line of oc's name printer: `clusterrole.rbac.authorization.k8s.io/ROLE added: "alice"` (`role.…` for a
+ * namespaced Role, --role-namespace). With --dry-run oc prints the binding it would write instead
+ * (`rolebinding.rbac.authorization.k8s.io/NAME added: … (dry run)`).
  */
-export function successLine(role: string, operation: 'added' | 'removed', targets: string[], dryRun = false, object?: Binding): string {
-  const what = object ? `${(object.kind ?? (object.metadata.namespace ? 'RoleBinding' : 'ClusterRoleBinding')).toLowerCase()}.${RBAC_GROUP}/${object.metadata.name}` : `clusterrole.${RBAC_GROUP}/${role}`;
+export function successLine(
+  role: string,
+  operation: 'added' | 'removed',
+  targets: string[],
+  dryRun = false,
+  object?: Binding,
+  roleKind: 'ClusterRole' | 'Role' = 'ClusterRole',
+): string {
+  const what = object
+    ? `${(object.kind ?? (object.metadata.namespace ? 'RoleBinding' : 'ClusterRoleBinding')).toLowerCase()}.${RBAC_GROUP}/${object.metadata.name}`
+    : `${roleKind.toLowerCase()}.${RBAC_GROUP}/${role}`;
   return `${what} ${operation}: ${quoteTargets(targets)}${dryRun ? ' (dry run)' : ''}`;
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import type { Json } from '../cluster/cluster.js';
+import type { Cluster, Json } from '../cluster/cluster.js';
+import { NotFoundError } from '../errors.js';
 import type { Binding } from '../cluster/policy.js';
 import { examples, type Runtime } from './common.js';
 import { prepareRoleChange, printObjects, roleCommandOptions, where, type RoleOptions } from './role-args.js';
@@ -22,10 +23,11 @@ export function register(program: Command, rt: Runtime): void {
         '  metrics  registry-monitoring      read the registry metrics (cluster-wide; or prometheus-scraper,',
         '                                    created as in the docs when the cluster has neither)',
         '  pruner   system:image-pruner      prune images (cluster-wide)',
+        'With --role-namespace NS (= -n), ROLE names a namespaced Role of the project instead (not an intent); it must exist.',
         'SUBJECTs are users (system:serviceaccount:NS:SA names a service account); add groups with --group and service accounts of the project with -z.',
       ].join('\n'),
     )
-    .argument('[role]', 'intent or ClusterRole name')
+    .argument('[role]', 'intent or ClusterRole name (a Role name with --role-namespace)')
     .argument('[subjects...]', 'user names');
   roleCommandOptions(cmd, 'grant');
   examples(cmd, [
@@ -34,12 +36,13 @@ export function register(program: Command, rt: Runtime): void {
     'regctl grant puller --group system:serviceaccounts:myapp -n shared      # share image streams with project myapp',
     'regctl grant metrics prometheus-user',
     'regctl grant puller bob --cluster-wide --dry-run -o yaml',
+    'regctl grant image-pusher-local alice -n myproject --role-namespace myproject   # a Role of the project',
   ]);
   cmd.action(rt.action(run));
 }
 
 async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<number | void> {
-  const { parsed, cluster, policy, rbac, clusterWide, req, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
+  const { parsed, roleKind, cluster, policy, rbac, clusterWide, req, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
   const { INTENT_NAMES } = await import('../cluster/policy-intents.js');
   const { intent, word } = parsed;
 
@@ -70,7 +73,10 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
     }
     pendingRole = undefined;
   };
-  const scope = { namespace: clusterWide ? undefined : cluster.namespace, role, bindingName: opts.rolebindingName };
+  const scope = { namespace: clusterWide ? undefined : cluster.namespace, role, roleKind, bindingName: opts.rolebindingName };
+  // A binding to a missing Role grants nothing: unlike oc's warning, refuse (the Role is in this very project).
+  if (roleKind === 'Role') await requireRole(cluster, rbac, role, cluster.namespace);
+  const line = (dry = false, object?: Binding) => policy.successLine(role, 'added', targets, dry, object, roleKind);
 
   for (let attempt = 0; ; attempt++) {
     const bindings = await rbac.listBindings(cluster, scope.namespace);
@@ -79,10 +85,10 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
       await ensureRole();
       ctx.log.info(`${targets.join(', ')} already ${targets.length > 1 ? 'have' : 'has'} ${role} (${where(plan.binding)}): nothing to change`);
       if (parsed.format) printObjects(ctx, parsed.format, [...extra, plan.binding]);
-      else ctx.io.stdout.write(policy.successLine(role, 'added', targets, dryRun) + '\n');
+      else ctx.io.stdout.write(line(dryRun) + '\n');
       return;
     }
-    const roleFound = pendingRole || extra.length ? true : await rbac.clusterRoleExists(cluster, role);
+    const roleFound = pendingRole || extra.length || roleKind === 'Role' ? true : await rbac.clusterRoleExists(cluster, role);
     if (roleFound === false) {
       ctx.log.warn(`role '${role}' not found`);
       if (!intent.intent) ctx.log.info(`hint: '${word}' is neither an intent (${INTENT_NAMES.join(', ')}) nor an existing ClusterRole`);
@@ -92,9 +98,9 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
     const verb = plan.action === 'create' ? 'create' : 'update';
     await ensureRole();
     if (dryRun) {
-      ctx.log.info(`(dry run) would ${verb} ${where(plan.binding)} (ClusterRole ${role})`);
+      ctx.log.info(`(dry run) would ${verb} ${where(plan.binding)} (${roleKind} ${role})`);
       if (parsed.format) printObjects(ctx, parsed.format, [...extra, plan.binding]);
-      else ctx.io.stdout.write(policy.successLine(role, 'added', targets, true, plan.binding) + '\n');
+      else ctx.io.stdout.write(line(true, plan.binding) + '\n');
       return;
     }
     let written: Binding;
@@ -104,9 +110,21 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
       if ((rbac.isAlreadyExists(e) || rbac.isConflict(e)) && attempt < 5) continue;
       throw e;
     }
-    ctx.log.success(`${verb === 'create' ? 'Created' : 'Updated'} ${where(plan.binding)}: ${plan.newSubjects.map(policy.describeSubject).join(', ')} → ClusterRole ${role}`);
+    ctx.log.success(`${verb === 'create' ? 'Created' : 'Updated'} ${where(plan.binding)}: ${plan.newSubjects.map(policy.describeSubject).join(', ')} → ${roleKind} ${role}`);
     if (parsed.format) printObjects(ctx, parsed.format, [...extra, written]);
-    else ctx.io.stdout.write(policy.successLine(role, 'added', targets) + '\n');
+    else ctx.io.stdout.write(line() + '\n');
     return;
   }
+}
+
+/** --role-namespace: the Role must exist (exit 5); unreadable (403) is let through, as oc does. */
+async function requireRole(cluster: Cluster, rbac: typeof import('../cluster/rbac.js'), name: string, namespace: string): Promise<void> {
+  const { R } = await import('../cluster/resources.js');
+  if ((await rbac.exists(cluster, R.role, name, namespace)) !== false) return;
+  const clusterRole = await rbac.clusterRoleExists(cluster, name);
+  throw new NotFoundError(`Role ${name} not found in ${namespace}`, {
+    hint: clusterRole
+      ? `${name} is a ClusterRole: drop --role-namespace to bind it`
+      : `create it first, e.g. oc create role ${name} --verb=get,update --resource=imagestreams/layers -n ${namespace}`,
+  });
 }

@@ -11,11 +11,11 @@ export function register(program: Command, rt: Runtime): void {
     .description(
       [
         'Remove subjects from every binding of the role, exactly as `oc policy remove-role-from-user`/`-group` (or `oc adm policy remove-cluster-role-from-*` with --cluster-wide): a binding left without subjects is deleted unless it is annotated rbac.authorization.kubernetes.io/autoupdate=false; bindings marked autoupdate=true draw oc\'s reconciliation warning.',
-        'ROLE is an intent (viewer, editor, puller, pusher, builder, metrics, pruner) or any ClusterRole; see `regctl grant --help`.',
+        'ROLE is an intent (viewer, editor, puller, pusher, builder, metrics, pruner) or any ClusterRole; see `regctl grant --help`. With --role-namespace NS (= -n) ROLE is a namespaced Role and only bindings referencing that Role are touched.',
         'Nothing to remove is not an error: the subjects already lack the role (exit 0).',
       ].join('\n'),
     )
-    .argument('[role]', 'intent or ClusterRole name')
+    .argument('[role]', 'intent or ClusterRole name (a Role name with --role-namespace)')
     .argument('[subjects...]', 'user names');
   roleCommandOptions(cmd, 'revoke');
   examples(cmd, [
@@ -23,26 +23,27 @@ export function register(program: Command, rt: Runtime): void {
     'regctl revoke puller --group system:serviceaccounts:myapp -n shared',
     'regctl revoke metrics prometheus-user',
     'regctl revoke pusher -z builder -n myproject --dry-run -o yaml',
+    'regctl revoke image-pusher-local alice -n myproject --role-namespace myproject',
   ]);
   cmd.action(rt.action(run));
 }
 
 async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<number | void> {
-  const { parsed, cluster, policy, rbac, clusterWide, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
+  const { parsed, roleKind, cluster, policy, rbac, clusterWide, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
   const { intent } = parsed;
   const namespace = clusterWide ? undefined : cluster.namespace;
   const bindingType = namespace ? 'RoleBinding' : 'ClusterRoleBinding';
 
   for (let attempt = 0; ; attempt++) {
     const bindings = await rbac.listBindings(cluster, namespace);
-    const plans = intent.roles.map((role) => ({ role, plan: policy.planRemove(bindings, { namespace, role, bindingName: opts.rolebindingName }, subjects) }));
+    const plans = intent.roles.map((role) => ({ role, plan: policy.planRemove(bindings, { namespace, role, roleKind, bindingName: opts.rolebindingName }, subjects) }));
     const changes: Array<RemoveChange & { role: string }> = plans.flatMap((p) => p.plan.changes.map((c) => ({ ...c, role: p.role })));
     if (!changes.length) {
       const missing = plans.find((p) => p.plan.missingBinding);
       const reason = missing
         ? `${bindingType.toLowerCase()} "${opts.rolebindingName}" not found`
         : plans.every((p) => !p.plan.candidates.length)
-          ? `unable to locate any ${bindingType} for ClusterRole ${intent.roles.map((r) => `"${r}"`).join(' or ')}${namespace ? ` in ${namespace}` : ''}`
+          ? `unable to locate any ${bindingType} for ${roleKind} ${intent.roles.map((r) => `"${r}"`).join(' or ')}${namespace ? ` in ${namespace}` : ''}`
           : policy.notFoundTargets(targets);
       ctx.log.info(`nothing to revoke: ${reason}`);
       if (parsed.format) printObjects(ctx, parsed.format, [], true);
@@ -50,7 +51,7 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
     }
     if (dryRun) {
       for (const c of changes) ctx.log.info(`(dry run) would ${c.action} ${where(c.binding)}${c.action === 'update' ? ` (remove ${c.removed.map(policy.describeSubject).join(', ')})` : ''}`);
-      report(ctx, policy, parsed.format, changes, targets, true);
+      report(ctx, policy, parsed.format, changes, targets, true, roleKind);
       return;
     }
     const written: Binding[] = [];
@@ -71,11 +72,11 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
         }
         throw e;
       }
-      ctx.log.success(`${c.action === 'update' ? 'Updated' : 'Deleted'} ${where(c.binding)}: removed ${c.removed.map(policy.describeSubject).join(', ')} from ClusterRole ${c.role}`);
+      ctx.log.success(`${c.action === 'update' ? 'Updated' : 'Deleted'} ${where(c.binding)}: removed ${c.removed.map(policy.describeSubject).join(', ')} from ${roleKind} ${c.role}`);
       if (c.autoupdate) ctx.log.warn(policy.autoupdateWarning(c.binding));
     }
     if (retry) continue;
-    report(ctx, policy, parsed.format, changes.map((c, i) => ({ ...c, binding: written[i] ?? c.binding })), targets, false);
+    report(ctx, policy, parsed.format, changes.map((c, i) => ({ ...c, binding: written[i] ?? c.binding })), targets, false, roleKind);
     if (namespace) await stillAllowed(ctx, cluster, namespace, subjects);
     return;
   }
@@ -83,9 +84,17 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
 
 type PolicyModule = typeof import('../cluster/policy.js');
 
-function report(ctx: Context, policy: PolicyModule, format: 'json' | 'yaml' | undefined, changes: Array<RemoveChange & { role: string }>, targets: string[], dryRun: boolean): void {
+function report(
+  ctx: Context,
+  policy: PolicyModule,
+  format: 'json' | 'yaml' | undefined,
+  changes: Array<RemoveChange & { role: string }>,
+  targets: string[],
+  dryRun: boolean,
+  roleKind: 'ClusterRole' | 'Role',
+): void {
   if (format) return printObjects(ctx, format, changes.map((c) => c.binding), true);
-  for (const role of [...new Set(changes.map((c) => c.role))]) ctx.io.stdout.write(policy.successLine(role, 'removed', targets, dryRun) + '\n');
+  for (const role of [...new Set(changes.map((c) => c.role))]) ctx.io.stdout.write(policy.successLine(role, 'removed', targets, dryRun, undefined, roleKind) + '\n');
 }
 
 /** Other bindings may still let the subjects pull or push: say so instead of leaving a false sense of revocation. */

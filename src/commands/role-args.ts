@@ -15,6 +15,7 @@ export interface RoleOptions {
   serviceaccount?: string[];
   clusterWide?: boolean;
   rolebindingName?: string;
+  roleNamespace?: string;
   dryRun?: boolean;
   output?: string;
 }
@@ -28,7 +29,13 @@ export function roleCommandOptions(cmd: Command, verb: 'grant' | 'revoke'): Comm
     .option('-z, --service-account <name>', 'a service account of the project (repeatable, comma-separated)', collect)
     .addOption(new Option('--serviceaccount <name>', 'alias of --service-account (oc spelling)').argParser(collect).hideHelp())
     .option('--cluster-wide', `${verb === 'grant' ? 'create a ClusterRoleBinding' : 'revoke from ClusterRoleBindings'} (all projects) instead of a RoleBinding`)
-    .option('--rolebinding-name <name>', verb === 'grant' ? 'create or extend this binding instead of a new one named ROLE, ROLE-0, …' : 'only revoke from this binding');
+    .option('--rolebinding-name <name>', verb === 'grant' ? 'create or extend this binding instead of a new one named ROLE, ROLE-0, …' : 'only revoke from this binding')
+    .option(
+      '--role-namespace <ns>',
+      verb === 'grant'
+        ? 'ROLE is a namespaced Role of this project (must equal -n): bind it instead of a ClusterRole'
+        : 'ROLE is a namespaced Role of this project (must equal -n): only bindings of that Role',
+    );
   dryRunOption(cmd);
   cmd.addOption(new Option('-o, --output <format>', 'print the binding(s) as json|yaml instead of the oc-style line'));
   return cmd;
@@ -37,6 +44,9 @@ export function roleCommandOptions(cmd: Command, verb: 'grant' | 'revoke'): Comm
 export interface ParsedRoleArgs {
   word: string;
   intent: Intent;
+  /** roleRef.kind: Role with --role-namespace (oc's checkRoleBindingNamespace), else ClusterRole. */
+  roleKind: 'ClusterRole' | 'Role';
+  roleNamespace?: string;
   request: Omit<SubjectRequest, 'namespace'>;
   format?: 'json' | 'yaml';
 }
@@ -54,7 +64,36 @@ export async function parseRoleArgs(args: string[], opts: RoleOptions): Promise<
   if (opts.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.namespace)) {
     throw new UsageError(`"${opts.namespace}" is not a valid project name`, 'project names are lower-case DNS labels, e.g. myapp');
   }
-  return { word, intent: resolveIntent(word), request, format };
+  const intent = resolveIntent(word);
+  // oc: an empty --role-namespace means a ClusterRole.
+  const roleNamespace = opts.roleNamespace || undefined;
+  if (roleNamespace !== undefined) checkRoleNamespace(word, intent, roleNamespace, opts);
+  return { word, intent, roleKind: roleNamespace ? 'Role' : 'ClusterRole', roleNamespace, request, format };
+}
+
+function checkRoleNamespace(word: string, intent: Intent, roleNamespace: string, opts: RoleOptions): void {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(roleNamespace)) {
+    throw new UsageError(`"${roleNamespace}" is not a valid project name for --role-namespace`, 'project names are lower-case DNS labels, e.g. myapp');
+  }
+  if (opts.clusterWide) {
+    throw new UsageError('--role-namespace cannot be used with --cluster-wide', `a ClusterRoleBinding can only reference a ClusterRole; drop --cluster-wide to bind the Role ${word} in its project (-n ${roleNamespace})`);
+  }
+  if (intent.intent) {
+    throw new UsageError(
+      `${word} is an intent for the ClusterRole ${intent.roles.join(' or ')}; --role-namespace needs the name of a namespaced Role`,
+      `drop --role-namespace to use the intent, or name a Role of the project (kubectl get roles -n ${roleNamespace})`,
+    );
+  }
+  if (opts.namespace !== undefined) roleBindingNamespaceMatches(opts.namespace, roleNamespace);
+}
+
+/** oc's checkRoleBindingNamespace: a RoleBinding can only reference a Role of its own namespace. */
+function roleBindingNamespaceMatches(bindingNamespace: string, roleNamespace: string): void {
+  if (bindingNamespace === roleNamespace) return;
+  throw new UsageError(
+    `role binding in namespace "${bindingNamespace}" can't reference role in different namespace "${roleNamespace}"`,
+    `a RoleBinding can only reference a Role of its own project: pass -n ${roleNamespace} --role-namespace ${roleNamespace}`,
+  );
 }
 
 export function printObjects(ctx: Context, format: 'json' | 'yaml', objects: unknown[], alwaysList = false): void {
@@ -73,8 +112,10 @@ export async function prepareRoleChange(ctx: Context, args: string[], opts: Role
   const cluster = await ctx.cluster(opts.namespace);
   const policy = await import('../cluster/policy.js');
   const rbac = await import('../cluster/rbac.js');
+  // Without -n the binding's namespace is the kubeconfig context's, known only now.
+  if (parsed.roleNamespace) roleBindingNamespaceMatches(cluster.namespace, parsed.roleNamespace);
   const clusterWide = Boolean(opts.clusterWide || parsed.intent.clusterWide);
   const req: SubjectRequest = { ...parsed.request, namespace: cluster.namespace };
   policy.validateSubjects(req);
-  return { parsed, cluster, policy, rbac, clusterWide, req, subjects: policy.buildSubjects(req), targets: policy.targetsOf(req), dryRun: Boolean(opts.dryRun) };
+  return { parsed, roleKind: parsed.roleKind, cluster, policy, rbac, clusterWide, req, subjects: policy.buildSubjects(req), targets: policy.targetsOf(req), dryRun: Boolean(opts.dryRun) };
 }

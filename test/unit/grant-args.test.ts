@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import os from 'node:os';
 import { main } from '../../src/cli.js';
+import { parseRoleArgs } from '../../src/commands/role-args.js';
 
 async function run(argv: string[], input?: string) {
   let stdout = '';
@@ -32,6 +33,12 @@ describe.each(['grant', 'revoke'])('%s usage errors', (verb) => {
     [['viewer', '--group', 'bad group'], /^error: "bad group" is not a valid group name/],
     [['viewer', 'alice', '-o', 'xml'], 'error: unsupported output format "xml"'],
     [['viewer', 'alice', '-n', 'Bad_NS'], 'error: "Bad_NS" is not a valid project name'],
+    [['viewer', 'alice', '-n', 'ns', '--role-namespace', 'ns'], 'error: viewer is an intent for the ClusterRole registry-viewer; --role-namespace needs the name of a namespaced Role'],
+    [['metrics', 'alice', '--role-namespace', 'ns'], 'error: metrics is an intent for the ClusterRole registry-monitoring or prometheus-scraper; --role-namespace needs the name of a namespaced Role'],
+    [['my-role', 'alice', '--cluster-wide', '--role-namespace', 'ns'], 'error: --role-namespace cannot be used with --cluster-wide'],
+    [['my-role', 'alice', '-n', 'a', '--role-namespace', 'b'], 'error: role binding in namespace "a" can\'t reference role in different namespace "b"'],
+    [['my-role', 'alice', '-n', 'ns', '--role-namespace', 'Bad_NS'], 'error: "Bad_NS" is not a valid project name for --role-namespace'],
+    [['my-role', '-n', 'ns', '--role-namespace', 'ns'], 'error: you must specify at least one user or service account'],
   ] as Array<[string[], string | RegExp]>)('%j', async (args, message) => {
     const r = await run([verb, ...args]);
     expect(r.code).toBe(2);
@@ -40,6 +47,28 @@ describe.each(['grant', 'revoke'])('%s usage errors', (verb) => {
     if (typeof message === 'string') expect(r.lines[0]).toBe(message);
     else expect(r.lines[0]).toMatch(message);
     expect(r.lines[1]).toMatch(/^hint: /);
+  });
+});
+
+describe('--role-namespace parsing', () => {
+  it('names a Role (roleRef kind Role) when it equals -n', async () => {
+    const p = await parseRoleArgs(['image-pusher-local', 'alice'], { namespace: 'ns', roleNamespace: 'ns' });
+    expect(p).toMatchObject({ word: 'image-pusher-local', roleKind: 'Role', roleNamespace: 'ns', intent: { intent: '', roles: ['image-pusher-local'] } });
+  });
+
+  it('without -n is accepted here (the context namespace is compared after connecting)', async () => {
+    expect((await parseRoleArgs(['r', 'alice'], { roleNamespace: 'ns' })).roleKind).toBe('Role');
+  });
+
+  it('empty means a ClusterRole, as in oc', async () => {
+    const p = await parseRoleArgs(['viewer', 'alice'], { roleNamespace: '' });
+    expect(p.roleKind).toBe('ClusterRole');
+    expect(p.roleNamespace).toBeUndefined();
+    expect((await parseRoleArgs(['viewer', 'alice'], {})).roleKind).toBe('ClusterRole');
+  });
+
+  it('is in both commands\' help', async () => {
+    for (const verb of ['grant', 'revoke']) expect((await run([verb, '--help'])).stdout).toContain('--role-namespace <ns>');
   });
 });
 

@@ -218,6 +218,49 @@ describe('c.4 remove', () => {
   });
 });
 
+describe('--role-namespace: roleRef kind Role (c.1, c.3, c.4)', () => {
+  const scope = { namespace: 'ns', role: 'image-pusher-local', roleKind: 'Role' as const };
+
+  it('new binding references the Role; named ROLE, then ROLE-0 (names are shared with every binding)', () => {
+    const first = planAdd(projectDefaults('ns'), scope, [user('alice')]);
+    expect(first).toMatchObject({ action: 'create' });
+    expect(first.binding).toEqual({
+      apiVersion: `${RBAC}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'image-pusher-local', namespace: 'ns' },
+      roleRef: { apiGroup: RBAC, kind: 'Role', name: 'image-pusher-local' },
+      subjects: [user('alice')],
+    });
+    const second = planAdd([...projectDefaults('ns'), first.binding], scope, [user('bob')]);
+    expect(second.binding.metadata.name).toBe('image-pusher-local-0');
+  });
+
+  it('no write when a binding of the Role holds every subject; a ClusterRole binding of the same name does not count', () => {
+    const roleBinding = rb('image-pusher-local', 'image-pusher-local', [user('alice')], { kind: 'Role' });
+    expect(planAdd([roleBinding], scope, [user('alice')])).toMatchObject({ action: 'none', binding: { metadata: { name: 'image-pusher-local' } } });
+    const clusterRoleRef = rb('image-pusher-local', 'image-pusher-local', [user('alice')]);
+    expect(planAdd([clusterRoleRef], scope, [user('alice')])).toMatchObject({ action: 'create', binding: { metadata: { name: 'image-pusher-local-0' }, roleRef: { kind: 'Role' } } });
+  });
+
+  it('--rolebinding-name bound to the ClusterRole of that name is refused with oc\'s message', () => {
+    const b = rb('pushers', 'image-pusher-local', []);
+    expect(() => planAdd([b], { ...scope, bindingName: 'pushers' }, [user('a')])).toThrow('rolebinding pushers found for "ClusterRole", not "Role"');
+    expect(() => planRemove([b], { ...scope, bindingName: 'pushers' }, [user('a')])).toThrow('rolebinding pushers contains role image-pusher-local of kind "ClusterRole", not "Role"');
+  });
+
+  it('remove only touches bindings whose roleRef is the Role', () => {
+    const bindings = [rb('image-pusher-local', 'image-pusher-local', [user('alice')], { kind: 'Role' }), rb('cr', 'image-pusher-local', [user('alice')])];
+    const plan = planRemove(bindings, scope, [user('alice')]);
+    expect(plan.changes.map((c) => [c.binding.metadata.name, c.action, c.binding.roleRef.kind])).toEqual([['image-pusher-local', 'delete', 'Role']]);
+    expect(planRemove(bindings, { namespace: 'ns', role: 'image-pusher-local' }, [user('alice')]).changes.map((c) => c.binding.metadata.name)).toEqual(['cr']);
+  });
+
+  it('stdout names the Role as oc does (role.rbac…)', () => {
+    expect(successLine('image-pusher-local', 'added', ['alice'], false, undefined, 'Role')).toBe('role.rbac.authorization.k8s.io/image-pusher-local added: "alice"');
+    expect(successLine('image-pusher-local', 'removed', ['alice', 'bob'], true, undefined, 'Role')).toBe('role.rbac.authorization.k8s.io/image-pusher-local removed: ["alice" "bob"] (dry run)');
+  });
+});
+
 describe('stdout lines', () => {
   it('matches oc\'s name printer', () => {
     expect(successLine('registry-viewer', 'added', ['alice'])).toBe('clusterrole.rbac.authorization.k8s.io/registry-viewer added: "alice"');
