@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import type { ResourceKey, ResourceType } from './types.ts';
+import type { PrinterColumn, ResourceKey, ResourceType } from './types.ts';
 
 export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'data', 'openshift');
 
@@ -108,6 +108,7 @@ interface CrdInfo {
   subresources: string[];
   shortNames?: string[];
   singular?: string;
+  printerColumns?: PrinterColumn[];
 }
 
 function loadCrds(): Map<ResourceKey, CrdInfo> {
@@ -124,6 +125,7 @@ function loadCrds(): Map<ResourceKey, CrdInfo> {
         subresources: Object.keys(ver.subresources ?? {}),
         shortNames: spec.names.shortNames,
         singular: spec.names.singular,
+        printerColumns: ver.additionalPrinterColumns,
       });
     }
   }
@@ -153,6 +155,7 @@ export function defaultResourceTypes(): ResourceType[] {
       const subs = [...new Set([...(d.subresources ?? []), ...(crd?.subresources ?? [])])];
       if (subs.length) t.subresources = subs;
       if (crd) t.schema = crd.schema;
+      if (crd?.printerColumns?.length) t.printerColumns = crd.printerColumns;
       if (d.capability) t.capability = d.capability;
       return t;
     });

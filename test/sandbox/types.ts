@@ -52,6 +52,19 @@ export interface ResourceType {
    * status.capabilities.enabledCapabilities); until then the API server does not serve it.
    */
   capability?: string;
+  /** The CRD version's additionalPrinterColumns (server-side printing, `kubectl get`). */
+  printerColumns?: PrinterColumn[];
+}
+
+/** A CRD's additionalPrinterColumns entry (apiextensions.k8s.io/v1 CustomResourceColumnDefinition). */
+export interface PrinterColumn {
+  name: string;
+  /** integer, number, string, boolean or date */
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
 }
 
 export interface WatchEvent {

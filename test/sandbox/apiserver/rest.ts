@@ -9,6 +9,7 @@ import { applyPatch, patchTypeOf } from './patch.ts';
 import { invalidMessage, validateCustomResource } from './validate.ts';
 import { jsonBody, sendError, sendJson } from './context.ts';
 import type { RequestCtx, ResourceRequest } from './context.ts';
+import { tableRequest, toTable } from './table.ts';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -119,14 +120,17 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
   // ----- reads -----
   if (method === 'GET') {
     if (rr.watch || ctx.url.searchParams.get('watch') === 'true' || ctx.url.searchParams.get('watch') === '1') return watch(ctx, rr);
+    const table = sub ? undefined : tableRequest(ctx);
     if (rr.name) {
       const o = store.get(key, rr.namespace, rr.name);
       if (!o) throw notFound(t, rr.name);
       if (sub === 'scale') return sendJson(ctx.res, 200, scaleOf(t, o));
-      return sendJson(ctx.res, 200, decorate(store, key, o));
+      const out = decorate(store, key, o);
+      return sendJson(ctx.res, 200, table ? toTable(t, out, table) : out);
     }
     const r = store.list(key, rr.namespace, listOptions(ctx, rr));
-    return sendJson(ctx.res, 200, listObject(t, r.items.map((o) => decorate(store, key, o)), r.resourceVersion, r.continue));
+    const list = listObject(t, r.items.map((o) => decorate(store, key, o)), r.resourceVersion, r.continue);
+    return sendJson(ctx.res, 200, table ? toTable(t, list, table) : list);
   }
 
   // ----- create -----
@@ -256,6 +260,15 @@ function watch(ctx: RequestCtx, rr: ResourceRequest): void {
   // Validate the field selector up front (throws BadRequest on unknown fields).
   if (lo.fieldSelector) store.list(rr.key, rr.namespace, { fieldSelector: lo.fieldSelector, limit: 1 });
   const rv = q.get('resourceVersion') ?? undefined;
+  // `kubectl get -w`: each event's object is a Table of one row; only the first carries the column definitions.
+  const table = tableRequest(ctx);
+  let headers = true;
+  const present = (o: KubeObject): unknown => {
+    if (!table) return o;
+    const out = toTable(rr.t, o, table, Date.now(), headers);
+    headers = false;
+    return out;
+  };
 
   const write = (e: { type: string; object: unknown }) => {
     if (!res.writableEnded) res.write(JSON.stringify(e) + '\n');
@@ -272,7 +285,7 @@ function watch(ctx: RequestCtx, rr: ResourceRequest): void {
     if (labelReqs && !matchLabels(labelReqs, e.object.metadata.labels)) return;
     if (lo.fieldSelector && !matchesFields(lo.fieldSelector, e.object)) return;
     begin();
-    write({ type: e.type, object: decorate(store, rr.key, e.object) });
+    write({ type: e.type, object: present(decorate(store, rr.key, e.object)) });
   };
   try {
     stop = store.watch(rr.key, rr.namespace, rv, onEvent);

@@ -11,6 +11,7 @@ import { bodyReader, sendError, sendJson } from './context.ts';
 import type { ApiServerOptions, RequestCtx, ResourceRequest } from './context.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, KUBE_VERSION } from './discovery.ts';
 import { handleResource } from './rest.ts';
+import { asTable, tableRequest } from './table.ts';
 import { handleVirtual } from './virtual.ts';
 import { handlePodLog } from './podlogs.ts';
 import { createOAuthHandler } from './oauth.ts';
@@ -158,7 +159,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     }
     if (rr.key === '/pods' && rr.subresource === 'log') return handlePodLog(ctx, rr);
     if (VIRTUAL_RESOURCES.has(rr.key) || rr.subresource === 'token' || rr.subresource === 'layers' || rr.subresource === 'secrets' || (rr.key === 'user.openshift.io/users' && rr.name === '~')) {
-      if (await handleVirtual(ctx, rr)) return;
+      const table = method === 'GET' && !rr.subresource && !rr.watch ? tableRequest(ctx) : undefined;
+      if (table ? await asTable(ctx, rr.t, table, (c) => handleVirtual(c, rr)) : await handleVirtual(ctx, rr)) return;
       throw resourceNotFound();
     }
     return handleResource(ctx, rr);
