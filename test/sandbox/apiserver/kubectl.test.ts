@@ -75,6 +75,22 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl', () => {
     );
   });
 
+  it('impersonation: --as/--as-group run as that identity when allowed, and are forbidden otherwise', async () => {
+    const asDev = await kubectl('auth', 'can-i', 'get', 'pods', '-n', 'default', '--as', 'developer');
+    expect([asDev.code, asDev.stdout.trim()]).toEqual([1, 'no']);
+    const whoami = await kubectl('auth', 'whoami', '--as', 'system:serviceaccount:default:builder', '-o', 'json');
+    expect(whoami.code, whoami.stderr).toBe(0);
+    expect(JSON.parse(whoami.stdout).status.userInfo).toMatchObject({
+      username: 'system:serviceaccount:default:builder',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+    });
+    const asAdmins = await kubectl('auth', 'can-i', 'get', 'pods', '-n', 'default', '--as', 'alice', '--as-group', 'system:cluster-admins');
+    expect([asAdmins.code, asAdmins.stdout.trim()]).toEqual([0, 'yes']);
+    const denied = await kubectl('--context', 'developer', 'get', 'pods', '--as', 'kube:admin');
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('users "kube:admin" is forbidden: User "developer" cannot impersonate resource "users" in API group "" at the cluster scope');
+  });
+
   it('creates and deletes built-in objects sent as protobuf', async () => {
     const create = await kubectl('create', 'configmap', 'kc', '--from-literal=a=b');
     expect(create.code, create.stderr).toBe(0);

@@ -6,6 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Identity, ResourceType } from '../types.ts';
 import { keyOf, VIRTUAL_RESOURCES } from '../resources.ts';
 import { servedTypes } from '../capabilities.ts';
+import { impersonated } from './impersonate.ts';
 import { ApiError, forbidden, forbiddenPath, resourceNotFound, unauthorized } from './errors.ts';
 import { bodyReader, sendError, sendJson } from './context.ts';
 import type { ApiServerOptions, RequestCtx, ResourceRequest } from './context.ts';
@@ -118,7 +119,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     const method = req.method ?? 'GET';
     if (await oauth(ctx)) return;
 
-    ctx.user = authenticate(opts, req);
+    ctx.user = impersonated(req, authenticate(opts, req), opts.authorizer);
     const types = served();
     const rr = parseResourcePath(types, path, method, url.searchParams);
     if (!rr) {
