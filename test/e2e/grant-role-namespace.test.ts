@@ -1,21 +1,19 @@
 // `regctl grant/revoke --role-namespace` on the sandbox: binds a namespaced Role (roleRef kind Role) exactly as
 // `oc policy add-role-to-user ROLE USER --role-namespace=NS` does (behaviours c.1, c.3, c.4), the registry then
 // lets alice push and pull, `regctl access` names the binding, and the usage errors change nothing.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { buildImage, writeDirImage } from '../sandbox/registry/testing/image.js';
 import { runCli } from '../helpers/cli.js';
+import { runTool } from './support/tool.ts';
 
 const RB = 'rbac.authorization.k8s.io/rolebindings';
 const CRB = 'rbac.authorization.k8s.io/clusterrolebindings';
 const NS = 'rolens';
 const ROLE = 'image-pusher-local';
-const pexec = promisify(execFile);
 
 let sb: Sandbox;
 let tmp: string;
@@ -24,14 +22,7 @@ const rb = (name: string): any => sb.store.get(RB, NS, name);
 /** Every binding with its resourceVersion: "nothing changed" means this is identical before and after. */
 const bindingState = () => [...sb.store.list(RB).items, ...sb.store.list(CRB).items].map((b) => `${b.metadata.namespace ?? ''}/${b.metadata.name}@${b.metadata.resourceVersion}`).sort();
 
-async function sh(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await pexec(cmd, args, { env: { PATH: process.env.PATH!, ...sb.env, HOME: tmp, XDG_RUNTIME_DIR: tmp }, timeout: 45_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e: any) {
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: String(e.stdout ?? ''), stderr: String(e.stderr ?? e.message) };
-  }
-}
+const sh = (cmd: string, args: string[]) => runTool(cmd, args, sb.env, tmp);
 /**
  * `kubectl auth can-i VERB imagestreams --subresource=layers` as alice herself: the sandbox ignores impersonation
  * (--as would answer for the admin), and `imagestreams/layers` would mean the stream named "layers" to kubectl.

@@ -1,18 +1,16 @@
 // `regctl grant` / `regctl revoke` on the sandbox: a denied skopeo pull works after `grant viewer` and is
 // denied again after `revoke viewer`; binding names, subjects, warnings and stdout lines as `oc policy` (c.2–c.4).
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { buildImage, writeDirImage } from '../sandbox/registry/testing/image.js';
 import { runCli } from '../helpers/cli.js';
+import { runTool } from './support/tool.ts';
 
 const RB = 'rbac.authorization.k8s.io/rolebindings';
 const CRB = 'rbac.authorization.k8s.io/clusterrolebindings';
-const pexec = promisify(execFile);
 
 let sb: Sandbox;
 let tmp: string;
@@ -39,14 +37,7 @@ async function exposeRegistry(): Promise<string> {
   return certs;
 }
 
-async function sh(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await pexec(cmd, args, { env: { PATH: process.env.PATH!, ...sb.env, HOME: tmp, XDG_RUNTIME_DIR: tmp }, timeout: 45_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e: any) {
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: String(e.stdout ?? ''), stderr: String(e.stderr ?? e.message) };
-  }
-}
+const sh = (cmd: string, args: string[]) => runTool(cmd, args, sb.env, tmp);
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-grant-e2e-'));
