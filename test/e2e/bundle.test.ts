@@ -118,6 +118,8 @@ describe('status --bundle', () => {
     expect(user.data).toEqual({ REGISTRY_STORAGE_S3_ACCESSKEY: 'REDACTED', REGISTRY_STORAGE_S3_SECRETKEY: 'REDACTED' });
     const routes = yaml.load(b.read(`${NS}/routes.yaml`)) as any[];
     expect(routes.find((x) => x.metadata.name === 'bundle').spec.tls).toMatchObject({ key: 'REDACTED', certificate: expect.stringContaining('BEGIN CERTIFICATE') });
+    const events = yaml.load(b.read(`${NS}/events.yaml`)) as any[];
+    expect(events.filter((e) => e.involvedObject?.kind === 'Pod' && /^image-registry-/.test(e.involvedObject.name)).map((e) => e.reason)).toEqual(expect.arrayContaining(['Scheduled', 'Pulled', 'Created', 'Started']));
     const doctor = JSON.parse(b.read('doctor.json'));
     expect(doctor.kind).toBe('DoctorReport');
     expect(doctor.checks.find((c: any) => c.id === 'storage').verdict).toBe('ok');

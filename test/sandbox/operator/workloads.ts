@@ -1,6 +1,9 @@
 // The kube-controller-manager + kubelet part: Deployments → ReplicaSets → Pods, DaemonSets → one pod per
-// node, pod start-up over time (Pending → Running/Ready after podStartMs) and start-up log lines.
+// node, pod start-up over time (Pending → Running/Ready after podStartMs) and start-up log lines; the Events
+// the scheduler, kubelet and replicaset/daemonset/deployment controllers record on the way.
+import { randomBytes } from 'node:crypto';
 import type { KubeObject, Store } from '../types.ts';
+import { recordEvent } from './events.ts';
 import { registryStartupLines, operatorStartupLines, nodeCaLines } from './logs.ts';
 import { Loop, get, now, randomSuffix, templateHash, tryDelete, tryList, writeStatus } from './util.ts';
 
@@ -27,6 +30,25 @@ function ownedBy(o: KubeObject, owner: KubeObject): boolean {
 
 function isReady(p: Pod): boolean {
   return !p.metadata.deletionTimestamp && (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** A CRI-O container ID: a fresh one per container instance (a restart included). */
+function newContainerID(): string {
+  return `cri-o://${randomBytes(32).toString('hex')}`;
+}
+
+const containerPath = (name: string): string => `spec.containers{${name}}`;
+
+/** The kubelet starting containers: Pulled, Created, Started for each (only `only` when given). */
+function containerStartEvents(store: Store, p: Pod, only?: string): void {
+  const host = p.spec?.nodeName as string | undefined;
+  for (const c of (p.spec?.containers ?? []) as any[]) {
+    if (only && c.name !== only) continue;
+    const o = { component: 'kubelet', host, fieldPath: containerPath(c.name) };
+    recordEvent(store, p, 'Pulled', `Container image "${c.image}" already present on machine`, o);
+    recordEvent(store, p, 'Created', `Created container ${c.name}`, o);
+    recordEvent(store, p, 'Started', `Started container ${c.name}`, o);
+  }
 }
 
 function alive(p: Pod): boolean {
@@ -116,7 +138,7 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
           name: c.name, image: c.image, imageID: String(c.image).includes('@') ? c.image : `${c.image}@sha256:${templateHash(c.image).padEnd(64, '0')}`,
           ready: true, restartCount: prev?.restartCount ?? 0, started: true,
           state: { running: { startedAt: t } }, lastState: prev?.lastState ?? {},
-          containerID: `cri-o://${templateHash(p.metadata.name + c.name)}${'0'.repeat(54)}`,
+          containerID: newContainerID(),
         };
       }),
     };
@@ -163,7 +185,12 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     } catch {
       return; // name clash: next pass retries
     }
-    writeStatus(store, PODS, created, pendingStatus(created, nodeName));
+    const stored = writeStatus(store, PODS, created, pendingStatus(created, nodeName));
+    const controller = ownerKind === 'DaemonSet' ? 'daemonset-controller' : 'replicaset-controller';
+    recordEvent(store, owner, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, { component: controller });
+    const podRef = `${created.metadata.namespace}/${created.metadata.name}`;
+    if (nodeName) recordEvent(store, stored, 'Scheduled', `Successfully assigned ${podRef} to ${nodeName}`, { component: 'default-scheduler' });
+    else recordEvent(store, stored, 'FailedScheduling', (stored.status as any).conditions[0].message, { type: 'Warning', component: 'default-scheduler' });
     if (nodeName) {
       startAt.set(`${created.metadata.namespace}/${created.metadata.name}`, Date.now() + opts.podStartMs);
       loop.later(opts.podStartMs);
@@ -188,7 +215,9 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
         continue;
       }
       startAt.delete(key);
-      writeStatus(store, PODS, p, runningStatus(p));
+      const running = writeStatus(store, PODS, p, runningStatus(p)) as Pod;
+      recordEvent(store, running, 'AddedInterface', `Add eth0 [${running.status?.podIP}/23] from ovn-kubernetes`, { component: 'multus' });
+      containerStartEvents(store, running);
       startupLogs(p);
     }
     for (const k of startAt.keys()) {
@@ -197,15 +226,23 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     }
   }
 
-  /** Pods terminate over time: deletionTimestamp first (kubectl shows Terminating), gone after podStartMs. */
-  function terminate(p: Pod): void {
+  /**
+   * Pods terminate over time: deletionTimestamp first (kubectl shows Terminating), gone after podStartMs.
+   * `by`: the controller deleting it (SuccessfulDelete on its ReplicaSet/DaemonSet). The kubelet stops running containers (Killing).
+   */
+  function terminate(p: Pod, by?: { owner: KubeObject; component: string }): void {
+    let deleted: Pod;
     try {
       const cur = store.get(PODS, p.metadata.namespace, p.metadata.name!);
       if (!cur || cur.metadata.deletionTimestamp) return;
       store.update(PODS, { ...cur, metadata: { ...cur.metadata, resourceVersion: undefined, finalizers: [...(cur.metadata.finalizers ?? []), TERMINATING] } });
-      store.delete(PODS, p.metadata.namespace, p.metadata.name!);
+      deleted = store.delete(PODS, p.metadata.namespace, p.metadata.name!) as Pod;
     } catch {
       return;
+    }
+    if (by) recordEvent(store, by.owner, 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, { component: by.component });
+    for (const cs of (deleted.status?.containerStatuses ?? []) as any[]) {
+      if (cs.state?.running) recordEvent(store, deleted, 'Killing', `Stopping container ${cs.name}`, { component: 'kubelet', host: deleted.spec?.nodeName, fieldPath: containerPath(cs.name) });
     }
     const t = setTimeout(() => {
       timers.delete(t);
@@ -276,11 +313,13 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     const podsOf = (rs: KubeObject) => allPods.filter((p) => ownedBy(p, rs) && alive(p));
     const scale = (rs: KubeObject, n: number) => {
       if ((rs.spec as any).replicas === n) return;
+      const from = ((rs.spec as any).replicas ?? 1) as number;
       const next = structuredClone(rs);
       (next.spec as any).replicas = n;
       next.metadata.annotations = { ...next.metadata.annotations, 'deployment.kubernetes.io/desired-replicas': String(desired) };
       delete next.metadata.resourceVersion;
       Object.assign(rs, store.update(RS, next));
+      recordEvent(store, d, 'ScalingReplicaSet', `Scaled ${n > from ? 'up' : 'down'} replica set ${rs.metadata.name} to ${n} from ${from}`, { component: 'deployment-controller' });
     };
     const strategy = spec.strategy?.type ?? 'RollingUpdate';
     if (strategy === 'Recreate') {
@@ -367,7 +406,7 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     } else if (pods.length > want) {
       // Delete not-ready pods first, then the newest.
       const victims = [...pods].sort((a, b) => Number(isReady(a)) - Number(isReady(b)) || (a.metadata.creationTimestamp! > b.metadata.creationTimestamp! ? -1 : 1));
-      for (const v of victims.slice(0, pods.length - want)) terminate(v);
+      for (const v of victims.slice(0, pods.length - want)) terminate(v, { owner: rs, component: 'replicaset-controller' });
     }
     const cur = podsOf();
     const ready = cur.filter(isReady).length;
@@ -385,7 +424,7 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     const pods = allPods.filter((p) => ownedBy(p, ds) && alive(p));
     for (const p of pods) {
       const stale = p.metadata.labels?.['controller-revision-hash'] !== hash || !targets.some((n) => n.metadata.name === p.spec?.nodeName);
-      if (stale) terminate(p);
+      if (stale) terminate(p, { owner: ds, component: 'daemonset-controller' });
     }
     const live = () => (tryList(store, PODS, ds.metadata.namespace) as Pod[]).filter((p) => ownedBy(p, ds) && alive(p));
     const have = live();
@@ -460,7 +499,9 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     cs.lastState = { terminated: { exitCode: 2, reason: 'Error', startedAt: cs.state?.running?.startedAt ?? t, finishedAt: t, containerID: cs.containerID } };
     cs.restartCount = (cs.restartCount ?? 0) + 1;
     cs.state = { running: { startedAt: t } };
-    writeStatus(store, PODS, p, st);
+    cs.containerID = newContainerID();
+    // The kubelet restarts at once (no CrashLoopBackOff modelled here, so no BackOff event): the image is there, a new container starts.
+    containerStartEvents(store, writeStatus(store, PODS, p, st) as Pod, name);
     store.logs.restart(namespace, pod, name);
     startupLogs(p, name);
   }
