@@ -82,6 +82,13 @@ export function matchLabels(reqs: Req[], labels: Record<string, string> | undefi
 }
 
 /** Field selectors: metadata.name, metadata.namespace (=, ==, !=). Other fields → BadRequest. */
+const COMMON_FIELDS = new Set(['status.phase', 'spec.nodeName', 'type']);
+// What kube-apiserver's event strategy offers (kubectl describe lists a pod's events with involvedObject.*).
+const EVENT_FIELDS = new Set([
+  'involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion',
+  'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type',
+]);
+
 function fieldMatcher(sel: string, kind: string): (o: KubeObject) => boolean {
   const tests: Array<(o: KubeObject) => boolean> = [];
   for (const part of splitTopLevel(sel)) {
@@ -91,8 +98,8 @@ function fieldMatcher(sel: string, kind: string): (o: KubeObject) => boolean {
     let get: (o: KubeObject) => unknown;
     if (field === 'metadata.name') get = (o) => o.metadata.name;
     else if (field === 'metadata.namespace') get = (o) => o.metadata.namespace ?? '';
-    else if (field === 'status.phase' || field === 'spec.nodeName' || field === 'type') {
-      const path = field.split('.');
+    else if (COMMON_FIELDS.has(field) || (kind === 'Event' && EVENT_FIELDS.has(field))) {
+      const path = field === 'source' ? ['source', 'component'] : field.split('.');
       get = (o) => path.reduce<any>((acc, k) => (acc == null ? undefined : acc[k]), o) ?? '';
     } else {
       throw new StoreError(400, 'BadRequest', `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`, { kind });

@@ -185,6 +185,18 @@ describe.skipIf(!fs.existsSync(KUBECTL))('kubectl get against the sandbox', () =
     expect(all.stdout).toMatch(/openshift-image-registry\s+image-registry\s+2\/2\s+2\s+2\s/);
   });
 
+  it('kubectl describe pod lists the pod\'s events (event field selectors on involvedObject.*)', async () => {
+    const pod = sb.store.list('/pods', 'openshift-image-registry', { labelSelector: 'docker-registry=default' }).items[0]!.metadata.name!;
+    const d = await kubectl('describe', 'pod', pod, '-n', 'openshift-image-registry');
+    expect(d.code, d.stderr).toBe(0);
+    const events = d.stdout.slice(d.stdout.indexOf('\nEvents:'));
+    expect(events).toMatch(/Normal\s+Scheduled\s+.*default-scheduler\s+Successfully assigned openshift-image-registry\//);
+    expect(events).toMatch(/Normal\s+Started\s+.*Started container registry/);
+    const sel = await kubectl('get', 'events', '-n', 'openshift-image-registry', '--field-selector', `involvedObject.name=${pod},reason=Started`, '-o', 'name');
+    expect(sel.code, sel.stderr).toBe(0);
+    expect(sel.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
   it('leaves -o json and -o name unchanged', async () => {
     const j = await kubectl('get', 'co', 'image-registry', '-o', 'json');
     expect(JSON.parse(j.stdout)).toMatchObject({ kind: 'ClusterOperator', apiVersion: 'config.openshift.io/v1', metadata: { name: 'image-registry' } });
