@@ -194,20 +194,6 @@ export function registryManifests(platform: Platform, serviceCaPem: string): Arr
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:registry' },
       subjects: [{ kind: 'ServiceAccount', name: 'registry', namespace: REGISTRY_NS }],
     }],
-    // Sandbox shim: the registry front records pushes by writing ImageStreams directly, where the real
-    // registry creates ImageStreamMappings and lets openshift-apiserver update the stream.
-    ['rbac.authorization.k8s.io/clusterroles', {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'sandbox:registry-imagestream-writer' },
-      rules: [
-        { apiGroups: ['image.openshift.io'], resources: ['imagestreams'], verbs: ['get', 'create', 'update'] },
-        { apiGroups: ['image.openshift.io'], resources: ['imagestreams/status'], verbs: ['get', 'update'] },
-      ],
-    }],
-    ['rbac.authorization.k8s.io/clusterrolebindings', {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'sandbox:registry-imagestream-writer' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'sandbox:registry-imagestream-writer' },
-      subjects: [{ kind: 'ServiceAccount', name: 'registry', namespace: REGISTRY_NS }],
-    }],
     ['apps/deployments', renderOperatorDeployment()],
   ];
   if (platform !== 'BareMetal') {

@@ -45,6 +45,7 @@ export const VIRTUAL_RESOURCES: ReadonlySet<ResourceKey> = new Set([
   'authentication.k8s.io/tokenreviews',
   'image.openshift.io/imagestreamtags',
   'image.openshift.io/imagestreamimports',
+  'image.openshift.io/imagestreammappings',
   'project.openshift.io/projects',
 ]);
 
@@ -99,6 +100,7 @@ const DEFS: Def[] = [
   { group: 'image.openshift.io', version: 'v1', resource: 'imagestreams', kind: 'ImageStream', namespaced: true, shortNames: ['is'], subresources: ['status', 'layers', 'secrets'] },
   { group: 'image.openshift.io', version: 'v1', resource: 'imagestreamtags', kind: 'ImageStreamTag', namespaced: true, shortNames: ['istag'], verbs: ['delete', 'get', 'list'] },
   { group: 'image.openshift.io', version: 'v1', resource: 'imagestreamimports', kind: 'ImageStreamImport', namespaced: true, verbs: CREATE_ONLY },
+  { group: 'image.openshift.io', version: 'v1', resource: 'imagestreammappings', kind: 'ImageStreamMapping', namespaced: true, verbs: CREATE_ONLY },
   { group: 'image.openshift.io', version: 'v1', resource: 'images', kind: 'Image', namespaced: false, verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] },
   { group: 'project.openshift.io', version: 'v1', resource: 'projects', kind: 'Project', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
 ];

@@ -1,11 +1,13 @@
 // Resources the API server computes rather than stores: access/self/token reviews, TokenRequest,
-// users/~, projects (a view of namespaces), imagestreamtags (a view of imagestreams), imagestreamimports.
+// users/~, projects (a view of namespaces), imagestreamtags (a view of imagestreams), imagestreamimports,
+// imagestreammappings (imagestreammappings.ts).
 import type { Identity, KubeObject, ResourceAttributes, NonResourceAttributes } from '../types.ts';
 import { ApiError, badRequest, methodNotAllowed, notFound } from './errors.ts';
 import type { SandboxAuthRegistry } from './auth.ts';
 import { jsonBody, sendJson } from './context.ts';
 import type { RequestCtx, ResourceRequest } from './context.ts';
 import { decorate } from './rest.ts';
+import { createImageStreamMapping } from './imagestreammappings.ts';
 
 function userInfo(u: Identity) {
   const info: Record<string, unknown> = { username: u.username, groups: u.groups };
@@ -233,6 +235,11 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
     body.metadata = { ...(body.metadata ?? {}), namespace: rr.namespace };
     const out = await hook(rr.namespace!, body);
     sendJson(ctx.res, 201, out);
+    return true;
+  }
+
+  if (k === 'image.openshift.io/imagestreammappings') {
+    await createImageStreamMapping(ctx, rr);
     return true;
   }
 

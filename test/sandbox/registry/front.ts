@@ -471,7 +471,8 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
           intercept: async (up) => {
             const digest = String(up.headers['docker-content-digest'] ?? '');
             if (!digest) return false;
-            const r = await streams.recordTag(repo.ns, repo.name, ref, digest).catch((e: Error) => ({ ok: false as const, reason: 'error' as const, message: e.message }));
+            const mediaType = String(c.req.headers['content-type'] ?? '').split(';')[0]!.trim() || undefined;
+            const r = await streams.recordTag(repo.ns, repo.name, ref, digest, mediaType).catch((e: Error) => ({ ok: false as const, reason: 'error' as const, message: e.message }));
             if (r.ok) {
               seenDigests.add(digest);
               return false;

@@ -1,5 +1,5 @@
-// The registry's view of ImageStreams through the API: recording pushed tags (what an
-// ImageStreamMapping does in OpenShift), resolving tags for pulls, and listing for _catalog.
+// The registry's view of ImageStreams through the API: recording pushed tags (by creating
+// ImageStreamMappings), resolving tags for pulls, and listing for _catalog.
 import type { ApiClient } from './apiclient.ts';
 
 export const INTERNAL_REGISTRY = 'image-registry.openshift-image-registry.svc:5000';
@@ -22,10 +22,6 @@ function streamPath(ns: string, name: string): string {
   return `${IS_BASE}/namespaces/${encodeURIComponent(ns)}/imagestreams/${encodeURIComponent(name)}`;
 }
 
-function nowSeconds(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 export type RecordResult = { ok: true } | { ok: false; reason: 'namespace-missing' | 'denied' | 'error'; message: string };
 
 export class ImageStreams {
@@ -41,52 +37,28 @@ export class ImageStreams {
     throw new Error(`get imagestream ${ns}/${name}: HTTP ${res.status}`);
   }
 
-  /** Adds (or moves) `tag` to point at `digest` in status.tags, creating the stream if needed. */
-  async recordTag(ns: string, name: string, tag: string, digest: string): Promise<RecordResult> {
-    const repo = `${INTERNAL_REGISTRY}/${ns}/${name}`;
-    for (let attempt = 0; attempt < 8; attempt++) {
-      let stream = await this.get(ns, name);
-      if (!stream) {
-        const res = await this.api.request('POST', `${IS_BASE}/namespaces/${encodeURIComponent(ns)}/imagestreams`, this.registryToken, {
-          apiVersion: 'image.openshift.io/v1',
-          kind: 'ImageStream',
-          metadata: { name, namespace: ns },
-          spec: { lookupPolicy: { local: false } },
-          status: { dockerImageRepository: repo },
-        });
-        if (res.status === 409) continue;
-        if (res.status === 404) return { ok: false, reason: 'namespace-missing', message: String(res.body?.message ?? `namespaces "${ns}" not found`) };
-        if (res.status === 401 || res.status === 403) return { ok: false, reason: 'denied', message: String(res.body?.message ?? `HTTP ${res.status}`) };
-        if (res.status !== 201 && res.status !== 200) return { ok: false, reason: 'error', message: `create imagestream: HTTP ${res.status}` };
-        stream = res.body;
-      }
-      const status = (stream.status ??= {});
-      status.dockerImageRepository = repo;
-      const tags: StreamTag[] = (status.tags ??= []);
-      let entry = tags.find((t) => t.tag === tag);
-      if (!entry) {
-        entry = { tag, items: [] };
-        tags.push(entry);
-        tags.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
-      }
-      entry.items ??= [];
-      if (entry.items[0]?.image !== digest) {
-        entry.items.unshift({
-          created: nowSeconds(),
-          dockerImageReference: `${repo}@${digest}`,
-          image: digest,
-          generation: Number(stream.metadata?.generation ?? 1),
-        });
-      }
-      let res = await this.api.request('PUT', streamPath(ns, name) + '/status', this.registryToken, stream);
-      if (res.status === 404 || res.status === 405) res = await this.api.request('PUT', streamPath(ns, name), this.registryToken, stream);
-      if (res.status === 409) continue;
-      if (res.status === 404) continue; // deleted meanwhile: recreate
-      if (res.status === 401 || res.status === 403) return { ok: false, reason: 'denied', message: String(res.body?.message ?? `HTTP ${res.status}`) };
-      if (res.status !== 200 && res.status !== 201) return { ok: false, reason: 'error', message: `update imagestream status: HTTP ${res.status}` };
-      return { ok: true };
-    }
-    return { ok: false, reason: 'error', message: 'too many conflicts updating the image stream' };
+  /**
+   * Records a pushed manifest as the real registry does: POST an ImageStreamMapping with the registry's
+   * own token; openshift-apiserver creates the Image and the stream if needed and moves the tag.
+   */
+  async recordTag(ns: string, name: string, tag: string, digest: string, mediaType?: string): Promise<RecordResult> {
+    const image: Record<string, unknown> = {
+      metadata: { name: digest, annotations: { 'openshift.io/image.managed': 'true' } },
+      dockerImageReference: `${INTERNAL_REGISTRY}/${ns}/${name}@${digest}`,
+    };
+    if (mediaType) image.dockerImageManifestMediaType = mediaType;
+    const res = await this.api.request('POST', `${IS_BASE}/namespaces/${encodeURIComponent(ns)}/imagestreammappings`, this.registryToken, {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStreamMapping',
+      metadata: { name, namespace: ns },
+      image,
+      tag,
+    });
+    if (res.status === 201 || res.status === 200) return { ok: true };
+    const message = String(res.body?.message ?? `create imagestreammapping: HTTP ${res.status}`);
+    if (res.status === 404 && res.body?.details?.kind === 'namespaces') return { ok: false, reason: 'namespace-missing', message };
+    if (res.status === 401 || res.status === 403) return { ok: false, reason: 'denied', message };
+    return { ok: false, reason: 'error', message };
   }
 
   /** The digest the stream's tag points at now, undefined when the stream or tag does not exist. */

@@ -19,7 +19,7 @@ export interface RegistryOptions {
   apiCaPem: string;
   /** Storage root (docker-registry's filesystem driver uses dataDir/storage). */
   dataDir: string;
-  /** Token of the registry's own service account (image stream writes, anonymous access reviews). */
+  /** Token of the registry's own service account (ImageStreamMappings, image stream reads, anonymous access reviews). */
   registryToken: string;
   /** One line per event in the registry's logrus text format. */
   log?: (line: string) => void;

@@ -47,6 +47,7 @@ beforeAll(async () => {
           { verb: '*', resource: 'imagestreams' },
           { verb: '*', resource: 'imagestreams/status' },
           { verb: 'create', resource: 'subjectaccessreviews' },
+          { verb: 'create', resource: 'imagestreammappings' },
         ],
       },
       'tok-pusher': { username: 'dev', rules: [{ verb: 'get', resource: 'imagestreams/layers', namespace: 'team' }, { verb: 'update', resource: 'imagestreams/layers', namespace: 'team' }] },

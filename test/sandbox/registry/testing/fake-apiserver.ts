@@ -1,5 +1,6 @@
 // A tiny HTTPS API server for the registry's own tests: SelfSubjectReview, (Self)SubjectAccessReview
-// from a static allow table per token, and ImageStreams list/get/create/update(/status). Not the
+// from a static allow table per token, ImageStreams list/get/create/update(/status) and ImageStreamMapping
+// create (Image + stream + tag event, like openshift-apiserver). Not the
 // sandbox's real API server (apiserver/), which these tests must not depend on.
 import https from 'node:https';
 import type net from 'node:net';
@@ -28,6 +29,8 @@ export interface FakeApiServer {
   namespaces: Set<string>;
   /** `${ns}/${name}` → ImageStream object */
   streams: Map<string, any>;
+  /** digest → Image created by ImageStreamMappings */
+  images: Map<string, any>;
   /** method + path of every request, for assertions */
   requests: string[];
   close(): Promise<void>;
@@ -58,6 +61,7 @@ export async function startFakeApiServer(opts: { users: Record<string, FakeUser>
     anonymousRules: opts.anonymousRules ?? [],
     namespaces: new Set(opts.namespaces ?? []),
     streams: new Map(),
+    images: new Map(),
     requests: [],
   };
 
@@ -114,6 +118,30 @@ export async function startFakeApiServer(opts: { users: Record<string, FakeUser>
         const page = keys.slice(start, start + limit);
         const next = start + limit < keys.length ? String(start + limit) : undefined;
         return send(200, { kind: 'ImageStreamList', apiVersion: 'image.openshift.io/v1', metadata: { resourceVersion: String(rv), continue: next }, items: page.map((k) => api.streams.get(k)) });
+      }
+      const ism = /^\/apis\/image\.openshift\.io\/v1\/namespaces\/([^/]+)\/imagestreammappings$/.exec(p);
+      if (ism && req.method === 'POST') {
+        const ns = decodeURIComponent(ism[1]!);
+        if (!can('create', 'imagestreammappings', ns)) return forbidden('create imagestreammappings');
+        if (!api.namespaces.has(ns)) return send(404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
+        const n = String(body?.metadata?.name ?? '');
+        const digest = String(body?.image?.metadata?.name ?? '');
+        if (!n || !digest || !body?.tag) return send(422, status(422, 'Invalid', 'ImageStreamMapping is invalid'));
+        if (!api.images.has(digest)) api.images.set(digest, { apiVersion: 'image.openshift.io/v1', kind: 'Image', ...body.image });
+        const cur = api.streams.get(`${ns}/${n}`) ?? {
+          apiVersion: 'image.openshift.io/v1',
+          kind: 'ImageStream',
+          metadata: { name: n, namespace: ns, uid: `uid-${ns}-${n}`, generation: 1, creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+          spec: { lookupPolicy: { local: false } },
+          status: { dockerImageRepository: `image-registry.openshift-image-registry.svc:5000/${ns}/${n}` },
+        };
+        const tags: any[] = (cur.status.tags ??= []);
+        let t = tags.find((x) => x.tag === body.tag);
+        if (!t) tags.push((t = { tag: body.tag, items: [] }));
+        if (t.items[0]?.image !== digest) t.items.unshift({ created: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), dockerImageReference: body.image.dockerImageReference, image: digest, generation: cur.metadata.generation });
+        cur.metadata.resourceVersion = String(++rv);
+        api.streams.set(`${ns}/${n}`, cur);
+        return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' });
       }
       const m = /^\/apis\/image\.openshift\.io\/v1\/namespaces\/([^/]+)\/imagestreams(?:\/([^/]+)(\/status)?)?$/.exec(p);
       if (m) {
