@@ -4,7 +4,8 @@ import type { Cluster, Json } from '../cluster/cluster.js';
 import { NotFoundError } from '../errors.js';
 import type { Binding } from '../cluster/policy.js';
 import { examples, type Runtime } from './common.js';
-import { prepareRoleChange, printObjects, roleCommandOptions, where, type RoleOptions } from './role-args.js';
+import { prepareRoleChange, roleCommandOptions, where, type RoleOptions } from './role-args.js';
+import { printObjects } from '../output/printer.js';
 
 export function register(program: Command, rt: Runtime): void {
   const cmd = program
@@ -84,7 +85,7 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
     if (plan.action === 'none') {
       await ensureRole();
       ctx.log.info(`${targets.join(', ')} already ${targets.length > 1 ? 'have' : 'has'} ${role} (${where(plan.binding)}): nothing to change`);
-      if (parsed.format) printObjects(ctx, parsed.format, [...extra, plan.binding]);
+      if (parsed.format) printObjects(ctx.io, parsed.format, [...extra, plan.binding]);
       else ctx.io.stdout.write(line(dryRun) + '\n');
       return;
     }
@@ -99,7 +100,7 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
     await ensureRole();
     if (dryRun) {
       ctx.log.info(`(dry run) would ${verb} ${where(plan.binding)} (${roleKind} ${role})`);
-      if (parsed.format) printObjects(ctx, parsed.format, [...extra, plan.binding]);
+      if (parsed.format) printObjects(ctx.io, parsed.format, [...extra, plan.binding]);
       else ctx.io.stdout.write(line(true, plan.binding) + '\n');
       return;
     }
@@ -111,7 +112,7 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
       throw e;
     }
     ctx.log.success(`${verb === 'create' ? 'Created' : 'Updated'} ${where(plan.binding)}: ${plan.newSubjects.map(policy.describeSubject).join(', ')} → ${roleKind} ${role}`);
-    if (parsed.format) printObjects(ctx, parsed.format, [...extra, written]);
+    if (parsed.format) printObjects(ctx.io, parsed.format, [...extra, written]);
     else ctx.io.stdout.write(line() + '\n');
     return;
   }

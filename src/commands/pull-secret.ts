@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
-import type { Json } from '../cluster/cluster.js';
+import type { Cluster, Json } from '../cluster/cluster.js';
 import type { LinkFor } from '../cluster/pull-secret.js';
 import { dryRunOption, examples, namespaceOption, type Runtime } from './common.js';
-import { parseOutput, toJSON, toYAML } from '../output/printer.js';
+import { parseOutput, printObjects } from '../output/printer.js';
 import { NotFoundError, UsageError } from '../errors.js';
 
 interface CreateOptions {
@@ -101,10 +101,6 @@ function outFormat(v: string | undefined): 'json' | 'yaml' | undefined {
   return v === undefined ? undefined : (parseOutput(v, ['json', 'yaml']) as 'json' | 'yaml');
 }
 
-function printList(ctx: Context, format: 'json' | 'yaml', items: unknown[]): void {
-  const data = { apiVersion: 'v1', kind: 'List', metadata: {}, items };
-  ctx.io.stdout.write(format === 'json' ? toJSON(data) : toYAML(data));
-}
 
 async function runCreate(ctx: Context, args: string[], opts: CreateOptions): Promise<void> {
   const ps = await import('../cluster/pull-secret.js');
@@ -154,18 +150,14 @@ async function runCreate(ctx: Context, args: string[], opts: CreateOptions): Pro
   else ctx.log.success(`${dry}${dryRun ? res.action : res.action === 'create' ? 'Created' : 'Updated'} secret ${name} in ${ns} (${ps.DOCKERCONFIGJSON} for ${servers})`);
   const lines = [`secret/${name} ${res.action === 'create' ? 'created' : res.action === 'update' ? 'configured' : 'unchanged'}${dryRun ? ' (dry run)' : ''}`];
   const objects: Json[] = [ps.redacted(res.secret)];
-  for (const sa of links) {
-    const f = fors ?? ps.defaultFor(sa);
-    const l = await ps.linkSecret(cluster, ns, sa, name, f, dryRun);
-    lines.push(linkLine(ctx, sa, name, f, l.added, dryRun));
-    if (l.added.length) objects.push(l.sa);
-  }
-  if (format) printList(ctx, format, objects);
-  else ctx.io.stdout.write(lines.join('\n') + '\n');
+  await linkEach(ctx, ps, { cluster, name, sas: links, fors, dryRun }, lines, objects);
+  emit(ctx, format, lines, objects);
 }
 
+/** The ServiceAccount list a --for use lives in. */
+const field = (f: LinkFor) => (f === 'pull' ? 'imagePullSecrets' : 'secrets');
+
 function linkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], added: LinkFor[], dryRun: boolean): string {
-  const field = (f: LinkFor) => (f === 'pull' ? 'imagePullSecrets' : 'secrets');
   if (!added.length) {
     ctx.log.info(`serviceaccount ${sa} already links ${secret} for ${fors.join(' and ')}`);
     return `serviceaccount/${sa} unchanged`;
@@ -197,18 +189,33 @@ async function runLink(ctx: Context, args: string[], opts: LinkOptions): Promise
   for (const sa of sas) await ps.getServiceAccount(cluster, sa, ns);
   const lines: string[] = [];
   const objects: Json[] = [];
-  for (const sa of sas) {
-    const f = fors ?? ps.defaultFor(sa);
-    const l = await ps.linkSecret(cluster, ns, sa, name, f, Boolean(opts.dryRun));
-    lines.push(linkLine(ctx, sa, name, f, l.added, Boolean(opts.dryRun)));
+  await linkEach(ctx, ps, { cluster, name, sas, fors, dryRun: Boolean(opts.dryRun) }, lines, objects);
+  emit(ctx, format, lines, objects);
+}
+
+/** Links the secret to each service account (default --for per account), adding a line and the changed accounts. */
+async function linkEach(
+  ctx: Context,
+  ps: typeof import('../cluster/pull-secret.js'),
+  o: { cluster: Cluster; name: string; sas: string[]; fors: LinkFor[] | undefined; dryRun: boolean },
+  lines: string[],
+  objects: Json[],
+): Promise<void> {
+  for (const sa of o.sas) {
+    const f = o.fors ?? ps.defaultFor(sa);
+    const l = await ps.linkSecret(o.cluster, o.cluster.namespace, sa, o.name, f, o.dryRun);
+    lines.push(linkLine(ctx, sa, o.name, f, l.added, o.dryRun));
     if (l.added.length) objects.push(l.sa);
   }
-  if (format) printList(ctx, format, objects);
+}
+
+/** stdout: the changed objects as json|yaml, or the oc-style lines. */
+function emit(ctx: Context, format: 'json' | 'yaml' | undefined, lines: string[], objects: Json[]): void {
+  if (format) printObjects(ctx.io, format, objects, true);
   else ctx.io.stdout.write(lines.join('\n') + '\n');
 }
 
 function unlinkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], removed: LinkFor[], dryRun: boolean): string {
-  const field = (f: LinkFor) => (f === 'pull' ? 'imagePullSecrets' : 'secrets');
   if (!removed.length) {
     ctx.log.info(`serviceaccount ${sa} does not link ${secret} (${fors.map(field).join(', ')}): nothing to change`);
     return `serviceaccount/${sa} unchanged`;
@@ -236,8 +243,7 @@ async function runUnlink(ctx: Context, args: string[], opts: LinkOptions): Promi
     lines.push(unlinkLine(ctx, sa, name, fors, u.removed, dryRun));
     if (u.removed.length) objects.push(u.sa);
   }
-  if (format) printList(ctx, format, objects);
-  else ctx.io.stdout.write(lines.join('\n') + '\n');
+  emit(ctx, format, lines, objects);
 }
 
 /**

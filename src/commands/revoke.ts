@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { Binding, RemoveChange, Subject } from '../cluster/policy.js';
 import { examples, type Runtime } from './common.js';
-import { prepareRoleChange, printObjects, roleCommandOptions, where, type RoleOptions } from './role-args.js';
+import { prepareRoleChange, roleCommandOptions, where, type RoleOptions } from './role-args.js';
+import { printObjects } from '../output/printer.js';
 
 export function register(program: Command, rt: Runtime): void {
   const cmd = program
@@ -46,7 +47,7 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
           ? `unable to locate any ${bindingType} for ${roleKind} ${intent.roles.map((r) => `"${r}"`).join(' or ')}${namespace ? ` in ${namespace}` : ''}`
           : policy.notFoundTargets(targets);
       ctx.log.info(`nothing to revoke: ${reason}`);
-      if (parsed.format) printObjects(ctx, parsed.format, [], true);
+      if (parsed.format) printObjects(ctx.io, parsed.format, [], true);
       return;
     }
     if (dryRun) {
@@ -93,7 +94,7 @@ function report(
   dryRun: boolean,
   roleKind: 'ClusterRole' | 'Role',
 ): void {
-  if (format) return printObjects(ctx, format, changes.map((c) => c.binding), true);
+  if (format) return printObjects(ctx.io, format, changes.map((c) => c.binding), true);
   for (const role of [...new Set(changes.map((c) => c.role))]) ctx.io.stdout.write(policy.successLine(role, 'removed', targets, dryRun, undefined, roleKind) + '\n');
 }
 

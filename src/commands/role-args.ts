@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import type { Binding, SubjectRequest } from '../cluster/policy.js';
 import type { Intent } from '../cluster/policy-intents.js';
 import { dryRunOption, namespaceOption } from './common.js';
-import { parseOutput, toJSON, toYAML } from '../output/printer.js';
+import { parseOutput } from '../output/printer.js';
 import { UsageError } from '../errors.js';
 
 /** Options shared by grant and revoke (oc policy flags plus regctl's --group/--cluster-wide). */
@@ -96,10 +96,6 @@ function roleBindingNamespaceMatches(bindingNamespace: string, roleNamespace: st
   );
 }
 
-export function printObjects(ctx: Context, format: 'json' | 'yaml', objects: unknown[], alwaysList = false): void {
-  const data = objects.length === 1 && !alwaysList ? objects[0] : { apiVersion: 'v1', kind: 'List', metadata: {}, items: objects };
-  ctx.io.stdout.write(format === 'json' ? toJSON(data) : toYAML(data));
-}
 
 export function where(b: Binding): string {
   return b.metadata.namespace ? `RoleBinding ${b.metadata.name} in ${b.metadata.namespace}` : `ClusterRoleBinding ${b.metadata.name}`;

@@ -13,6 +13,12 @@ export function parseOutput(value: string | undefined, allowed: readonly OutputF
   return v;
 }
 
+/** Objects as kubectl -o json|yaml prints them: one object alone, several (or always, with alwaysList) as a v1 List. */
+export function printObjects(io: IO, format: 'json' | 'yaml', objects: unknown[], alwaysList = false): void {
+  const data = objects.length === 1 && !alwaysList ? objects[0] : { apiVersion: 'v1', kind: 'List', metadata: {}, items: objects };
+  io.stdout.write(format === 'json' ? toJSON(data) : toYAML(data));
+}
+
 export function toJSON(data: unknown): string {
   return JSON.stringify(data, null, 2) + '\n';
 }

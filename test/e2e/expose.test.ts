@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createCA } from '../sandbox/pki.ts';
 import { loginEnv, mode, type LoginEnv } from './support/login-env.ts';
+import { expectOneError } from './support/expect-error.ts';
 
 let sb: Sandbox;
 let t: LoginEnv;
@@ -16,12 +17,6 @@ let custom: { ca: string; cert: string; key: string; otherKey: string; caPem: st
 const config = () => sb.store.get(CONFIGS, undefined, 'cluster') as any;
 const route = (name: string) => sb.store.get('route.openshift.io/routes', 'openshift-image-registry', name) as any;
 
-function expectOneError(r: { stderr: string }, message: RegExp, hint: RegExp) {
-  const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('error: ') || l.startsWith('hint: '));
-  expect(lines).toHaveLength(2);
-  expect(lines[0]).toMatch(message);
-  expect(lines[1]).toMatch(hint);
-}
 
 beforeAll(async () => {
   sb = await startSandbox();

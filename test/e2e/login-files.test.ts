@@ -5,18 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { loginEnv, mode, readAuth, type LoginEnv } from './support/login-env.ts';
+import { expectOneError } from './support/expect-error.ts';
 
 let sb: Sandbox;
 let t: LoginEnv;
 let host: string;
 const PROJECT = 'ci';
 
-function expectOneError(r: { stderr: string }, message: RegExp, hint: RegExp) {
-  const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('error: ') || l.startsWith('hint: '));
-  expect(lines).toHaveLength(2);
-  expect(lines[0]).toMatch(message);
-  expect(lines[1]).toMatch(hint);
-}
 
 beforeAll(async () => {
   sb = await startSandbox();

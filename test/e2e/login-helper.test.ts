@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { loginEnv, type LoginEnv } from './support/login-env.ts';
+import { expectOneError } from './support/expect-error.ts';
 
 const exec = promisify(execFile);
 
@@ -38,12 +39,6 @@ switch (process.argv[2]) {
 }
 `;
 
-function expectOneError(r: { stderr: string }, message: RegExp, hint: RegExp) {
-  const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('error: ') || l.startsWith('hint: '));
-  expect(lines).toHaveLength(2);
-  expect(lines[0]).toMatch(message);
-  expect(lines[1]).toMatch(hint);
-}
 
 const store = (): Record<string, { Username: string; Secret: string }> => {
   const f = path.join(bin, 'store.json');

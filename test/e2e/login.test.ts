@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { USERS } from '../sandbox/profiles.ts';
 import { loginEnv, mode, readAuth, type LoginEnv } from './support/login-env.ts';
+import { expectOneError } from './support/expect-error.ts';
 
 let sb: Sandbox;
 let t: LoginEnv;
@@ -111,12 +112,6 @@ describe('login, then skopeo with only the auth file and certs dir', () => {
 });
 
 describe('failures: one-line error, hint, exit code, files untouched', () => {
-  function expectOneError(r: { stderr: string }, message: RegExp, hint: RegExp) {
-    const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('error: ') || l.startsWith('hint: '));
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(message);
-    expect(lines[1]).toMatch(hint);
-  }
 
   it('a client-certificate kubeconfig (system:admin) names the alternatives', async () => {
     const authfile = path.join(t.tmp, 'certuser.json');
