@@ -4,6 +4,7 @@ import type { Cluster } from './cluster/cluster.js';
 import { parseDuration } from './output/format.js';
 import { UsageError, RegctlError } from './errors.js';
 import { withSpinner, type Spinner } from './output/spinner.js';
+import { readStreamCapped, type InputKind } from './input/read.js';
 
 export interface GlobalOptions {
   kubeconfig?: string;
@@ -31,7 +32,8 @@ export interface Context {
   /** Trace sink for -v / REGCTL_DEBUG=api (method, URL, status, time; never headers). */
   trace?: (line: string) => void;
   requestTimeoutMs: number;
-  readStdin(): Promise<string>;
+  /** Reads stdin to its end, at most the cap of that kind of input (src/input/read.ts). */
+  readStdin(kind: InputKind): Promise<string>;
   spin<T>(text: string, fn: (s: Spinner) => Promise<T>): Promise<T>;
   /** Asks y/N on a TTY; returns false when not interactive. */
   confirm(question: string): Promise<boolean>;
@@ -85,11 +87,9 @@ export function createContext(d: ContextDeps): Context {
       }
       return c;
     },
-    async readStdin() {
+    async readStdin(kind: InputKind) {
       if (d.io.stdinTTY) throw new UsageError('expected input on stdin, but stdin is a terminal', 'pipe the value in, e.g. `printf %s "$SECRET" | regctl …`');
-      const chunks: Buffer[] = [];
-      for await (const c of d.io.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-      return Buffer.concat(chunks).toString('utf8');
+      return (await readStreamCapped(d.io.stdin, kind, 'stdin', d.signal)).toString('utf8');
     },
     spin: (text, fn) => withSpinner(d.io, text, { quiet: Boolean(d.globals.quiet), env: d.env }, fn),
     async confirm(question: string) {

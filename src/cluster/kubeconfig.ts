@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { AuthError, RegctlError, UsageError } from '../errors.js';
+import { readTextFileCapped } from '../input/read.js';
 
 export interface KubeconfigSelection {
   kubeconfig?: string;
@@ -32,15 +33,15 @@ export function loadKubeconfig(sel: KubeconfigSelection): LoadedKubeconfig {
       if (!fs.existsSync(sel.kubeconfig)) {
         throw new UsageError(`kubeconfig file "${sel.kubeconfig}" does not exist`, 'check the --kubeconfig path');
       }
-      kc.loadFromFile(sel.kubeconfig);
+      loadFile(kc, sel.kubeconfig);
       source = sel.kubeconfig;
     } else if (sel.env.KUBECONFIG) {
       const files = sel.env.KUBECONFIG.split(path.delimiter).filter((f) => f && fs.existsSync(f));
       if (files.length === 0) throw noConfig(`none of the files in KUBECONFIG exist (${sel.env.KUBECONFIG})`);
-      kc.loadFromFile(files[0]!);
+      loadFile(kc, files[0]!);
       for (const f of files.slice(1)) {
         const other = new KubeConfig();
-        other.loadFromFile(f);
+        loadFile(other, f);
         kc.mergeConfig(other, true);
       }
       source = files.join(path.delimiter);
@@ -48,7 +49,7 @@ export function loadKubeconfig(sel: KubeconfigSelection): LoadedKubeconfig {
       const home = sel.env.HOME ?? os.homedir();
       const file = path.join(home, '.kube', 'config');
       if (fs.existsSync(file)) {
-        kc.loadFromFile(file);
+        loadFile(kc, file);
         source = file;
       } else if (sel.env.KUBERNETES_SERVICE_HOST && fs.existsSync(path.join(SA_DIR, 'token'))) {
         kc.loadFromCluster();
@@ -89,6 +90,12 @@ export function loadKubeconfig(sel: KubeconfigSelection): LoadedKubeconfig {
   return { kc, contextName, namespace, server: cluster.server, source, inCluster };
 }
 
+/** client-node's loadFromFile, with the file read under the kubeconfig cap. */
+function loadFile(kc: KubeConfig, file: string): void {
+  kc.loadFromString(readTextFileCapped(file, 'kubeconfig'));
+  kc.makePathsAbsolute(path.dirname(file));
+}
+
 function noConfig(msg: string): AuthError {
   return new AuthError(msg, { hint: 'log in with `oc login <api-url>`, or set KUBECONFIG / --kubeconfig to a kubeconfig file' });
 }
@@ -100,7 +107,7 @@ export async function currentBearerToken(k: LoadedKubeconfig): Promise<string | 
   if (user.token) return user.token.trim();
   const raw = user as unknown as Record<string, unknown>;
   const tokenFile = (raw.tokenFile ?? raw['token-file']) as string | undefined;
-  if (tokenFile) return fs.readFileSync(tokenFile, 'utf8').trim();
+  if (tokenFile) return readTextFileCapped(tokenFile, 'secret', `tokenFile ${tokenFile}`).trim();
   if (user.exec || user.authProvider) {
     const opts: { headers?: Record<string, string> } = { headers: {} };
     await k.kc.applyToHTTPSOptions(opts as never);

@@ -6,6 +6,7 @@ import { isApiError } from './api-error.js';
 import { R, NAMES } from './resources.js';
 import { validateSpecField } from './config-schema.js';
 import yaml from 'js-yaml';
+import { loadUserYaml } from '../input/yaml.js';
 import { CheckFailedError, NotFoundError, TimeoutError, UsageError } from '../errors.js';
 
 export type JsonPatchOp = { op: 'add' | 'replace' | 'remove' | 'test'; path: string; value?: unknown };
@@ -193,12 +194,7 @@ async function parseValue(s: Setting, raw: string, readSource: (src: string) => 
     case 'yaml': {
       if (!raw.startsWith('@') || raw.length < 2) throw new UsageError(`${s.key} is read from a YAML file`, `write ${s.key}=@FILE.yaml (or ${s.key}=@- to read stdin)`);
       const text = await readSource(raw.slice(1));
-      let v: unknown;
-      try {
-        v = yaml.load(text);
-      } catch (e) {
-        throw new UsageError(`${raw.slice(1)}: not valid YAML: ${(e as Error).message.split('\n')[0]}`, 'fix the file and run again');
-      }
+      let v = loadUserYaml(text, raw.slice(1));
       // Accept either the bare value or a fragment keyed by the setting name (copied from a spec).
       if (isObj(v) && Object.keys(v).length === 1 && s.key in v) v = v[s.key];
       if (v === undefined || v === null) throw new UsageError(`${raw.slice(1)} is empty`, `put the ${s.key} value in the file`);

@@ -6,6 +6,7 @@ import { dryRunOption, examples, outputFormat, outputOption, type Runtime } from
 import { print } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { UsageError } from '../errors.js';
+import { readTextFileCapped } from '../input/read.js';
 
 const GET_FORMATS = ['yaml', 'json'] as const;
 const SET_FORMATS = ['table', 'json', 'yaml'] as const;
@@ -98,12 +99,12 @@ async function runSet(ctx: Context, args: string[], o: SetOptions): Promise<numb
     if (src === '-') {
       if (stdinUsed) throw new UsageError('only one setting can be read from stdin (@-)', 'read the others from files');
       stdinUsed = true;
-      return ctx.readStdin();
+      return ctx.readStdin('value');
     }
-    const { readFile } = await import('node:fs/promises');
     try {
-      return await readFile(src, 'utf8');
+      return readTextFileCapped(src, 'value');
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       throw new UsageError(`cannot read ${src}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'check the path and its permissions');
     }
   });

@@ -1,5 +1,4 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
@@ -9,6 +8,7 @@ import { dryRunOption, examples, outputFormat, outputOption, type Runtime } from
 import { toJSON, toYAML } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { RegctlError, TimeoutError, UsageError } from '../errors.js';
+import { readTextFileCapped, type InputKind } from '../input/read.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 const CONFIG = 'configs.imageregistry.operator.openshift.io/cluster';
@@ -75,10 +75,11 @@ interface Validated {
   routeCA?: string;
 }
 
-function readPem(file: string, flag: string): string {
+function readPem(file: string, flag: string, kind: InputKind): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return readTextFileCapped(file, kind, `${flag} ${file}`);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read ${flag} ${file} (${(e as NodeJS.ErrnoException).code})`, `check the path given to ${flag}`);
   }
 }
@@ -112,8 +113,8 @@ export async function validateExpose(o: ExposeOptions, now = new Date()): Promis
   if (o.ca !== undefined && o.cert === undefined) throw new UsageError('--ca needs --cert', 'without --cert the ingress certificate (and its CA) is used');
   if (o.cert === undefined) return { mode, timeoutMs };
   if (!o.hostname) throw new UsageError('--cert needs --hostname', 'name the host the certificate is for: --hostname registry.example.com');
-  const certPem = readPem(o.cert, '--cert');
-  const keyPem = readPem(o.key!, '--key');
+  const certPem = readPem(o.cert, '--cert', 'pem');
+  const keyPem = readPem(o.key!, '--key', 'key');
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
@@ -131,7 +132,7 @@ export async function validateExpose(o: ExposeOptions, now = new Date()): Promis
   if (new Date(cert.validTo) < now) throw new UsageError(`--cert ${o.cert} expired on ${new Date(cert.validTo).toISOString()}`, 'renew the certificate');
   let caPem: string | undefined;
   if (o.ca !== undefined) {
-    caPem = readPem(o.ca, '--ca');
+    caPem = readPem(o.ca, '--ca', 'pem');
     let ca: X509Certificate;
     try {
       ca = new X509Certificate(caPem);

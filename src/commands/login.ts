@@ -91,7 +91,7 @@ async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void
   const target = af.resolveAuthFile({ authfile: o.authfile, docker: o.docker, env: ctx.env });
   const content = af.readAuthFile(target.path);
   if (o.caFile) (await import('../registry/trust.js')).readCAFile(o.caFile);
-  const password = o.passwordStdin ? (await ctx.readStdin()).replace(/\r?\n$/, '') : undefined;
+  const password = o.passwordStdin ? (await ctx.readStdin('secret')).replace(/\r?\n$/, '') : undefined;
   if (o.passwordStdin && !password) throw new UsageError('the password read from stdin is empty', 'pipe the password in: printf %s "$PASSWORD" | regctl login -u USER --password-stdin');
 
   const cluster = await ctx.cluster(o.namespace);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTextFileCapped } from '../input/read.js';
 import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
@@ -120,8 +120,9 @@ async function runCreate(ctx: Context, args: string[], opts: CreateOptions): Pro
     }
     let text: string;
     try {
-      text = readFileSync(opts.fromAuthfile, 'utf8');
+      text = readTextFileCapped(opts.fromAuthfile, 'authFile');
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       throw new UsageError(`cannot read ${opts.fromAuthfile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give the path of an auth.json (podman login writes $XDG_RUNTIME_DIR/containers/auth.json)');
     }
     const routed = opts.registry ? await helperCredentials(ctx, text, opts.fromAuthfile, opts.registry) : undefined;
@@ -134,7 +135,7 @@ async function runCreate(ctx: Context, args: string[], opts: CreateOptions): Pro
     if (!opts.passwordStdin) throw new UsageError('the password is read from stdin only', 'add --password-stdin and pipe the password in');
     ps.validateServer(opts.server);
     ps.validateUsername(opts.username);
-    config = ps.dockerConfig(opts.server, opts.username, ps.passwordFromStdin(await ctx.readStdin()));
+    config = ps.dockerConfig(opts.server, opts.username, ps.passwordFromStdin(await ctx.readStdin('secret')));
   }
 
   const cluster = await ctx.cluster(opts.namespace);

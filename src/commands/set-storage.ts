@@ -7,6 +7,7 @@ import { dryRunOption, examples, outputFormat, outputOption, type Runtime } from
 import { print } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { UsageError } from '../errors.js';
+import { readTextFileCapped, type InputKind } from '../input/read.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 const DEFAULT_TIMEOUT = '10m';
@@ -223,7 +224,7 @@ async function gcsRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
   let credentials: Record<string, string> | undefined;
   if (o.keyFile !== undefined) {
     const stdin = new StdinClaim();
-    const text = o.keyFile === '-' ? await stdin.read(ctx, '--key-file -') : await readFileSecret(o.keyFile, 'the key file');
+    const text = o.keyFile === '-' ? await stdin.read(ctx, '--key-file -', 'key') : readFileSecret(o.keyFile, 'the key file', 'key');
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -302,10 +303,10 @@ async function ibmcosRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
 
 class StdinClaim {
   private by?: string;
-  async read(ctx: Context, flag: string): Promise<string> {
+  async read(ctx: Context, flag: string, kind: InputKind): Promise<string> {
     if (this.by) throw new UsageError(`${flag} and ${this.by} both read stdin`, 'read one of them from a file instead');
     this.by = flag;
-    return ctx.readStdin();
+    return ctx.readStdin(kind);
   }
 }
 
@@ -314,11 +315,11 @@ function chomp(s: string): string {
   return s.replace(/\r?\n$/, '');
 }
 
-async function readFileSecret(file: string, what: string): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
+function readFileSecret(file: string, what: string, kind: InputKind): string {
   try {
-    return await readFile(file, 'utf8');
+    return readTextFileCapped(file, kind);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read ${what} from ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'check the path and its permissions');
   }
 }
@@ -326,8 +327,8 @@ async function readFileSecret(file: string, what: string): Promise<string> {
 async function readSecret(ctx: Context, stdin: StdinClaim, s: { stdin?: boolean; file?: string; flags: string; what: string }): Promise<string | undefined> {
   if (s.stdin && s.file !== undefined) throw new UsageError(`give ${s.what} once`, `use one of ${s.flags}`);
   let v: string | undefined;
-  if (s.stdin) v = chomp(await stdin.read(ctx, s.flags.split('/')[0]!));
-  else if (s.file !== undefined) v = chomp(await readFileSecret(s.file, s.what));
+  if (s.stdin) v = chomp(await stdin.read(ctx, s.flags.split('/')[0]!, 'secret'));
+  else if (s.file !== undefined) v = chomp(readFileSecret(s.file, s.what, 'secret'));
   if (v !== undefined && v.trim() === '') throw new UsageError(`${s.what} is empty`, `give the value through ${s.flags}`);
   return v;
 }

@@ -1,7 +1,8 @@
 // Turns `HOST --ca FILE` pairs and `--from-dir DIR` into validated (host, CA bundle) entries, before any cluster call.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { readFileCapped } from '../input/read.js';
 import { parseRegistryHost, type RegistryHost } from './host.js';
 import { parseCABundle, type CABundle } from './pem.js';
 
@@ -63,7 +64,7 @@ export function rejectDuplicates(hosts: Array<{ key: string; display: string }>)
 function readFile(file: string): Buffer {
   try {
     if (statSync(file).isDirectory()) throw new UsageError(`--ca ${file} is a directory`, 'give a PEM file, or use --from-dir DIR');
-    return readFileSync(file);
+    return readFileCapped(file, 'pem', `--ca ${file}`);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RegctlError, UsageError } from '../errors.js';
+import { readTextFileCapped } from '../input/read.js';
 import { eraseCredentials, getCredentials, storeCredentials, type HelperOptions } from './credential-helper.js';
 
 export interface AuthFileSelection {
@@ -114,8 +115,9 @@ export class CorruptAuthFileError extends RegctlError {
 export function readAuthFile(file: string): AuthFileContent | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFileCapped(file, 'authFile');
   } catch (e) {
+    if (e instanceof RegctlError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     if (code === 'EISDIR') throw new CorruptAuthFileError(file, 'it is a directory');

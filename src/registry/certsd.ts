@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeAtomic } from './authfile.js';
+import { readTextFileCapped } from '../input/read.js';
 
 export interface CertsDirSelection {
   /** --certs-dir */
@@ -61,7 +62,7 @@ export function readTrustedCAs(host: string, sel: CertsDirSelection): { pem: str
 
 function safeRead(f: string): string {
   try {
-    return fs.readFileSync(f, 'utf8');
+    return readTextFileCapped(f, 'pem');
   } catch {
     return '';
   }

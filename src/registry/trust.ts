@@ -1,11 +1,11 @@
 // Which CA to trust for a registry host, in order: --ca-file, the certs.d entry podman would use, the route's own
 // CA, the ingress CA from the cluster (routes), the registry CA configmap (internal host).
-import fs from 'node:fs';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Trust } from './http.js';
 import { readTrustedCAs } from './certsd.js';
 import { isPem } from './ca.js';
 import { UsageError } from '../errors.js';
+import { readTextFileCapped } from '../input/read.js';
 import { R } from '../cluster/resources.js';
 
 export type TrustSource = 'ca-file' | 'certs.d' | 'route-ca' | 'ingress-ca' | 'registry-ca' | 'system' | 'insecure';
@@ -20,8 +20,9 @@ export interface ResolvedTrust {
 export function readCAFile(file: string, flag = '--ca-file'): string {
   let pem: string;
   try {
-    pem = fs.readFileSync(file, 'utf8');
+    pem = readTextFileCapped(file, 'pem', `${flag} ${file}`);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read ${flag} ${file} (${(e as NodeJS.ErrnoException).code})`, `give a PEM file with the CA certificate`);
   }
   if (!isPem(pem)) throw new UsageError(`${flag} ${file} holds no PEM certificate`, 'give a PEM file (-----BEGIN CERTIFICATE-----)');

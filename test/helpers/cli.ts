@@ -1,5 +1,6 @@
 // Runs the built CLI (bin/regctl.js → dist/) as a user would: a child process with its own env.
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +18,8 @@ export interface CliResult {
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   input?: string;
+  /** A file to connect to the child's stdin instead of a pipe (e.g. /dev/zero). */
+  stdinFile?: string;
   timeoutMs?: number;
   cwd?: string;
   /** Called with the child once spawned (e.g. to send SIGINT later). */
@@ -37,11 +40,13 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
 
 export function runCli(args: string[], o: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
+    const stdinFd = o.stdinFile === undefined ? undefined : openSync(o.stdinFile, 'r');
     const child = spawn(process.execPath, [BIN, ...args], {
       env: baseEnv(o.env),
       cwd: o.cwd ?? ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe'],
     });
+    if (stdinFd !== undefined) closeSync(stdinFd);
     o.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
@@ -53,7 +58,7 @@ export function runCli(args: string[], o: CliOptions = {}): Promise<CliResult> {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, all: stdout + stderr });
     });
-    if (o.input !== undefined) child.stdin.end(o.input);
-    else child.stdin.end();
+    if (o.input !== undefined) child.stdin!.end(o.input);
+    else child.stdin?.end();
   });
 }
