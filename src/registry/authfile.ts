@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RegctlError, UsageError } from '../errors.js';
 import { readTextFileCapped } from '../input/read.js';
+import { withFileLock } from './file-lock.js';
 import { eraseCredentials, getCredentials, storeCredentials, type HelperOptions } from './credential-helper.js';
 
 export interface AuthFileSelection {
@@ -230,6 +231,10 @@ export interface HelperAccess {
  */
 export function setCredentials(file: string, key: string, username: string, password: string, access: HelperAccess = { env: process.env }): WriteResult {
   const target = realTarget(file);
+  return withFileLock(target, () => setLocked(target, key, username, password, access));
+}
+
+function setLocked(target: string, key: string, username: string, password: string, access: HelperAccess): WriteResult {
   const current = readAuthFile(target) ?? {};
   const warnings: string[] = [];
   const routed = credentialHelperFor(current, key);
@@ -268,6 +273,10 @@ export interface RemoveResult {
  */
 export function removeCredentials(file: string, keys: string[] | 'all', access: HelperAccess = { env: process.env }): RemoveResult {
   const target = realTarget(file);
+  return withFileLock(target, () => removeLocked(target, keys, access));
+}
+
+function removeLocked(target: string, keys: string[] | 'all', access: HelperAccess): RemoveResult {
   const current = readAuthFile(target);
   let helper: RemoveResult['helper'];
   const keptInHelpers: string[] = [];

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeAtomic } from './authfile.js';
+import { withFileLock } from './file-lock.js';
 import { readTextFileCapped } from '../input/read.js';
 
 export interface CertsDirSelection {
@@ -72,16 +73,22 @@ function safeRead(f: string): string {
 export function writeCA(dir: string, host: string, pem: string): { file: string; changed: boolean } {
   const file = caPath(dir, host);
   const content = pem.endsWith('\n') ? pem : pem + '\n';
-  if (safeRead(file) === content) return { file, changed: false };
-  writeAtomic(file, content, 0o644, 0o755);
-  return { file, changed: true };
+  return withFileLock(
+    file,
+    () => {
+      if (safeRead(file) === content) return { file, changed: false };
+      writeAtomic(file, content, 0o644, 0o755);
+      return { file, changed: true };
+    },
+    0o755,
+  );
 }
 
 /** Removes `<dir>/<host>/ca.crt` (and the host directory when it is then empty). */
 export function removeCA(dir: string, host: string): boolean {
   const file = caPath(dir, host);
   if (!fs.existsSync(file)) return false;
-  fs.rmSync(file);
+  withFileLock(file, () => fs.rmSync(file, { force: true }), 0o755);
   try {
     fs.rmdirSync(path.dirname(file));
   } catch {

@@ -50,8 +50,8 @@ export function runCli(args: string[], o: CliOptions = {}): Promise<CliResult> {
     o.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 45_000);
     child.on('error', reject);
     child.on('close', (code) => {
