@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
 import { AuthError, RegctlError, UsageError } from '../errors.js';
 import { readTextFileCapped } from '../input/read.js';
+import { applyUserAuth, readTokenFile, tokenFileOf } from './user-auth.js';
 
 export interface KubeconfigSelection {
   kubeconfig?: string;
@@ -19,6 +21,8 @@ export interface LoadedKubeconfig {
   /** Where it came from, for messages. */
   source: string;
   inCluster: boolean;
+  /** users[].user.tokenFile by user name (absolute), which client-node drops. */
+  tokenFiles: Record<string, string>;
 }
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -26,6 +30,8 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** kubectl's resolution: --kubeconfig, KUBECONFIG (list; missing files skipped), ~/.kube/config, in-cluster. */
 export function loadKubeconfig(sel: KubeconfigSelection): LoadedKubeconfig {
   const kc = new KubeConfig();
+  const tokenFiles: Record<string, string> = {};
+  const loadFile = (into: KubeConfig, file: string) => loadKubeconfigFile(into, file, tokenFiles);
   let source: string;
   let inCluster = false;
   try {
@@ -87,13 +93,19 @@ export function loadKubeconfig(sel: KubeconfigSelection): LoadedKubeconfig {
       /* keep default */
     }
   }
-  return { kc, contextName, namespace, server: cluster.server, source, inCluster };
+  return { kc, contextName, namespace, server: cluster.server, source, inCluster, tokenFiles };
 }
 
-/** client-node's loadFromFile, with the file read under the kubeconfig cap. */
-function loadFile(kc: KubeConfig, file: string): void {
-  kc.loadFromString(readTextFileCapped(file, 'kubeconfig'));
+/** client-node's loadFromFile, with the file read under the kubeconfig cap; notes each user's tokenFile (first wins, as kubectl merges). */
+function loadKubeconfigFile(kc: KubeConfig, file: string, tokenFiles: Record<string, string>): void {
+  const text = readTextFileCapped(file, 'kubeconfig');
+  kc.loadFromString(text);
   kc.makePathsAbsolute(path.dirname(file));
+  const doc = yaml.load(text) as { users?: Array<{ name?: unknown; user?: { tokenFile?: unknown } }> } | undefined;
+  for (const u of Array.isArray(doc?.users) ? doc.users : []) {
+    const f = u?.user?.tokenFile;
+    if (typeof u?.name === 'string' && typeof f === 'string' && f && !(u.name in tokenFiles)) tokenFiles[u.name] = path.resolve(path.dirname(file), f);
+  }
 }
 
 function noConfig(msg: string): AuthError {
@@ -105,12 +117,11 @@ export async function currentBearerToken(k: LoadedKubeconfig): Promise<string | 
   const user = k.kc.getCurrentUser();
   if (!user) return undefined;
   if (user.token) return user.token.trim();
-  const raw = user as unknown as Record<string, unknown>;
-  const tokenFile = (raw.tokenFile ?? raw['token-file']) as string | undefined;
-  if (tokenFile) return readTextFileCapped(tokenFile, 'secret', `tokenFile ${tokenFile}`).trim();
+  const tokenFile = tokenFileOf(k);
+  if (tokenFile) return readTokenFile(k, tokenFile);
   if (user.exec || user.authProvider) {
     const opts: { headers?: Record<string, string> } = { headers: {} };
-    await k.kc.applyToHTTPSOptions(opts as never);
+    await applyUserAuth(k, opts);
     const h = opts.headers?.Authorization ?? opts.headers?.authorization;
     if (h?.startsWith('Bearer ')) return h.slice(7).trim();
   }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { URL } from 'node:url';
 import type { LoadedKubeconfig } from './kubeconfig.js';
 import { ApiError, ConnectionError, type StatusBody } from './api-error.js';
+import { applyUserAuth } from './user-auth.js';
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -44,7 +45,7 @@ export class RestClient {
   private prepare(): Promise<https.RequestOptions> {
     this.prepared ??= (async () => {
       const o: https.RequestOptions = { headers: {} };
-      await this.k.kc.applyToHTTPSOptions(o as never);
+      await applyUserAuth(this.k, o);
       return o;
     })();
     return this.prepared;
