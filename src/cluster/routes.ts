@@ -3,7 +3,7 @@
 import type { Cluster, Json } from './cluster.js';
 import { isApiError } from './api-error.js';
 import { NAMES, R } from './resources.js';
-import { NotFoundError, RegctlError } from '../errors.js';
+import { AuthError, NotFoundError, RegctlError } from '../errors.js';
 
 export const ROUTE_ANNOTATION = NAMES.routeAnnotation;
 
@@ -125,11 +125,27 @@ export async function waitForRouteGone(c: Cluster, name: string, o: WaitOptions)
 
 /** ingresses.config.openshift.io/cluster spec.domain (undefined when unreadable). */
 export async function ingressDomain(c: Cluster): Promise<string | undefined> {
+  return (await routeDomains(c)).domain;
+}
+
+export interface RouteDomains {
+  /** spec.domain: the default ingress controller's domain, which its wildcard certificate (*.domain) covers. */
+  domain?: string;
+  /**
+   * Where the route API allocates hosts for routes without one: spec.appsDomain when set, else spec.domain
+   * (openshift-apiserver's routingConfig.subdomain, set so by cluster-openshift-apiserver-operator).
+   */
+  hostDomain?: string;
+}
+
+/** ingresses.config.openshift.io/cluster's domains (empty when unreadable). */
+export async function routeDomains(c: Cluster): Promise<RouteDomains> {
   try {
     const i = await c.getOrNull(R.ingressConfig, NAMES.cluster);
-    return i?.spec?.domain || undefined;
+    const domain: string | undefined = i?.spec?.domain || undefined;
+    return { domain, hostDomain: i?.spec?.appsDomain || domain };
   } catch (e) {
-    if (isApiError(e, 403)) return undefined;
+    if (isApiError(e, 403)) return {};
     throw e;
   }
 }
@@ -217,7 +233,7 @@ export async function discoverRegistryHost(c: Cluster, namespace: string): Promi
     }
   }
   if (configForbidden && routesForbidden) {
-    throw new NotFoundError('cannot find the registry host: you may not read image.config, the registry routes or an image stream', {
+    throw new AuthError('cannot find the registry host: you may not read image.config, the registry routes or an image stream', {
       hint: 'name it with --registry HOST (a cluster admin sees it with `regctl expose --default-route`)',
     });
   }

@@ -160,6 +160,8 @@ async function pvcRequest(o: Opts): Promise<StorageRequest> {
   const claim: string = o.claim;
   if (!DNS1123.test(claim) || claim.length > 253) throw new UsageError(`invalid --claim "${claim}"`, 'a claim name is lower-case letters, digits, - and . (e.g. image-registry-storage)');
   if (o.size !== undefined && !QUANTITY.test(o.size)) throw new UsageError(`invalid --size "${o.size}"`, 'use a quantity such as 100Gi or 500G');
+  // The API server refuses a claim of zero bytes ("must be greater than zero") only after the claim is sent.
+  if (o.size !== undefined && Number.parseFloat(o.size) === 0) throw new UsageError(`invalid --size "${o.size}": a claim must be larger than zero`, 'use a quantity such as 100Gi or 500G');
   if (o.storageClass !== undefined && !DNS1123.test(o.storageClass)) throw new UsageError(`invalid --storage-class "${o.storageClass}"`, 'name an existing storage class (kubectl get storageclass)');
   return {
     type: 'pvc',
@@ -335,6 +337,15 @@ async function readSecret(ctx: Context, stdin: StdinClaim, s: { stdin?: boolean;
 
 // ---------- the common flow: pre-flight, dry run, writes, wait ----------
 
+/** The flag that sets spec.storage.<type>.<field> (chunkSizeMiB → --chunk-size-mib), if it is one of ours. */
+function optionFor(field: string): string | undefined {
+  const m = /^spec\.storage\.[a-zA-Z]+\.([a-zA-Z]+)$/.exec(field);
+  if (!m) return undefined;
+  const flag = '--' + m[1]!.replace(/MiB$/, 'Mib').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return REGISTERED_FLAGS.has(flag) ? flag : undefined;
+}
+const REGISTERED_FLAGS = new Set<string>();
+
 async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>): Promise<number> {
   const format = outputFormat(o, FORMATS);
   if (o.timeout !== undefined && !o.wait) throw new UsageError('--timeout needs --wait', 'add --wait, or drop --timeout');
@@ -346,11 +357,20 @@ async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>
   const cluster = await ctx.cluster();
   const rc = await import('../cluster/registry-config.js');
   const st = await import('../cluster/storage.js');
-  const { plan, config } = await ctx.spin('Running pre-flight checks', async () => {
+  const ss = await import('../cluster/served-schema.js');
+  const { plan, config, served } = await ctx.spin('Running pre-flight checks', async () => {
     const config = await rc.readConfig(cluster);
     const state = await st.readStorageState(cluster, config, req);
-    return { plan: st.planStorage(req, state), config };
+    const served = await ss.readServedSchema(cluster);
+    return { plan: st.planStorage(req, state), config, served };
   });
+  if (served.note) ctx.log.warn(served.note);
+  // What this cluster's CRD lacks would be pruned without an error: refuse it like any bad input.
+  const storage = { [req.type]: req.fields, ...(req.storageManagement ? { managementState: req.storageManagement } : {}) };
+  for (const p of ss.checkServed(['storage'], storage, served)) {
+    const flag = optionFor(p.field);
+    plan.problems.push({ message: p.message, hint: flag ? `drop ${flag}: ${served.cluster} predates it` : `drop the option that sets ${p.field}: ${served.cluster} predates it` });
+  }
   if (plan.problems.length) {
     for (const p of plan.problems.slice(1)) ctx.log.warn(`also: ${p.message}`);
     const p = plan.problems[0]!;

@@ -120,6 +120,12 @@ describe('regctl metrics', () => {
     expect(r.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z {2}[\d.]+s {2}[\d.]+ req\/s {2}\d+ in flight/m);
   });
 
+  it('a user who may not read where the registry is: exit 4 (forbidden), not 5', async () => {
+    const r = await runCli(['--context', 'developer', 'metrics'], { env: envFor(sb) });
+    expect(r.code, r.all).toBe(4);
+    expect(r.stderr).toMatch(/^error: cannot find the registry host: you may not read image\.config, the registry routes or an image stream\nhint: name it with --registry HOST/);
+  });
+
   it('a user without the metrics role gets 401 explained with the grant to run; after the grant it works', async () => {
     const caFile = path.join(sb.dir, 'ingress-ca.crt');
     const args = ['--context', 'developer', 'metrics', '--registry', sb.defaultRouteHost, '--ca-file', caFile];

@@ -91,11 +91,14 @@ describe('set-storage on bare metal (Removed, no storage)', () => {
   it('pre-flight refusals: exit 2 (4 when forbidden), one error line and a hint, nothing changed', async () => {
     sb.store.create('/persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'ro', namespace: NS }, spec: { accessModes: ['ReadOnlyMany'], resources: { requests: { storage: '1Gi' } } } });
     const before = JSON.stringify(h.config().spec);
-    const [noClass, roClaim, forbidden] = await Promise.all([
+    const [noClass, roClaim, forbidden, zero] = await Promise.all([
       h.regctl(['set-storage', 'pvc', '--storage-class', 'gold']),
       h.regctl(['set-storage', 'pvc', '--claim', 'ro']),
       h.regctl(['--context', 'developer', 'set-storage', 'pvc', '--claim', 'dev']),
+      h.regctl(['set-storage', 'pvc', '--size', '0Gi']),
     ]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toBe('error: invalid --size "0Gi": a claim must be larger than zero\nhint: use a quantity such as 100Gi or 500G\n');
     expect(noClass.code).toBe(2);
     expect(noClass.stderr).toBe('error: storage class "gold" does not exist; nothing was changed\nhint: available: standard\n');
     expect(roClaim.code).toBe(2);
