@@ -215,7 +215,8 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     if (deps.signal.aborted) return EXIT.interrupted;
     const err = toRegctlError(e);
     io.stderr.write(`${io.err.red('error:')} ${err.message}\n`);
-    if (err.hint) io.stderr.write(`${io.err.yellow('hint:')} ${err.hint}\n`);
+    // Every error gets a hint line; errors that know no better fix point at the requests made.
+    io.stderr.write(`${io.err.yellow('hint:')} ${err.hint ?? 'run again with -v to see the requests made'}\n`);
     if (verbose && (e as Error)?.stack) io.stderr.write(io.err.dim(String((e as Error).stack)) + '\n');
     return err.exitCode;
   }

@@ -68,6 +68,7 @@ export function createContext(d: ContextDeps): Context {
     interactive,
     now: () => new Date(),
     cluster(namespace?: string) {
+      if (namespace !== undefined) assertNamespaceName(namespace);
       const key = namespace ?? '';
       let c = clusters.get(key);
       if (!c) {
@@ -105,6 +106,13 @@ export function createContext(d: ContextDeps): Context {
     },
   };
   return ctx;
+}
+
+/** -n NAME: a namespace name is a DNS-1123 label (kube's ValidateNamespaceName); refuse others before any request. */
+function assertNamespaceName(ns: string): void {
+  if (ns.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) return;
+  const shown = ns.length > 70 ? `${ns.slice(0, 60)}…` : ns;
+  throw new UsageError(`invalid namespace "${shown}": ${ns.length > 63 ? `${ns.length} characters, at most 63` : 'not a DNS label'}`, 'a project name is at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
 }
 
 /** For commands that need a confirmation: --yes, or an interactive prompt, or a refusal naming --yes. */

@@ -52,7 +52,12 @@ export function translateClusterError(e: unknown): RegctlError | undefined {
           hint: 'point --kubeconfig/--context at an OpenShift cluster',
         });
       }
-      return new NotFoundError(msg);
+      const kind = s.details?.kind;
+      return new NotFoundError(msg, {
+        hint: kind === 'namespaces' || kind === 'projects'
+          ? 'check the project name (`oc get projects`), or create it with `oc new-project NAME`'
+          : `check the name${kind ? ` (\`kubectl get ${kind}${s.details?.group ? `.${s.details.group}` : ''}\`)` : ''} and the namespace (-n)`,
+      });
     }
     case 409:
       return new RegctlError(`conflict: ${msg}`, { hint: 'someone changed it at the same time; run the command again' });
@@ -64,7 +69,7 @@ export function translateClusterError(e: unknown): RegctlError | undefined {
       });
     }
     case 504:
-      return new TimeoutError(`the API server timed out: ${msg}`);
+      return new TimeoutError(`the API server timed out: ${msg}`, { hint: 'try again, or allow more time with --request-timeout' });
     default:
       return new RegctlError(`API server error (${e.statusCode}): ${msg}`, { hint: 'try again; see -v for the requests made' });
   }
