@@ -100,6 +100,7 @@ export async function collectAccess(c: Cluster, namespace: string, only?: Subjec
     }
     // Without reviews, a missing grant is only a "no" when every binding could be read.
     if (!sarUsable) for (const cap of CAPABILITIES) allowed[cap.key] = known.some((g) => g.capability === cap.key) ? true : bindingFailures().length ? null : false;
+    allowed.pushNew = both(allowed.push, allowed.pushNew);
     const via = known.filter((g) => allowed[g.capability]);
     return { subject: s, allowed, via: dedupe(via), reasons };
   });
@@ -113,6 +114,28 @@ export async function collectAccess(c: Cluster, namespace: string, only?: Subjec
     subjects: shown,
     warnings: [...new Set(warnings)],
   };
+}
+
+/** A push to a new name needs push AND create imagestreams: false beats unknown, unknown beats true. */
+function both(a: boolean | null, b: boolean | null): boolean | null {
+  if (a === false || b === false) return false;
+  return a === null || b === null ? null : true;
+}
+
+/** How `regctl grant` names a subject: -z for a service account of the project, --group for a group. */
+export function grantArgs(s: Subject, namespace: string): string {
+  if (s.kind === 'ServiceAccount') return s.namespace === namespace ? `-z ${s.name}` : `system:serviceaccount:${s.namespace}:${s.name}`;
+  return s.kind === 'Group' ? `--group ${s.name}` : s.name;
+}
+
+/**
+ * A subject that may push to existing image streams but not to a new name (system:image-pusher): what the real
+ * registry does with such a push (403 DENIED) and the grant that fixes it; undefined otherwise.
+ */
+export function pushNewAdvice(row: AccessRow, namespace: string): string | undefined {
+  if (row.allowed.push !== true || row.allowed.pushNew !== false) return undefined;
+  const name = row.subject.kind === 'ServiceAccount' ? `system:serviceaccount:${row.subject.namespace}:${row.subject.name}` : row.subject.name;
+  return `${name} may push to existing image streams in ${namespace} but not to a new name (the registry creates the image stream with ${name}'s own token, and ${name} may not create imagestreams): regctl grant builder ${grantArgs(row.subject, namespace)} -n ${namespace}`;
 }
 
 function dedupe(grants: Grant[]): Grant[] {

@@ -14,8 +14,8 @@ export const INTENTS: Record<string, Intent> = {
   viewer: { intent: 'viewer', roles: ['registry-viewer'], clusterWide: false, what: 'pull and view image streams' },
   editor: { intent: 'editor', roles: ['registry-editor'], clusterWide: false, what: 'push, pull, tag and manage image streams' },
   puller: { intent: 'puller', roles: ['system:image-puller'], clusterWide: false, what: 'pull images' },
-  pusher: { intent: 'pusher', roles: ['system:image-pusher'], clusterWide: false, what: 'push and pull images' },
-  builder: { intent: 'builder', roles: ['system:image-builder'], clusterWide: false, what: 'push, pull and create image streams (builds)' },
+  pusher: { intent: 'pusher', roles: ['system:image-pusher'], clusterWide: false, what: 'push to existing image streams and pull' },
+  builder: { intent: 'builder', roles: ['system:image-builder'], clusterWide: false, what: 'push (also to new image streams) and pull' },
   metrics: { intent: 'metrics', roles: [...METRICS_ROLES], clusterWide: true, what: 'read the registry metrics' },
   pruner: { intent: 'pruner', roles: ['system:image-pruner'], clusterWide: true, what: 'prune images' },
 };

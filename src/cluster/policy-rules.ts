@@ -16,7 +16,7 @@ export interface RoleObject {
   aggregationRule?: { clusterRoleSelectors?: Array<{ matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> }> } | null;
 }
 
-export type CapabilityKey = 'pull' | 'push' | 'catalog' | 'metrics' | 'prune';
+export type CapabilityKey = 'pull' | 'push' | 'pushNew' | 'catalog' | 'metrics' | 'prune';
 
 export interface Capability {
   key: CapabilityKey;
@@ -33,6 +33,17 @@ export interface Capability {
 export const CAPABILITIES: Capability[] = [
   { key: 'pull', verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespaced: true, describe: 'get imagestreams/layers in the project' },
   { key: 'push', verb: 'update', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespaced: true, describe: 'update imagestreams/layers in the project' },
+  // A push to a new name: openshift-apiserver never creates the stream for the registry's ImageStreamMapping, the
+  // registry creates it with the pusher's own token (image-registry pkg/imagestream CreateImageStreamMapping).
+  // Allowed only together with push (collectAccess combines them).
+  {
+    key: 'pushNew',
+    verb: 'create',
+    group: 'image.openshift.io',
+    resource: 'imagestreams',
+    namespaced: true,
+    describe: "create imagestreams in the project (a push to a new name: the registry creates the image stream with the pusher's own token)",
+  },
   { key: 'catalog', verb: 'list', group: 'image.openshift.io', resource: 'imagestreams', namespaced: false, describe: 'list imagestreams cluster-wide (/v2/_catalog)' },
   { key: 'metrics', verb: 'get', group: 'image.openshift.io', resource: 'registry', subresource: 'metrics', namespaced: false, describe: 'get registry/metrics (/extensions/v2/metrics)' },
   { key: 'prune', verb: 'delete', group: 'image.openshift.io', resource: 'images', namespaced: false, describe: 'delete images cluster-wide (prune, manifest delete)' },

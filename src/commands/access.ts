@@ -8,7 +8,8 @@ import { renderTable } from '../output/table.js';
 import { UsageError } from '../errors.js';
 
 const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
-const CAPS = ['pull', 'push', 'catalog', 'metrics', 'prune'] as const;
+const CAPS = ['pull', 'push', 'pushNew', 'catalog', 'metrics', 'prune'] as const;
+const HEADERS: Record<(typeof CAPS)[number], string> = { pull: 'pull', push: 'push', pushNew: 'push-new', catalog: 'catalog', metrics: 'metrics', prune: 'prune' };
 
 interface AccessOptions {
   namespace?: string;
@@ -27,7 +28,9 @@ export function register(program: Command, rt: Runtime): void {
       [
         'List the subjects whose bindings (RoleBindings of the project, and ClusterRoleBindings) grant what the registry checks, each confirmed with a SubjectAccessReview:',
         '  pull     get imagestreams/layers in the project',
-        '  push     update imagestreams/layers in the project',
+        '  push     update imagestreams/layers in the project (push to an existing image stream)',
+        '  push-new push and create imagestreams in the project (push to a new name: the registry',
+        "           creates the stream with the pusher's own token: builder/editor can, pusher cannot)",
         '  catalog  list imagestreams cluster-wide (/v2/_catalog)',
         '  metrics  get registry/metrics (/extensions/v2/metrics)',
         '  prune    delete images cluster-wide',
@@ -59,12 +62,17 @@ async function run(ctx: Context, args: string[], opts: AccessOptions): Promise<v
   const { collectAccess } = await import('../cluster/policy-access.js');
   const report = await ctx.spin('Reading bindings and reviewing access', () => collectAccess(cluster, cluster.namespace, only));
   for (const w of report.warnings) ctx.log.warn(w);
+  if (only) {
+    const { pushNewAdvice } = await import('../cluster/policy-access.js');
+    const advice = report.subjects[0] && pushNewAdvice(report.subjects[0], report.namespace);
+    if (advice) ctx.log.info(advice);
+  }
   print(ctx.io, format, {
     data: report,
     rows: report.subjects,
     columns: [
       { header: 'subject', value: (r: AccessRow) => subjectLabel(r) },
-      ...CAPS.map((k) => ({ header: k, value: (r: AccessRow) => (r.allowed[k] === null ? '?' : r.allowed[k] ? 'yes' : '-') })),
+      ...CAPS.map((k) => ({ header: HEADERS[k], value: (r: AccessRow) => (r.allowed[k] === null ? '?' : r.allowed[k] ? 'yes' : '-') })),
       { header: 'via', value: (r: AccessRow) => via(r, false) },
       { header: 'roles', value: (r: AccessRow) => via(r, true), wide: true },
     ],

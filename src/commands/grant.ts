@@ -19,11 +19,12 @@ export function register(program: Command, rt: Runtime): void {
         '  viewer   registry-viewer          pull and view image streams',
         '  editor   registry-editor          push, pull, tag and manage image streams',
         '  puller   system:image-puller      pull images',
-        '  pusher   system:image-pusher      push and pull images',
-        '  builder  system:image-builder     push, pull and create image streams (builds)',
+        '  pusher   system:image-pusher      push to existing image streams and pull',
+        '  builder  system:image-builder     push and pull, also to new image streams (it may create them)',
         '  metrics  registry-monitoring      read the registry metrics (cluster-wide; or prometheus-scraper,',
         '                                    created as in the docs when the cluster has neither)',
         '  pruner   system:image-pruner      prune images (cluster-wide)',
+        "A push to a new name makes the registry create the image stream with the pusher's own token: that needs builder or editor (pusher alone gets 403 denied).",
         'With --role-namespace NS (= -n), ROLE names a namespaced Role of the project instead (not an intent); it must exist.',
         'SUBJECTs are users (system:serviceaccount:NS:SA names a service account); add groups with --group and service accounts of the project with -z.',
       ].join('\n'),
@@ -78,6 +79,9 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
   // A binding to a missing Role grants nothing: unlike oc's warning, refuse (the Role is in this very project).
   if (roleKind === 'Role') await requireRole(cluster, rbac, role, cluster.namespace);
   const line = (dry = false, object?: Binding) => policy.successLine(role, 'added', targets, dry, object, roleKind);
+  const pusherNote = () => {
+    if (intent.intent === 'pusher') ctx.log.info(`note: ${role} allows pushing to existing image streams only; a push to a new name is denied (403) unless the subject may also create imagestreams (regctl grant builder … ${clusterWide ? '--cluster-wide' : `-n ${cluster.namespace}`})`);
+  };
 
   for (let attempt = 0; ; attempt++) {
     const bindings = await rbac.listBindings(cluster, scope.namespace);
@@ -85,6 +89,7 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
     if (plan.action === 'none') {
       await ensureRole();
       ctx.log.info(`${targets.join(', ')} already ${targets.length > 1 ? 'have' : 'has'} ${role} (${where(plan.binding)}): nothing to change`);
+      pusherNote();
       if (parsed.format) printObjects(ctx.io, parsed.format, [...extra, plan.binding]);
       else ctx.io.stdout.write(line(dryRun) + '\n');
       return;
@@ -112,6 +117,7 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
       throw e;
     }
     ctx.log.success(`${verb === 'create' ? 'Created' : 'Updated'} ${where(plan.binding)}: ${plan.newSubjects.map(policy.describeSubject).join(', ')} → ${roleKind} ${role}`);
+    pusherNote();
     if (parsed.format) printObjects(ctx.io, parsed.format, [...extra, written]);
     else ctx.io.stdout.write(line() + '\n');
     return;

@@ -220,6 +220,11 @@ export interface RbacAnswers {
   metrics: boolean;
 }
 
+/**
+ * Pushing to a new name needs `create imagestreams` besides push: the registry creates the stream with the
+ * pusher's own token (system:image-pusher cannot, system:image-builder and registry-editor can). The fix names
+ * builder unless the user may already create image streams.
+ */
 export function evaluateRbac(a: RbacAnswers, user: string, namespace: string, pushWanted: boolean): Outcome {
   const yn = (b: boolean) => (b ? 'allowed' : 'denied');
   const evidence = [
@@ -233,11 +238,15 @@ export function evaluateRbac(a: RbacAnswers, user: string, namespace: string, pu
   const who = grantSubject(user, namespace);
   const extras = [a.catalog && 'catalog', a.metrics && 'metrics'].filter(Boolean).join(' and ');
   const tail = extras ? `; also ${extras}` : '';
-  if (!a.pull) return fail(`${user} may not pull from ${namespace}${a.push ? '' : ' nor push to it'}`, `regctl grant ${a.push || pushWanted ? 'pusher' : 'puller'} ${who} -n ${sh(namespace)}`, evidence, details);
+  const pushRole = a.createStream ? 'pusher' : 'builder';
+  if (!a.pull) return fail(`${user} may not pull from ${namespace}${a.push ? '' : ' nor push to it'}`, `regctl grant ${a.push || pushWanted ? pushRole : 'puller'} ${who} -n ${sh(namespace)}`, evidence, details);
   if (!a.push) {
     const summary = `${user} may pull from ${namespace} but not push to it${tail}`;
-    const fix = `regctl grant pusher ${who} -n ${sh(namespace)}`;
+    const fix = `regctl grant ${pushRole} ${who} -n ${sh(namespace)}`;
     return pushWanted ? fail(summary, fix, evidence, details) : warn(summary, fix, evidence, details);
+  }
+  if (!a.createStream) {
+    return warn(`${user} may push to existing image streams in ${namespace} but not to a new name (create imagestreams denied)${tail}`, `regctl grant builder ${who} -n ${sh(namespace)}`, evidence, details);
   }
   return ok(`${user} may pull from and push to ${namespace}${tail}`, evidence, details);
 }

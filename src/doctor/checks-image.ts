@@ -15,6 +15,7 @@ import { registryApiCheck, grantSubject } from './checks-access.js';
 import { fail, ok, warn, type CheckResult, type CheckId, type Outcome } from './model.js';
 import { buildTestImage, MEDIA, TEST_STREAM } from './test-image.js';
 import { commandIn, sh } from './shell.js';
+import { explainDeniedPush } from './push-denied.js';
 
 const MAX_LAYER = 10 * 1024 * 1024;
 
@@ -95,14 +96,29 @@ function storageFailure(e: unknown, what: string): Outcome | undefined {
   return undefined;
 }
 
-function pushFailure(env: DoctorEnv, e: unknown, what: string, ns: string): Outcome {
+/**
+ * A failed push (or pull). A denied push (403 DENIED on the manifest PUT, 401 on the uploads) is explained the way
+ * the real registry decides it: no project, or a new image stream the user may not create (push-denied.ts).
+ */
+async function pushFailure(env: DoctorEnv, e: unknown, what: string, ns: string, pushing = true): Promise<Outcome> {
   const err = toRegctlError(e);
-  // The registry records a push in an image stream of the project: no project, no image stream.
-  if (e instanceof RegistryHttpError && e.status === 404 && e.errorCode === 'NAME_UNKNOWN' && e.method === 'PUT') {
-    return fail(`${what}: project ${ns} does not exist (the registry could not create the image stream)`, `oc new-project ${sh(ns)}`, [err.message]);
+  const denied = e instanceof RegistryAuthError || (e instanceof RegistryHttpError && e.status === 403 && e.method === 'PUT' && /\/manifests\//.test(e.url));
+  const user = env.user?.username ?? 'USER';
+  const who = grantSubject(user, ns);
+  if (denied && pushing) {
+    const status = e instanceof RegistryHttpError ? `${e.status}${e.errorCode ? ` ${e.errorCode}` : ''}` : err.message;
+    const client = env.registry?.client;
+    const inRegistry = client
+      ? async () => {
+          const res = await client.get(`/v2/${ns}/${TEST_STREAM}/tags/list`, { accept: 'application/json' });
+          return res.ok ? true : res.status === 404 && /NAME_UNKNOWN/.test(res.text()) ? false : undefined;
+        }
+      : undefined;
+    const why = await explainDeniedPush(await env.cluster(), ns, TEST_STREAM, user, who, inRegistry);
+    return fail(`${what}: the registry denied it (${status}): ${why.reason}`, why.fix, [err.message, ...why.evidence]);
   }
   if (e instanceof RegistryAuthError) {
-    return fail(`${what}: the registry denied it (${err.message})`, `regctl grant pusher ${grantSubject(env.user?.username ?? 'USER', ns)} -n ${sh(ns)}`, err.hint ? [`hint: ${err.hint}`] : []);
+    return fail(`${what}: the registry denied it (${err.message})`, `regctl grant pusher ${who} -n ${sh(ns)}`, err.hint ? [`hint: ${err.hint}`] : []);
   }
   return fail(`${what}: ${err.message}`, commandIn(err.hint) ?? 'regctl logs', err.hint ? [`hint: ${err.hint}`] : []);
 }
@@ -116,7 +132,7 @@ export const pushTestCheck: CheckImpl<DoctorEnv> = {
       p = await (env.testImage ??= pushTestImage(env));
     } catch (e) {
       env.testImage = undefined;
-      return storageFailure(e, 'the push failed') ?? pushFailure(env, e, 'the push failed', (await env.cluster()).namespace);
+      return storageFailure(e, 'the push failed') ?? (await pushFailure(env, e, 'the push failed', (await env.cluster()).namespace));
     }
     const c = await env.cluster();
     const evidence = [...p.evidence];
@@ -177,7 +193,7 @@ export const pullTestCheck: CheckImpl<DoctorEnv> = {
         evidence.push(`pushed the test image ${pushed.repo}:${pushed.tag} to pull it back`);
       } catch (e) {
         env.testImage = undefined;
-        return pushFailure(env, e, 'pushing the test image to pull failed', ns);
+        return await pushFailure(env, e, 'pushing the test image to pull failed', ns);
       }
     }
     if (!target) {
@@ -196,7 +212,7 @@ export const pullTestCheck: CheckImpl<DoctorEnv> = {
       evidence.push(`GET https://${host}/v2/${target.repo}/manifests/${target.tag} → ${r.digest}`, `${r.fetched.length} blob(s) downloaded and verified (${r.bytes} B)${r.checked.length ? `, ${r.checked.length} large layer(s) checked with HEAD` : ''}`);
       outcome = ok(`pulled ${target.repo}:${target.tag} (${r.digest.slice(0, 19)}…), digests verified`, evidence, { repository: target.repo, tag: target.tag, digest: r.digest });
     } catch (e) {
-      const f = storageFailure(e, `pulling ${target.repo}:${target.tag} failed`) ?? pushFailure(env, e, `pulling ${target.repo}:${target.tag} failed`, ns);
+      const f = storageFailure(e, `pulling ${target.repo}:${target.tag} failed`) ?? (await pushFailure(env, e, `pulling ${target.repo}:${target.tag} failed`, ns, false));
       outcome = { ...f, fix: e instanceof RegistryAuthError ? `regctl grant puller ${grantSubject(env.user?.username ?? 'USER', ns)} -n ${sh(ns)}` : f.fix, evidence: [...evidence, ...(f.evidence ?? [])] };
     }
     if (pushed && !requested(env, 'push-test')) {

@@ -38,13 +38,14 @@ describe('access', () => {
       allowed: { pull: true, push: false, catalog: false, metrics: false, prune: false },
       via: [{ capability: 'pull', binding: 'RoleBinding/registry-viewer', role: 'registry-viewer' }],
     });
-    expect(row(report, 'User', 'bob').allowed).toEqual({ pull: false, push: false, catalog: false, metrics: true, prune: false });
+    expect(row(report, 'User', 'bob').allowed).toEqual({ pull: false, push: false, pushNew: false, catalog: false, metrics: true, prune: false });
     expect(row(report, 'User', 'bob').via).toEqual([{ capability: 'metrics', binding: 'ClusterRoleBinding/registry-monitoring-0', role: 'registry-monitoring' }]);
     expect(row(report, 'ServiceAccount', 'builder', 'acc').allowed).toMatchObject({ pull: true, push: true });
     expect(row(report, 'Group', 'system:serviceaccounts:acc').allowed.pull).toBe(true);
     expect(row(report, 'Group', 'devs').allowed.pull).toBe(true);
     expect(row(report, 'ServiceAccount', 'pruner', 'openshift-image-registry').allowed).toMatchObject({ prune: true, catalog: true, pull: false });
-    expect(row(report, 'User', 'kube:admin').allowed).toEqual({ pull: true, push: true, catalog: true, metrics: true, prune: true });
+    expect(row(report, 'User', 'kube:admin').allowed).toEqual({ pull: true, push: true, pushNew: true, catalog: true, metrics: true, prune: true });
+    expect(row(report, 'ServiceAccount', 'builder', 'acc').allowed.pushNew).toBe(true);
     expect(row(report, 'User', 'developer').allowed).toMatchObject({ pull: true, push: true, prune: false });
   });
 
@@ -52,8 +53,8 @@ describe('access', () => {
     const r = await regctl(['access', 'carol', '-n', 'acc']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^SUBJECT\s+PULL\s+PUSH\s+CATALOG\s+METRICS\s+PRUNE\s+VIA$/);
-    expect(lines[1]).toMatch(/^User carol\s+yes\s+-\s+-\s+-\s+-\s+RoleBinding\/system:image-puller$/);
+    expect(lines[0]).toMatch(/^SUBJECT\s+PULL\s+PUSH\s+PUSH-NEW\s+CATALOG\s+METRICS\s+PRUNE\s+VIA$/);
+    expect(lines[1]).toMatch(/^User carol\s+yes\s+-\s+-\s+-\s+-\s+-\s+RoleBinding\/system:image-puller$/);
     expect(lines).toHaveLength(2);
   });
 
@@ -64,7 +65,7 @@ describe('access', () => {
     expect(sa.subjects[0].via.map((v: any) => v.binding)).toEqual(expect.arrayContaining(['RoleBinding/system:image-builders']));
     const nobody = await regctl(['access', 'nobody', '-n', 'acc']);
     expect(nobody.code).toBe(0);
-    expect(nobody.stdout).toMatch(/^User nobody\s+-\s+-\s+-\s+-\s+-\s*$/m);
+    expect(nobody.stdout).toMatch(/^User nobody\s+-\s+-\s+-\s+-\s+-\s+-\s*$/m);
   });
 
   it('a project admin without cluster rights gets the project\'s bindings, with warnings saying what is missing', async () => {

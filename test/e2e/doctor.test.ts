@@ -165,7 +165,7 @@ describe('doctor on an AWS cluster, from a machine that has done nothing yet', (
     expect(sb.store.get('image.openshift.io/imagestreams', NS, 'regctl-doctor')).toBeUndefined();
   });
 
-  it('rbac: a developer who may pull but not push → the push check fails naming `regctl grant pusher developer -n NS`', async () => {
+  it('rbac: a developer who may pull but not push → the push check fails naming `regctl grant builder developer -n NS` (the test pushes to a new image stream)', async () => {
     const granted = await t.cli(['grant', 'puller', 'developer', '-n', NS]);
     expect(granted.code, granted.all).toBe(0);
     const dev = { REGISTRY_AUTH_FILE: path.join(t.tmp, 'developer-auth.json') };
@@ -174,7 +174,7 @@ describe('doctor on an AWS cluster, from a machine that has done nothing yet', (
     const rbac = check('rbac');
     expect(rbac.verdict).toBe('fail');
     expect(rbac.summary).toBe(`developer may pull from ${NS} but not push to it`);
-    expect(rbac.fix).toBe(`regctl grant pusher developer -n ${NS}`);
+    expect(rbac.fix).toBe(`regctl grant builder developer -n ${NS}`);
     expect(rbac.evidence).toContain(`push (update imagestreams/layers in ${NS}): denied`);
     expect(check('push-test')).toMatchObject({ verdict: 'skipped', skipped: { dependsOn: 'rbac', failedCheck: 'rbac' } });
     // A developer may not read the operator's objects: those checks say so and do not hold back the rest.

@@ -160,13 +160,22 @@ describe('routes', () => {
 
 describe('rbac', () => {
   const all = { pull: true, push: true, createStream: true, catalog: false, metrics: false };
-  it('push denied → warn, or fail when a push test was asked for; both name regctl grant pusher', () => {
+  it('push denied → warn, or fail when a push test was asked for; pusher when new streams may be created, else builder', () => {
     expect(evaluateRbac({ ...all, push: false }, 'developer', 'team', false)).toMatchObject({ verdict: 'warn', fix: 'regctl grant pusher developer -n team' });
     expect(evaluateRbac({ ...all, push: false }, 'developer', 'team', true)).toMatchObject({ verdict: 'fail', summary: 'developer may pull from team but not push to it' });
+    expect(evaluateRbac({ ...all, push: false, createStream: false }, 'developer', 'team', true).fix).toBe('regctl grant builder developer -n team');
   });
-  it('pull denied → fail with puller (pusher when pushing is wanted)', () => {
+  it('push allowed but not create imagestreams (system:image-pusher) → warn naming regctl grant builder', () => {
+    expect(evaluateRbac({ ...all, createStream: false }, 'developer', 'team', true)).toMatchObject({
+      verdict: 'warn',
+      summary: 'developer may push to existing image streams in team but not to a new name (create imagestreams denied)',
+      fix: 'regctl grant builder developer -n team',
+    });
+  });
+  it('pull denied → fail with puller (pusher/builder when pushing is wanted)', () => {
     expect(evaluateRbac({ ...all, pull: false, push: false }, 'bob', 'team', false)).toMatchObject({ verdict: 'fail', fix: 'regctl grant puller bob -n team' });
     expect(evaluateRbac({ ...all, pull: false, push: false }, 'bob', 'team', true).fix).toBe('regctl grant pusher bob -n team');
+    expect(evaluateRbac({ ...all, pull: false, push: false, createStream: false }, 'bob', 'team', true).fix).toBe('regctl grant builder bob -n team');
   });
   it('service accounts of the project are named with -z', () => {
     expect(grantSubject('system:serviceaccount:team:ci', 'team')).toBe('-z ci');

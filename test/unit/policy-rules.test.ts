@@ -15,10 +15,10 @@ const allows = (role: string, k: string) => effectiveRules(role, roles).some((r)
 describe('what the registry roles allow (behaviours c.5, f)', () => {
   it.each([
     ['registry-viewer', ['pull', 'catalog']], // catalog only when bound cluster-wide
-    ['registry-editor', ['pull', 'push', 'catalog']],
+    ['registry-editor', ['pull', 'push', 'pushNew', 'catalog']],
     ['system:image-puller', ['pull']],
-    ['system:image-pusher', ['pull', 'push']],
-    ['system:image-builder', ['pull', 'push']],
+    ['system:image-pusher', ['pull', 'push']], // no create imagestreams: a push to a new name is denied
+    ['system:image-builder', ['pull', 'push', 'pushNew']],
     ['system:image-pruner', ['catalog', 'prune']],
     ['registry-monitoring', ['metrics']],
   ])('%s → %j', (role, expected) => {
@@ -51,7 +51,7 @@ describe('grantsFromBindings', () => {
     const summary = Object.fromEntries(grants.map((g) => [`${g.subject.kind}/${g.subject.namespace ?? ''}/${g.subject.name}`, g.grants.map((x) => `${x.capability}@${x.binding}`)]));
     expect(summary).toEqual({
       'User//alice': ['pull@RoleBinding/registry-viewer'],
-      'ServiceAccount/ns/builder': ['pull@RoleBinding/system:image-builders', 'push@RoleBinding/system:image-builders'],
+      'ServiceAccount/ns/builder': ['pull@RoleBinding/system:image-builders', 'push@RoleBinding/system:image-builders', 'pushNew@RoleBinding/system:image-builders'],
       'ServiceAccount/openshift-monitoring/prometheus-k8s': ['metrics@ClusterRoleBinding/registry-monitoring'],
     });
   });

@@ -1,6 +1,7 @@
 // POST imagestreammappings: what openshift-apiserver's imagestreammapping REST does when the registry
-// records a pushed manifest. Creates the Image (cluster-scoped) if missing, creates the ImageStream if
-// missing, and prepends a tag event to status.tags[tag].items. RBAC (create imagestreammappings in the
+// records a pushed manifest. Finds the ImageStream (NotFound when missing: it never creates one; the
+// registry then creates it with the pushing user's token and retries), creates the Image (cluster-scoped)
+// if missing, and prepends a tag event to status.tags[tag].items. RBAC (create imagestreammappings in the
 // namespace) and the namespace's existence are checked by the dispatcher before this runs.
 import type { KubeObject } from '../types.ts';
 import { ApiError, methodNotAllowed } from './errors.ts';
@@ -38,6 +39,13 @@ export async function createImageStreamMapping(ctx: RequestCtx, rr: ResourceRequ
   if (!digest) throw invalid(name, 'image.metadata.name', 'Required value');
   if (!image.dockerImageReference) throw invalid(name, 'image.dockerImageReference', 'Required value');
 
+  // findStreamForMapping comes first. The generic store names the resource of the request
+  // (imagestreammappings), not imagestreams: the registry relies on that kind to auto-provision.
+  let stream = store.get(IS_KEY, ns, name);
+  if (!stream) {
+    throw new ApiError(404, 'NotFound', `imagestreammappings.image.openshift.io "${name}" not found`, { name, group: 'image.openshift.io', kind: 'imagestreammappings' });
+  }
+
   if (!store.get(IMAGE_KEY, undefined, digest)) {
     const img: KubeObject = {
       ...image,
@@ -52,8 +60,6 @@ export async function createImageStreamMapping(ctx: RequestCtx, rr: ResourceRequ
     }
   }
 
-  let stream = store.get(IS_KEY, ns, name);
-  stream ??= store.create(IS_KEY, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name, namespace: ns }, spec: { lookupPolicy: { local: false } } });
   stream = structuredClone(stream);
   const status = (stream.status ??= {}) as { dockerImageRepository?: string; tags?: Array<{ tag: string; items?: any[]; conditions?: unknown }> };
   // The hostnames are computed on read (decorate); publicDockerImageRepository is not persisted so it follows the config.

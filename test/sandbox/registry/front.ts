@@ -8,6 +8,8 @@ import { E, logCode, type RegistryError } from './errors.ts';
 import type { ImageStreams } from './imagestreams.ts';
 import { GO_VERSION, goDuration, logLine, type Fields, type Level } from './logfmt.ts';
 import type { RegistryMetrics } from './metrics.ts';
+import { mapOrder, pageTags } from './tags-list.ts';
+import { driverCalls, failingWrite, faultDetail, recordDriverCalls, type DriverCall, type StorageFault, type StorageRequest } from './storage-driver.ts';
 
 export interface FrontDeps {
   /** http://127.0.0.1:PORT of docker-registry */
@@ -16,6 +18,8 @@ export interface FrontDeps {
   streams: ImageStreams;
   metrics: RegistryMetrics;
   log: (line: string) => void;
+  /** Read on every write: an injected storage failure (sb.faults.registryStorage). */
+  faults?: { registryStorage?: StorageFault };
 }
 
 interface AccessRecord {
@@ -42,6 +46,9 @@ class Ctx {
   errors?: RegistryError[];
   authFailed = false;
   operation?: string;
+  /** What the request does with the storage (its driver calls are counted when it ends). */
+  storage?: StorageRequest;
+  storageCalls?: DriverCall[];
   constructor(
     readonly req: http.IncomingMessage,
     readonly res: http.ServerResponse,
@@ -143,6 +150,7 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
     metrics.requestSize.observe(c.reqBytes);
     metrics.responseSize.observe(c.written);
     if (c.operation) metrics.operationDuration.observe(ns / 1e9, { operation: c.operation });
+    if (c.storage) recordDriverCalls(metrics, c.storageCalls ?? driverCalls(c.storage, c.res.statusCode), ns / 1e9);
     if (c.authFailed) return;
     const status = c.res.statusCode;
     if (c.errors?.length) {
@@ -284,7 +292,6 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
       up.on('response', async (ur) => {
         try {
           const status = ur.statusCode ?? 502;
-          if (status >= 500) metrics.storageErrors.inc({ operation: c.operation ?? 'unknown', code: 'UNKNOWN' });
           const isErrJson = status >= 400 && /json/.test(String(ur.headers['content-type'] ?? ''));
           if (isErrJson || (o.intercept && status < 300)) {
             const body = await readAll(ur, 4 << 20);
@@ -316,7 +323,6 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
         }
       });
       up.on('error', (err) => {
-        metrics.storageErrors.inc({ operation: c.operation ?? 'unknown', code: 'UNAVAILABLE' });
         if (!res.headersSent) sendErrors(c, 503, [E.unavailable(err.message)], { Connection: 'close' });
         else res.destroy();
         finish();
@@ -445,13 +451,26 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
     if (!a) return;
     const repo = splitRepo(name)!;
     const isDigest = ref.includes(':');
+    if (kind !== 'tags') {
+      const newBlob = !seenDigests.has(url.searchParams.get('digest') ?? '');
+      c.storage = kind === 'blob' ? { kind, method } : kind === 'upload' ? { kind, method, newBlob } : { kind, method, byDigest: isDigest, newManifest: !(isDigest && seenDigests.has(ref)) };
+      const fault = deps.faults?.registryStorage;
+      const failing = fault ? failingWrite(c.storage, fault) : undefined;
+      if (fault && failing) {
+        c.storageCalls = [failing];
+        c.req.resume();
+        return sendErrors(c, 500, [E.unknown(faultDetail(fault, name))]);
+      }
+    }
 
     if (kind === 'tags') {
       c.operation = 'TagService.All';
       if (method !== 'GET' && method !== 'HEAD') return forward(c);
       const tags = await streams.tagNames(repo.ns, repo.name);
       if (!tags) return sendErrors(c, 404, [E.nameUnknown(name)]);
-      return sendJson(c, 200, { name, tags }, 'application/json; charset=utf-8');
+      const page = pageTags(mapOrder(tags), url.searchParams, url.pathname);
+      if (!page.ok) return sendErrors(c, 400, [page.error]);
+      return sendJson(c, 200, { name, tags: page.tags }, 'application/json', page.link ? { Link: page.link } : {});
     }
 
     if (kind === 'manifest') {
@@ -472,28 +491,35 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
             const digest = String(up.headers['docker-content-digest'] ?? '');
             if (!digest) return false;
             const mediaType = String(c.req.headers['content-type'] ?? '').split(';')[0]!.trim() || undefined;
-            const r = await streams.recordTag(repo.ns, repo.name, ref, digest, mediaType).catch((e: Error) => ({ ok: false as const, reason: 'error' as const, message: e.message }));
+            if (c.storage?.kind === 'manifest') c.storage.newManifest = !seenDigests.has(digest);
+            // A missing stream is created with the pusher's own token (a.token): see ImageStreams.recordTag.
+            const r = await streams.recordTag(repo.ns, repo.name, ref, digest, mediaType, a.token).catch((e: Error) => ({ ok: false as const, reason: 'error' as const, message: e.message }));
             if (r.ok) {
               seenDigests.add(digest);
               return false;
             }
-            log(c, 'error', `error creating ImageStreamMapping: ${r.message}`);
-            if (r.reason === 'namespace-missing') sendErrors(c, 404, [E.nameUnknown(name)]);
-            else if (r.reason === 'denied') sendErrors(c, 403, [E.denied()]);
-            else sendErrors(c, 500, [E.unknown(r.message)]);
+            // manifestService.Put: a Forbidden result (no project, or the user may not create the stream) is
+            // distribution.ErrAccessDenied → 403 DENIED without detail; anything else → 500 UNKNOWN.
+            if (r.reason === 'forbidden') {
+              log(c, 'error', `manifestService.Put: imagestreammapping got access denied for image ${name}@${digest}: ${r.message}`);
+              sendErrors(c, 403, [E.denied()]);
+            } else {
+              log(c, 'error', `manifestService.Put: imagestreammapping failed for image ${name}@${digest}: ${r.message}`);
+              sendErrors(c, 500, [E.unknown(r.message)]);
+            }
             return true;
           },
         });
       }
       if (method === 'DELETE') {
         c.operation = 'ManifestService.Delete';
-        if (isDigest) {
-          const tags = await streams.tagsReferencing(repo.ns, repo.name, ref);
-          if (tags.length) {
-            log(c, 'error', `manifest ${ref} is referenced by image stream ${name} tags ${tags.join(',')}`);
-            return sendErrors(c, 500, [E.unknown(`manifest ${ref} is referenced by image stream tag(s) ${tags.map((t) => `${name}:${t}`).join(', ')}`)]);
-          }
+        // By tag: the tag service's Untag does nothing (tags live in the image stream) and the handler answers 202.
+        if (!isDigest) {
+          c.res.writeHead(202, { 'Content-Length': '0' }).end();
+          return;
         }
+        // By digest: refused while the image stream references the image (manifestservice.go Delete).
+        if ((await streams.tagsReferencing(repo.ns, repo.name, ref)).length) return sendErrors(c, 405, [E.unsupported()]);
         return forward(c);
       }
       return forward(c);

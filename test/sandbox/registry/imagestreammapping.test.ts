@@ -1,5 +1,6 @@
 // A push through the sandbox registry is recorded as an ImageStreamMapping (registry SA token): the API
-// server creates the Image and the stream and moves the tag; without `create imagestreammappings` → 403.
+// server creates the Image and moves the tag, but never creates a stream (NotFound, kind imagestreammappings);
+// the registry creates a new stream with the pushing user's token. Without `create imagestreammappings` → 403.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,7 +51,7 @@ describe('ImageStreamMapping', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('a skopeo push creates the stream, the tag event and the Image through a mapping', async () => {
+  it('a skopeo push creates the stream (with the pusher\'s token), the tag event and the Image through a mapping', async () => {
     const certs = path.join(tmp, 'certs');
     fs.mkdirSync(certs);
     fs.writeFileSync(path.join(certs, 'ca.crt'), sb.caPems.ingress);
@@ -97,6 +98,57 @@ describe('ImageStreamMapping', () => {
     expect(r.body.message).toContain('cannot create resource "imagestreammappings" in API group "image.openshift.io" in the namespace "default"');
     expect(JSON.stringify(sb.store.get(IS, 'default', 'mapped'))).toBe(before);
     expect(sb.store.get('image.openshift.io/images', undefined, `sha256:${'b'.repeat(64)}`)).toBeUndefined();
+  });
+
+  it('never creates a missing stream: 404 NotFound in the request\'s resource (imagestreammappings)', async () => {
+    const r = await post(sb.tokens.registry, 'default', mapping('not-there', 'v1', `sha256:${'d'.repeat(64)}`));
+    expect(r.status).toBe(404);
+    expect(r.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'imagestreammappings.image.openshift.io "not-there" not found',
+      reason: 'NotFound',
+      details: { name: 'not-there', group: 'image.openshift.io', kind: 'imagestreammappings' },
+      code: 404,
+    });
+    expect(sb.store.get(IS, 'default', 'not-there')).toBeUndefined();
+    expect(sb.store.get('image.openshift.io/images', undefined, `sha256:${'d'.repeat(64)}`)).toBeUndefined();
+  });
+
+  it('skopeo: system:image-pusher alone cannot push to a new stream (403 DENIED); system:image-builder can', async () => {
+    const ns = 'pushers';
+    sb.store.create('/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const bind = (name: string, role: string) =>
+      sb.store.create('rbac.authorization.k8s.io/rolebindings', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name, namespace: ns },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
+      });
+    bind('system:image-pusher', 'system:image-pusher');
+    const certs = path.join(tmp, 'certs');
+    const auth = path.join(tmp, 'alice.json');
+    const env = { PATH: process.env.PATH!, ...sb.env, HOME: tmp, XDG_RUNTIME_DIR: tmp };
+    const copy = async (token: string, ref: string) => {
+      fs.writeFileSync(auth, JSON.stringify({ auths: { [sb.defaultRouteHost]: { auth: Buffer.from(`alice:${token}`).toString('base64') } } }));
+      try {
+        await run('skopeo', ['copy', '--dest-authfile', auth, '--dest-cert-dir', certs, `dir:${path.join(tmp, 'src')}`, `docker://${sb.defaultRouteHost}/${ns}/${ref}`], { env, timeout: 45_000 });
+        return '';
+      } catch (e) {
+        return String((e as { stderr?: string }).stderr ?? e);
+      }
+    };
+    const denied = await copy(sb.issueToken('alice'), 'app:v1');
+    // skopeo (containers/image) reports the 403 DENIED of the manifest PUT as "denied".
+    expect(denied).toMatch(/uploading manifest v1 to .*\/pushers\/app: denied/);
+    expect(sb.store.get(IS, ns, 'app')).toBeUndefined();
+    bind('system:image-builder', 'system:image-builder');
+    // A fresh token: the registry caches access reviews per token for a few seconds.
+    expect(await copy(sb.issueToken('alice'), 'app:v1')).toBe('');
+    expect(((sb.store.get(IS, ns, 'app') as any).status.tags as any[]).map((t) => t.tag)).toEqual(['v1']);
   });
 
   it('404s for a missing namespace and 405s for other verbs', async () => {

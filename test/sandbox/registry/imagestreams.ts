@@ -22,7 +22,10 @@ function streamPath(ns: string, name: string): string {
   return `${IS_BASE}/namespaces/${encodeURIComponent(ns)}/imagestreams/${encodeURIComponent(name)}`;
 }
 
-export type RecordResult = { ok: true } | { ok: false; reason: 'namespace-missing' | 'denied' | 'error'; message: string };
+export type RecordResult = { ok: true } | { ok: false; reason: 'forbidden' | 'error'; message: string };
+
+/** image-registry's rerrors text: `CODE: message: cause`. */
+const rerr = (code: string, message: string, cause: string): string => `ImageStream:${code}: ${message}: ${cause}`;
 
 export class ImageStreams {
   constructor(
@@ -37,28 +40,57 @@ export class ImageStreams {
     throw new Error(`get imagestream ${ns}/${name}: HTTP ${res.status}`);
   }
 
-  /**
-   * Records a pushed manifest as the real registry does: POST an ImageStreamMapping with the registry's
-   * own token; openshift-apiserver creates the Image and the stream if needed and moves the tag.
-   */
-  async recordTag(ns: string, name: string, tag: string, digest: string, mediaType?: string): Promise<RecordResult> {
-    const image: Record<string, unknown> = {
-      metadata: { name: digest, annotations: { 'openshift.io/image.managed': 'true' } },
-      dockerImageReference: `${INTERNAL_REGISTRY}/${ns}/${name}@${digest}`,
-    };
-    if (mediaType) image.dockerImageManifestMediaType = mediaType;
-    const res = await this.api.request('POST', `${IS_BASE}/namespaces/${encodeURIComponent(ns)}/imagestreammappings`, this.registryToken, {
+  private createMapping(ns: string, name: string, tag: string, image: Record<string, unknown>) {
+    return this.api.request('POST', `${IS_BASE}/namespaces/${encodeURIComponent(ns)}/imagestreammappings`, this.registryToken, {
       apiVersion: 'image.openshift.io/v1',
       kind: 'ImageStreamMapping',
       metadata: { name, namespace: ns },
       image,
       tag,
     });
-    if (res.status === 201 || res.status === 200) return { ok: true };
-    const message = String(res.body?.message ?? `create imagestreammapping: HTTP ${res.status}`);
-    if (res.status === 404 && res.body?.details?.kind === 'namespaces') return { ok: false, reason: 'namespace-missing', message };
-    if (res.status === 401 || res.status === 403) return { ok: false, reason: 'denied', message };
-    return { ok: false, reason: 'error', message };
+  }
+
+  /**
+   * Records a pushed manifest as the real registry does (image-registry pkg/imagestream CreateImageStreamMapping):
+   * POST an ImageStreamMapping with the registry's own token. openshift-apiserver never creates a missing stream:
+   * on its NotFound (kind imagestreammappings) the stream is created with the PUSHING USER's token (`userToken`,
+   * '' = anonymous) and the mapping posted once more. 'forbidden' becomes 403 DENIED, 'error' 500 UNKNOWN.
+   */
+  async recordTag(ns: string, name: string, tag: string, digest: string, mediaType: string | undefined, userToken: string): Promise<RecordResult> {
+    const reference = `${ns}/${name}`;
+    const image: Record<string, unknown> = {
+      metadata: { name: digest, annotations: { 'openshift.io/image.managed': 'true' } },
+      dockerImageReference: `${INTERNAL_REGISTRY}/${reference}@${digest}`,
+    };
+    if (mediaType) image.dockerImageManifestMediaType = mediaType;
+    const first = await this.createMapping(ns, name, tag, image);
+    if (first.status === 201 || first.status === 200) return { ok: true };
+    const status = first.body?.kind === 'Status' ? first.body : undefined;
+    const message = String(status?.message ?? `HTTP ${first.status}`);
+    if (!status) return { ok: false, reason: 'error', message: rerr('Unknown', `CreateImageStreamMapping: error creating ${reference} ImageStreamMapping`, message) };
+    if (first.status === 404 && String(status.details?.kind ?? '').toLowerCase() === 'namespaces') {
+      return { ok: false, reason: 'forbidden', message: rerr('Forbidden', `CreateImageStreamMapping: error creating ${reference} ImageStreamMapping`, message) };
+    }
+    if (first.status !== 404 || status.details?.kind !== 'imagestreammappings' || status.details?.name !== name) {
+      return { ok: false, reason: 'error', message: rerr('Unknown', `CreateImageStreamMapping: error creation of ${reference} ImageStreamMapping`, message) };
+    }
+
+    const created = await this.api.request('POST', `${IS_BASE}/namespaces/${encodeURIComponent(ns)}/imagestreams`, userToken || undefined, {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name },
+    });
+    const createdMessage = String(created.body?.message ?? `HTTP ${created.status}`);
+    if (created.status === 401 || created.status === 403) {
+      return { ok: false, reason: 'forbidden', message: rerr('Forbidden', `CreateImageStreamMapping: denied creating ImageStream ${reference}`, createdMessage) };
+    }
+    if (created.status !== 201 && created.status !== 200 && created.status !== 409) {
+      return { ok: false, reason: 'error', message: rerr('Unknown', `CreateImageStreamMapping: error auto provisioning ImageStream ${reference}`, createdMessage) };
+    }
+
+    const second = await this.createMapping(ns, name, tag, image);
+    if (second.status === 201 || second.status === 200) return { ok: true };
+    return { ok: false, reason: 'error', message: rerr('Unknown', `CreateImageStreamMapping: error creating ${reference} ImageStreamMapping second time`, String(second.body?.message ?? `HTTP ${second.status}`)) };
   }
 
   /** The digest the stream's tag points at now, undefined when the stream or tag does not exist. */
@@ -69,10 +101,11 @@ export class ImageStreams {
     return { stream: true, digest: t?.items?.[0]?.image };
   }
 
+  /** Tags with at least one image, in status order (the front puts them in Go map order, see tags-list.ts). */
   async tagNames(ns: string, name: string): Promise<string[] | undefined> {
     const stream = await this.get(ns, name);
     if (!stream) return undefined;
-    return ((stream.status?.tags as StreamTag[] | undefined) ?? []).filter((t) => t.items?.length).map((t) => t.tag).sort();
+    return ((stream.status?.tags as StreamTag[] | undefined) ?? []).filter((t) => t.items?.length).map((t) => t.tag);
   }
 
   /** Tags of ns/name whose history references digest. */

@@ -50,7 +50,10 @@ beforeAll(async () => {
           { verb: 'create', resource: 'imagestreammappings' },
         ],
       },
-      'tok-pusher': { username: 'dev', rules: [{ verb: 'get', resource: 'imagestreams/layers', namespace: 'team' }, { verb: 'update', resource: 'imagestreams/layers', namespace: 'team' }] },
+      // dev holds system:image-builder's registry rules in team (push, and create imagestreams for new names).
+      'tok-pusher': { username: 'dev', rules: [{ verb: 'get', resource: 'imagestreams/layers', namespace: 'team' }, { verb: 'update', resource: 'imagestreams/layers', namespace: 'team' }, { verb: 'create', resource: 'imagestreams', namespace: 'team' }] },
+      // system:image-pusher only: get/update imagestreams/layers, no create imagestreams.
+      'tok-pusher-only': { username: 'pusher', rules: [{ verb: 'get', resource: 'imagestreams/layers', namespace: 'team' }, { verb: 'update', resource: 'imagestreams/layers', namespace: 'team' }] },
       'tok-puller': { username: 'viewer', rules: [{ verb: 'get', resource: 'imagestreams/layers', namespace: 'team' }] },
       'tok-nobody': { username: 'nobody', rules: [] },
       'tok-nossar': { username: 'restricted', rules: [], noSsar: true },
@@ -197,17 +200,41 @@ describe('registry front: push, pull, image streams', () => {
     }
   });
 
-  it('refuses a tag push into a project that does not exist', async () => {
+  it('refuses a tag push into a project that does not exist: 403 DENIED (image-registry maps the namespace NotFound to Forbidden)', async () => {
     const r = await push('missing/app', 'v1', img, bearer('tok-admin'));
-    expect(r.status).toBe(404);
-    expect(r.json().errors[0].code).toBe('NAME_UNKNOWN');
+    expect(r.status).toBe(403);
+    expect(r.json()).toEqual({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] });
     expect(api.streams.has('missing/app')).toBe(false);
   });
 
-  it('refuses deleting a manifest referenced by an image stream tag, deletes an untagged one', async () => {
+  it('a push to a new stream creates it with the pusher\'s token; without create imagestreams → 403 DENIED', async () => {
+    const image = buildImage('pusher only\n');
+    const denied = await push('team/brand-new', 'v1', image, bearer('tok-pusher-only'));
+    expect(denied.status).toBe(403);
+    expect(denied.json()).toEqual({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] });
+    expect(api.streams.has('team/brand-new')).toBe(false);
+    expect(logs.some((l) => l.includes('manifestService.Put: imagestreammapping got access denied for image team/brand-new@') && l.includes('denied creating ImageStream team/brand-new'))).toBe(true);
+    // With create imagestreams: mapping (NotFound), the stream created with the user's token, mapping again.
+    const before = api.requests.length;
+    expect((await push('team/brand-new', 'v1', image, bearer('tok-pusher'))).status).toBe(201);
+    expect(api.requests.slice(before).filter((r) => r.includes('/namespaces/team/'))).toEqual([
+      'POST /apis/image.openshift.io/v1/namespaces/team/imagestreammappings',
+      'POST /apis/image.openshift.io/v1/namespaces/team/imagestreams',
+      'POST /apis/image.openshift.io/v1/namespaces/team/imagestreammappings',
+    ]);
+    expect(api.streams.get('team/brand-new').status.tags[0].tag).toBe('v1');
+    // An existing stream needs no create: the pusher-only user may push to it.
+    expect((await push('team/brand-new', 'v2', image, bearer('tok-pusher-only'))).status).toBe(201);
+    api.streams.delete('team/brand-new');
+  });
+
+  it('refuses deleting a manifest referenced by an image stream tag (405 UNSUPPORTED), deletes an untagged one; by tag: 202, nothing deleted', async () => {
     const tagged = await call('DELETE', `/v2/team/app/manifests/${img.manifestDigest}`, { auth: bearer('tok-admin') });
-    expect(tagged.status).toBe(500);
-    expect(tagged.json().errors[0].code).toBe('UNKNOWN');
+    expect(tagged.status).toBe(405);
+    expect(tagged.json()).toEqual({ errors: [{ code: 'UNSUPPORTED', message: 'The operation is unsupported.' }] });
+    const byTag = await call('DELETE', '/v2/team/app/manifests/v1', { auth: bearer('tok-admin') });
+    expect(byTag.status).toBe(202);
+    expect((await call('GET', '/v2/team/app/manifests/v1', { auth: bearer('tok-admin') })).status).toBe(200);
     const other = buildImage('untagged\n');
     expect((await push('team/scratch', other.manifestDigest, other, bearer('tok-pusher'))).status).toBe(201);
     expect(api.streams.has('team/scratch')).toBe(false);

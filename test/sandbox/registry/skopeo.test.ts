@@ -46,7 +46,7 @@ beforeAll(async () => {
     namespaces: ['team'],
     users: {
       'tok-registry': { username: 'system:serviceaccount:openshift-image-registry:registry', rules: [{ verb: '*', resource: 'imagestreams' }, { verb: '*', resource: 'imagestreams/status' }, { verb: 'create', resource: 'subjectaccessreviews' }, { verb: 'create', resource: 'imagestreammappings' }] },
-      'tok-dev': { username: 'dev', rules: [{ verb: '*', resource: 'imagestreams/layers', namespace: 'team' }] },
+      'tok-dev': { username: 'dev', rules: [{ verb: '*', resource: 'imagestreams/layers', namespace: 'team' }, { verb: 'create', resource: 'imagestreams', namespace: 'team' }] },
       'tok-nobody': { username: 'nobody', rules: [] },
     },
   });

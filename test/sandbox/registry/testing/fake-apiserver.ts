@@ -1,6 +1,6 @@
 // A tiny HTTPS API server for the registry's own tests: SelfSubjectReview, (Self)SubjectAccessReview
 // from a static allow table per token, ImageStreams list/get/create/update(/status) and ImageStreamMapping
-// create (Image + stream + tag event, like openshift-apiserver). Not the
+// create (Image + tag event; NotFound for a missing stream, like openshift-apiserver). Not the
 // sandbox's real API server (apiserver/), which these tests must not depend on.
 import https from 'node:https';
 import type net from 'node:net';
@@ -127,14 +127,12 @@ export async function startFakeApiServer(opts: { users: Record<string, FakeUser>
         const n = String(body?.metadata?.name ?? '');
         const digest = String(body?.image?.metadata?.name ?? '');
         if (!n || !digest || !body?.tag) return send(422, status(422, 'Invalid', 'ImageStreamMapping is invalid'));
+        // Like openshift-apiserver: a missing stream is NotFound in the request's resource (never created here).
+        const cur = api.streams.get(`${ns}/${n}`);
+        if (!cur) return send(404, status(404, 'NotFound', `imagestreammappings.image.openshift.io "${n}" not found`, { name: n, group: 'image.openshift.io', kind: 'imagestreammappings' }));
         if (!api.images.has(digest)) api.images.set(digest, { apiVersion: 'image.openshift.io/v1', kind: 'Image', ...body.image });
-        const cur = api.streams.get(`${ns}/${n}`) ?? {
-          apiVersion: 'image.openshift.io/v1',
-          kind: 'ImageStream',
-          metadata: { name: n, namespace: ns, uid: `uid-${ns}-${n}`, generation: 1, creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
-          spec: { lookupPolicy: { local: false } },
-          status: { dockerImageRepository: `image-registry.openshift-image-registry.svc:5000/${ns}/${n}` },
-        };
+        cur.status ??= {};
+        cur.status.dockerImageRepository ??= `image-registry.openshift-image-registry.svc:5000/${ns}/${n}`;
         const tags: any[] = (cur.status.tags ??= []);
         let t = tags.find((x) => x.tag === body.tag);
         if (!t) tags.push((t = { tag: body.tag, items: [] }));
