@@ -1,5 +1,7 @@
 // Registry intents of `regctl grant/revoke`: short words for the roles the registry checks (behaviours c.5, f).
 
+import { UsageError } from '../errors.js';
+
 export interface Intent {
   intent: string;
   /** The ClusterRole(s): the first one that exists is used (metrics); grant creates the last one when none does. */
@@ -22,7 +24,27 @@ export const INTENTS: Record<string, Intent> = {
 
 export const INTENT_NAMES = Object.keys(INTENTS);
 
-/** An intent word or any ClusterRole name. */
+/** An unknown intent: a usage error naming the intents, the closest one, and --cluster-role for other ClusterRoles. */
+export function unknownIntent(word: string): UsageError {
+  const close = INTENT_NAMES.filter((n) => editDistance(n, word.toLowerCase()) <= 2 || (word.length >= 3 && n.startsWith(word.toLowerCase())));
+  const shown = word.length > 60 ? `${word.slice(0, 60)}…` : word;
+  return new UsageError(
+    `unknown intent "${shown}"${close.length ? ` (did you mean ${close.join(' or ')}?)` : ''}`,
+    `intents: ${INTENT_NAMES.join(', ')}; to bind any other ClusterRole, use --cluster-role NAME`,
+  );
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** An intent word, or (with --role-namespace) a Role name. */
 export function resolveIntent(word: string): Intent {
   return INTENTS[word] ?? { intent: '', roles: [word], clusterWide: false, what: '' };
 }

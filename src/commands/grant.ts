@@ -15,7 +15,7 @@ export function register(program: Command, rt: Runtime): void {
       [
         'Bind a registry role to subjects, exactly as `oc policy add-role-to-user`/`add-role-to-group` (or `oc adm policy add-cluster-role-to-*` with --cluster-wide) would: no write when a binding of the role already holds every subject; otherwise a new binding named ROLE, ROLE-0, ROLE-1, …',
         '',
-        'ROLE is an intent or any ClusterRole:',
+        'ROLE is an intent (any other ClusterRole: --cluster-role NAME, which must exist):',
         '  viewer   registry-viewer          pull and view image streams',
         '  editor   registry-editor          push, pull, tag and manage image streams',
         '  puller   system:image-puller      pull images',
@@ -29,7 +29,7 @@ export function register(program: Command, rt: Runtime): void {
         'SUBJECTs are users (system:serviceaccount:NS:SA names a service account); add groups with --group and service accounts of the project with -z.',
       ].join('\n'),
     )
-    .argument('[role]', 'intent or ClusterRole name (a Role name with --role-namespace)')
+    .argument('[role]', 'intent (a Role name with --role-namespace; none with --cluster-role)')
     .argument('[subjects...]', 'user names');
   roleCommandOptions(cmd, 'grant');
   examples(cmd, [
@@ -39,13 +39,13 @@ export function register(program: Command, rt: Runtime): void {
     'regctl grant metrics prometheus-user',
     'regctl grant puller bob --cluster-wide --dry-run -o yaml',
     'regctl grant image-pusher-local alice -n myproject --role-namespace myproject   # a Role of the project',
+    'regctl grant --cluster-role admin developer -n myproject                       # any ClusterRole',
   ]);
   cmd.action(rt.action(run));
 }
 
 async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<number | void> {
   const { parsed, roleKind, cluster, policy, rbac, clusterWide, req, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
-  const { INTENT_NAMES } = await import('../cluster/policy-intents.js');
   const { intent, word } = parsed;
 
   if (intent.clusterWide && opts.namespace && !req.serviceAccounts.length) ctx.log.info(`${word} is cluster-wide: granting with a ClusterRoleBinding (-n only applies to -z service accounts)`);
@@ -78,6 +78,7 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
   const scope = { namespace: clusterWide ? undefined : cluster.namespace, role, roleKind, bindingName: opts.rolebindingName };
   // A binding to a missing Role grants nothing: unlike oc's warning, refuse (the Role is in this very project).
   if (roleKind === 'Role') await requireRole(cluster, rbac, role, cluster.namespace);
+  else if (!intent.intent) await requireClusterRole(cluster, rbac, role);
   const line = (dry = false, object?: Binding) => policy.successLine(role, 'added', targets, dry, object, roleKind);
   const pusherNote = () => {
     if (intent.intent === 'pusher') ctx.log.info(`note: ${role} allows pushing to existing image streams only; a push to a new name is denied (403) unless the subject may also create imagestreams (regctl grant builder … ${clusterWide ? '--cluster-wide' : `-n ${cluster.namespace}`})`);
@@ -95,10 +96,7 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
       return;
     }
     const roleFound = pendingRole || extra.length || roleKind === 'Role' ? true : await rbac.clusterRoleExists(cluster, role);
-    if (roleFound === false) {
-      ctx.log.warn(`role '${role}' not found`);
-      if (!intent.intent) ctx.log.info(`hint: '${word}' is neither an intent (${INTENT_NAMES.join(', ')}) nor an existing ClusterRole`);
-    }
+    if (roleFound === false) ctx.log.warn(`role '${role}' not found`);
     for (const w of await rbac.missingSubjectWarnings(cluster, plan.newSubjects)) ctx.log.warn(w);
 
     const verb = plan.action === 'create' ? 'create' : 'update';
@@ -124,6 +122,12 @@ async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<num
   }
 }
 
+/** --cluster-role: a binding to a missing ClusterRole grants nothing, so it must exist (exit 5); unreadable (403) is let through. */
+async function requireClusterRole(cluster: Cluster, rbac: typeof import('../cluster/rbac.js'), name: string): Promise<void> {
+  if ((await rbac.clusterRoleExists(cluster, name)) !== false) return;
+  throw new NotFoundError(`ClusterRole ${name} not found`, { hint: 'check the name with `kubectl get clusterroles`, or create the ClusterRole first' });
+}
+
 /** --role-namespace: the Role must exist (exit 5); unreadable (403) is let through, as oc does. */
 async function requireRole(cluster: Cluster, rbac: typeof import('../cluster/rbac.js'), name: string, namespace: string): Promise<void> {
   const { R } = await import('../cluster/resources.js');
@@ -131,7 +135,7 @@ async function requireRole(cluster: Cluster, rbac: typeof import('../cluster/rba
   const clusterRole = await rbac.clusterRoleExists(cluster, name);
   throw new NotFoundError(`Role ${name} not found in ${namespace}`, {
     hint: clusterRole
-      ? `${name} is a ClusterRole: drop --role-namespace to bind it`
+      ? `${name} is a ClusterRole: bind it with --cluster-role ${name} instead of --role-namespace`
       : `create it first, e.g. oc create role ${name} --verb=get,update --resource=imagestreams/layers -n ${namespace}`,
   });
 }

@@ -16,6 +16,7 @@ export interface RoleOptions {
   clusterWide?: boolean;
   rolebindingName?: string;
   roleNamespace?: string;
+  clusterRole?: string;
   dryRun?: boolean;
   output?: string;
 }
@@ -30,6 +31,7 @@ export function roleCommandOptions(cmd: Command, verb: 'grant' | 'revoke'): Comm
     .addOption(new Option('--serviceaccount <name>', 'alias of --service-account (oc spelling)').argParser(collect).hideHelp())
     .option('--cluster-wide', `${verb === 'grant' ? 'create a ClusterRoleBinding' : 'revoke from ClusterRoleBindings'} (all projects) instead of a RoleBinding`)
     .option('--rolebinding-name <name>', verb === 'grant' ? 'create or extend this binding instead of a new one named ROLE, ROLE-0, …' : 'only revoke from this binding')
+    .option('--cluster-role <name>', `${verb === 'grant' ? 'bind' : 'unbind'} this ClusterRole instead of an intent (every argument is then a subject)${verb === 'grant' ? '; it must exist' : ''}`)
     .option(
       '--role-namespace <ns>',
       verb === 'grant'
@@ -53,10 +55,19 @@ export interface ParsedRoleArgs {
 
 /** Argument checks that need no cluster (oc's texts), before any request. */
 export async function parseRoleArgs(args: string[], opts: RoleOptions): Promise<ParsedRoleArgs> {
-  const [word, ...users] = args;
-  if (!word) throw new UsageError('you must specify a role', `name an intent (viewer, editor, puller, pusher, builder, metrics, pruner) or a ClusterRole`);
+  const clusterRole = opts.clusterRole;
+  const [word, ...users] = clusterRole === undefined ? args : [clusterRole, ...args];
+  const { INTENT_NAMES, resolveIntent, unknownIntent } = await import('../cluster/policy-intents.js');
+  if (!word) throw new UsageError('you must specify a role', `name an intent (${INTENT_NAMES.join(', ')}), or a ClusterRole with --cluster-role NAME`);
+  if (clusterRole !== undefined) {
+    if (opts.roleNamespace) throw new UsageError('--cluster-role and --role-namespace cannot be combined', 'bind a ClusterRole with --cluster-role, or a Role of the project with ROLE --role-namespace NS');
+    if (!/^[^/%\s]+$/.test(clusterRole) || clusterRole === '.' || clusterRole === '..' || clusterRole.length > 253) {
+      throw new UsageError(`"${clusterRole.slice(0, 60)}" is not a valid ClusterRole name`, 'list them with `kubectl get clusterroles`');
+    }
+  } else if (!opts.roleNamespace && !INTENT_NAMES.includes(word)) {
+    throw unknownIntent(word);
+  }
   const format = opts.output === undefined ? undefined : (parseOutput(opts.output, ['json', 'yaml']) as 'json' | 'yaml');
-  const { resolveIntent } = await import('../cluster/policy-intents.js');
   const { validateSubjects } = await import('../cluster/policy.js');
   const request = { users, groups: opts.group ?? [], serviceAccounts: [...(opts.serviceAccount ?? []), ...(opts.serviceaccount ?? [])] };
   // The namespace is only known after connecting; check names now with a valid placeholder.
@@ -64,7 +75,7 @@ export async function parseRoleArgs(args: string[], opts: RoleOptions): Promise<
   if (opts.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.namespace)) {
     throw new UsageError(`"${opts.namespace}" is not a valid project name`, 'project names are lower-case DNS labels, e.g. myapp');
   }
-  const intent = resolveIntent(word);
+  const intent = clusterRole === undefined ? resolveIntent(word) : { intent: '', roles: [clusterRole], clusterWide: false, what: '' };
   // oc: an empty --role-namespace means a ClusterRole.
   const roleNamespace = opts.roleNamespace || undefined;
   if (roleNamespace !== undefined) checkRoleNamespace(word, intent, roleNamespace, opts);

@@ -18,7 +18,7 @@ beforeAll(async () => {
     ['grant', 'viewer', 'alice', '-n', 'acc'],
     ['grant', 'metrics', 'bob'],
     ['grant', 'puller', '--group', 'devs', '-n', 'acc'],
-    ['grant', 'admin', 'developer', '-n', 'acc'],
+    ['grant', '--cluster-role', 'admin', 'developer', '-n', 'acc'],
   ]) {
     const r = await regctl(args);
     if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);

@@ -135,7 +135,7 @@ describe('grant --role-namespace', () => {
 describe('revoke --role-namespace', () => {
   it('without --role-namespace the Role binding is not touched (roleRef kind must match)', async () => {
     const before = bindingState();
-    const r = await regctl(['revoke', ROLE, 'alice', '-n', NS]);
+    const r = await regctl(['revoke', '--cluster-role', ROLE, 'alice', '-n', NS]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`nothing to revoke: unable to locate any RoleBinding for ClusterRole "${ROLE}" in ${NS}\n`);
     expect(bindingState()).toEqual(before);
@@ -184,7 +184,7 @@ describe('errors: exit code, one line and a hint, nothing changed', () => {
     expect(lines[0]).toBe(message);
     expect(lines[1]).toMatch(/^hint: /);
     if (args[1] === 'no-such-role') expect(lines[1]).toBe(`hint: create it first, e.g. oc create role no-such-role --verb=get,update --resource=imagestreams/layers -n ${NS}`);
-    if (args[1] === 'registry-viewer') expect(lines[1]).toBe('hint: registry-viewer is a ClusterRole: drop --role-namespace to bind it');
+    if (args[1] === 'registry-viewer') expect(lines[1]).toBe('hint: registry-viewer is a ClusterRole: bind it with --cluster-role registry-viewer instead of --role-namespace');
     expect(bindingState()).toEqual(before);
   });
 });

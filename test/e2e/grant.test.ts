@@ -193,12 +193,28 @@ describe('binding names identical to oc (behaviours c.3)', () => {
     expect(await canPull()).toBe('yes');
   });
 
-  it('an unknown role is a warning, as in oc, and the binding is still made', async () => {
-    const r = await regctl(['grant', 'no-such-role', 'alice', '-n', 'names']);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^Warning: role 'no-such-role' not found$/m);
-    expect(r.stderr).toMatch(/neither an intent .* nor an existing ClusterRole/);
-    expect(rb('names', 'no-such-role')).toBeDefined();
+  it('an unknown intent is a usage error naming the closest intent; nothing is bound', async () => {
+    const r = await regctl(['grant', 'viewr', 'alice', '-n', 'names']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: unknown intent "viewr" (did you mean viewer?)\nhint: intents: viewer, editor, puller, pusher, builder, metrics, pruner; to bind any other ClusterRole, use --cluster-role NAME\n');
+    expect(rb('names', 'viewr')).toBeUndefined();
+    const revoke = await regctl(['revoke', 'no-such-role', 'alice', '-n', 'names']);
+    expect(revoke.code).toBe(2);
+    expect(revoke.stderr).toMatch(/^error: unknown intent "no-such-role"\nhint: intents: /);
+  });
+
+  it('--cluster-role binds any ClusterRole that exists, and refuses one that does not (exit 5)', async () => {
+    const missing = await regctl(['grant', '--cluster-role', 'no-such-role', 'alice', '-n', 'names']);
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toBe('error: ClusterRole no-such-role not found\nhint: check the name with `kubectl get clusterroles`, or create the ClusterRole first\n');
+    expect(rb('names', 'no-such-role')).toBeUndefined();
+    const r = await regctl(['grant', '--cluster-role', 'system:image-puller', 'alice', '-n', 'names']);
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toBe('clusterrole.rbac.authorization.k8s.io/system:image-puller added: "alice"\n');
+    expect((await regctl(['revoke', '--cluster-role', 'system:image-puller', 'alice', '-n', 'names'])).code).toBe(0);
+    const both = await regctl(['grant', '--cluster-role', 'admin', 'alice', '-n', 'names', '--role-namespace', 'names']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^error: --cluster-role and --role-namespace cannot be combined\nhint: /);
   });
 });
 
