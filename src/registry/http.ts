@@ -4,7 +4,9 @@
 import tls from 'node:tls';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import { proxyForUrl, proxySettings, redactProxy } from '../net/proxy-env.js';
+import { GoProxyDispatcher } from './proxy-dispatcher.js';
 import { RegistryConnectionError } from './errors.js';
 
 /** Which certificates to trust. caPem is added to Node's default roots, never replacing them. */
@@ -53,11 +55,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const dispatchers = new Map<string, Dispatcher>();
 
 function proxyEnv(env: Record<string, string | undefined>) {
-  return {
-    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? '',
-    httpProxy: env.http_proxy ?? env.HTTP_PROXY ?? '',
-    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
-  };
+  return proxySettings(env);
 }
 
 /** One dispatcher per (trust, proxy settings, timeout); reused for the life of the process. */
@@ -73,13 +71,11 @@ export function dispatcherFor(trust: Trust, env: Record<string, string | undefin
     const tlsOpts: tls.ConnectionOptions = trust.insecure
       ? { rejectUnauthorized: false }
       : trust.caPem
-        ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, trust.caPem] }) }
+        ? { secureContext: trustedContext(trust.caPem) }
         : {};
     const t = timeoutMs || undefined;
-    d = new EnvHttpProxyAgent({
-      httpProxy: p.httpProxy,
-      httpsProxy: p.httpsProxy,
-      noProxy: p.noProxy,
+    // Proxy per origin with Go's HTTPS_PROXY/NO_PROXY rules (src/net/proxy-env.ts), as podman and skopeo choose.
+    d = new GoProxyDispatcher(p, {
       // Direct connections use `connect`; tunnelled ones (through the proxy) use `requestTls`.
       connect: { ...tlsOpts, timeout: t },
       requestTls: { ...tlsOpts, timeout: t },
@@ -87,10 +83,20 @@ export function dispatcherFor(trust: Trust, env: Record<string, string | undefin
       bodyTimeout: timeoutMs,
       // Bounded per origin: concurrent readers (tags --all) reuse keep-alive connections instead of opening more.
       connections: MAX_CONNECTIONS_PER_ORIGIN,
-    } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+    } as ConstructorParameters<typeof GoProxyDispatcher>[1]);
     dispatchers.set(key, d);
   }
   return d;
+}
+
+/**
+ * Node's roots plus the given CAs, any of which may be an intermediate or even the leaf: default-ingress-cert holds the
+ * router's serving chain (leaf, intermediates), often without the root. Go clients (podman, skopeo) take every
+ * certificate in their pool as an anchor; OpenSSL does so only with X509_V_FLAG_PARTIAL_CHAIN (allowPartialTrustChain,
+ * Node ≥ 20.18).
+ */
+export function trustedContext(caPem: string): tls.SecureContext {
+  return tls.createSecureContext({ ca: [...tls.rootCertificates, caPem], allowPartialTrustChain: true });
 }
 
 /** Closes every dispatcher (tests; the CLI process just exits). */
@@ -100,32 +106,10 @@ export async function closeAllDispatchers(): Promise<void> {
   await Promise.allSettled(all.map((d) => d.close()));
 }
 
-/** The proxy a request to url goes through (EnvHttpProxyAgent's NO_PROXY rules), for messages. */
+/** The proxy a request to url goes through (Go's NO_PROXY rules, src/net/proxy-env.ts), for messages: no userinfo. */
 export function proxyFor(url: string, env: Record<string, string | undefined>): string | undefined {
-  const p = proxyEnv(env);
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
-  const proxy = u.protocol === 'https:' ? p.httpsProxy || p.httpProxy : p.httpProxy;
-  if (!proxy) return undefined;
-  const host = u.hostname.toLowerCase();
-  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
-  for (const entry of p.noProxy.split(/[,\s]/).filter(Boolean)) {
-    if (entry === '*') return undefined;
-    const m = /^(.+):(\d+)$/.exec(entry);
-    const h = (m ? m[1]! : entry).replace(/^\*?\./, '').toLowerCase();
-    if (m && Number(m[2]) !== port) continue;
-    if (host === h || host.endsWith(`.${h}`)) return undefined;
-  }
-  try {
-    const pu = new URL(proxy);
-    return `${pu.protocol}//${pu.host}`; // never userinfo
-  } catch {
-    return proxy;
-  }
+  const proxy = proxyForUrl(url, env);
+  return proxy ? redactProxy(proxy) : undefined;
 }
 
 const SECRET_QUERY = /^(code|access_token|token|password|code_verifier|client_secret)$/i;

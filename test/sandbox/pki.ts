@@ -30,6 +30,8 @@ export interface IssueOptions {
 export interface CertificateAuthority extends Issued {
   name: string;
   issue(opts: IssueOptions): Promise<Issued>;
+  /** An intermediate CA signed by this one (basicConstraints CA, pathLen 0). */
+  issueCA(name: string): Promise<CertificateAuthority>;
 }
 
 function serial(): string {
@@ -66,12 +68,34 @@ export async function createCA(name: string, opts: { notBefore?: Date; notAfter?
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  const caPem = cert.toString('pem') + '\n';
-  const caKeyPem = await keyPem(keys.privateKey);
+  return authority(name, cert, keys);
+}
+
+async function authority(name: string, cert: x509.X509Certificate, keys: CryptoKeyPair): Promise<CertificateAuthority> {
   return {
     name,
-    certPem: caPem,
-    keyPem: caKeyPem,
+    certPem: cert.toString('pem') + '\n',
+    keyPem: await keyPem(keys.privateKey),
+    async issueCA(subName: string): Promise<CertificateAuthority> {
+      const subKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+      const sub = await x509.X509CertificateGenerator.create({
+        serialNumber: serial(),
+        subject: subject(subName),
+        issuer: cert.subject,
+        notBefore: new Date(Date.now() - DAY),
+        notAfter: new Date(Math.min(Date.now() + 1825 * DAY, cert.notAfter.getTime())),
+        signingKey: keys.privateKey,
+        publicKey: subKeys.publicKey,
+        signingAlgorithm: ALG,
+        extensions: [
+          new x509.BasicConstraintsExtension(true, 0, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+          await x509.SubjectKeyIdentifierExtension.create(subKeys.publicKey),
+          await x509.AuthorityKeyIdentifierExtension.create(cert, false),
+        ],
+      });
+      return authority(subName, sub, subKeys);
+    },
     async issue(o: IssueOptions): Promise<Issued> {
       const leafKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
       const sans: x509.JsonGeneralName[] = [

@@ -28,6 +28,9 @@ export interface SeedInput {
   nodes: number;
   ingressCaPem: string;
   wildcard: { certPem: string; keyPem: string };
+  /** A custom default ingress certificate (IngressController spec.defaultCertificate): its secret in openshift-ingress
+   *  and what its tls.crt holds after the leaf (intermediates). Absent: the operator-generated router-certs-default. */
+  defaultCertificate?: { secretName: string; chainPem: string };
   serviceCaPem: string;
   kubeadminPassword: string;
 }
@@ -154,15 +157,19 @@ export function seedCluster(store: Store, auth: AuthRegistry, input: SeedInput):
     });
   }
 
-  // Ingress certificates and the service CA.
+  // Ingress certificates and the service CA. The default certificate's secret holds leaf + chain (operator-generated:
+  // router-certs-default, leaf + the operator CA; a custom one replaces it and holds what the admin gave, usually leaf +
+  // intermediates). certificate-publisher copies that tls.crt as is into default-ingress-cert: leaf first, no root added.
+  const defaultCert = input.defaultCertificate ?? { secretName: 'router-certs-default', chainPem: input.ingressCaPem };
+  const servingChain = input.wildcard.certPem + defaultCert.chainPem;
   put(store, '/secrets', {
     apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
-    metadata: { name: 'router-certs-default', namespace: 'openshift-ingress' },
-    data: { 'tls.crt': b64(input.wildcard.certPem + input.ingressCaPem), 'tls.key': b64(input.wildcard.keyPem) },
+    metadata: { name: defaultCert.secretName, namespace: 'openshift-ingress' },
+    data: { 'tls.crt': b64(servingChain), 'tls.key': b64(input.wildcard.keyPem) },
   });
   put(store, '/configmaps', {
     apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'default-ingress-cert', namespace: 'openshift-config-managed' },
-    data: { 'ca-bundle.crt': input.ingressCaPem + input.wildcard.certPem },
+    data: { 'ca-bundle.crt': servingChain },
   });
   put(store, CLUSTER_VERSIONS, clusterVersion(profile));
   if (!registryCapability(profile)) return;
