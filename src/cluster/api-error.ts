@@ -34,6 +34,8 @@ export class ConnectionError extends Error {
     readonly server: string,
     readonly code: string,
     message: string,
+    /** The proxy the connection went through (scheme://host:port); kind says when the proxy leg itself failed. */
+    readonly proxy?: { url: string; kind?: 'unreachable' | 'refused'; status?: string },
   ) {
     super(message);
     this.name = 'ConnectionError';

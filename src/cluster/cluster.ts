@@ -3,6 +3,7 @@ import { translateClusterError } from './errors.js';
 import { loadKubeconfig, currentBearerToken, usesClientCertificate, type LoadedKubeconfig } from './kubeconfig.js';
 import { RestClient, type Json } from './rest.js';
 import { isApiError } from './api-error.js';
+import { withTransientRetry } from './retry.js';
 import { R, resourcePath, apiVersionOf, type ResourceRef } from './resources.js';
 
 export type { Json } from './rest.js';
@@ -53,7 +54,7 @@ export class Cluster {
       const user = config.kc.getCurrentUser();
       if (user) (user as { token?: string }).token = opts.token;
     }
-    this.rest = new RestClient(config, { timeoutMs: opts.timeoutMs, trace: opts.trace, userAgent: opts.userAgent });
+    this.rest = new RestClient(config, { timeoutMs: opts.timeoutMs, trace: opts.trace, userAgent: opts.userAgent, env: opts.env });
     this.namespace = opts.namespace || config.namespace;
     this.namespaceExplicit = Boolean(opts.namespace);
   }
@@ -71,7 +72,7 @@ export class Cluster {
   }
 
   get<T = Json>(ref: ResourceRef, name: string, namespace?: string): Promise<T> {
-    return this.rest.get<T>(resourcePath(ref, { namespace: namespace ?? this.namespace, name }));
+    return this.call<T>('GET', resourcePath(ref, { namespace: namespace ?? this.namespace, name }));
   }
 
   async getOrNull<T = Json>(ref: ResourceRef, name: string, namespace?: string): Promise<T | null> {
@@ -88,7 +89,7 @@ export class Cluster {
     o: { namespace?: string | null; labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } = {},
   ): Promise<{ items: T[]; metadata: { resourceVersion?: string; continue?: string } }> {
     const ns = o.namespace === null ? undefined : (o.namespace ?? this.namespace);
-    return this.rest.get(resourcePath(ref, { namespace: ns }), {
+    return this.call('GET', resourcePath(ref, { namespace: ns }), {
       query: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, limit: o.limit, continue: o.continue },
     });
   }
@@ -99,17 +100,17 @@ export class Cluster {
     const path = o.subresourceOf
       ? resourcePath(ref, { namespace: ns, name: o.subresourceOf, subresource: o.subresource })
       : resourcePath(ref, { namespace: ns });
-    return this.rest.request<T>('POST', path, { body, query: { dryRun: o.dryRun ? 'All' : undefined } });
+    return this.call<T>('POST', path, { body, query: { dryRun: o.dryRun ? 'All' : undefined } });
   }
 
   update<T = Json>(ref: ResourceRef, obj: Json, o: { dryRun?: boolean; subresource?: string } = {}): Promise<T> {
     const ns = obj.metadata?.namespace ?? this.namespace;
     const path = resourcePath(ref, { namespace: ns, name: obj.metadata.name, subresource: o.subresource });
-    return this.rest.request<T>('PUT', path, { body: obj, query: { dryRun: o.dryRun ? 'All' : undefined } });
+    return this.call<T>('PUT', path, { body: obj, query: { dryRun: o.dryRun ? 'All' : undefined } });
   }
 
   patch<T = Json>(ref: ResourceRef, name: string, patch: unknown, type: PatchType, o: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
-    return this.rest.request<T>('PATCH', resourcePath(ref, { namespace: o.namespace ?? this.namespace, name }), {
+    return this.call<T>('PATCH', resourcePath(ref, { namespace: o.namespace ?? this.namespace, name }), {
       body: patch,
       contentType: PATCH_CONTENT[type],
       query: { dryRun: o.dryRun ? 'All' : undefined },
@@ -117,8 +118,16 @@ export class Cluster {
   }
 
   delete<T = Json>(ref: ResourceRef, name: string, o: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
-    return this.rest.request<T>('DELETE', resourcePath(ref, { namespace: o.namespace ?? this.namespace, name }), {
+    return this.call<T>('DELETE', resourcePath(ref, { namespace: o.namespace ?? this.namespace, name }), {
       query: { dryRun: o.dryRun ? 'All' : undefined },
+    });
+  }
+
+  /** Every request of the methods above: transient failures are retried here, and only here (retry.ts). */
+  private call<T = Json>(method: string, path: string, o: import('./rest.js').RequestOptions = {}): Promise<T> {
+    return withTransientRetry(method, (left) => this.rest.request<T>(method, path, left ? { ...o, timeoutMs: left } : o), {
+      timeoutMs: this.opts.timeoutMs,
+      trace: this.opts.trace,
     });
   }
 

@@ -17,6 +17,8 @@ export function registryNotInstalled(): NotFoundError {
 /** Turns API and connection failures into one-line errors with a hint and an exit code. */
 export function translateClusterError(e: unknown): RegctlError | undefined {
   if (e instanceof ConnectionError) {
+    const proxied = translateProxyFailure(e);
+    if (proxied) return proxied;
     if (e.code === 'ETIMEDOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new TimeoutError(`the API server at ${e.server} did not answer in time`, {
         hint: 'check the cluster is reachable, or raise --request-timeout',
@@ -73,6 +75,36 @@ export function translateClusterError(e: unknown): RegctlError | undefined {
     default:
       return new RegctlError(`API server error (${e.statusCode}): ${msg}`, { hint: 'try again; see -v for the requests made' });
   }
+}
+
+const PROXY_HINT = "check HTTPS_PROXY (or the kubeconfig cluster's proxy-url); if the API server is reached directly, add its host to NO_PROXY";
+
+/** Failures of the proxy leg, and host names only the proxy could have resolved. */
+function translateProxyFailure(e: ConnectionError): RegctlError | undefined {
+  let target = e.server;
+  try {
+    const u = new URL(e.server);
+    target = `${u.hostname}:${u.port || (u.protocol === 'http:' ? 80 : 443)}`;
+  } catch {
+    /* keep the server string */
+  }
+  if (e.proxy?.kind === 'refused') {
+    return new RegctlError(`the proxy ${e.proxy.url} refused the connection to ${target} (${e.proxy.status ?? e.code})`, { hint: PROXY_HINT });
+  }
+  if (e.proxy?.kind === 'unreachable') {
+    if (e.code === 'ETIMEDOUT') {
+      return new TimeoutError(`the proxy ${e.proxy.url} did not open a tunnel to ${target} in time`, { hint: PROXY_HINT });
+    }
+    return new RegctlError(`cannot reach the proxy ${e.proxy.url} for the API server at ${e.server} (${e.code})`, {
+      hint: "check HTTPS_PROXY (or the kubeconfig cluster's proxy-url) points at a running proxy, or add the API server's host to NO_PROXY",
+    });
+  }
+  if (!e.proxy && (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')) {
+    return new RegctlError(`cannot resolve the API server host ${target.replace(/:\d+$/, '')} (${e.code})`, {
+      hint: 'check the server URL (kubectl config view --minify); if the cluster is reached through a proxy, set HTTPS_PROXY and keep the host out of NO_PROXY',
+    });
+  }
+  return undefined;
 }
 
 function groupOfPath(p: string): string | undefined {

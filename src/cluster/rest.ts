@@ -3,6 +3,8 @@ import http from 'node:http';
 import { URL } from 'node:url';
 import type { LoadedKubeconfig } from './kubeconfig.js';
 import { ApiError, ConnectionError, type StatusBody } from './api-error.js';
+import { ConnectProxyAgent, ProxyTunnelError, tlsAgentOptions } from './proxy-agent.js';
+import { proxyForUrl, redactProxy } from '../net/proxy-env.js';
 import { applyUserAuth } from './user-auth.js';
 
 export interface RequestOptions {
@@ -19,6 +21,8 @@ export interface RestClientOptions {
   /** Called after each request: method, URL, status, ms. Never receives headers. */
   trace?: (line: string) => void;
   userAgent: string;
+  /** The command's environment: HTTPS_PROXY/NO_PROXY as kubectl reads them (the kubeconfig's proxy-url wins). */
+  env?: Record<string, string | undefined>;
 }
 
 export type Json = Record<string, any>;
@@ -30,6 +34,8 @@ export type Json = Record<string, any>;
 export class RestClient {
   private base: URL;
   private prepared?: Promise<https.RequestOptions>;
+  /** scheme://host:port of the proxy API requests go through, if any (never credentials). */
+  private proxy?: string;
 
   constructor(
     private readonly k: LoadedKubeconfig,
@@ -46,6 +52,16 @@ export class RestClient {
     this.prepared ??= (async () => {
       const o: https.RequestOptions = { headers: {} };
       await applyUserAuth(this.k, o);
+      // client-node handles a socks proxy-url itself; http(s) proxies (proxy-url or the environment) go through
+      // CONNECT here, with client-go's choice of proxy (proxy-url, else HTTPS_PROXY unless NO_PROXY matches).
+      const explicit = this.k.kc.getCurrentCluster()?.proxyUrl;
+      if (this.base.protocol === 'https:' && !/^socks/i.test(explicit ?? '')) {
+        const proxy = proxyForUrl(this.base, this.opts.env ?? {}, explicit);
+        if (proxy && (proxy.protocol === 'http:' || proxy.protocol === 'https:')) {
+          o.agent = new ConnectProxyAgent(proxy, tlsAgentOptions(o));
+          this.proxy = redactProxy(proxy);
+        }
+      }
       return o;
     })();
     return this.prepared;
@@ -86,8 +102,9 @@ export class RestClient {
       req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e.name === 'AbortError') return reject(e); // the caller ended it on purpose: not a failure
-        this.opts.trace?.(`${method} ${u.pathname}${u.search} failed ${e.code ?? e.message} ${Date.now() - started}ms`);
-        reject(new ConnectionError(this.k.server, e.code ?? 'EUNKNOWN', e.message));
+        this.opts.trace?.(`${method} ${u.pathname}${u.search} failed ${e.code ?? e.message} ${Date.now() - started}ms${this.proxy ? ` (proxy ${this.proxy})` : ''}`);
+        const via = e instanceof ProxyTunnelError ? { url: e.proxy, kind: e.kind, status: e.status } : this.proxy ? { url: this.proxy } : undefined;
+        reject(new ConnectionError(this.k.server, e.code ?? 'EUNKNOWN', e.message, via));
       });
       if (body !== undefined) req.write(body);
       req.end();
@@ -98,7 +115,7 @@ export class RestClient {
     const res = await this.raw(method, path, o);
     const text = await readAll(res);
     const code = res.statusCode ?? 0;
-    if (code < 200 || code >= 300) throw toApiError(code, method, path, text);
+    if (code < 200 || code >= 300) throw Object.assign(toApiError(code, method, path, text), { retryAfter: res.headers['retry-after'] }); // read by retry.ts
     return (text ? JSON.parse(text) : {}) as T;
   }
 

@@ -46,7 +46,9 @@ export async function obtainToken(
       /* not readable without a token: the kubeconfig CA and system roots must do */
     }
     const caPem = [kt.caPem, ingress].filter(Boolean).join('\n') || undefined;
-    const http = new HttpClient({ env: ctx.env, trust: { caPem, insecure: kt.insecure }, timeoutMs: ctx.requestTimeoutMs, trace: ctx.trace, userAgent: USER_AGENT });
+    const { withKubeconfigProxy } = await import('../cluster/proxy-agent.js');
+    const env = withKubeconfigProxy(cluster.config.kc.getCurrentCluster()?.proxyUrl, ctx.env);
+    const http = new HttpClient({ env, trust: { caPem, insecure: kt.insecure }, timeoutMs: ctx.requestTimeoutMs, trace: ctx.trace, userAgent: USER_AGENT });
     const t = await requestOAuthToken(http, meta, o.username, o.password ?? '', ctx.signal);
     return {
       token: t.token,

@@ -110,7 +110,7 @@ export function translateRegistryError(e: unknown): RegctlError | undefined {
       return new TimeoutError(`${host} did not answer in time (${e.code})`, { hint: 'check the host and HTTPS_PROXY/NO_PROXY, or raise --request-timeout' });
     }
     if (e.code === 'PROXY') {
-      return new RegctlError(`the proxy refused the connection to ${host}: ${e.message}`, {
+      return new RegctlError(`the proxy${e.proxy ? ` ${e.proxy}` : ''} refused the connection to ${host}: ${e.message}`, {
         hint: 'check HTTPS_PROXY/NO_PROXY; the route host must be reachable through the proxy',
       });
     }

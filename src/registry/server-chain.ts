@@ -6,6 +6,7 @@ import net from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { RegctlError, TimeoutError } from '../errors.js';
 import { summarize, type CertSummary } from '../pki/pem.js';
+import { bypassesProxy, parseProxyUrl, proxySettings } from '../net/proxy-env.js';
 
 export interface ChainCert extends CertSummary {
   pem: string;
@@ -153,46 +154,20 @@ function connectError(e: NodeJS.ErrnoException, target: string, proxy?: URL): Re
 
 /** The proxy for an https connection to host:port, or undefined (no HTTPS_PROXY, or NO_PROXY matches). */
 export function proxyFor(env: Record<string, string | undefined>, host: string, port: number): URL | undefined {
-  // Lower-case first, as curl and src/registry/http.ts (undici's EnvHttpProxyAgent) do.
-  const raw = env.https_proxy || env.HTTPS_PROXY;
+  // Go's rules (src/net/proxy-env.ts), as podman/skopeo and kubectl apply them.
+  const raw = proxySettings(env).httpsProxy;
   if (!raw) return undefined;
-  if (noProxyMatches(env.no_proxy ?? env.NO_PROXY ?? '', host, port)) return undefined;
-  try {
-    const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-    return u;
-  } catch {
+  if (noProxyMatches(proxySettings(env).noProxy, host, port)) return undefined;
+  const u = parseProxyUrl(raw);
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
     throw new RegctlError('HTTPS_PROXY is not a valid http:// or https:// URL', { hint: 'set it like HTTPS_PROXY=http://proxy.example.com:3128', exitCode: 2 });
   }
+  return u;
 }
 
-/** curl/Go semantics: `*`; exact host or IP; `.example.com` and `example.com` also match subdomains; `host:port`; IPv4 CIDR. */
+/** Go's NO_PROXY semantics (src/net/proxy-env.ts): `*`, domains with their subdomains, `.domain`, host:port, IPs, CIDRs, loopback. */
 export function noProxyMatches(noProxy: string, host: string, port: number): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  for (let entry of noProxy.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)) {
-    if (entry === '*') return true;
-    const m = /^(.*):(\d+)$/.exec(entry);
-    if (m && !entry.includes('/') && net.isIPv6(entry) === false) {
-      if (Number(m[2]) !== port) continue;
-      entry = m[1]!;
-    }
-    if (entry.includes('/') && net.isIPv4(h)) {
-      if (inCidr(h, entry)) return true;
-      continue;
-    }
-    entry = entry.replace(/^\*?\./, '.');
-    if (entry.startsWith('.') ? h.endsWith(entry) || h === entry.slice(1) : h === entry || h.endsWith(`.${entry}`)) return true;
-  }
-  return false;
-}
-
-function inCidr(ip: string, cidr: string): boolean {
-  const [base, bitsText] = cidr.split('/');
-  const bits = Number(bitsText);
-  if (!base || !net.isIPv4(base) || !(bits >= 0 && bits <= 32)) return false;
-  const n = (a: string) => a.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return (n(ip) & mask) === (n(base) & mask);
+  return bypassesProxy(noProxy, host, port);
 }
 
 /** scheme://host:port, never the credentials. */

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { startSandbox } from './index.ts';
 import { PROFILES, type ProfileName } from './profiles.ts';
+import { INGRESS_CHAINS, type IngressChain } from './ingress-pki.ts';
+import { CLUSTER_VERSIONS, DEFAULT_CLUSTER_VERSION, isClusterVersion } from './cluster-versions.ts';
 
 function fail(msg: string): never {
   process.stderr.write(`error: ${msg}\n`);
@@ -18,18 +20,25 @@ const { values } = parseArgs({
     'error-rate': { type: 'string' },
     'pod-start-ms': { type: 'string' },
     nodes: { type: 'string' },
+    'api-via-proxy': { type: 'boolean' },
+    'ingress-chain': { type: 'string', default: 'root' },
+    'cluster-version': { type: 'string', default: DEFAULT_CLUSTER_VERSION },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
 });
 
 if (values.help) {
-  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N] [--error-rate R] [--pod-start-ms N] [--nodes N]\n');
+  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N] [--error-rate R] [--pod-start-ms N] [--nodes N] [--ingress-chain root|intermediate] [--api-via-proxy] [--cluster-version 4.17|4.14]\n');
   process.exit(0);
 }
 const dir = values.dir ?? path.join(process.cwd(), '.sandbox');
 const profile = values.profile as ProfileName;
 if (!PROFILES.includes(profile)) fail(`unknown profile "${values.profile}" (one of ${PROFILES.join(', ')})`);
+const ingressChain = values['ingress-chain'] as IngressChain;
+if (!INGRESS_CHAINS.includes(ingressChain)) fail(`unknown --ingress-chain "${values['ingress-chain']}" (one of ${INGRESS_CHAINS.join(', ')})`);
+const clusterVersion = values['cluster-version']!;
+if (!isClusterVersion(clusterVersion)) fail(`unknown --cluster-version "${clusterVersion}" (one of ${CLUSTER_VERSIONS.join(', ')})`);
 const num = (name: string, v: string | undefined, max = Infinity): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -44,6 +53,9 @@ const sb = await startSandbox({
   errorRate: num('error-rate', values['error-rate'], 1),
   podStartMs: num('pod-start-ms', values['pod-start-ms']),
   nodes: num('nodes', values.nodes),
+  apiViaProxy: values['api-via-proxy'] === true,
+  ingressChain,
+  clusterVersion,
 });
 process.stdout.write(`sandbox ready: profile=${profile} dir=${sb.dir} env=${sb.envPath} api=${sb.apiUrl} proxy=${sb.proxyUrl} (source ${sb.envPath})\n`);
 

@@ -10,13 +10,16 @@ import { createAuthRegistry, createAuthorizer, seedBootstrapRbac, startApiServer
 import { startControllers } from './operator/index.ts';
 import { createImporter, type ImportHook } from './importer.ts';
 import { createCA } from './pki.ts';
+import { createIngressPki, type IngressChain } from './ingress-pki.ts';
 import { INGRESS_DOMAIN, REGISTRY_NS, platformOf, registryCapability, registryManifests, seedCluster, type ProfileName } from './profiles.ts';
 import { startRegistry, type RegistryMetrics } from './registry/index.ts';
 import { startRouter } from './router/router.ts';
 import { createStore } from './store.ts';
+import { DEFAULT_CLUSTER_VERSION, applyRelease, crdManifests, resourceTypesFor, seedCrds, type ClusterVersionName } from './cluster-versions.ts';
 import { type AuthRegistry, type Faults, type KubeObject, type RouteTarget, type Store, defaultFaults } from './types.ts';
 
 export type { ProfileName } from './profiles.ts';
+export type { IngressChain } from './ingress-pki.ts';
 
 export interface SandboxOptions {
   /** Where kubeconfig, env and CA files go; a temp dir (removed by stop()) when absent. */
@@ -31,6 +34,21 @@ export interface SandboxOptions {
   nodes?: number;
   /** Available≠True for longer than this → Degraded Unavailable; default 5 min (CIRO). */
   degradedAfterMs?: number;
+  /** The deployment controller uses this deadline for every Deployment instead of spec.progressDeadlineSeconds
+   *  (the operator renders 120 s, as CIRO does): Progressing False ProgressDeadlineExceeded after it. */
+  progressDeadlineMs?: number;
+  /** 'root' (default): operator-generated wildcard signed by the ingress-operator CA. 'intermediate': a custom default
+   *  certificate signed by an intermediate of a private root; the router serves leaf + intermediate, default-ingress-cert
+   *  holds leaf + intermediate, and the root is nowhere in the cluster (only in caPems.ingress / DIR/ingress-ca.crt). */
+  ingressChain?: IngressChain;
+  /**
+   * The kubeconfig's server is https://api.sandbox.example.com:6443, a name only the proxy (HTTPS_PROXY) resolves:
+   * it tunnels CONNECT to the API server's loopback port. NO_PROXY (127.0.0.1,localhost) does not cover it.
+   */
+  apiViaProxy?: boolean;
+  /** OpenShift minor version ('4.17' default, '4.14'): the CRD schemas served (and pruned against), the
+   *  CustomResourceDefinition objects, and the release clusterversion reports (cluster-versions.ts). */
+  clusterVersion?: ClusterVersionName;
 }
 
 export interface Sandbox {
@@ -40,12 +58,17 @@ export interface Sandbox {
   /** The registry's storage (a temp dir removed by stop()). */
   registryDataDir: string;
   env: Record<string, string>;
+  /** The kubeconfig's server (https://api.sandbox.example.com:6443 with apiViaProxy, else apiDirectUrl). */
   apiUrl: string;
+  /** https://127.0.0.1:PORT — the API server's own listener, no proxy needed. */
+  apiDirectUrl: string;
   proxyUrl: string;
   ingressDomain: string;
   defaultRouteHost: string;
   oauthHost: string;
+  /** ingress: the root the ingress wildcard chains to (with ingressChain 'intermediate' it is not in the cluster). */
   caPems: { api: string; ingress: string; service: string; client: string };
+  ingressChain: IngressChain;
   /** Bearer tokens: admin (kube:admin), developer, alice, bob, registry (the registry's service account). */
   tokens: Record<string, string>;
   store: Store;
@@ -54,15 +77,21 @@ export interface Sandbox {
   /** The registry front's metrics (what /extensions/v2/metrics renders); benchmarks add series to it. */
   registryMetrics: RegistryMetrics;
   profile: ProfileName;
+  clusterVersion: ClusterVersionName;
   issueToken(user: string, opts?: { groups?: string[]; ttlSeconds?: number }): string;
   /** Simulates a container crash + restart: restartCount+1, lastState terminated, `kubectl logs --previous` has the old log. */
   restartContainer(namespace: string, pod: string, container?: string): void;
+  /** The container keeps crashing: CrashLoopBackOff, the pod not Ready, a BackOff event (until the pod is deleted). */
+  crashLoop(namespace: string, pod: string, container?: string): void;
   /** Resolves once predicate(store) is true (checked on every store change); rejects after timeoutMs. */
   waitFor(predicate: (store: Store) => boolean, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 export const OAUTH_HOST = `oauth-openshift.${INGRESS_DOMAIN}`;
+/** The API server's public name (in its certificate's SANs); reachable only through the proxy with apiViaProxy. */
+export const API_HOST = `api.${INGRESS_DOMAIN.replace(/^apps\./, '')}`;
+export const API_PORT = 6443;
 const SERVICE_HOSTS = new Set([`image-registry.${REGISTRY_NS}.svc`, `image-registry.${REGISTRY_NS}.svc.cluster.local`]);
 
 function kubeconfig(apiUrl: string, apiCa: string, tokens: Record<string, string>, client: { certPem: string; keyPem: string }): string {
@@ -149,20 +178,21 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-sandbox-registry-'));
     cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-    const [apiCa, ingressCa, serviceCa, clientCa] = await Promise.all([
+    const [apiCa, ingress, serviceCa, clientCa] = await Promise.all([
       createCA('kube-apiserver-lb-signer'),
-      createCA(`ingress-operator@${Math.floor(Date.now() / 1000)}`),
+      createIngressPki(opts.ingressChain ?? 'root', INGRESS_DOMAIN),
       createCA(`openshift-service-serving-signer@${Math.floor(Date.now() / 1000)}`),
       createCA('admin-kubeconfig-signer'),
     ]);
-    const [apiCert, wildcard, serving, adminClient] = await Promise.all([
-      apiCa.issue({ commonName: '127.0.0.1', dnsNames: ['localhost', `api.${INGRESS_DOMAIN.replace(/^apps\./, '')}`], ipAddresses: ['127.0.0.1'], server: true }),
-      ingressCa.issue({ commonName: `*.${INGRESS_DOMAIN}`, dnsNames: [`*.${INGRESS_DOMAIN}`, INGRESS_DOMAIN] }),
+    const wildcard = ingress.wildcard;
+    const [apiCert, serving, adminClient] = await Promise.all([
+      apiCa.issue({ commonName: '127.0.0.1', dnsNames: ['localhost', API_HOST], ipAddresses: ['127.0.0.1'], server: true }),
       serviceCa.issue({ commonName: `image-registry.${REGISTRY_NS}.svc`, dnsNames: [...SERVICE_HOSTS] }),
       clientCa.issue({ commonName: 'system:admin', organizations: ['system:masters'], client: true }),
     ]);
 
-    const store = createStore();
+    const clusterVersion = opts.clusterVersion ?? DEFAULT_CLUSTER_VERSION;
+    const store = createStore({ types: resourceTypesFor(clusterVersion) });
     const auth = createAuthRegistry();
     const authorizer = createAuthorizer(store);
     const faults: Faults = { ...defaultFaults(), latencyMs: opts.latencyMs ?? 0, errorRate: opts.errorRate ?? 0 };
@@ -171,18 +201,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     seedCluster(store, auth, {
       profile,
       nodes: opts.nodes ?? 3,
-      ingressCaPem: ingressCa.certPem,
+      ingressCaPem: ingress.rootPem,
       wildcard,
+      ...(ingress.chain === 'intermediate' ? { defaultCertificate: { secretName: ingress.secretName, chainPem: ingress.chainPem } } : {}),
       serviceCaPem: serviceCa.certPem,
       kubeadminPassword,
     });
+    seedCrds(store, clusterVersion);
+    applyRelease(store, clusterVersion);
 
     const controllers = startControllers(store, {
       platform: platformOf(profile),
       podStartMs: opts.podStartMs ?? 300,
       degradedAfterMs: opts.degradedAfterMs,
+      progressDeadlineMs: opts.progressDeadlineMs,
       servingCert: serving,
-      capabilityManifests: { ImageRegistry: () => registryManifests(platformOf(profile), serviceCa.certPem) },
+      capabilityManifests: { ImageRegistry: () => [...registryManifests(platformOf(profile), serviceCa.certPem), ...crdManifests(clusterVersion, 'ImageRegistry')] },
       onError: (e) => {
         if (process.env.SANDBOX_DEBUG) process.stderr.write(`[controllers] ${(e as Error).stack ?? e}\n`);
       },
@@ -213,6 +247,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       apiCaPem: apiCa.certPem,
       dataDir,
       registryToken: tokens.registry!,
+      faults,
       log: (line) => {
         const pods = readyRegistryPods(store);
         if (!pods.length) return;
@@ -221,13 +256,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     });
     cleanups.push(() => registry.close());
 
-    const ingressTarget = (backend: string): RouteTarget => ({ backend, certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingressCa.certPem });
+    const ingressTarget = (backend: string): RouteTarget => ({ backend, certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingress.chainPem });
     const resolve = (host: string, port: number): RouteTarget | undefined => {
       host = host.toLowerCase();
       if (host === OAUTH_HOST && port === 443) return ingressTarget(api.url);
       if (SERVICE_HOSTS.has(host) && port === 5000) {
         if (!store.get('/services', REGISTRY_NS, 'image-registry') || !readyRegistryPods(store).length) return undefined;
-        return { backend: registry.backendUrl, certPem: serving.certPem, keyPem: serving.keyPem, chainPem: serviceCa.certPem };
+        return { backend: registry.backendUrl, certPem: serving.certPem, keyPem: serving.keyPem, chainPem: serviceCa.certPem, service: true };
       }
       if (port !== 443) return undefined;
       for (const r of store.list('route.openshift.io/routes').items) {
@@ -243,19 +278,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       }
       return undefined;
     };
-    const router = await startRouter({ resolve, defaultCert: { certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingressCa.certPem } });
+    const apiListener = new URL(api.url);
+    const tunnel = (host: string, port: number) =>
+      opts.apiViaProxy && host.toLowerCase() === API_HOST && port === API_PORT ? { host: apiListener.hostname, port: Number(apiListener.port) } : undefined;
+    const router = await startRouter({ resolve, tunnel, defaultCert: { certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingress.chainPem } });
     cleanups.push(() => router.close());
-    const importer = createImporter({ store, proxyUrl: router.proxyUrl, caPems: [ingressCa.certPem, serviceCa.certPem], token: tokens.admin! });
+    const importer = createImporter({ store, proxyUrl: router.proxyUrl, caPems: [ingress.rootPem, serviceCa.certPem], token: tokens.admin! });
     hooks.importImage = importer;
     cleanups.push(() => importer.close());
 
     const kubeconfigPath = path.join(dir, 'kubeconfig');
     const envPath = path.join(dir, 'env');
     const env = { KUBECONFIG: kubeconfigPath, HTTPS_PROXY: router.proxyUrl, NO_PROXY: '127.0.0.1,localhost' };
-    fs.writeFileSync(kubeconfigPath, kubeconfig(api.url, apiCa.certPem, tokens, adminClient), { mode: 0o600 });
+    const apiUrl = opts.apiViaProxy ? `https://${API_HOST}:${API_PORT}` : api.url;
+    fs.writeFileSync(kubeconfigPath, kubeconfig(apiUrl, apiCa.certPem, tokens, adminClient), { mode: 0o600 });
     fs.writeFileSync(envPath, Object.entries(env).map(([k, v]) => `export ${k}=${v}\n`).join(''));
     fs.writeFileSync(path.join(dir, 'api-ca.crt'), apiCa.certPem);
-    fs.writeFileSync(path.join(dir, 'ingress-ca.crt'), ingressCa.certPem);
+    fs.writeFileSync(path.join(dir, 'ingress-ca.crt'), ingress.rootPem);
     fs.writeFileSync(path.join(dir, 'service-ca.crt'), serviceCa.certPem);
     fs.writeFileSync(path.join(dir, 'kubeadmin-password'), kubeadminPassword, { mode: 0o600 });
 
@@ -277,20 +316,24 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       envPath,
       registryDataDir: dataDir,
       env,
-      apiUrl: api.url,
+      apiUrl,
+      apiDirectUrl: api.url,
       proxyUrl: router.proxyUrl,
       ingressDomain: INGRESS_DOMAIN,
       defaultRouteHost: `default-route-${REGISTRY_NS}.${INGRESS_DOMAIN}`,
       oauthHost: OAUTH_HOST,
-      caPems: { api: apiCa.certPem, ingress: ingressCa.certPem, service: serviceCa.certPem, client: clientCa.certPem },
+      caPems: { api: apiCa.certPem, ingress: ingress.rootPem, service: serviceCa.certPem, client: clientCa.certPem },
+      ingressChain: ingress.chain,
       tokens,
       store,
       auth,
       faults,
       registryMetrics: registry.metrics,
       profile,
+      clusterVersion,
       issueToken: (user, o) => auth.issueToken(user, o),
       restartContainer: (ns, pod, c) => controllers.restartContainer(ns, pod, c),
+      crashLoop: (ns, pod, c) => controllers.crashLoop(ns, pod, c),
       waitFor,
       stop: () => (stopped ??= runCleanups()),
     };

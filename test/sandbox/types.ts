@@ -202,6 +202,8 @@ export interface Faults {
   dropRate: number;
   /** The API server refuses connections while true. */
   down: boolean;
+  /** The registry's storage fails writes with this errno (EROFS / ENOSPC), counted in its storage metrics. */
+  registryStorage?: 'READ_ONLY_FILESYSTEM' | 'DEVICE_OUT_OF_SPACE';
 }
 
 export function defaultFaults(): Faults {
@@ -217,6 +219,11 @@ export interface RouteTarget {
   keyPem: string;
   /** Chain appended after certPem (intermediate/CA), optional. */
   chainPem?: string;
+  /**
+   * A Service host (kube-proxy, L4), not a route: the backend stands for a pod that terminates TLS itself,
+   * so no router forwarding headers are added; only X-Forwarded-Proto: https stands in for the pod's TLS.
+   */
+  service?: boolean;
 }
 
 export type RouteResolver = (host: string, port: number) => RouteTarget | undefined;

@@ -110,7 +110,8 @@ describe('proxy selection', () => {
     ['*', 'r.example.com', 443, true],
     ['example.com', 'r.example.com', 443, true],
     ['.example.com', 'r.example.com', 443, true],
-    ['.example.com', 'example.com', 443, true],
+    // Go (golang.org/x/net/http/httpproxy): a leading dot matches subdomains only, not the domain itself.
+    ['.example.com', 'example.com', 443, false],
     ['*.example.com', 'r.example.com', 443, true],
     ['ample.com', 'r.example.com', 443, false],
     ['r.example.com:5000', 'r.example.com', 443, false],

@@ -12,6 +12,11 @@ export interface RouterOptions {
   resolve: RouteResolver;
   /** Presented for hosts without a route (the ingress controller's default certificate). */
   defaultCert: { certPem: string; keyPem: string; chainPem?: string };
+  /**
+   * Hosts the proxy only tunnels (a plain forward proxy's CONNECT: bytes spliced to host:port, no TLS
+   * termination), e.g. the API server in --api-via-proxy mode. Undefined: the host is routed as usual.
+   */
+  tunnel?: (host: string, port: number) => { host: string; port: number } | undefined;
 }
 
 export interface RouterHandle {
@@ -76,20 +81,26 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     res.end(APPLICATION_NOT_AVAILABLE_HTML);
   }
 
-  function proxy(req: http.IncomingMessage, res: http.ServerResponse, backend: string, proto: 'http' | 'https', port: number, clientAddr: string, path: string): void {
+  function proxy(req: http.IncomingMessage, res: http.ServerResponse, backend: string, proto: 'http' | 'https', port: number, clientAddr: string, path: string, service = false): void {
     const target = new URL(backend);
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v === undefined || (HOP.has(k) && k !== 'transfer-encoding')) continue;
       headers[k] = v;
     }
-    const host = req.headers.host ?? '';
-    const prior = req.headers['x-forwarded-for'];
-    headers['x-forwarded-host'] = host;
-    headers['x-forwarded-port'] = String(port);
-    headers['x-forwarded-proto'] = proto;
-    headers['x-forwarded-for'] = prior ? `${prior}, ${clientAddr}` : clientAddr;
-    headers.forwarded = `for=${clientAddr};host=${host};proto=${proto}`;
+    if (service) {
+      // kube-proxy adds nothing; the registry pod serves TLS itself (REGISTRY_HTTP_TLS_*), so distribution sees
+      // r.TLS != nil and builds https Location URLs. The plain-HTTP docker-registry behind us learns it this way.
+      if (!headers.forwarded && !headers['x-forwarded-proto']) headers['x-forwarded-proto'] = 'https';
+    } else {
+      const host = req.headers.host ?? '';
+      const prior = req.headers['x-forwarded-for'];
+      headers['x-forwarded-host'] = host;
+      headers['x-forwarded-port'] = String(port);
+      headers['x-forwarded-proto'] = proto;
+      headers['x-forwarded-for'] = prior ? `${prior}, ${clientAddr}` : clientAddr;
+      headers.forwarded = `for=${clientAddr};host=${host};proto=${proto}`;
+    }
     const lib = target.protocol === 'https:' ? https : http;
     const up = lib.request({
       hostname: target.hostname,
@@ -134,7 +145,7 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     const hostHeader = req.headers.host ? splitHostPort(req.headers.host, info.port).host : servername;
     const target = safeResolve(hostHeader, info.port);
     if (!target) return unavailable(res);
-    proxy(req, res, target.backend, 'https', info.port, info.clientAddr, req.url ?? '/');
+    proxy(req, res, target.backend, 'https', info.port, info.clientAddr, req.url ?? '/', target.service === true);
   });
   inner.on('clientError', (_e, s) => s.destroy());
 
@@ -155,6 +166,8 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   outer.on('clientError', (_e, s) => s.destroy());
   outer.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const { host, port } = splitHostPort(req.url ?? '', 443);
+    const pass = opts.tunnel?.(host, port);
+    if (pass) return splice(socket, head, pass);
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length) socket.unshift(head);
     const first = safeResolve(host, port);
@@ -173,6 +186,27 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     track(tlsSocket);
     inner.emit('connection', tlsSocket);
   });
+
+  // A forward proxy's CONNECT: 200 once the upstream accepted the TCP connection, 502 when it did not.
+  function splice(client: net.Socket, head: Buffer, to: { host: string; port: number }): void {
+    const up = net.connect(to.port, to.host);
+    track(up);
+    let connected = false;
+    client.on('error', () => up.destroy());
+    client.on('close', () => up.destroy());
+    up.once('connect', () => {
+      connected = true;
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) up.write(head);
+      up.pipe(client);
+      client.pipe(up);
+      up.on('close', () => client.destroy());
+    });
+    up.on('error', () => {
+      if (connected) client.destroy();
+      else client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    });
+  }
 
   await new Promise<void>((resolve, reject) => {
     outer.once('error', reject);
