@@ -94,10 +94,11 @@ export interface ImportRequest {
 export function buildImageStreamImport(r: ImportRequest): Json {
   const spec: Json = { import: r.import, images: [] as Json[] };
   const importPolicy = r.insecure ? { insecure: true } : {};
+  // includeManifest: the answer then carries each image's config (dockerImageConfig), the only place the OS is.
   for (const i of r.images) {
-    spec.images.push({ from: { kind: 'DockerImage', name: i.from }, to: { name: i.tag }, importPolicy, referencePolicy: { type: i.referencePolicy } });
+    spec.images.push({ from: { kind: 'DockerImage', name: i.from }, to: { name: i.tag }, importPolicy, referencePolicy: { type: i.referencePolicy }, includeManifest: true });
   }
-  if (r.repository) spec.repository = { from: { kind: 'DockerImage', name: r.repository.from }, importPolicy, referencePolicy: { type: r.repository.referencePolicy } };
+  if (r.repository) spec.repository = { from: { kind: 'DockerImage', name: r.repository.from }, importPolicy, referencePolicy: { type: r.repository.referencePolicy }, includeManifest: true };
   return { metadata: { name: r.stream, namespace: r.namespace }, spec, status: {} };
 }
 
@@ -121,6 +122,26 @@ export interface ImportedTag {
   message?: string;
 }
 
+/**
+ * The OS of an imported image. openshift-apiserver's dockerImageMetadata (docker10.DockerImage) has Architecture
+ * but no OS field: the OS is only in the image config (`dockerImageConfig`, sent with includeManifest), or for
+ * schema 1 in the manifest's newest v1Compatibility entry.
+ */
+export function importedImageOS(img: Json): string | undefined {
+  const parse = (s: unknown): Json | undefined => {
+    if (typeof s !== 'string' || !s) return undefined;
+    try {
+      return JSON.parse(s) as Json;
+    } catch {
+      return undefined;
+    }
+  };
+  const config = parse(img?.dockerImageConfig);
+  if (typeof config?.os === 'string' && config.os) return config.os;
+  const v1 = parse(parse(img?.dockerImageManifest)?.history?.[0]?.v1Compatibility);
+  return typeof v1?.os === 'string' && v1.os ? v1.os : undefined;
+}
+
 function imported(tag: string, from: string, x: Json): ImportedTag {
   const ok = x?.status?.status === 'Success';
   const img = x?.image ?? {};
@@ -130,7 +151,8 @@ function imported(tag: string, from: string, x: Json): ImportedTag {
   if (img.dockerImageReference) out.dockerImageReference = img.dockerImageReference;
   if (img.dockerImageManifestMediaType) out.mediaType = img.dockerImageManifestMediaType;
   if (md.Architecture) out.architecture = md.Architecture;
-  if (md.Os) out.os = md.Os;
+  const os = importedImageOS(img);
+  if (os) out.os = os;
   if (md.Created) out.created = md.Created;
   if (typeof md.Size === 'number') out.size = md.Size;
   if (Array.isArray(img.dockerImageLayers)) out.layers = img.dockerImageLayers.length;

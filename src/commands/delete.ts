@@ -21,6 +21,11 @@ export interface DeletedTag {
   image: string | null;
   /** Other tags of the stream that still point at that image. */
   stillReferencedBy: string[];
+  /**
+   * Other tags whose history (older revisions) holds the image: the stream still references it, so the registry
+   * keeps serving it by digest and refuses a manifest DELETE (405 UNSUPPORTED) until that history is gone.
+   */
+  inHistoryOf: string[];
   result: 'deleted' | 'would delete' | 'not found';
 }
 
@@ -88,8 +93,14 @@ async function run(ctx: Context, args: string[], o: DeleteOptions): Promise<void
     const { ref } = p;
     if (!p.tags.length) {
       const what = ref.digest ? `no tag of ${ref.path} points at ${ref.digest}` : p.stream ? `${ref.path}:${ref.tag} not found` : `image stream ${ref.path} not found`;
-      ctx.log.warn(`${what}: nothing to delete`);
-      results.push({ namespace: ref.namespace!, imageStream: ref.name, tag: ref.tag ?? '', image: ref.digest ?? null, stillReferencedBy: [], result: 'not found' });
+      const history = ref.digest && p.stream ? historyHolding(p.stream, ref.digest, new Set()) : [];
+      if (history.length) {
+        ctx.log.warn(
+          `${what} now, but the history of ${tagList(ref.name, history)} still holds it: nothing deleted, and the registry keeps serving ${ref.path}@${ref.digest} ` +
+            `(it refuses to delete a manifest its image stream references). Delete ${history.length > 1 ? 'those tags' : 'that tag'} to drop ${history.length > 1 ? 'their' : 'its'} history, or prune old revisions (oc adm prune images --keep-tag-revisions=N).`,
+        );
+      } else ctx.log.warn(`${what}: nothing to delete`);
+      results.push({ namespace: ref.namespace!, imageStream: ref.name, tag: ref.tag ?? '', image: ref.digest ?? null, stillReferencedBy: [], inHistoryOf: history, result: 'not found' });
       continue;
     }
     const current = is.streamTags(p.stream);
@@ -109,7 +120,9 @@ async function run(ctx: Context, args: string[], o: DeleteOptions): Promise<void
         }
       }
       const others = image ? current.filter((t) => t.image === image && !doomed.has(`${ref.path}:${t.tag}`)).map((t) => t.tag) : [];
-      results.push({ namespace: ref.namespace!, imageStream: ref.name, tag, image, stillReferencedBy: others, result });
+      const doomedHere = new Set([...doomed].filter((k) => k.startsWith(`${ref.path}:`)).map((k) => k.slice(ref.path.length + 1)));
+      const history = image ? historyHolding(p.stream, image, doomedHere).filter((t) => !others.includes(t)) : [];
+      results.push({ namespace: ref.namespace!, imageStream: ref.name, tag, image, stillReferencedBy: others, inHistoryOf: history, result });
     }
   }
 
@@ -124,9 +137,28 @@ async function run(ctx: Context, args: string[], o: DeleteOptions): Promise<void
     ],
   });
   for (const r of results.filter((x) => x.result !== 'not found' && x.image)) {
-    const still = r.stillReferencedBy.length ? `still tagged ${r.stillReferencedBy.map((t) => `${r.imageStream}:${t}`).join(', ')}` : 'no longer tagged in this stream; its layers go at the next image pruning';
+    const still = r.stillReferencedBy.length
+      ? `still tagged ${r.stillReferencedBy.map((t) => `${r.imageStream}:${t}`).join(', ')}`
+      : r.inHistoryOf.length
+        ? `no longer tagged, but still in the history of ${tagList(r.imageStream, r.inHistoryOf)}: the registry keeps serving it by digest until that history is pruned`
+        : 'no longer tagged in this stream; its layers go at the next image pruning';
     ctx.log.info(`${r.namespace}/${r.imageStream}:${r.tag}${o.dryRun ? ' would be deleted' : ' deleted'}; image ${r.image!.slice(0, 19)}… ${still}.`);
   }
+}
+
+/** Tags (not in `skip`) whose status history holds `digest` in an older revision than the current one. */
+function historyHolding(stream: any, digest: string, skip: Set<string>): string[] {
+  const out: string[] = [];
+  for (const t of (stream?.status?.tags ?? []) as any[]) {
+    if (!t?.tag || skip.has(t.tag)) continue;
+    const items = (t.items ?? []) as any[];
+    if (items.slice(1).some((i) => i?.image === digest) && items[0]?.image !== digest) out.push(t.tag);
+  }
+  return out.sort();
+}
+
+function tagList(stream: string, tags: string[]): string {
+  return `${tags.length > 1 ? 'tags' : 'tag'} ${tags.map((t) => `${stream}:${t}`).join(', ')}`;
 }
 
 /** A full reference must name this cluster's registry: its stream's internal or public repository host. */

@@ -178,7 +178,8 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
   let caPem: string | undefined;
   let caSource = '';
 
-  const domain = await routes.ingressDomain(cluster);
+  // Hosts are allocated under the apps domain; the ingress wildcard certificate covers *.domain only.
+  const { domain, hostDomain } = await routes.routeDomains(cluster);
   const currentRoute = async (name: string) => {
     const r = await cluster.getOrNull(R.route, name, NAMES.registryNamespace);
     return r ? routes.routeInfo(r) : undefined;
@@ -196,7 +197,7 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
           changed = true;
         }
       }
-      host = (await currentRoute(routeName))?.host || (domain ? plan.allocatedHost(routeName, domain) : null);
+      host = (await currentRoute(routeName))?.host || (hostDomain ? plan.allocatedHost(routeName, hostDomain) : null);
       break;
     }
     case 'route': {
@@ -215,16 +216,30 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
           }
         }
       }
-      changed = (await editRoutes(ctx, cluster, cfg, (rs) => plan.upsertRoute(rs, entry), changes, Boolean(o.dryRun))) || changed;
+      const createdSecret = changed && changes.some((c) => c.action === 'create');
+      try {
+        changed = (await editRoutes(ctx, cluster, cfg, (rs) => plan.upsertRoute(rs, entry), changes, Boolean(o.dryRun))) || changed;
+      } catch (e) {
+        if (!changed) throw e;
+        // The certificate secret was written but no route uses it: delete it when this run created it, else name it.
+        const { failedPartWay } = await import('../cluster/partial.js');
+        throw await failedPartWay(e, {
+          step: `adding route ${routeName} to ${CONFIG} spec.routes`,
+          left: `secret ${secretName} in ${NAMES.registryNamespace} (${createdSecret ? 'created' : 'updated'}), not used by any route`,
+          finish: `regctl expose --route ${routeName} … (the same command again)`,
+          undoCommand: `oc delete secret ${secretName} -n ${NAMES.registryNamespace}`,
+          undo: createdSecret ? () => cluster.delete(R.secret, secretName!, { namespace: NAMES.registryNamespace }) : undefined,
+        });
+      }
       if (!changed && !changes.length) ctx.log.info(`Route ${routeName} is already configured in ${CONFIG} spec.routes.`);
-      host = o.hostname ?? (await currentRoute(routeName))?.host ?? (domain ? plan.allocatedHost(routeName, domain) : null);
+      host = o.hostname ?? (await currentRoute(routeName))?.host ?? (hostDomain ? plan.allocatedHost(routeName, hostDomain) : null);
       if (!v.tls && o.hostname && domain && !plan.underWildcard(o.hostname, domain)) {
         ctx.log.warn(`${o.hostname} is not under *.${domain}: the ingress certificate will not match it; pass --cert/--key for it`);
       }
       break;
     }
     case 'remove-default': {
-      host = (await currentRoute(routeName))?.host || (domain ? plan.allocatedHost(routeName, domain) : null);
+      host = (await currentRoute(routeName))?.host || (hostDomain ? plan.allocatedHost(routeName, hostDomain) : null);
       if (cfg.spec?.defaultRoute !== true) ctx.log.info('The default route is not enabled; nothing to remove.');
       else {
         const patch = { spec: { defaultRoute: false } };
@@ -285,6 +300,10 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
   } else if (!o.dryRun && removing && changed && o.wait !== false) {
     const gone = await ctx.spin(`Waiting for route ${routeName} to be removed`, () => routes.waitForRouteGone(cluster, routeName, { timeoutMs: v.timeoutMs, signal: ctx.signal }));
     if (!gone && !ctx.signal.aborted) throw new TimeoutError(`route ${routeName} still exists after ${o.timeout}`, { hint: 'see `regctl status`; the operator deletes it on its next sync' });
+  }
+
+  if (!removing && v.mode !== 'trust-only' && !v.tls && !o.hostname && host && domain && !plan.underWildcard(host, domain)) {
+    ctx.log.warn(`${host} is not under *.${domain} (ingresses.config/cluster spec.appsDomain is ${hostDomain}): the default ingress certificate will not match it; give the route a certificate (--route NAME --cert/--key) or replace the default ingress certificate with one that covers *.${hostDomain}`);
   }
 
   // The CA that signs the route's certificate.

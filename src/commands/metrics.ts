@@ -98,8 +98,11 @@ async function run(ctx: Context, _args: string[], o: MetricsOptions): Promise<nu
   const cluster = await ctx.cluster(o.namespace);
 
   let host: string;
-  if (o.registry) host = o.registry;
-  else if (o.internal) host = INTERNAL_HOST;
+  if (o.registry) {
+    host = o.registry;
+    const { assertClusterRegistryHost } = await import('../cluster/registry-hosts.js');
+    await assertClusterRegistryHost(cluster, host, 'regctl metrics sends the cluster token only to them', (m) => ctx.log.warn(m));
+  } else if (o.internal) host = INTERNAL_HOST;
   else {
     const { discoverRegistryHost } = await import('../cluster/routes.js');
     const d = await ctx.spin('Finding the registry host', () => discoverRegistryHost(cluster, cluster.namespace));

@@ -1,6 +1,6 @@
 // Per-second rates between two scrapes, with Prometheus' counter-reset rule.
 import type { MetricFamily, Sample } from './parse.js';
-import { byName, cmp, FAMILY, type MetricsSummary, summarize } from './summary.js';
+import { byName, cmp, FAMILY, type MetricsSummary, NORMAL_STORAGE_CODES, summarize } from './summary.js';
 
 /** name{k="v",…} with labels sorted: identifies one series across scrapes. */
 export function seriesKey(s: Sample): string {
@@ -74,7 +74,10 @@ export interface RatesSummary {
   /** Requests per second and mean latency over the interval; quantiles as the registry reports them now. */
   latency: Array<{ method: string; perSecond: number; meanSeconds: number | null; quantiles: Record<string, number> }>;
   digestCache: { lookupsPerSecond: number; hitRatio: number | null } | null;
+  /** Every failed storage-driver call, PATH_NOT_FOUND included. */
   storageErrorsPerSecond: number;
+  /** Without the normal PATH_NOT_FOUND lookups. */
+  storageProblemsPerSecond: number;
   pullthroughErrorsPerSecond: number;
 }
 
@@ -128,6 +131,7 @@ export function summarizeRates(prev: MetricFamily[], cur: MetricFamily[], second
     latency,
     digestCache,
     storageErrorsPerSecond: per(total(FAMILY.storageErrors)),
+    storageProblemsPerSecond: per(samples(FAMILY.storageErrors).reduce((a, s) => a + (NORMAL_STORAGE_CODES.has(s.labels.code ?? '') ? 0 : inc(s)), 0)),
     pullthroughErrorsPerSecond: per(total(FAMILY.pullthroughErrors)),
   };
 }

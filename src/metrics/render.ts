@@ -142,7 +142,7 @@ export function renderSummary(io: IO, s: MetricsSummary, endpoint: string, wide:
   if (s.blobDescriptorCache) kv('Blob descriptors', cache(s.blobDescriptorCache));
   if (s.pullthroughCache) kv('Pull-through cache', cache(s.pullthroughCache));
   const errColour = (n: number) => (n > 0 ? c.yellow(num(n)) : num(n));
-  kv('Storage errors', errColour(s.storageErrors.total));
+  kv('Storage errors', storageErrorsLine(io, s.storageErrors));
   kv('Pull-through errors', errColour(s.pullthroughErrors.total));
   lines.push('');
   if (s.requests.byMethodCode.length) {
@@ -172,13 +172,15 @@ export function renderSummary(io: IO, s: MetricsSummary, endpoint: string, wide:
       '',
     );
   }
-  if (s.storageErrors.series.length) {
+  // Only PATH_NOT_FOUND lookups: nothing to look at unless -o wide.
+  if (s.storageErrors.series.length && (wide || s.storageErrors.problems > 0)) {
     lines.push(
       c.bold('Storage errors'),
       renderTable(io, s.storageErrors.series, [
         { header: 'operation', value: (r) => r.operation },
-        { header: 'code', value: (r) => r.code },
+        { header: 'code', value: (r) => (r.kind === 'alert' ? c.red(r.code) : r.kind === 'error' ? c.yellow(r.code) : r.code) },
         { header: 'count', value: (r) => num(r.count) },
+        { header: 'meaning', value: (r) => (r.alert ? `operator alert ${r.alert}` : r.kind === 'normal' ? 'normal: not stored (yet)' : 'failed') },
       ]).trimEnd(),
       '',
     );
@@ -196,6 +198,15 @@ export function renderSummary(io: IO, s: MetricsSummary, endpoint: string, wide:
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** "0", "0 (12 PATH_NOT_FOUND: normal)", "3 — alert ImageRegistryStorageFull (DEVICE_OUT_OF_SPACE)". */
+function storageErrorsLine(io: IO, e: MetricsSummary['storageErrors']): string {
+  const c = io.out;
+  let text = e.problems > 0 ? (e.alerts.length ? c.red(num(e.problems)) : c.yellow(num(e.problems))) : '0';
+  if (e.alerts.length) text += c.red(` — operator alert ${e.alerts.map((a) => `${a.alert} (${a.code})`).join(', ')}`);
+  if (e.normal > 0) text += ` (${num(e.normal)} PATH_NOT_FOUND: normal)`;
+  return text;
 }
 
 function labelText(labels: Record<string, string>): string {
@@ -224,7 +235,7 @@ export function renderRates(io: IO, r: RatesSummary, at: Date): string {
     `${c.bold(at.toISOString())}  ${num(+r.intervalSeconds.toFixed(3))}s  ` +
       `${rate(r.requests.perSecond)} req/s  ${r.inFlight === null ? '-' : num(r.inFlight)} in flight  ` +
       `digest cache ${dc ? `${percent(dc.hitRatio)} hits, ${rate(dc.lookupsPerSecond)}/s` : '-'}  ` +
-      `storage errors ${rate(r.storageErrorsPerSecond)}/s  pull-through errors ${rate(r.pullthroughErrorsPerSecond)}/s`,
+      `storage errors ${rate(r.storageProblemsPerSecond)}/s  pull-through errors ${rate(r.pullthroughErrorsPerSecond)}/s`,
   );
   const active = r.requests.byMethodCode.filter((x) => x.perSecond !== 0);
   if (active.length) {

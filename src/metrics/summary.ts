@@ -19,6 +19,47 @@ export const FAMILY = {
   processRss: 'process_resident_memory_bytes',
 } as const;
 
+/**
+ * Storage error codes (openshift/image-registry pkg/dockerregistry/server/metrics/errorcodes.go) that are no
+ * problem: PATH_NOT_FOUND is a lookup of something not stored (yet) — every push stats blobs before writing them.
+ */
+export const NORMAL_STORAGE_CODES: ReadonlySet<string> = new Set(['PATH_NOT_FOUND']);
+
+/** The codes the operator alerts on (cluster-image-registry-operator manifests/09-prometheus-rules.yaml). */
+export const STORAGE_ALERTS: Readonly<Record<string, string>> = {
+  READ_ONLY_FILESYSTEM: 'ImageRegistryStorageReadOnly',
+  DEVICE_OUT_OF_SPACE: 'ImageRegistryStorageFull',
+};
+
+/** normal: expected (PATH_NOT_FOUND); alert: a code the operator's alerts fire on; error: any other failure. */
+export type StorageErrorKind = 'normal' | 'alert' | 'error';
+
+export function storageErrorKind(code: string): StorageErrorKind {
+  if (NORMAL_STORAGE_CODES.has(code)) return 'normal';
+  return Object.hasOwn(STORAGE_ALERTS, code) ? 'alert' : 'error';
+}
+
+export interface StorageErrorRow {
+  operation: string;
+  code: string;
+  count: number;
+  kind: StorageErrorKind;
+  /** The operator alert that fires on this code, when one does. */
+  alert?: string;
+}
+
+export interface StorageErrors {
+  /** Every failed storage-driver call, PATH_NOT_FOUND included. */
+  total: number;
+  /** Failures that are a problem: total without the normal codes. */
+  problems: number;
+  /** Normal PATH_NOT_FOUND lookups. */
+  normal: number;
+  /** Per operator alert whose code has counted (cumulative, since the registry started). */
+  alerts: Array<{ alert: string; code: string; count: number }>;
+  series: StorageErrorRow[];
+}
+
 export interface CacheStats {
   hits: number;
   misses: number;
@@ -46,7 +87,7 @@ export interface MetricsSummary {
   digestCacheScoped: CacheStats | null;
   blobDescriptorCache: CacheStats | null;
   pullthroughCache: CacheStats | null;
-  storageErrors: { total: number; series: Array<{ operation: string; code: string; count: number }> };
+  storageErrors: StorageErrors;
   pullthroughErrors: { total: number; series: Array<{ registry: string; operation: string; code: string; count: number }> };
   storageActions: Array<{ driver: string; action: string; count: number; p50: number | null; p90: number | null; p99: number | null }>;
   process: { startTimeSeconds: number | null; residentMemoryBytes: number | null };
@@ -267,11 +308,31 @@ function storageActions(m: Map<string, MetricFamily>): MetricsSummary['storageAc
     .sort((a, b) => cmp(a.driver, b.driver) || cmp(a.action, b.action));
 }
 
+export function classifyStorageErrors(rows: Array<{ operation: string; code: string; count: number }>): StorageErrors {
+  const series: StorageErrorRow[] = [];
+  const alerts = new Map<string, { alert: string; code: string; count: number }>();
+  let total = 0;
+  let normal = 0;
+  for (const r of rows) {
+    const kind = storageErrorKind(r.code);
+    const alert = kind === 'alert' ? STORAGE_ALERTS[r.code] : undefined;
+    series.push(alert ? { ...r, kind, alert } : { ...r, kind });
+    total += r.count;
+    if (kind === 'normal') normal += r.count;
+    if (alert && r.count > 0) {
+      const a = alerts.get(alert) ?? { alert, code: r.code, count: 0 };
+      a.count += r.count;
+      alerts.set(alert, a);
+    }
+  }
+  return { total, problems: total - normal, normal, alerts: [...alerts.values()].sort((a, b) => cmp(a.alert, b.alert)), series };
+}
+
 export function summarize(families: MetricFamily[]): MetricsSummary {
   const m = byName(families);
   const build = samplesOf(m, FAMILY.buildInfo)[0];
   const requests = sumBy(m, FAMILY.requests, ['method', 'code']).sort((a, b) => cmp(a.method, b.method) || cmp(a.code, b.code));
-  const storageErrors = sumBy(m, FAMILY.storageErrors, ['operation', 'code']).sort((a, b) => b.count - a.count || cmp(a.operation, b.operation));
+  const storageErrors = sumBy(m, FAMILY.storageErrors, ['operation', 'code']).sort((a, b) => b.count - a.count || cmp(a.operation, b.operation) || cmp(a.code, b.code));
   const pullthroughErrors = sumBy(m, FAMILY.pullthroughErrors, ['registry', 'operation', 'code']).sort((a, b) => b.count - a.count || cmp(a.registry, b.registry));
   const sum = (xs: Array<{ count: number }>) => xs.reduce((a, x) => a + x.count, 0);
   return {
@@ -284,7 +345,7 @@ export function summarize(families: MetricFamily[]): MetricsSummary {
     digestCacheScoped: cacheStats(m, FAMILY.digestCacheScoped),
     blobDescriptorCache: cacheStats(m, FAMILY.blobDescriptorCache),
     pullthroughCache: cacheStats(m, FAMILY.pullthroughCache),
-    storageErrors: { total: sum(storageErrors), series: storageErrors },
+    storageErrors: classifyStorageErrors(storageErrors),
     pullthroughErrors: { total: sum(pullthroughErrors), series: pullthroughErrors },
     storageActions: storageActions(m),
     process: { startTimeSeconds: single(m, FAMILY.processStart), residentMemoryBytes: single(m, FAMILY.processRss) },

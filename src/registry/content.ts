@@ -439,6 +439,11 @@ export async function withRetry<T>(fn: () => Promise<T>, o: { retries?: number; 
   }
 }
 
+/** Code-unit order, as distribution sorts repository names (locale-independent, stable across runs). */
+export function cmpTags(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The tags of one repository, and with `digests` the digest of each (HEAD requests through the limiter). */
 export async function repositoryTags(
   client: RegistryClient,
@@ -446,7 +451,8 @@ export async function repositoryTags(
   o: { limiter?: Limiter; digests?: boolean; signal?: AbortSignal; retryDelayMs?: number } = {},
 ): Promise<RepositoryTags> {
   const run = <T>(fn: () => Promise<T>) => withRetry(() => (o.limiter ? o.limiter.run(fn) : fn()), { signal: o.signal, delayMs: o.retryDelayMs });
-  const tags = await run(() => listTags(client, name, { signal: o.signal }));
+  // The OpenShift registry lists a stream's tags in Go map order (random, per request): sort them for printing.
+  const tags = (await run(() => listTags(client, name, { signal: o.signal }))).sort(cmpTags);
   if (!o.digests) return { name, tags };
   const ds = await Promise.all(tags.map((t) => run(() => headManifest(client, name, t, { signal: o.signal }))));
   return { name, tags, digests: Object.fromEntries(tags.map((t, i) => [t, ds[i]!.digest])) };

@@ -33,9 +33,9 @@ describe('delete', () => {
     expect(JSON.parse(r.stdout)).toEqual({
       dryRun: true,
       items: [
-        { namespace: 'team', imageStream: 'app', tag: 'v2', image: v2.manifestDigest, stillReferencedBy: [], result: 'would delete' },
-        { namespace: 'team', imageStream: 'app', tag: 'latest', image: v1.manifestDigest, stillReferencedBy: [], result: 'would delete' },
-        { namespace: 'team', imageStream: 'app', tag: 'v1', image: v1.manifestDigest, stillReferencedBy: [], result: 'would delete' },
+        { namespace: 'team', imageStream: 'app', tag: 'v2', image: v2.manifestDigest, stillReferencedBy: [], inHistoryOf: [], result: 'would delete' },
+        { namespace: 'team', imageStream: 'app', tag: 'latest', image: v1.manifestDigest, stillReferencedBy: [], inHistoryOf: [], result: 'would delete' },
+        { namespace: 'team', imageStream: 'app', tag: 'v1', image: v1.manifestDigest, stillReferencedBy: [], inHistoryOf: [], result: 'would delete' },
       ],
     });
     const one = await e.cli(['delete', 'app:latest', '-n', 'team', '--dry-run']);
@@ -48,13 +48,13 @@ describe('delete', () => {
   it('the registry refuses a manifest DELETE while a tag references it; delete removes the ImageStreamTag', async () => {
     const sk = await e.skopeo(['delete', '--cert-dir', `${e.certsDir}/${e.host}`, `docker://${e.host}/team/app@${v2.manifestDigest}`]);
     expect(sk.ok).toBe(false);
-    expect(sk.stderr).toMatch(/referenced by image stream tag/);
+    expect(sk.stderr).toMatch(/unsupported/i);
     const r = await e.cli(['delete', 'team/app:v2']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^IMAGESTREAMTAG +IMAGE +RESULT\\nteam/app:v2 +${v2.manifestDigest} +deleted\\n$`));
     expect(statusTags('team', 'app')).toEqual(['latest', 'v1']);
     const tags = await e.skopeo(['list-tags', '--cert-dir', `${e.certsDir}/${e.host}`, `docker://${e.host}/team/app`]);
-    expect(JSON.parse(tags.stdout).Tags).toEqual(['latest', 'v1']);
+    expect([...JSON.parse(tags.stdout).Tags].sort()).toEqual(['latest', 'v1']);
     const again = await e.cli(['delete', 'app:v2', '-n', 'team']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/team\/app:v2 not found: nothing to delete/);

@@ -61,7 +61,7 @@ describe('regctl metrics', () => {
     expect(doc.summary.requests.byMethodCode).toContainEqual(expect.objectContaining({ method: 'get', code: '200' }));
     expect(doc.summary.latency[0]).toMatchObject({ key: 'get' });
     expect(Object.keys(doc.summary.latency[0].quantiles)).toEqual(['0.5', '0.9', '0.99']);
-    expect(doc.summary.storageErrors).toEqual({ total: expect.any(Number), series: expect.any(Array) });
+    expect(doc.summary.storageErrors).toEqual({ total: expect.any(Number), problems: expect.any(Number), normal: expect.any(Number), alerts: expect.any(Array), series: expect.any(Array) });
     const fam = doc.families.find((f: any) => f.name === 'imageregistry_http_requests_total');
     expect(fam).toMatchObject({ type: 'counter', help: expect.any(String) });
     expect(fam.samples[0]).toMatchObject({ name: 'imageregistry_http_requests_total', labels: { method: 'get' }, value: expect.any(Number) });

@@ -185,7 +185,9 @@ export function admit(key: ResourceKey, obj: KubeObject, old: KubeObject | undef
       const oldHost = (old?.spec as Record<string, unknown> | undefined)?.host;
       if (oldHost) spec.host = oldHost;
       else {
-        const domain = ((get('config.openshift.io/ingresses', 'cluster')?.spec as Record<string, unknown> | undefined)?.domain as string) || 'router.default.svc.cluster.local';
+        // openshift-apiserver's routingConfig.subdomain: spec.appsDomain when set, else spec.domain (operator/routes.ts).
+        const ingress = get('config.openshift.io/ingresses', 'cluster')?.spec as Record<string, unknown> | undefined;
+        const domain = (ingress?.appsDomain as string) || (ingress?.domain as string) || 'router.default.svc.cluster.local';
         spec.host = `${obj.metadata.name!.replace(/\./g, '-')}-${obj.metadata.namespace}.${domain}`;
       }
     }

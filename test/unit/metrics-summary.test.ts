@@ -51,7 +51,7 @@ describe('summarize', () => {
     expect(s.latency[0]!.quantiles['0.5']).toBe(0.01);
     expect(s.latency[0]!.quantiles['0.99']).toBeNaN();
     expect(s.digestCache).toEqual({ hits: 5, misses: 15, hitRatio: 0.25 });
-    expect(s.storageErrors).toEqual({ total: 3, series: [{ operation: 'GetContent', code: 'PATH_NOT_FOUND', count: 3 }] });
+    expect(s.storageErrors).toEqual({ total: 3, problems: 0, normal: 3, alerts: [], series: [{ operation: 'GetContent', code: 'PATH_NOT_FOUND', count: 3, kind: 'normal' }] });
     expect(s.pullthroughErrors.total).toBe(1);
     expect(s.blobDescriptorCache).toBeNull();
   });

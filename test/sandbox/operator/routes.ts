@@ -5,8 +5,19 @@ import { Loop, get, jsonEqual, now, tryGet, tryList, writeStatus } from './util.
 
 const ROUTES = 'route.openshift.io/routes';
 
+/** The default IngressController's domain (spec.domain): its wildcard certificate and canonical hostname. */
 export function ingressDomain(store: Store): string {
   return get<string>(tryGet(store, 'config.openshift.io/ingresses', undefined, 'cluster'), 'spec.domain') || 'router.default.svc.cluster.local';
+}
+
+/**
+ * The suffix of allocated route hosts: openshift-apiserver's routingConfig.subdomain, which
+ * cluster-openshift-apiserver-operator (configobservation/ingresses/observe_ingresses.go) sets to
+ * ingresses.config spec.appsDomain when set, else spec.domain.
+ */
+export function routingSubdomain(store: Store): string {
+  const ingress = tryGet(store, 'config.openshift.io/ingresses', undefined, 'cluster');
+  return get<string>(ingress, 'spec.appsDomain') || get<string>(ingress, 'spec.domain') || 'router.default.svc.cluster.local';
 }
 
 /** Host the route API allocates for an empty spec.host: `<name with . → ->-<namespace>.<domain>`. */
@@ -37,7 +48,7 @@ export function startRouteAdmission(store: Store, opts: { onError?: (e: unknown)
       if (!get<string>(route, 'spec.host')) {
         // Routes created straight in the store (not through the API) still get a host.
         const next = structuredClone(route);
-        (next.spec as any) = { ...(next.spec as object), host: allocateHost(route.metadata.name!, route.metadata.namespace!, domain) };
+        (next.spec as any) = { ...(next.spec as object), host: allocateHost(route.metadata.name!, route.metadata.namespace!, routingSubdomain(store)) };
         delete next.metadata.resourceVersion;
         route = store.update(ROUTES, next);
       }

@@ -9,6 +9,7 @@ import { ImageStreams } from './imagestreams.ts';
 import { GO_VERSION, logLine } from './logfmt.ts';
 import { createMetrics, type RegistryMetrics } from './metrics.ts';
 import { startDistribution } from './process.ts';
+import type { StorageFault } from './storage-driver.ts';
 
 export type { RegistryMetrics } from './metrics.ts';
 export { INTERNAL_REGISTRY } from './imagestreams.ts';
@@ -25,6 +26,8 @@ export interface RegistryOptions {
   log?: (line: string) => void;
   /** How long token and access review results are cached; default 3000 ms. */
   authCacheMs?: number;
+  /** Shared fault settings; `registryStorage` makes storage writes fail (see storage-driver.ts). */
+  faults?: { registryStorage?: StorageFault };
   tokenRealmHost?: never;
 }
 
@@ -54,6 +57,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
     streams: new ImageStreams(api, opts.registryToken),
     metrics,
     log,
+    faults: opts.faults,
   });
   const server = http.createServer({ keepAlive: true, requestTimeout: 0 }, front.handler);
   const sockets = new Set<net.Socket>();
