@@ -3,6 +3,7 @@ import { ApiError, isApiError } from './api-error.js';
 import { R, NAMES } from './resources.js';
 import { registryNotInstalled } from './errors.js';
 import { decodeKey } from '../pki/host.js';
+import { registryHealth, type Health } from './health.js';
 
 export interface Condition {
   type: string;
@@ -25,7 +26,8 @@ export interface RegistryStatus {
   apiVersion: 'regctl.openshift.io/v1';
   kind: 'RegistryStatus';
   server: string;
-  health: { available: boolean | null; degraded: boolean | null; progressing: boolean | null; reason: string; message: string };
+  /** The ClusterOperator's union of the operator's conditions (cluster/health.ts); a Removed registry is not available. */
+  health: Health;
   config: null | {
     managementState: string;
     storage: { types: string[]; managementState?: string; fields: Record<string, unknown> };
@@ -111,7 +113,12 @@ export function buildStatus(server: string, raw: RawStatus, unavailable: Record<
   for (const t of types) Object.assign(fields, storage[t] ?? {});
   const conditions: Condition[] = (raw.config?.status?.conditions ?? []).map(cond);
   const coConditions: Condition[] = (raw.co?.status?.conditions ?? []).map(cond);
-  const health = healthOf(conditions.length ? conditions : coConditions, spec.managementState);
+  const { health } = registryHealth({
+    config: conditions,
+    pruner: (raw.pruner?.status?.conditions ?? []).map(cond),
+    clusterOperator: coConditions,
+    managementState: spec.managementState,
+  });
 
   return {
     apiVersion: 'regctl.openshift.io/v1',
@@ -178,34 +185,6 @@ export function buildStatus(server: string, raw: RawStatus, unavailable: Record<
 
 function cond(c: Json): Condition {
   return { type: c.type, status: c.status, reason: c.reason || undefined, message: c.message || undefined, lastTransitionTime: c.lastTransitionTime };
-}
-
-function healthOf(conditions: Condition[], managementState?: string): RegistryStatus['health'] {
-  const find = (t: string) => conditions.find((c) => c.type === t);
-  const a = find('Available');
-  const d = find('Degraded');
-  const p = find('Progressing');
-  const bool = (c?: Condition) => (c ? c.status === 'True' : null);
-  const available = bool(a);
-  const degraded = bool(d);
-  let reason = '';
-  let message = '';
-  if (managementState === 'Removed') {
-    reason = 'Removed';
-    message = 'the registry is removed (managementState: Removed)';
-  } else if (degraded) {
-    reason = d?.reason ?? 'Degraded';
-    message = d?.message ?? '';
-  } else if (available === false) {
-    reason = a?.reason ?? 'Unavailable';
-    message = a?.message ?? '';
-  }
-  // The operator reports the root cause of a failed sync on Progressing (reason Error); prefer it.
-  if ((degraded || available === false) && p?.reason === 'Error' && p.message) message = p.message; else if (available) {
-    reason = a?.reason ?? 'Available';
-    message = a?.message ?? '';
-  }
-  return { available, degraded, progressing: bool(p), reason, message };
 }
 
 function podRow(p: Json): RegistryStatus['pods'][number] {

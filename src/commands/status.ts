@@ -104,8 +104,39 @@ export function unhealthy(s: RegistryStatus): CheckFailedError {
   }
   const what = h.degraded ? 'degraded' : 'not available';
   return new CheckFailedError(`the registry is ${what}: ${h.reason}${h.message ? `: ${firstLine(h.message)}` : ''}`, {
-    hint: fixFor(h.message) ?? 'see the conditions above; `regctl logs --operator` shows what the operator is doing',
+    hint: conditionFix(s) ?? fixFor(h.message) ?? 'see the conditions above; `regctl logs --operator` shows what the operator is doing',
   });
+}
+
+const podReady = (p: RegistryStatus['pods'][number]) => {
+  const [ready, total] = p.ready.split('/');
+  return ready === total && p.status === 'Running';
+};
+
+/** The fix for what the sub-controllers and the deployment controller report (d.2: Degraded, NodeCADaemon*, certificates). */
+export function conditionFix(s: RegistryStatus): string | undefined {
+  const { reason, message } = s.health;
+  const ns = 'openshift-image-registry';
+  if (/ProgressDeadlineExceeded/.test(reason)) {
+    const stuck = s.pods.find((p) => /^image-registry-[a-z0-9]+-[a-z0-9]{5}$/.test(p.name) && !podReady(p));
+    const describe = stuck ? `\`kubectl describe pod ${stuck.name} -n ${ns}\`` : `\`kubectl describe pods -n ${ns} -l docker-registry=default\``;
+    if (s.config?.storage.types.includes('pvc') && s.config.rolloutStrategy === 'RollingUpdate') {
+      return `the new registry pod cannot start while the old one holds a ReadWriteOnce claim on another node (Multi-Attach; ${describe} shows it): \`regctl config set rolloutStrategy=Recreate\``;
+    }
+    return `the new registry pods do not become ready: ${describe} shows why`;
+  }
+  const missing = /configmap "([^"]+)" not found/.exec(message);
+  if (/ImageRegistryCertificatesController/.test(reason) && missing) {
+    return `image.config.openshift.io/cluster spec.additionalTrustedCA names ConfigMap "${missing[1]}", which is not in openshift-config: create it with \`regctl trust-ca add HOST[:PORT] --ca FILE\`, or drop the reference`;
+  }
+  if (/NodeCADaemon/.test(reason)) {
+    const bad = s.pods.find((p) => p.name.startsWith('node-ca-') && !podReady(p));
+    if (!bad) return `\`kubectl get daemonset node-ca -n ${ns}\` shows what the node-ca pods are waiting for`;
+    return bad.status === 'CrashLoopBackOff' || bad.restarts > 0
+      ? `node-ca pod ${bad.name} is ${bad.status}: \`regctl logs --pod ${bad.name} --previous\``
+      : `node-ca pod ${bad.name} is ${bad.status}: \`kubectl describe pod ${bad.name} -n ${ns}\``;
+  }
+  return undefined;
 }
 
 /** The regctl command that fixes a known operator error message. */
@@ -174,7 +205,7 @@ function human(io: IO, s: RegistryStatus, wide: boolean): string {
   const lines: string[] = [];
   const kv = (k: string, v: string) => lines.push(`${c.bold(k.padEnd(16))}${v}`);
   const h = s.health;
-  const healthWord = s.config?.managementState === 'Removed' ? c.yellow('Removed') : h.degraded ? c.red('Degraded') : h.available ? c.green('Available') : h.available === false ? c.red('Unavailable') : 'Unknown';
+  const healthWord = h.reason === 'Removed' ? c.yellow('Removed') : h.degraded ? c.red('Degraded') : h.available ? c.green('Available') : h.available === false ? c.red('Unavailable') : 'Unknown';
   kv('Health', `${healthWord}${h.reason ? ` (${h.reason})` : ''}`);
   if (s.config) {
     const cfg = s.config;
@@ -214,7 +245,10 @@ function human(io: IO, s: RegistryStatus, wide: boolean): string {
     );
     lines.push('');
   };
-  if (s.config) condTable('Operator conditions', wide ? s.config.conditions : s.config.conditions.filter((x) => ['Available', 'Progressing', 'Degraded', 'Removed', 'StorageExists'].includes(x.type)));
+  // Sub-controller conditions (NodeCADaemonAvailable, …ControllerDegraded) count for health: shown when abnormal.
+  const abnormal = (x: Condition) =>
+    (x.type.endsWith('Available') && x.status !== 'True') || ((x.type.endsWith('Degraded') || x.type.endsWith('Progressing')) && x.status !== 'False');
+  if (s.config) condTable('Operator conditions', wide ? s.config.conditions : s.config.conditions.filter((x) => ['Available', 'Progressing', 'Degraded', 'Removed', 'StorageExists'].includes(x.type) || abnormal(x)));
   if (s.clusterOperator) condTable('ClusterOperator image-registry', s.clusterOperator.conditions);
   if (s.pods.length) {
     lines.push(c.bold('Pods (openshift-image-registry)'));

@@ -4,6 +4,7 @@ import type { Json } from '../cluster/cluster.js';
 import { isApiError } from '../cluster/api-error.js';
 import { NAMES } from '../cluster/resources.js';
 import { storageTypes } from '../cluster/registry-config.js';
+import { registryHealth, type HealthCondition } from '../cluster/health.js';
 import type { RouteInfo } from '../cluster/routes.js';
 import type { CheckImpl } from './engine.js';
 import type { DoctorEnv } from './env.js';
@@ -96,8 +97,11 @@ export const managementStateCheck: CheckImpl<DoctorEnv> = {
   },
 };
 
-/** Available/Progressing/Degraded of the Config and the ClusterOperator (d.2, d.3). */
-export function evaluateOperator(config: Json, co: Json | null): Outcome {
+/**
+ * Health as the ClusterOperator unions it (d.3): every condition of the config (and the pruner's) whose type ends
+ * in Available/Degraded/Progressing counts — the same verdict as `regctl status` (cluster/health.ts).
+ */
+export function evaluateOperator(config: Json, co: Json | null, pruner?: Json | null): Outcome {
   const conds: Json[] = config.status?.conditions ?? [];
   const coConds: Json[] = co?.status?.conditions ?? [];
   const evidence: string[] = [];
@@ -105,32 +109,48 @@ export function evaluateOperator(config: Json, co: Json | null): Outcome {
     const c = condOf(conds, t);
     evidence.push(c ? `config ${condText(c)}` : `config ${t}: not reported`);
   }
+  for (const c of conds) if (isSubAbnormal(c)) evidence.push(`config ${condText(c)}`);
   for (const t of ['Available', 'Progressing', 'Degraded']) {
     const c = condOf(coConds, t);
     if (c) evidence.push(`ClusterOperator ${condText(c)}`);
   }
   if (!co) evidence.push('ClusterOperator image-registry: not found');
-  const available = condOf(conds, 'Available');
-  const degraded = condOf(conds, 'Degraded');
-  const progressing = condOf(conds, 'Progressing');
   const spec: Json = config.spec ?? {};
-  const fixFor = (c: Json | undefined) => {
-    if (c?.reason === 'StorageNotConfigured') return 'regctl set-storage pvc';
-    if (c?.reason === 'NoReplicasAvailable' && spec.replicas === 0) return replicasFix(spec);
-    if (c?.reason === 'NoReplicasAvailable' || c?.reason === 'MinimumAvailability') return 'regctl logs';
-    return 'regctl logs --operator';
-  };
   if (!conds.length) return fail('the operator has not reported any condition on its config', 'regctl logs --operator', evidence);
-  if (available?.status === 'False') return fail(`not Available: ${available.reason ?? ''}${available.message ? `: ${firstLine(available.message)}` : ''}`, fixFor(available), evidence);
-  if (degraded?.status === 'True') return fail(`Degraded: ${degraded.reason ?? ''}${degraded.message ? `: ${firstLine(degraded.message)}` : ''}`, fixFor(degraded), evidence);
-  const coDegraded = condOf(coConds, 'Degraded');
-  const coAvailable = condOf(coConds, 'Available');
-  if (coAvailable?.status === 'False') return fail(`ClusterOperator image-registry not Available: ${coAvailable.reason ?? ''}: ${firstLine(coAvailable.message)}`, 'regctl logs --operator', evidence);
-  if (coDegraded?.status === 'True') return fail(`ClusterOperator image-registry Degraded: ${coDegraded.reason ?? ''}: ${firstLine(coDegraded.message)}`, 'regctl logs --operator', evidence);
-  const pruner = condOf(coConds, 'ImagePrunerDegraded') ?? conds.find((c) => /^ImagePruner.*Degraded$/.test(c.type) && c.status === 'True');
+  const v = registryHealth({ config: conds as HealthCondition[], pruner: pruner?.status?.conditions, clusterOperator: coConds as HealthCondition[], managementState: spec.managementState });
+  const h = v.health;
+  if (!v.healthy && v.failing) {
+    const what = v.failing === 'Degraded' ? 'Degraded' : 'not Available';
+    const summary = `${v.source === 'clusterOperator' ? `ClusterOperator image-registry ${what}` : what}: ${h.reason}${h.message ? `: ${firstLine(h.message)}` : ''}`;
+    return fail(summary, operatorFix(h.reason, h.message, spec), evidence);
+  }
+  const available = condOf(conds, 'Available');
+  const progressing = condOf(conds, 'Progressing');
+  const prunerDegraded = condOf(coConds, 'ImagePrunerDegraded') ?? conds.find((c) => /^ImagePruner.*Degraded$/.test(c.type) && c.status === 'True');
   if (progressing?.status === 'True') return warn(`Available, but still progressing: ${progressing.reason ?? ''}${progressing.message ? `: ${firstLine(progressing.message)}` : ''}`, 'regctl status --watch --timeout 5m', evidence);
-  if (pruner?.status === 'True') return warn(`the image pruner is degraded: ${firstLine(pruner.message)}`, 'regctl logs --operator', evidence);
+  if (prunerDegraded?.status === 'True') return warn(`the image pruner is degraded: ${firstLine(prunerDegraded.message)}`, 'regctl logs --operator', evidence);
   return ok(`Available (${available?.reason ?? 'Ready'}), not Degraded${co ? ', ClusterOperator healthy' : ''}`, evidence);
+}
+
+/** A sub-controller's condition (NodeCADaemonAvailable, …ControllerDegraded) that is not in its normal state. */
+function isSubAbnormal(c: Json): boolean {
+  if (['Available', 'Progressing', 'Degraded'].includes(c.type)) return false;
+  return (String(c.type).endsWith('Available') && c.status !== 'True') || (String(c.type).endsWith('Degraded') && c.status !== 'False');
+}
+
+/** The command that fixes the failing union's reason (the plain condition's, or a sub-controller's). */
+function operatorFix(reason: string, message: string, spec: Json): string {
+  if (reason === 'StorageNotConfigured') return 'regctl set-storage pvc';
+  if (reason === 'NoReplicasAvailable' && spec.replicas === 0) return replicasFix(spec);
+  if (reason === 'NoReplicasAvailable' || reason === 'MinimumAvailability') return 'regctl logs';
+  if (/ProgressDeadlineExceeded/.test(reason)) {
+    return storageTypes(spec.storage).includes('pvc') && (spec.rolloutStrategy ?? 'RollingUpdate') === 'RollingUpdate'
+      ? 'regctl config set rolloutStrategy=Recreate'
+      : `kubectl describe pods -n ${NS} -l docker-registry=default`;
+  }
+  if (/ImageRegistryCertificatesController/.test(reason) && /configmap "[^"]+" not found/.test(message)) return 'regctl trust-ca add HOST[:PORT] --ca FILE';
+  if (/NodeCADaemon/.test(reason)) return `kubectl get pods -n ${NS} -l name=node-ca`;
+  return 'regctl logs --operator';
 }
 
 export const operatorCheck: CheckImpl<DoctorEnv> = {
@@ -144,7 +164,7 @@ export const operatorCheck: CheckImpl<DoctorEnv> = {
     } catch (e) {
       if (!isApiError(e, 403)) throw e;
     }
-    return evaluateOperator(cfg, co);
+    return evaluateOperator(cfg, co, await env.pruner());
   },
 };
 

@@ -6,6 +6,7 @@ import type { RouteInfo } from '../cluster/routes.js';
 import type { RegistryClient } from '../registry/client.js';
 import * as reads from '../cluster/doctor-reads.js';
 import { registryRoutes } from '../cluster/routes.js';
+import { NAMES, R } from '../cluster/resources.js';
 import type { CheckId } from './model.js';
 
 export interface DoctorOptions {
@@ -80,6 +81,8 @@ export class DoctorEnv {
   readonly pods = memo(async () => reads.listRegistryPods(await this.cluster()));
   readonly registryRoutes = memo(async () => registryRoutes(await this.cluster()));
   readonly capability = memo(async () => reads.imageRegistryCapability(await this.cluster()));
+  /** The ImagePruner (its conditions count for health, prefixed ImagePruner); null when missing or not readable. */
+  readonly pruner = memo(async () => (await this.cluster()).getOrNull(R.imagePruner, NAMES.cluster).catch(() => null));
 
   /** The user (SelfSubjectReview); the api check fills it, other checks ask when it did not run. */
   async identity(): Promise<Identity> {

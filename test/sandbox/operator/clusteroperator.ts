@@ -20,7 +20,7 @@ export function aggregate(inputs: Condition[], kind: 'Available' | 'Progressing'
   const lines: string[] = [];
   for (const c of matching) {
     if (!c.message) continue;
-    for (const l of c.message.split('\n')) if (l) lines.push(`${c.type}: ${l}`);
+    for (const l of c.message.split('\n')) lines.push(`${c.type}: ${l}`);
   }
   const times = matching.map((c) => c.lastTransitionTime).filter((t): t is string => !!t).sort();
   const out: Condition = { type: kind, status, lastTransitionTime: times[times.length - 1] ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };

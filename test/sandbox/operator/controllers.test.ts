@@ -226,7 +226,10 @@ describe('registry operator', () => {
     (img.spec as any) = { additionalTrustedCA: { name: 'registry-cas' } };
     s.update('config.openshift.io/images', img);
     await until(s, () => cond(s, 'ImageRegistryCertificatesControllerDegraded')?.status === 'True');
-    expect(cond(s, 'ImageRegistryCertificatesControllerDegraded').message).toBe('configmap "registry-cas" not found');
+    // ApplyMutator's wrapping (pkg/resource/generator.go) around the generator's lister error (caconfig.go).
+    expect(cond(s, 'ImageRegistryCertificatesControllerDegraded').message).toBe(
+      'failed to update object *v1.ConfigMap, Namespace=openshift-image-registry, Name=image-registry-certificates: image-registry-certificates: configmap "registry-cas" not found',
+    );
     s.create('/configmaps', { metadata: { name: 'registry-cas', namespace: 'openshift-config' }, data: { 'myregistry.example.com..5000': 'CA1', 'other.example.com': 'CA2' } });
     await until(s, () => !!(s.get('/configmaps', NS, 'image-registry-certificates')?.data as any)?.['other.example.com']);
     const certs = s.get('/configmaps', NS, 'image-registry-certificates') as any;

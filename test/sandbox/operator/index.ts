@@ -17,6 +17,8 @@ export interface ControllerOptions {
   podStartMs?: number;
   /** Available≠True for longer than this → the operator reports Degraded Unavailable. Default 5 min. */
   degradedAfterMs?: number;
+  /** The deployment controller's progress deadline for every Deployment instead of spec.progressDeadlineSeconds. */
+  progressDeadlineMs?: number;
   infraName?: string;
   region?: string;
   servingCert?: { certPem: string; keyPem: string };
@@ -31,11 +33,13 @@ export interface Controllers {
   operatorLog(msg: string): void;
   /** Simulates a container crash + restart (restartCount, lastState, `logs --previous`). */
   restartContainer(namespace: string, pod: string, container?: string): void;
+  /** Puts a container into CrashLoopBackOff (the pod stops being Ready). */
+  crashLoop(namespace: string, pod: string, container?: string): void;
 }
 
 export function startControllers(store: Store, opts: ControllerOptions): Controllers {
   const onError = opts.onError;
-  const workloads = startWorkloadController(store, { podStartMs: opts.podStartMs ?? 300, onError });
+  const workloads = startWorkloadController(store, { podStartMs: opts.podStartMs ?? 300, progressDeadlineMs: opts.progressDeadlineMs, onError });
   const routes = startRouteAdmission(store, { onError });
   const projects = startProjectDefaults(store, { onError });
   const volumes = startVolumeBinder(store, { onError });
@@ -51,6 +55,7 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
   return {
     operatorLog: (msg) => operator.log.write(msg),
     restartContainer: (ns, pod, c) => workloads.restartContainer(ns, pod, c),
+    crashLoop: (ns, pod, c) => workloads.crashLoop(ns, pod, c),
     stop() {
       operator.stop();
       cvo.stop();

@@ -6,7 +6,7 @@ import type { KubeObject, Store } from '../types.ts';
 import { RELATED_OBJECTS, aggregate } from './clusteroperator.ts';
 import { OperatorLog } from './logs.ts';
 import { IMAGE_REGISTRY, ROUTE_MARKER, SERVICE_HOST, renderDeployment, renderNodeCA, renderRoute, renderService } from './render.ts';
-import { allocateHost, ingressDomain } from './routes.ts';
+import { allocateHost, routingSubdomain } from './routes.ts';
 import { DEFAULT_PVC, PRIVATE_SECRET, StorageError, StorageNotConfigured, syncStorage, type StorageResult } from './storage.ts';
 import {
   type Condition, Loop, REGISTRY_NS, RELEASE_VERSION, applyOwned, b64, ensure, get, jsonEqual, now, setCondition, sha256Hex, tryDelete, tryGet, tryList, unb64, writeStatus,
@@ -185,9 +185,12 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
     if (addName) {
       const cm = tryGet(store, '/configmaps', 'openshift-config', addName);
       if (!cm) {
-        setCondition(conds, 'ImageRegistryCertificatesControllerDegraded', 'True', 'Error', `configmap "${addName}" not found`);
+        // ApplyMutator's wrapping of the generator's lister error (pkg/resource/generator.go, caconfig.go).
         const cur = tryGet(store, '/configmaps', REGISTRY_NS, 'image-registry-certificates');
-        return sha256Hex(JSON.stringify(cur?.data ?? {}));
+        const op = cur ? 'update' : 'create';
+        setCondition(conds, 'ImageRegistryCertificatesControllerDegraded', 'True', 'Error',
+          `failed to ${op} object *v1.ConfigMap, Namespace=${REGISTRY_NS}, Name=image-registry-certificates: image-registry-certificates: configmap "${addName}" not found`);
+        return certificatesChecksum();
       }
       Object.assign(data, (cm.data ?? {}) as Record<string, string>);
       if (cm.binaryData) binaryData = { ...(cm.binaryData as Record<string, string>) };
@@ -202,7 +205,14 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
     writeConfigMap(mk(REGISTRY_NS, 'image-registry-certificates', data, binaryData));
     writeConfigMap(mk('openshift-config-managed', 'image-registry-ca', managed));
     setCondition(conds, 'ImageRegistryCertificatesControllerDegraded', 'False', 'AsExpected', '');
-    return sha256Hex(JSON.stringify({ data, binaryData }));
+    return certificatesChecksum();
+  }
+
+  /** Like the deployment's dependency checksum: over the ConfigMap as it is in the cluster (pkg/resource/dependencies.go),
+   *  so a failed certificates sync (nothing written) does not roll the registry pods. */
+  function certificatesChecksum(): string {
+    const cm = tryGet(store, '/configmaps', REGISTRY_NS, 'image-registry-certificates');
+    return sha256Hex(JSON.stringify({ data: cm?.data ?? {}, binaryData: cm?.binaryData }));
   }
 
   function writeConfigMap(cm: KubeObject): void {
@@ -235,8 +245,8 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
     const st = (ds.status ?? {}) as any;
     if ((st.numberAvailable ?? 0) > 0) setCondition(conds, 'NodeCADaemonAvailable', 'True', 'AsExpected', 'The daemon set node-ca has available replicas');
     else setCondition(conds, 'NodeCADaemonAvailable', 'False', 'NoAvailableReplicas', 'The daemon set node-ca does not have available replicas');
-    const desired = st.desiredNumberScheduled ?? 0;
-    const done = (st.observedGeneration ?? 0) >= (ds.metadata.generation ?? 1) && (st.updatedNumberScheduled ?? 0) === desired && (st.numberAvailable ?? 0) === desired;
+    // pkg/operator/nodecadaemon.go: only scheduling counts, not readiness.
+    const done = (st.updatedNumberScheduled ?? 0) >= (st.desiredNumberScheduled ?? 0) && !((st.numberMisscheduled ?? 0) > 0);
     if (done) setCondition(conds, 'NodeCADaemonProgressing', 'False', 'AsExpected', 'The daemon set node-ca is deployed');
     else setCondition(conds, 'NodeCADaemonProgressing', 'True', 'Progressing', 'The daemon set node-ca is updating node pods');
   }
@@ -308,7 +318,7 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
     const checksum = sha256Hex(`${certsChecksum}/${secretSum}/${spec.httpSecret}`);
     apply(DEP, renderDeployment({ spec, storage, dependenciesChecksum: checksum }), '*v1.Deployment');
 
-    const domain = ingressDomain(store);
+    const domain = routingSubdomain(store);
     for (const r of routeSpecs(spec)) {
       const exists = !!tryGet(store, ROUTES, REGISTRY_NS, r.name);
       let tls: Record<string, string> | undefined;
@@ -356,6 +366,11 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
     }
   }
 
+  /** isDeploymentStatusComplete: the deployment controller says the new ReplicaSet is available. */
+  function rolloutComplete(d: KubeObject): boolean {
+    return (((d.status as any)?.conditions ?? []) as any[]).some((c) => c.type === 'Progressing' && c.status === 'True' && c.reason === 'NewReplicaSetAvailable');
+  }
+
   function isComplete(d: KubeObject): boolean {
     const s = (d.status ?? {}) as any;
     const want = (d.spec as any)?.replicas ?? 1;
@@ -373,7 +388,7 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
       else setCondition(conds, 'Available', 'False', 'DeploymentNotFound', 'The deployment does not exist');
     } else if (deploy.metadata.deletionTimestamp) setCondition(conds, 'Available', 'False', 'DeploymentDeleted', 'The deployment is being deleted');
     else if (!((deploy.status as any)?.availableReplicas > 0)) setCondition(conds, 'Available', 'False', 'NoReplicasAvailable', 'The deployment does not have available replicas');
-    else if (!isComplete(deploy)) setCondition(conds, 'Available', 'True', 'MinimumAvailability', 'The registry has minimum availability');
+    else if ((deploy.status as any)?.availableReplicas !== ((deploy.status as any)?.replicas ?? 0)) setCondition(conds, 'Available', 'True', 'MinimumAvailability', 'The registry has minimum availability');
     else setCondition(conds, 'Available', 'True', 'Ready', 'The registry is ready');
     // Progressing
     if (mgmt === 'Unmanaged') setCondition(conds, 'Progressing', 'False', 'Unmanaged', 'The registry configuration is set to unmanaged mode');
@@ -383,7 +398,7 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
     } else if (applyError) setCondition(conds, 'Progressing', perm ? 'False' : 'True', 'Error', `Unable to apply resources: ${applyError.message}`);
     else if (!deploy) setCondition(conds, 'Progressing', 'True', 'WaitingForDeployment', 'All resources are successfully applied, but the deployment does not exist');
     else if (deploy.metadata.deletionTimestamp) setCondition(conds, 'Progressing', 'True', 'FinalizingDeployment', 'The deployment is being deleted');
-    else if (!isComplete(deploy)) setCondition(conds, 'Progressing', 'True', 'DeploymentNotCompleted', 'The deployment has not completed');
+    else if (!rolloutComplete(deploy)) setCondition(conds, 'Progressing', 'True', 'DeploymentNotCompleted', 'The deployment has not completed');
     else setCondition(conds, 'Progressing', 'False', 'Ready', 'The registry is ready');
     // Degraded
     const avail = conds.find((c) => c.type === 'Available')!;
@@ -397,6 +412,11 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
         setCondition(conds, 'Degraded', 'False', '', '');
         loop.later(degradedAfterMs - since + 20);
       }
+    } else if (deploy && !rolloutComplete(deploy)) {
+      // A stuck rollout: Available stays True while the new pods never come (pkg/operator/status.go).
+      const p = (((deploy.status as any)?.conditions ?? []) as any[]).find((c) => c.type === 'Progressing');
+      if (p?.reason === 'ProgressDeadlineExceeded') setCondition(conds, 'Degraded', 'True', 'ProgressDeadlineExceeded', `Registry deployment has timed out progressing: ${p.message ?? ''}`);
+      else setCondition(conds, 'Degraded', 'False', '', '');
     } else {
       const problems: string[] = [];
       for (const r of expectedRoutes(cr)) {
@@ -430,8 +450,13 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
       ...(((cr.status as any)?.conditions ?? []) as Condition[]),
       ...(((pruner.status as any)?.conditions ?? []) as Condition[]).map((c) => ({ ...c, type: `ImagePruner${c.type}` })),
     ];
-    const conditions = [aggregate(inputs, 'Available'), aggregate(inputs, 'Progressing'), aggregate(inputs, 'Degraded')];
     const prev = (co.status ?? {}) as any;
+    // SetStatusCondition (library-go config/clusteroperator/v1helpers): the union's time is dropped; a condition
+    // keeps its lastTransitionTime until its status changes, and gets "now" when it does (or is new).
+    const conditions = [aggregate(inputs, 'Available'), aggregate(inputs, 'Progressing'), aggregate(inputs, 'Degraded')].map((c) => {
+      const old = ((prev.conditions ?? []) as Condition[]).find((o) => o.type === c.type);
+      return { ...c, lastTransitionTime: old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : now() };
+    });
     const mgmt = (cr.spec as any)?.managementState;
     let versions = prev.versions;
     if (mgmt !== 'Managed' && mgmt !== 'Force') versions = [{ name: 'operator', version: RELEASE_VERSION }];

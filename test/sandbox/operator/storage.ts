@@ -151,12 +151,16 @@ export function syncStorage(store: Store, storage: Record<string, any> | undefin
       }
       const modes: string[] = (pvc.spec as any)?.accessModes ?? [];
       let problem: string | undefined;
+      // CIRO checks the access modes in CreateStorage only, which runs when spec.storage.pvc differs from
+      // status.storage.pvc or the claim is missing (pkg/resource/generator.go syncStorage, pkg/storage/pvc/pvc.go):
+      // a later switch to RollingUpdate or more replicas goes unchecked.
+      const checked = !prevSame;
       if (modes.includes('ReadWriteMany')) problem = undefined;
       else if (modes.includes('ReadWriteOnce')) {
         if (ctx.replicas > 1) problem = 'cannot use ReadWriteOnce access mode with more than one replica of the image registry';
         else if (ctx.rolloutStrategy !== 'Recreate') problem = 'cannot use ReadWriteOnce access mode with RollingUpdate rollout strategy';
       } else problem = `PVC ${claim} does not contain the necessary access modes: ReadWriteMany or ReadWriteOnce`;
-      if (problem) throw new StorageError(problem, { status: 'False', reason: 'PVC Issues Found', message: problem });
+      if (problem && checked) throw new StorageError(problem, { status: 'False', reason: 'PVC Issues Found', message: problem });
       return {
         driver, spec, env: fsEnv, mounts: [mountStorage],
         volumes: [{ name: 'registry-storage', persistentVolumeClaim: { claimName: claim } }],

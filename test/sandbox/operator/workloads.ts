@@ -3,12 +3,15 @@
 // the scheduler, kubelet and replicaset/daemonset/deployment controllers record on the way.
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, Store } from '../types.ts';
+import { multiAttachBlocker, multiAttachMessage } from './attach.ts';
 import { recordEvent } from './events.ts';
 import { registryStartupLines, operatorStartupLines, nodeCaLines } from './logs.ts';
 import { Loop, get, now, randomSuffix, templateHash, tryDelete, tryList, writeStatus } from './util.ts';
 
 export interface WorkloadOptions {
   podStartMs: number;
+  /** Overrides every Deployment's spec.progressDeadlineSeconds (tests cannot wait the operator's 120 s). */
+  progressDeadlineMs?: number;
   onError?: (e: unknown) => void;
 }
 
@@ -71,11 +74,14 @@ export interface WorkloadController {
   loop: Loop;
   /** The container crashed and came back: restartCount+1, lastState terminated, the log starts anew (--previous has the old). */
   restartContainer(namespace: string, pod: string, container?: string): void;
+  /** The container keeps crashing: CrashLoopBackOff, the pod not Ready (until the pod is deleted). */
+  crashLoop(namespace: string, pod: string, container?: string): void;
 }
 
 export function startWorkloadController(store: Store, opts: WorkloadOptions): WorkloadController {
   const loop = new Loop('workloads', () => reconcile(), opts.onError);
   const startAt = new Map<string, number>();
+  const attachReported = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   let ipCounter = 10;
 
@@ -214,6 +220,14 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
         loop.later(startAt.get(key)! - nowMs);
         continue;
       }
+      const blocked = multiAttachBlocker(store, p);
+      if (blocked) {
+        // Stays ContainerCreating until the other node lets go of the volume (a pod change re-runs this).
+        if (!attachReported.has(key)) recordEvent(store, p, 'FailedAttachVolume', multiAttachMessage(blocked), { type: 'Warning', component: 'attachdetach-controller' });
+        attachReported.add(key);
+        continue;
+      }
+      attachReported.delete(key);
       startAt.delete(key);
       const running = writeStatus(store, PODS, p, runningStatus(p)) as Pod;
       recordEvent(store, running, 'AddedInterface', `Add eth0 [${running.status?.podIP}/23] from ovn-kubernetes`, { component: 'multus' });
@@ -275,6 +289,7 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     const mine = allRs.filter((rs) => ownedBy(rs, d));
     const rsName = `${d.metadata.name}-${hash}`;
     let newRs = mine.find((rs) => rs.metadata.name === rsName);
+    const created = !newRs;
     const revisions = mine.map((rs) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0));
     const maxRev = revisions.length ? Math.max(...revisions) : 0;
     if (!newRs) {
@@ -375,8 +390,7 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     const complete = newPods.length === desired && pods.length === desired && newPods.filter(isReady).length === desired;
     if (readyPods.length >= minAvail && (readyPods.length > 0 || desired === 0)) setC('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.');
     else setC('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.');
-    if (complete) setC('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${newRs.metadata.name}" has successfully progressed.`);
-    else setC('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${newRs.metadata.name}" is progressing.`);
+    progress(d, conds, { replicas: pods.length, updated: newPods.length, available: readyPods.length }, complete, newRs.metadata.name!, created, t);
     // Keep Available first, like the deployment controller writes them.
     conds.sort((a, b) => (a.type === 'Available' ? -1 : b.type === 'Available' ? 1 : 0));
     const status: Record<string, unknown> = {
@@ -395,6 +409,45 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
       const fresh = store.get(DEP, d.metadata.namespace, d.metadata.name!)!;
       store.update(DEP, { ...fresh, metadata: { ...fresh.metadata, resourceVersion: undefined, annotations: { ...fresh.metadata.annotations, 'deployment.kubernetes.io/revision': depRev } } });
     }
+  }
+
+  /**
+   * The Progressing condition as kube's deployment controller keeps it (pkg/controller/deployment/progress.go,
+   * sync.go): NewReplicaSetCreated when the new ReplicaSet appears, ReplicaSetUpdated (lastUpdateTime bumped) on
+   * every sign of progress, ProgressDeadlineExceeded (False) once nothing moved for progressDeadlineSeconds.
+   * A finished rollout (NewReplicaSetAvailable, no old pods) is not estimated again, e.g. on a scale.
+   */
+  function progress(d: KubeObject, conds: any[], now2: { replicas: number; updated: number; available: number }, complete: boolean, rsName: string, created: boolean, t: string): void {
+    const old = (d.status ?? {}) as any;
+    const cur = conds.find((x) => x.type === 'Progressing');
+    const deadlineS = (d.spec as any)?.progressDeadlineSeconds ?? 600;
+    const deadlineMs = opts.progressDeadlineMs ?? deadlineS * 1000;
+    const put = (status: string, reason: string, message: string) => {
+      const keep = cur && cur.status === status ? cur.lastTransitionTime : t;
+      const i = conds.indexOf(cur);
+      const c = { type: 'Progressing', status, lastUpdateTime: t, lastTransitionTime: keep, reason, message };
+      if (i >= 0) conds[i] = c;
+      else conds.push(c);
+    };
+    if (created) {
+      put('True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`);
+      return;
+    }
+    if (now2.replicas === now2.updated && cur?.reason === 'NewReplicaSetAvailable') return;
+    if (complete) {
+      if (cur?.reason !== 'NewReplicaSetAvailable') put('True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`);
+      return;
+    }
+    const moved = now2.updated > (old.updatedReplicas ?? 0) || now2.replicas - now2.updated < (old.replicas ?? 0) - (old.updatedReplicas ?? 0) || now2.available > (old.availableReplicas ?? 0);
+    if (moved || !cur) {
+      put('True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`);
+      loop.later(deadlineMs + 20);
+      return;
+    }
+    if (cur.reason === 'ProgressDeadlineExceeded') return;
+    const left = Date.parse(cur.lastUpdateTime ?? '') + deadlineMs - Date.now();
+    if (left < 0) put('False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`);
+    else loop.later(left + 20);
   }
 
   function reconcileReplicaSet(rs: KubeObject, siblingsOf: (rs: KubeObject) => Pod[]): void {
@@ -506,9 +559,33 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     startupLogs(p, name);
   }
 
+  function crashLoop(namespace: string, pod: string, container?: string): void {
+    const p = store.get(PODS, namespace, pod) as Pod | undefined;
+    if (!p) throw new Error(`pods "${pod}" not found`);
+    const name = container ?? (p.spec?.containers?.[0]?.name as string);
+    const st = structuredClone(p.status ?? {}) as any;
+    const cs = (st.containerStatuses ?? []).find((c: any) => c.name === name);
+    if (!cs) throw new Error(`container ${name} is not valid for pod ${pod}`);
+    const t = now();
+    cs.lastState = { terminated: { exitCode: 1, reason: 'Error', startedAt: cs.state?.running?.startedAt ?? t, finishedAt: t, containerID: cs.containerID } };
+    cs.restartCount = (cs.restartCount ?? 0) + 1;
+    cs.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off 5m0s restarting failed container=${name} pod=${pod}_${namespace}(${p.metadata.uid})` } };
+    cs.ready = false;
+    cs.started = false;
+    const unready = `containers with unready status: [${name}]`;
+    for (const c of (st.conditions ?? []) as any[]) {
+      if ((c.type === 'Ready' || c.type === 'ContainersReady') && c.status !== 'False') Object.assign(c, { status: 'False', lastTransitionTime: t, reason: 'ContainersNotReady', message: unready });
+    }
+    const written = writeStatus(store, PODS, p, st) as Pod;
+    // What the crashed instance wrote is `logs --previous`; the next attempt has not started.
+    store.logs.restart(namespace, pod, name);
+    recordEvent(store, written, 'BackOff', `Back-off restarting failed container ${name} in pod ${pod}_${namespace}(${p.metadata.uid})`, { type: 'Warning', component: 'kubelet', host: p.spec?.nodeName, fieldPath: containerPath(name) });
+  }
+
   return {
     loop,
     restartContainer,
+    crashLoop,
     stop() {
       off();
       loop.stop();
