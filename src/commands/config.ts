@@ -43,6 +43,7 @@ export function register(program: Command, rt: Runtime): void {
     .command('config')
     .summary('show or change the operator configuration (replicas, log levels, proxy, placement, …)')
     .description('Read and change the settings of configs.imageregistry.operator.openshift.io/cluster. Storage is set with `regctl set-storage`.');
+  examples(config, ['regctl config get replicas', 'regctl config set replicas=3 logLevel=Debug --wait', 'regctl config set tolerations=@tolerations.yaml --dry-run']);
 
   const get = config
     .command('get')
@@ -116,11 +117,22 @@ async function runSet(ctx: Context, args: string[], o: SetOptions): Promise<numb
   }
 
   const cluster = await ctx.cluster();
-  const plan = await ctx.spin('Running pre-flight checks', async () => {
+  const ss = await import('../cluster/served-schema.js');
+  const { served, ...plan } = await ctx.spin('Running pre-flight checks', async () => {
     const cfg = await rc.readConfig(cluster);
     const pvc = await claimInUse(cluster, cfg, assignments);
-    return { cfg, ...rc.planConfig(assignments, cfg, pvc) };
+    const served = await ss.readServedSchema(cluster);
+    return { cfg, served, ...rc.planConfig(assignments, cfg, pvc) };
   });
+  if (served.note) ctx.log.warn(served.note);
+  // The cluster's own CRD: what it lacks would be pruned silently, so it is refused like any bad input.
+  const dropped = assignments.flatMap((a) => ss.checkServed(a.setting.path, a.value, served).map((p) => ({ ...p, key: a.setting.key })));
+  if (dropped.length) {
+    for (const p of dropped.slice(1)) ctx.log.warn(`also: ${p.message}`);
+    const p = dropped[0]!;
+    const what = p.field === `spec.${p.key}` ? `do not set ${p.key}` : `leave ${p.field.replace(/^spec\./, '')} out of ${p.key}`;
+    throw new UsageError(`${p.message}; nothing was changed`, `${what}: ${served.cluster} predates it`);
+  }
   if (plan.problems.length) {
     for (const p of plan.problems.slice(1)) ctx.log.warn(`also: ${p.message}`);
     const p = plan.problems[0]!;

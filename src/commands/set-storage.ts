@@ -52,6 +52,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--storage-class <name>', 'storage class when the claim is created (default: the cluster default)')
     .addOption(new Option('--access-mode <mode>', 'access mode; ReadWriteOnce also sets rolloutStrategy Recreate and 1 replica').choices(['ReadWriteOnce', 'ReadWriteMany']));
   common(pvc);
+  examples(pvc, ["regctl set-storage pvc                                   # 100Gi claim image-registry-storage, default class", "regctl set-storage pvc --size 200Gi --storage-class gp3-csi --wait", "regctl set-storage pvc --claim image-registry-pvc --access-mode ReadWriteOnce --dry-run"]);
   pvc.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => pvcRequest(o))));
 
   const s3 = parent.command('s3').summary('an S3 (or S3-compatible, e.g. minio) bucket')
@@ -68,6 +69,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--secret-access-key-stdin', 'read the secret access key from stdin (default $AWS_SECRET_ACCESS_KEY)')
     .option('--secret-access-key-file <file>', 'read the secret access key from a file');
   common(s3);
+  examples(s3, ["printf %s \"$SECRET\" | regctl set-storage s3 --bucket registry --region us-east-1 --access-key-id AKIA… --secret-access-key-stdin", "regctl set-storage s3 --bucket minio-service --region dummyregion --region-endpoint http://minio.minio.svc:9000 --no-encrypt --dry-run"]);
   s3.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => s3Request(ctx, o))));
 
   const gcs = parent.command('gcs').summary('a Google Cloud Storage bucket')
@@ -77,6 +79,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--kms-key-id <id>', 'KMS key id')
     .option('--key-file <file>', 'service-account key JSON (- reads stdin)');
   common(gcs);
+  examples(gcs, ["regctl set-storage gcs --bucket registry --project-id my-project --key-file key.json --wait"]);
   gcs.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => gcsRequest(ctx, o))));
 
   const azure = parent.command('azure').summary('an Azure blob storage container')
@@ -86,6 +89,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--account-key-stdin', 'read the storage account key from stdin (default $AZURE_STORAGE_KEY)')
     .option('--account-key-file <file>', 'read the storage account key from a file');
   common(azure);
+  examples(azure, ["printf %s \"$AZURE_STORAGE_KEY\" | regctl set-storage azure --account-name registrysa --container registry --account-key-stdin"]);
   azure.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => azureRequest(ctx, o))));
 
   const swift = parent.command('swift').summary('an OpenStack Swift container')
@@ -105,6 +109,7 @@ export function register(program: Command, rt: Runtime): void {
     .option('--application-credential-secret-stdin', 'read the application credential secret from stdin (default $OS_APPLICATION_CREDENTIAL_SECRET)')
     .option('--application-credential-secret-file <file>', 'read the application credential secret from a file');
   common(swift);
+  examples(swift, ["printf %s \"$OS_PASSWORD\" | regctl set-storage swift --container registry --auth-url https://keystone.example.com:5000/v3 --auth-version 3 --domain Default --tenant registry --username registry --password-stdin"]);
   swift.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => swiftRequest(ctx, o))));
 
   const ibmcos = parent.command('ibmcos').summary('an IBM Cloud Object Storage bucket')
@@ -116,9 +121,11 @@ export function register(program: Command, rt: Runtime): void {
     .option('--api-key-stdin', 'read the IAM API key from stdin (default $IBMCLOUD_API_KEY)')
     .option('--api-key-file <file>', 'read the IAM API key from a file');
   common(ibmcos);
+  examples(ibmcos, ["printf %s \"$IBMCLOUD_API_KEY\" | regctl set-storage ibmcos --bucket registry --location us-east --api-key-stdin"]);
   ibmcos.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => ibmcosRequest(ctx, o))));
 
   const emptydir = common(parent.command('emptydir').summary('ephemeral pod storage (testing only; needs --yes)'));
+  examples(emptydir, ['regctl set-storage emptydir --yes   # images are lost whenever a registry pod restarts']);
   emptydir.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, async () => ({ type: 'emptyDir', fields: {}, storageManagement: o.storageManagement }))));
 
   parent
@@ -337,14 +344,13 @@ async function readSecret(ctx: Context, stdin: StdinClaim, s: { stdin?: boolean;
 
 // ---------- the common flow: pre-flight, dry run, writes, wait ----------
 
-/** The flag that sets spec.storage.<type>.<field> (chunkSizeMiB → --chunk-size-mib), if it is one of ours. */
+/** The flag that sets spec.storage.<type>.<field>…, for the fields whose flag is not just their name in kebab case. */
+const FLAG_OF: Record<string, string> = { keyID: '--kms-key-id', chunkSizeMiB: '--chunk-size-mib', trustedCA: '--trusted-ca', claim: '--claim' };
 function optionFor(field: string): string | undefined {
-  const m = /^spec\.storage\.[a-zA-Z]+\.([a-zA-Z]+)$/.exec(field);
+  const m = /^spec\.storage\.[a-zA-Z0-9]+\.([a-zA-Z]+)/.exec(field);
   if (!m) return undefined;
-  const flag = '--' + m[1]!.replace(/MiB$/, 'Mib').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-  return REGISTERED_FLAGS.has(flag) ? flag : undefined;
+  return FLAG_OF[m[1]!] ?? '--' + m[1]!.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
-const REGISTERED_FLAGS = new Set<string>();
 
 async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>): Promise<number> {
   const format = outputFormat(o, FORMATS);
@@ -404,8 +410,16 @@ async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>
   }
 
   let generation: number = config.metadata?.generation ?? 0;
+  const done: Array<import('../cluster/storage.js').Write> = [];
   for (const w of plan.writes) {
-    const res = await send(cluster, w, false);
+    let res: Json;
+    try {
+      res = await send(cluster, w, false);
+    } catch (e) {
+      if (!done.length) throw e;
+      throw await undoWrites(cluster, e, w, done, plan.target);
+    }
+    done.push(w);
     if (w.kind === 'Config') generation = res?.metadata?.generation ?? generation;
     ctx.log.success(`${w.summary.replace(/^(create|patch)/, (m) => (m === 'create' ? 'created' : 'patched'))}`);
   }
@@ -419,6 +433,29 @@ async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>
   }
   if (format !== 'table') print(ctx.io, format, { data: result });
   return 0;
+}
+
+/**
+ * A write failed after earlier ones succeeded: delete what this run created (a claim or credentials secret nothing
+ * references yet); what was patched cannot be taken back, so the error names it and the command that finishes.
+ */
+async function undoWrites(cluster: import('../cluster/cluster.js').Cluster, e: unknown, failed: import('../cluster/storage.js').Write, done: Array<import('../cluster/storage.js').Write>, target: string): Promise<Error> {
+  const { failedPartWay } = await import('../cluster/partial.js');
+  const { R } = await import('../cluster/resources.js');
+  const what = (w: import('../cluster/storage.js').Write) => `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name} (${w.action === 'create' ? 'created' : 'patched'})`;
+  const onlyCreated = done.every((w) => w.action === 'create');
+  const deletes = done.filter((w) => w.action === 'create').reverse();
+  return failedPartWay(e, {
+    step: `switching the registry storage to ${target} (${failed.kind} ${failed.name})`,
+    left: done.map(what).join(', '),
+    finish: 'regctl set-storage … (the same command again)',
+    undoCommand: deletes.map((w) => `oc delete ${w.kind === 'PersistentVolumeClaim' ? 'pvc' : 'secret'} ${w.name} -n ${w.namespace}`).join(' && ') || 'restore the previous values shown by --dry-run',
+    undo: onlyCreated
+      ? async () => {
+          for (const w of deletes) await cluster.delete(w.kind === 'PersistentVolumeClaim' ? R.pvc : R.secret, w.name, { namespace: w.namespace });
+        }
+      : undefined,
+  });
 }
 
 async function send(cluster: import('../cluster/cluster.js').Cluster, w: import('../cluster/storage.js').Write, dryRun: boolean): Promise<Json> {

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { startSandbox } from './index.ts';
+import { startFaultControl } from './fault-control.ts';
 import { PROFILES, type ProfileName } from './profiles.ts';
 import { INGRESS_CHAINS, type IngressChain } from './ingress-pki.ts';
 import { CLUSTER_VERSIONS, DEFAULT_CLUSTER_VERSION, isClusterVersion } from './cluster-versions.ts';
@@ -18,6 +19,11 @@ const { values } = parseArgs({
     profile: { type: 'string', default: 'aws' },
     'latency-ms': { type: 'string' },
     'error-rate': { type: 'string' },
+    conflicts: { type: 'string' },
+    'reset-rate': { type: 'string' },
+    'throttle-rate': { type: 'string' },
+    'api-down': { type: 'boolean' },
+    'fault-control-port': { type: 'string' },
     'pod-start-ms': { type: 'string' },
     nodes: { type: 'string' },
     'api-via-proxy': { type: 'boolean' },
@@ -29,7 +35,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N] [--error-rate R] [--pod-start-ms N] [--nodes N] [--ingress-chain root|intermediate] [--api-via-proxy] [--cluster-version 4.17|4.14]\n');
+  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N] [--error-rate R] [--conflicts N] [--reset-rate R] [--throttle-rate R] [--api-down] [--fault-control-port P] [--pod-start-ms N] [--nodes N] [--ingress-chain root|intermediate] [--api-via-proxy] [--cluster-version 4.17|4.14]\n');
   process.exit(0);
 }
 const dir = values.dir ?? path.join(process.cwd(), '.sandbox');
@@ -57,13 +63,24 @@ const sb = await startSandbox({
   ingressChain,
   clusterVersion,
 });
-process.stdout.write(`sandbox ready: profile=${profile} dir=${sb.dir} env=${sb.envPath} api=${sb.apiUrl} proxy=${sb.proxyUrl} (source ${sb.envPath})\n`);
+// Faults that start on (the API server only serves once the sandbox is ready); change them later through the control endpoint.
+const conflicts = num('conflicts', values.conflicts);
+if (conflicts !== undefined && !Number.isInteger(conflicts)) fail('--conflicts must be a whole number');
+Object.assign(sb.faults, {
+  ...(conflicts !== undefined ? { conflicts } : {}),
+  ...(values['reset-rate'] !== undefined ? { resetRate: num('reset-rate', values['reset-rate'], 1) } : {}),
+  ...(values['throttle-rate'] !== undefined ? { throttleRate: num('throttle-rate', values['throttle-rate'], 1) } : {}),
+  ...(values['api-down'] ? { down: true } : {}),
+});
+const control = await startFaultControl(sb.faults, num('fault-control-port', values['fault-control-port'], 65535));
+process.stdout.write(`sandbox ready: profile=${profile} dir=${sb.dir} env=${sb.envPath} api=${sb.apiUrl} proxy=${sb.proxyUrl} faults=${control.url}/faults (source ${sb.envPath})\n`);
 
 let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   process.stderr.write(`${signal}: stopping sandbox\n`);
+  await control.close();
   await sb.stop();
   process.exit(0);
 };

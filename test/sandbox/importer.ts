@@ -7,6 +7,8 @@
 import { ProxyAgent, request, type Dispatcher } from 'undici';
 import { createHash } from 'node:crypto';
 import type { KubeObject, Store } from './types.ts';
+import { dockerImageMetadata } from './image-metadata.ts';
+import { prioritizeTags } from './tag-priority.ts';
 
 export interface ImporterOptions {
   store: Store;
@@ -131,31 +133,25 @@ export function createImporter(o: ImporterOptions): Importer {
 
   async function imageObject(src: SourceRef, m: Fetched, d: Dispatcher): Promise<KubeObject> {
     const cfgDesc = m.json.config;
+    let configBytes: Buffer = Buffer.alloc(0);
     let config: any = {};
     if (cfgDesc?.digest) {
       const r = await get(src, `/v2/${src.path}/blobs/${cfgDesc.digest}`, undefined, d);
       if (r.status !== 200) throw failFor(r.status, src, cfgDesc.digest);
+      configBytes = r.body;
       config = JSON.parse(r.body.toString('utf8'));
     }
     const layers = ((m.json.layers ?? []) as any[]).map((l) => ({ name: l.digest, size: l.size, mediaType: l.mediaType }));
+    // The raw manifest and config ride along until the handler drops them (no includeManifest) or stores the Image.
     return {
       kind: 'Image',
       apiVersion: 'image.openshift.io/v1',
       metadata: { name: m.digest, annotations: { 'image.openshift.io/dockerLayersOrder': 'ascending' } },
       dockerImageReference: `${src.host}/${src.path}@${m.digest}`,
-      dockerImageMetadata: {
-        kind: 'DockerImage',
-        apiVersion: '1.0',
-        Id: cfgDesc?.digest ?? m.digest,
-        Created: config.created,
-        Architecture: config.architecture,
-        Os: config.os,
-        ...(config.variant ? { Variant: config.variant } : {}),
-        Config: config.config ?? {},
-        ContainerConfig: {},
-        Size: (cfgDesc?.size ?? 0) + layers.reduce((a, l) => a + (l.size ?? 0), 0),
-      },
+      dockerImageMetadata: dockerImageMetadata(configBytes, config, m.json),
       dockerImageMetadataVersion: '1.0',
+      dockerImageManifest: m.raw.toString('utf8'),
+      ...(cfgDesc?.digest ? { dockerImageConfig: configBytes.toString('utf8') } : {}),
       dockerImageManifestMediaType: m.mediaType,
       dockerImageLayers: layers,
     };
@@ -213,7 +209,8 @@ export function createImporter(o: ImporterOptions): Importer {
         apiVersion: 'image.openshift.io/v1',
         metadata: { name: top.digest },
         dockerImageReference: `${src.host}/${src.path}@${top.digest}`,
-        dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Size: 0 },
+        // manifestListToImage: only Id and Created (now); no manifest, config or layers.
+        dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Id: top.digest, Created: now(), ContainerConfig: {} },
         dockerImageMetadataVersion: '1.0',
         dockerImageManifestMediaType: top.mediaType,
         dockerImageManifests: (top.json.manifests as any[]).map((c) => ({
@@ -324,10 +321,18 @@ export function createImporter(o: ImporterOptions): Importer {
 
   function storeImage(image: KubeObject): void {
     try {
-      if (!o.store.get('image.openshift.io/images', undefined, image.metadata.name!)) o.store.create('image.openshift.io/images', image);
+      // PrepareImageForCreate: the raw manifest and config are not stored.
+      if (!o.store.get('image.openshift.io/images', undefined, image.metadata.name!)) o.store.create('image.openshift.io/images', withoutRaw(image, false));
     } catch {
       // The store may refuse `sha256:` names; the imagestreamtag view then shows a minimal image.
     }
+  }
+
+  /** rest.go clearManifests: the status keeps dockerImageManifest/dockerImageConfig only where the spec asked (includeManifest). */
+  function withoutRaw(image: KubeObject, keep: unknown): KubeObject {
+    if (keep === true) return image;
+    const { dockerImageManifest: _m, dockerImageConfig: _c, ...rest } = image as KubeObject & { dockerImageManifest?: string; dockerImageConfig?: string };
+    return rest as KubeObject;
   }
 
   const hook: ImportHook = async (namespace, isi) => {
@@ -346,7 +351,7 @@ export function createImporter(o: ImporterOptions): Importer {
       try {
         if (spec?.from?.kind && spec.from.kind !== 'DockerImage') throw new ImportFailure('Invalid', 422, `from.kind: only DockerImage is supported, not ${spec.from.kind}`);
         const r = await importOne(src, spec, doImport ? target : undefined, doImport);
-        images.push({ status: { metadata: {}, status: 'Success' }, tag, image: r.image, ...(r.manifests ? { manifests: r.manifests } : {}) });
+        images.push({ status: { metadata: {}, status: 'Success' }, tag, image: withoutRaw(r.image, spec?.includeManifest), ...(r.manifests ? { manifests: r.manifests } : {}) });
         outcomes.push({ tag, from: fromName, spec, ok: true, image: r.image });
       } catch (e) {
         const f = failure(e);
@@ -363,14 +368,14 @@ export function createImporter(o: ImporterOptions): Importer {
       const src = parseSource(fromName);
       const d = repoSpec.importPolicy?.insecure ? insecure : secure;
       try {
-        const all = await listTags(src, d);
+        const all = prioritizeTags(await listTags(src, d));
         const chosen = all.slice(0, maxTags);
         const repoImages: any[] = [];
         for (const tag of chosen) {
           const from = `${fromName.replace(/[:@][^/]*$/, '')}:${tag}`;
           try {
             const r = await importOne({ ...src, tag, digest: undefined }, repoSpec, doImport ? target : undefined, doImport);
-            repoImages.push({ status: { metadata: {}, status: 'Success' }, tag, image: r.image });
+            repoImages.push({ status: { metadata: {}, status: 'Success' }, tag, image: withoutRaw(r.image, repoSpec.includeManifest) });
             outcomes.push({ tag, from, spec: repoSpec, ok: true, image: r.image });
           } catch (e) {
             const f = failure(e);

@@ -103,9 +103,12 @@ const DEFS: Def[] = [
   { group: 'image.openshift.io', version: 'v1', resource: 'imagestreammappings', kind: 'ImageStreamMapping', namespaced: true, verbs: CREATE_ONLY },
   { group: 'image.openshift.io', version: 'v1', resource: 'images', kind: 'Image', namespaced: false, verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] },
   { group: 'project.openshift.io', version: 'v1', resource: 'projects', kind: 'Project', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+  { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], subresources: ['status'] },
 ];
 
-interface CrdInfo {
+export interface CrdInfo {
+  /** The CustomResourceDefinition document as shipped. */
+  document: Record<string, any>;
   schema: Record<string, unknown>;
   subresources: string[];
   shortNames?: string[];
@@ -113,9 +116,9 @@ interface CrdInfo {
   printerColumns?: PrinterColumn[];
 }
 
-function loadCrds(): Map<ResourceKey, CrdInfo> {
+/** The CRDs of data/openshift/crds (or `dir`, e.g. a cluster version's folder) by group/resource. */
+export function loadCrds(dir = join(DATA_DIR, 'crds')): Map<ResourceKey, CrdInfo> {
   const out = new Map<ResourceKey, CrdInfo>();
-  const dir = join(DATA_DIR, 'crds');
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
     for (const doc of yaml.loadAll(readFileSync(join(dir, f), 'utf8'))) {
       const crd = doc as { kind?: string; spec?: any } | null;
@@ -123,6 +126,7 @@ function loadCrds(): Map<ResourceKey, CrdInfo> {
       const spec = crd.spec;
       const ver = (spec.versions as any[]).find((v) => v.storage) ?? spec.versions[0];
       out.set(resourceKey(spec.group, spec.names.plural), {
+        document: crd as Record<string, any>,
         schema: ver.schema?.openAPIV3Schema ?? {},
         subresources: Object.keys(ver.subresources ?? {}),
         shortNames: spec.names.shortNames,

@@ -1,5 +1,6 @@
 // CustomResource validation like the apiextensions apiserver: prune unknown fields, apply defaults,
 // validate against openAPIV3Schema with ajv and phrase errors like kube-apiserver field errors.
+import { createHash } from 'node:crypto';
 import { Ajv } from 'ajv';
 import type { ValidateFunction, ErrorObject } from 'ajv';
 import type { KubeObject, ResourceType } from '../types.ts';
@@ -25,7 +26,7 @@ for (const f of ['date-time', 'duration', 'hostname', 'byte', 'uri', 'uuid', 'em
   ajv.addFormat(f, { type: 'string', validate: () => true });
 }
 
-// Keyed by group/resource: store.types() hands out fresh copies, and compiling the Config schema is slow.
+// Keyed by group/resource and schema: store.types() hands out fresh copies, and compiling the Config schema is slow.
 const compiled = new Map<string, ValidateFunction>();
 
 /** Upstream CRDs sometimes carry `anyOf: null`; ajv rejects null keyword values. */
@@ -40,8 +41,16 @@ function dropNulls(node: unknown): unknown {
   return node;
 }
 
+// Clusters of different versions serve different schemas for the same resource: the key includes a digest of it.
+const digests = new WeakMap<object, string>();
+function schemaDigest(schema: Record<string, unknown>): string {
+  let d = digests.get(schema);
+  if (!d) digests.set(schema, (d = createHash('sha256').update(JSON.stringify(schema)).digest('hex')));
+  return d;
+}
+
 function validatorFor(t: ResourceType, schema: Record<string, unknown>): ValidateFunction {
-  const cacheKey = `${t.group}/${t.resource}`;
+  const cacheKey = `${t.group}/${t.resource}@${schemaDigest(schema)}`;
   const known = compiled.get(cacheKey);
   if (known) return known;
   {
