@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import type { IO, Stream } from './output/io.js';
 import { createLogger } from './output/logger.js';
 import { createContext, VERSION, type GlobalOptions } from './context.js';
@@ -135,15 +135,17 @@ export function buildProgram(): Command {
     .version(VERSION, '--version', 'print the version')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context to use')
-    .addOption(new Option('--token <token>', 'bearer token for the API server (overrides the kubeconfig user)').hideHelp())
+    .option('--token <token>', 'bearer token for the API server, overriding the kubeconfig user (lands in shell history: prefer the kubeconfig)')
     .option('--request-timeout <duration>', 'timeout of each API request, e.g. 30s (0 = none)', '30s')
     .option('-q, --quiet', 'print only data and errors')
     .option('-v, --verbose', 'log each HTTP request (method, URL, status, time) and show stack traces')
     .option('--no-color', 'disable colour (also NO_COLOR=1)')
     .showSuggestionAfterError(true)
+    // Each command's help also lists --kubeconfig, --context, … (they may be given after the command name too).
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText(
       'after',
-      `\nExit codes: 0 ok, 1 failure, 2 usage, 3 check failed, 4 unauthenticated/forbidden, 5 not found, 124 timeout, 130 interrupted.\nDocs: docs/commands/<command>.md`,
+      `\nExamples:\n  regctl status\n  regctl expose --default-route --trust\n  regctl login && podman push default-route-openshift-image-registry.apps.example.com/team/app:1\n  regctl grant pusher -z builder -n team\n  regctl doctor --push-test\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 check failed, 4 unauthenticated/forbidden, 5 not found, 124 timeout, 130 interrupted.\nDocs: docs/commands/<command>.md`,
     );
   return program;
 }
@@ -157,6 +159,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     (io ??= (await import('./output/io.js')).createIO({ stdout: deps.stdout, stderr: deps.stderr, stdin: deps.stdin, env: deps.env, noColor: earlyNoColor }));
   /** Commander's error lines before io was loaded; report() colours and writes them. */
   const pendingErrors: Array<[string, (s: string) => void]> = [];
+  let suggestion: string | undefined;
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes('-v') || argv.includes('--verbose');
 
@@ -187,7 +190,13 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
       writeOut,
       writeErr,
       // Commander throws right after (exitOverride), so report() writes it when io is not loaded yet.
-      outputError: (s, write) => (io ? errorLine(s, write) : pendingErrors.push([s, write])),
+      outputError: (raw, write) => {
+        // Commander words a suggestion as a second line "(Did you mean X?)": it becomes the hint instead.
+        const m = /\n\(Did you mean (.+)\?\)\n?$/.exec(raw);
+        suggestion = m?.[1];
+        const s = m ? raw.slice(0, m.index) + '\n' : raw;
+        return io ? errorLine(s, write) : pendingErrors.push([s, write]);
+      },
       // As createIO decides: the terminal's width on a TTY (120 when unknown), else 100.
       getOutHelpWidth: () => (deps.stdout.isTTY ? (deps.stdout.columns ?? 120) : 100),
       getErrHelpWidth: () => 100,
@@ -209,7 +218,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     for (const [s, write] of pendingErrors.splice(0)) errorLine(s, write);
     if (e instanceof CommanderError) {
       // commander already printed "error: …"; add the hint.
-      io.stderr.write(`hint: run 'regctl ${commandPath(argv)}--help' for usage\n`);
+      io.stderr.write(`hint: ${usageHint(program, argv, e.code, suggestion)}\n`);
       return EXIT.usage;
     }
     if (deps.signal.aborted) return EXIT.interrupted;
@@ -222,8 +231,23 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   }
 }
 
-function commandPath(argv: string[]): string {
-  const first = argv.find((a) => !a.startsWith('-'));
-  return first ? `${first} ` : '';
+/** The hint for commander's usage errors: the suggested command or option, or where options go. */
+export function usageHint(program: Command, argv: string[], code: string, suggestion: string | undefined): string {
+  const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  const at = argv.findIndex((a) => names.has(a));
+  const command = at >= 0 ? argv[at]! : undefined;
+  if (code === 'commander.unknownCommand') {
+    return suggestion ? `did you mean \`regctl ${suggestion}\`? (\`regctl --help\` lists the commands)` : '`regctl --help` lists the commands';
+  }
+  if (code === 'commander.unknownOption' && command !== undefined) {
+    const bad = argv.findIndex((a) => a.startsWith('-') && !program.options.some((o) => o.short === a.split('=')[0] || o.long === a.split('=')[0]));
+    if (bad >= 0 && bad < at) {
+      // An option of the command given before the command's name: show the command line with the name first.
+      const fixed = [command, ...argv.slice(0, at), ...argv.slice(at + 1)].join(' ');
+      return `options of a command go after its name: \`regctl ${fixed}\` (\`regctl --help\` lists regctl's own options)`;
+    }
+  }
+  if (suggestion) return `did you mean ${suggestion}? (\`regctl ${command ? `${command} ` : ''}--help\` lists the options)`;
+  return `run 'regctl ${command ? `${command} ` : ''}--help' for usage`;
 }
 
