@@ -13,9 +13,18 @@ export function parseOutput(value: string | undefined, allowed: readonly OutputF
   return v;
 }
 
+/** kubectl's default --show-managed-fields=false: metadata.managedFields is not printed. */
+function withoutManagedFields(o: unknown): unknown {
+  const md = (o as { metadata?: Record<string, unknown> } | null)?.metadata;
+  if (!md || typeof md !== 'object' || !('managedFields' in md)) return o;
+  const { managedFields: _omit, ...rest } = md;
+  return { ...(o as object), metadata: rest };
+}
+
 /** Objects as kubectl -o json|yaml prints them: one object alone, several (or always, with alwaysList) as a v1 List. */
 export function printObjects(io: IO, format: 'json' | 'yaml', objects: unknown[], alwaysList = false): void {
-  const data = objects.length === 1 && !alwaysList ? objects[0] : { apiVersion: 'v1', kind: 'List', metadata: {}, items: objects };
+  const shown = objects.map(withoutManagedFields);
+  const data = shown.length === 1 && !alwaysList ? shown[0] : { apiVersion: 'v1', kind: 'List', metadata: {}, items: shown };
   io.stdout.write(format === 'json' ? toJSON(data) : toYAML(data));
 }
 

@@ -156,7 +156,7 @@ describe('baremetal and degraded profiles', () => {
       expect(fs.existsSync(path.join(dir, 'cluster', 'kubeconfig'))).toBe(true);
       const env = { KUBECONFIG: sb.kubeconfigPath, HOME: dir };
       fs.writeFileSync(path.join(dir, 'pvc.yaml'), 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: registry-rwo, namespace: openshift-image-registry}\nspec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 100Gi}}}\n');
-      const a = await sh('kubectl', ['apply', '--validate=false', '-f', path.join(dir, 'pvc.yaml')], env);
+      const a = await sh('kubectl', ['apply', '-f', path.join(dir, 'pvc.yaml')], env);
       expect(a.stderr).toBe('');
       const p = await sh('kubectl', ['patch', 'configs.imageregistry.operator.openshift.io', 'cluster', '--type', 'merge', '-p',
         '{"spec":{"managementState":"Managed","replicas":1,"storage":{"pvc":{"claim":"registry-rwo"}}}}'], env);

@@ -1,14 +1,15 @@
 // Legacy (non-aggregated) discovery documents: /api, /api/v1, /apis, /apis/G, /apis/G/V, /version.
 import type { ResourceType } from '../types.ts';
 
+// OpenShift 4.17 is Kubernetes 1.30 (the OpenAPI documents served are 1.30's too).
 export const KUBE_VERSION = {
   major: '1',
-  minor: '32',
-  gitVersion: 'v1.32.5',
+  minor: '30',
+  gitVersion: 'v1.30.7',
   gitCommit: '0000000000000000000000000000000000000000',
   gitTreeState: 'clean',
   buildDate: '2025-06-01T00:00:00Z',
-  goVersion: 'go1.23.6',
+  goVersion: 'go1.22.9',
   compiler: 'gc',
   platform: 'linux/amd64',
 };

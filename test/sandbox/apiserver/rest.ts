@@ -10,6 +10,10 @@ import { invalidMessage, validateCustomResource } from './validate.ts';
 import { jsonBody, sendError, sendJson } from './context.ts';
 import type { RequestCtx, ResourceRequest } from './context.ts';
 import { tableRequest, toTable } from './table.ts';
+import { checkBody, directiveOf, dropFields, unknownFields, checkPatched } from './fieldvalidation.ts';
+import { managerName, recordUpdate } from './managedfields.ts';
+import { handleApply, isApplyPatch } from './apply.ts';
+import { raceFault } from './faults.ts';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -26,6 +30,22 @@ export function decorate(store: Store, key: string, o: KubeObject): KubeObject {
     if (external[0]) status.publicDockerImageRepository = `${external[0]}/${repo}`;
   }
   return o;
+}
+
+/** Object kinds the API server computes (reviews): no managedFields. */
+const VIRTUAL_KEYS_NO_FIELDS = new Set(['authorization.k8s.io/selfsubjectaccessreviews', 'authorization.k8s.io/subjectaccessreviews', 'authorization.k8s.io/localsubjectaccessreviews', 'authentication.k8s.io/tokenreviews', 'authentication.k8s.io/selfsubjectreviews']);
+
+/** A copy without the unknown fields the stored object already had (only what a request adds is reported). */
+function pruneKnown<T>(obj: T, already: Set<string>): T {
+  if (!already.size) return obj;
+  const copy: any = structuredClone(obj);
+  for (const f of already) {
+    const parts = f.replace(/\[(\d+)\]/g, '.$1').split('.');
+    const last = parts.pop()!;
+    const parent = parts.reduce<any>((acc, k) => (acc == null ? undefined : acc[k]), copy);
+    if (parent && typeof parent === 'object') delete parent[last];
+  }
+  return copy;
 }
 
 function validateOrThrow(t: ResourceType, obj: KubeObject): void {
@@ -138,6 +158,9 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     if (rr.name) throw methodNotAllowed();
     const obj = (await jsonBody(ctx)) as KubeObject;
     checkTypeMeta(t, obj);
+    const unknownInBody = checkBody(ctx, [t], t, obj, directiveOf(ctx, 'CreateOptions'));
+    // Decoding into the Go type drops unknown fields (custom resources are pruned by their schema below).
+    if (!t.schema) dropFields(obj, unknownInBody);
     if (t.namespaced) {
       if (obj.metadata.namespace && obj.metadata.namespace !== rr.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       obj.metadata.namespace = rr.namespace;
@@ -148,6 +171,7 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     admit(key, obj, undefined, (k, n) => store.get(k, undefined, n));
     validateOrThrow(t, obj);
     consumeConflictFault(ctx, t, obj.metadata.name ?? '');
+    if (!VIRTUAL_KEYS_NO_FIELDS.has(key)) recordUpdate(t, undefined, obj, managerName(ctx.url.searchParams.get('fieldManager'), ctx.req.headers['user-agent']));
     const created = storeCreate(ctx, t, key, obj, dry);
     return sendJson(ctx.res, 201, decorate(store, key, created));
   }
@@ -159,6 +183,15 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
   const name = rr.name;
 
   // ----- update / patch -----
+  if (method === 'PATCH' && isApplyPatch(ctx.req.headers['content-type'])) {
+    return handleApply(ctx, rr, {
+      validate: validateOrThrow,
+      beforeWrite: (n) => consumeConflictFault(ctx, t, n),
+      create: (o) => storeCreate(ctx, t, key, o, dry),
+      update: (o) => storeUpdate(ctx, t, key, o, dry),
+      send: (code, o) => sendJson(ctx.res, code, decorate(store, key, o)),
+    });
+  }
   if (method === 'PUT' || method === 'PATCH') {
     const cur = store.get(key, rr.namespace, name);
     if (!cur) throw notFound(t, name);
@@ -166,6 +199,11 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     const input = method === 'PUT' ? await jsonBody(ctx) : undefined;
     if (method === 'PUT') {
       checkTypeMeta(t, input);
+      if (!sub) {
+        const known = new Set(unknownFields([t], t, cur));
+        checkBody(ctx, [t], t, pruneKnown(input, known), directiveOf(ctx, 'UpdateOptions'));
+        if (!t.schema) dropFields(input, unknownFields([t], t, input));
+      }
       if (input.metadata.name && input.metadata.name !== name) throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
       if (t.namespaced && input.metadata.namespace && input.metadata.namespace !== rr.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       if (t.schema && !input.metadata.resourceVersion) {
@@ -180,8 +218,15 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
       if (pt === 'strategic' && t.schema) throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
       const patch = await jsonBody(ctx);
       const base = sub === 'scale' ? scaleOf(t, cur) : cur;
+      const directive = directiveOf(ctx, 'PatchOptions');
       const patched = applyPatch(pt, base, patch) as KubeObject;
       if (!isObj(patched)) throw new ApiError(422, 'Invalid', 'the patched object is not a JSON object');
+      if (!sub) {
+        const known = new Set(unknownFields([t], t, cur));
+        const inPatched = unknownFields([t], t, patched);
+        if (inPatched.some((f) => !known.has(f))) checkPatched(ctx, [t], t, pruneKnown(patched, known), directive);
+        if (!t.schema) dropFields(patched, inPatched);
+      }
       next = patched;
       if (!isObj(next.metadata)) next.metadata = {};
       if (!(isObj(patch) && isObj((patch as any).metadata) && (patch as any).metadata.resourceVersion)) next.metadata.resourceVersion = cur.metadata.resourceVersion;
@@ -214,6 +259,8 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
       }
     }
     consumeConflictFault(ctx, t, name);
+    await raceFault(ctx, t, name);
+    if (!sub) recordUpdate(t, cur, next, managerName(ctx.url.searchParams.get('fieldManager'), ctx.req.headers['user-agent']));
     const saved = storeUpdate(ctx, t, key, next, dry, sub === 'status' ? 'status' : undefined);
     return sendJson(ctx.res, 200, decorate(store, key, saved));
   }

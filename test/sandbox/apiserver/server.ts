@@ -16,6 +16,8 @@ import { asTable, tableRequest } from './table.ts';
 import { handleVirtual } from './virtual.ts';
 import { handlePodLog } from './podlogs.ts';
 import { createOAuthHandler } from './oauth.ts';
+import { handleOpenApi } from './openapi.ts';
+import { requestFault } from './faults.ts';
 
 export type { ApiServerOptions } from './context.ts';
 
@@ -132,6 +134,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
         return void res.end('ok');
       }
       if (path === '/version' || path === '/version/') return sendJson(res, 200, KUBE_VERSION);
+      if (handleOpenApi(ctx, types)) return;
       if (path === '/api' || path === '/api/') return sendJson(res, 200, apiVersions(`127.0.0.1:${port}`));
       if (path === '/apis' || path === '/apis/') return sendJson(res, 200, apiGroupList(types));
       const segs = path.split('/').filter(Boolean);
@@ -173,6 +176,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     try {
       if (f.down) return void req.socket.destroy();
       if (f.dropRate > 0 && Math.random() < f.dropRate) return void req.socket.destroy();
+      if (requestFault(ctx)) return;
       if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
       if (f.errorRate > 0 && Math.random() < f.errorRate) {
         await ctx.body().catch(() => undefined);
