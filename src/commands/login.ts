@@ -96,6 +96,11 @@ async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void
 
   const cluster = await ctx.cluster(o.namespace);
   const { registryUsername } = await import('../registry/auth.js');
+  if (o.registry) {
+    // Before any token is read or minted: the cluster token is saved only for this cluster's registry hosts.
+    const { assertClusterRegistryHost } = await import('../cluster/registry-hosts.js');
+    await assertClusterRegistryHost(cluster, o.registry.replace(/\/+$/, '').split('/')[0]!, 'regctl login saves the cluster token only for them', (m) => ctx.log.warn(m));
+  }
   // The token first: an expired kubeconfig token must read as such, not as a failed host lookup.
   const tok = await ctx.spin('Getting a token', () => obtainToken(ctx, cluster, { serviceAccount: o.serviceAccount, durationSeconds, username: o.username, password }));
   const regUser = o.registryUsername ?? registryUsername(tok.username);

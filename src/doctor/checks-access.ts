@@ -2,7 +2,7 @@
 // certs.d) and against the cluster's CA; /healthz and /v2/ with the user's token (behaviours f.1–f.3);
 // the registry permissions as SelfSubjectAccessReviews (f.1, e, f.4).
 import { USER_AGENT } from '../context.js';
-import { NotFoundError, toRegctlError } from '../errors.js';
+import { AuthError, NotFoundError, toRegctlError } from '../errors.js';
 import { discoverRegistryHost, ingressCA, type RouteInfo } from '../cluster/routes.js';
 import { NAMES, R } from '../cluster/resources.js';
 import { CAPABILITIES } from '../cluster/policy-rules.js';
@@ -51,7 +51,7 @@ async function hostOrSkip(env: DoctorEnv, results: ReadonlyMap<string, CheckResu
   try {
     return await registryHost(env);
   } catch (e) {
-    if (e instanceof NotFoundError && results.get('route')?.verdict === 'skipped') {
+    if ((e instanceof NotFoundError || e instanceof AuthError) && results.get('route')?.verdict === 'skipped') {
       return skip('cannot find the registry host: you may not read its routes or image.config (pass --registry HOST)', [toRegctlError(e).message]);
     }
     throw e;
@@ -168,10 +168,13 @@ export const registryApiCheck: CheckImpl<DoctorEnv> = {
     }
 
     const c = await env.cluster();
-    const kubeToken = c.usesClientCertificate() ? undefined : await c.bearerToken().catch(() => undefined);
-    const saved = ctx.globals.token ? undefined : lookupCredentials(host, { authfile: env.opts.authfile, env: ctx.env });
-    const token = ctx.globals.token ?? saved?.password ?? kubeToken;
-    const credentials: RegistryAccess['credentials'] = ctx.globals.token ? 'token' : saved?.password ? 'auth.json' : kubeToken ? 'kubeconfig' : 'none';
+    // The cluster token (kubeconfig or --token) only for this cluster's registry hosts (docs/conventions.md).
+    const allowed = await (await import('../cluster/registry-hosts.js')).clusterTokenAllowed(c, host);
+    const kubeToken = c.usesClientCertificate() || !allowed ? undefined : await c.bearerToken().catch(() => undefined);
+    const flagToken = allowed ? ctx.globals.token : undefined;
+    const saved = flagToken ? undefined : lookupCredentials(host, { authfile: env.opts.authfile, env: ctx.env });
+    const token = flagToken ?? saved?.password ?? kubeToken;
+    const credentials: RegistryAccess['credentials'] = flagToken ? 'token' : saved?.password ? 'auth.json' : kubeToken ? 'kubeconfig' : 'none';
     const make = (t: string | undefined) =>
       new RegistryClient({ host, credentials: t ? { username: 'user', token: t } : undefined, trust, env: ctx.env, timeoutMs: ctx.requestTimeoutMs || 30_000, trace: ctx.trace, userAgent: USER_AGENT });
     const client = make(token);

@@ -73,64 +73,125 @@ export function registryUsername(openshiftUser: string): string {
   return openshiftUser.replace(/:/g, '') || 'user';
 }
 
+export interface AuthenticatorOptions {
+  /** Hint for a rejected token (e.g. how to get a new service-account token). */
+  rejectedHint?: string;
+  /** Hint when the registry wants credentials and none are held for it. */
+  missingHint?: string;
+  /** Message for rejected credentials when they are not (only) an OpenShift token, e.g. a stored password. */
+  rejectedMessage?: string;
+  /**
+   * Hosts besides the registry's own that a Bearer realm may be on (this cluster's registry hosts). No credential
+   * is sent to a realm anywhere else.
+   */
+  realmHosts?: Iterable<string>;
+  /** The registry's scheme: an https registry's credentials never go to an http realm. */
+  scheme?: 'https' | 'http';
+}
+
+/** `repository:NAME:ACTIONS` / `registry:catalog:*` for a registry request, as containers/image asks for it. */
+export function scopeFor(method: string, path: string): string | undefined {
+  const p = path.replace(/^https?:\/\/[^/]+/, '').split('?')[0]!;
+  if (p === '/v2/_catalog') return 'registry:catalog:*';
+  const m = /^\/v2\/(.+?)\/(?:tags\/list|manifests\/[^/]+|blobs\/(?:uploads\/)?[^/]*)$/.exec(p);
+  if (!m) return undefined;
+  const read = method === 'GET' || method === 'HEAD';
+  return `repository:${m[1]}:${read ? 'pull' : method === 'DELETE' ? 'delete' : 'pull,push'}`;
+}
+
+const hostnameOf = (h: string) => h.toLowerCase().replace(/:\d+$/, '');
+
 /**
- * Holds the credentials for one registry and the Authorization header that currently works.
- * authorize() answers a 401; headerFor() is what to send first.
+ * Holds the credentials for one registry and the Authorization headers that work: one Bearer token per scope the
+ * registry names in its challenge (distribution's token auth; OpenShift names none, so one token serves all).
+ * authorize() answers a 401; current() is what to send first.
  */
 export class TokenAuthenticator {
   private header: string | undefined;
+  private readonly tokens = new Map<string, string>();
   /** True once the registry (or its token endpoint) accepted the token. */
   accepted = false;
+  private readonly realmHosts: Set<string>;
 
   constructor(
     private readonly http: HttpClient,
     readonly host: string,
     private readonly creds: Credentials | undefined,
-    private readonly rejectedHint: string = TOKEN_REJECTED_HINT,
-  ) {}
+    private readonly opts: AuthenticatorOptions = {},
+  ) {
+    this.realmHosts = new Set([host, ...(opts.realmHosts ?? [])].map(hostnameOf));
+  }
 
-  current(): string | undefined {
-    return this.header;
+  /** The header to send first: the token fetched for this request's scope, else the last one that worked. */
+  current(scope?: string): string | undefined {
+    return (scope && this.tokens.get(scope)) || this.header;
   }
 
   /**
-   * Handles a 401 answer to a request (whose body the caller has consumed). Returns the header to retry with,
-   * or throws a classified RegistryAuthError when retrying cannot help.
+   * Handles a 401 answer to a request that carried `sent` (whose body the caller has consumed). Returns the header
+   * to retry with, or throws a classified RegistryAuthError when retrying cannot help.
    */
-  async authorize(res: HttpResponse, bodyText: string, scope?: string, signal?: AbortSignal): Promise<string> {
+  async authorize(res: HttpResponse, bodyText: string, scope?: string, signal?: AbortSignal, sent: string | undefined = this.header): Promise<string> {
     const challenges = parseChallenges(res.headerValues('www-authenticate'));
     const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params.realm);
     const basic = challenges.find((c) => c.scheme === 'basic');
-    const sentHeader = this.header;
-    if (!this.creds) {
-      if (bearer) {
-        this.header = await this.fetchToken(bearer, undefined, scope, signal);
-        if (this.header !== sentHeader) return this.header;
+    if (bearer) {
+      // The scope the registry asks for (distribution names it; OpenShift does not), else the request's own.
+      const key = bearer.params.scope ?? '';
+      const cached = this.tokens.get(key);
+      if (cached && cached !== sent) return (this.header = cached);
+      if (!cached) {
+        const h = await this.fetchToken(bearer, this.creds, bearer.params.scope ?? scope, signal);
+        this.tokens.set(key, h);
+        return (this.header = h);
       }
-      throw new RegistryAuthError('rejected', this.host, `${this.host} requires credentials`, 'log in first: `regctl login`');
+    } else if (basic && this.creds) {
+      const basicHeaderValue = basicHeader(this.creds.username, this.creds.token);
+      if (sent !== basicHeaderValue && !(basic.params.error && sent)) return (this.header = basicHeaderValue);
     }
-    if (bearer && !(sentHeader?.startsWith('Bearer ') && this.accepted)) {
-      this.header = await this.fetchToken(bearer, this.creds, scope, signal);
-      return this.header;
-    }
-    const basicHeaderValue = basicHeader(this.creds.username, this.creds.token);
-    if (basic && sentHeader !== basicHeaderValue && !(basic.params.error && sentHeader)) {
-      this.header = basicHeaderValue;
-      return this.header;
+    if (!this.creds) {
+      throw new RegistryAuthError('rejected', this.host, `${this.host} requires credentials`, this.opts.missingHint ?? 'log in first: `regctl login`');
     }
     // The credentials were sent and refused.
-    const err = basic?.params.error ?? distributionError(bodyText).message ?? '';
-    if (this.accepted) {
+    const err = basic?.params.error ?? bearer?.params.error ?? distributionError(bodyText).message ?? '';
+    if (this.accepted || bearer?.params.error === 'insufficient_scope') {
       throw new RegistryAuthError('denied', this.host, `access denied by ${this.host}${scope ? ` (${scope})` : ''}: ${err || '401 Unauthorized'}`, 'ask a project admin for a registry role: `regctl grant …` (pull: registry-viewer, push: registry-editor)');
     }
-    throw tokenRejected(this.host, this.rejectedHint);
+    throw this.rejected();
   }
 
-  /** GET <realm>[?service&scope] with Basic user:token (none for anonymous) → the token in the answer. */
+  private rejected(): RegistryAuthError {
+    const hint = this.opts.rejectedHint ?? TOKEN_REJECTED_HINT;
+    return this.opts.rejectedMessage ? new RegistryAuthError('rejected', this.host, this.opts.rejectedMessage, hint) : tokenRejected(this.host, hint);
+  }
+
+  /** A realm elsewhere than the registry (or this cluster's registry hosts) gets no credential: refused first. */
+  private checkRealm(realm: URL): void {
+    const registry = hostnameOf(this.host);
+    if (!this.realmHosts.has(realm.hostname.toLowerCase())) {
+      throw new RegistryAuthError(
+        'unsupported',
+        this.host,
+        `refusing to send credentials for ${this.host} to the token service on ${realm.host}: it is neither ${registry} nor one of this cluster's registry hosts`,
+        `check that ${this.host} is the registry you meant; pull from it with podman or skopeo, whose credentials for it are their own`,
+      );
+    }
+    if (realm.protocol !== 'https:' && (this.opts.scheme ?? 'https') === 'https') {
+      throw new RegistryAuthError('unsupported', this.host, `refusing to send credentials for ${this.host} over plain HTTP to ${realm.origin}`, 'the registry must name an https token endpoint (realm)');
+    }
+  }
+
+  /** GET <realm>[?service&scope&account] with Basic user:password (none for anonymous) → the token in the answer. */
   private async fetchToken(ch: Challenge, creds: Credentials | undefined, scope: string | undefined, signal?: AbortSignal): Promise<string> {
-    const realm = new URL(ch.params.realm!);
+    let realm: URL;
+    try {
+      realm = new URL(ch.params.realm!);
+    } catch {
+      throw new RegistryAuthError('unsupported', this.host, `${this.host} names an invalid token endpoint (realm) in its challenge`, 'run again with -v to see the requests');
+    }
+    if (creds) this.checkRealm(realm);
     if (ch.params.service) realm.searchParams.set('service', ch.params.service);
-    if (scope) realm.searchParams.set('scope', scope);
+    if (scope) for (const s of scope.split(' ').filter(Boolean)) realm.searchParams.append('scope', s);
     if (creds) realm.searchParams.set('account', creds.username);
     const res = await this.http.request({
       url: realm,
@@ -138,12 +199,15 @@ export class TokenAuthenticator {
       signal,
     });
     const text = await res.text();
-    if (res.status === 401) throw tokenRejected(this.host, this.rejectedHint);
+    if (res.status === 401) {
+      if (!creds) throw new RegistryAuthError('rejected', this.host, `${this.host} requires credentials`, this.opts.missingHint ?? 'log in first: `regctl login`');
+      throw this.rejected();
+    }
     if (res.status === 403) {
       throw new RegistryAuthError('forbidden', this.host, `forbidden by ${hostOf(realm.toString())}: ${distributionError(text).message ?? '403'}`);
     }
     if (res.status < 200 || res.status >= 300) {
-      throw new RegistryAuthError('unsupported', this.host, `the token endpoint ${realm.origin}${realm.pathname} answered ${res.status}`, 'check the registry is the OpenShift registry (`regctl status`); run again with -v');
+      throw new RegistryAuthError('unsupported', this.host, `the token endpoint ${realm.origin}${realm.pathname} answered ${res.status}`, 'run again with -v to see the requests (for the cluster registry: `regctl status`)');
     }
     let body: { token?: string; access_token?: string };
     try {

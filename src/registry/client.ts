@@ -2,7 +2,7 @@
 // Built for login (ping) and for the catalog/tags/manifests/metrics commands.
 import type { Readable } from 'node:stream';
 import { HttpClient, type HttpOptions, type HttpResponse, type Trust } from './http.js';
-import { TokenAuthenticator, type Credentials } from './auth.js';
+import { TokenAuthenticator, scopeFor, type Credentials } from './auth.js';
 import { RegistryHttpError, distributionError } from './errors.js';
 
 export type { Credentials } from './auth.js';
@@ -17,6 +17,12 @@ export interface RegistryClientOptions extends Omit<HttpOptions, 'trust'> {
   scheme?: 'https' | 'http';
   /** Hint for a rejected token (e.g. how to get a new service-account token). */
   rejectedHint?: string;
+  /** Hint when the registry wants credentials and none are held for it. */
+  missingHint?: string;
+  /** Message for rejected credentials that are not an OpenShift token (a stored password). */
+  rejectedMessage?: string;
+  /** Hosts besides this one a Bearer realm may be on (this cluster's registry hosts); elsewhere no credential goes. */
+  realmHosts?: Iterable<string>;
 }
 
 export interface GetOptions {
@@ -70,7 +76,13 @@ export class RegistryClient {
     this.host = opts.host.replace(/^https?:\/\//, '').replace(/\/+$/, '');
     this.baseUrl = `${opts.scheme ?? 'https'}://${this.host}`;
     this.http = new HttpClient({ ...opts, trust: opts.trust });
-    this.auth = new TokenAuthenticator(this.http, this.host, opts.credentials, opts.rejectedHint);
+    this.auth = new TokenAuthenticator(this.http, this.host, opts.credentials, {
+      rejectedHint: opts.rejectedHint,
+      missingHint: opts.missingHint,
+      rejectedMessage: opts.rejectedMessage,
+      realmHosts: opts.realmHosts,
+      scheme: opts.scheme ?? 'https',
+    });
   }
 
   /** GET /v2/ following the challenge. 401 after trying → RegistryAuthError; other non-2xx → RegistryHttpError. */
@@ -131,23 +143,27 @@ export class RegistryClient {
     const accept = Array.isArray(o.accept) ? o.accept.join(', ') : o.accept;
     let redirects = o.maxRedirects ?? 5;
     let sameHost = true;
+    const scope = o.scope ?? scopeFor(o.method ?? 'GET', path);
+    // This request's own header: concurrent requests for other scopes may change the authenticator's latest.
+    let authorization = this.auth.current(scope);
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string | undefined> = { accept };
       // Credentials never follow a redirect to another host (blob storage), whoever set them.
       for (const [k, v] of Object.entries(o.headers ?? {})) if (sameHost || k.toLowerCase() !== 'authorization') headers[k.toLowerCase()] = v;
-      if (sameHost) headers.authorization ??= this.auth.current();
+      if (sameHost) headers.authorization ??= authorization;
+      const sent = headers.authorization;
       const res = await this.http.request({ method: o.method ?? 'GET', url, headers, body: o.body, signal: o.signal, timeoutMs: o.timeoutMs });
       if (res.status === 401 && sameHost && attempt < 3) {
         const text = await res.text();
-        await this.auth.authorize(res, text, o.scope, o.signal);
+        authorization = await this.auth.authorize(res, text, scope, o.signal, sent);
         continue;
       }
       if (res.status === 401) {
         const text = await res.text();
-        await this.auth.authorize(res, text, o.scope, o.signal); // throws the classified error
+        await this.auth.authorize(res, text, scope, o.signal, sent); // throws the classified error
         throw new RegistryHttpError(401, o.method ?? 'GET', url, undefined, 'authentication required');
       }
-      if (res.status >= 200 && res.status < 300 && sameHost && this.auth.current()) this.auth.accepted = true;
+      if (res.status >= 200 && res.status < 300 && sameHost && sent) this.auth.accepted = true;
       if ([301, 302, 303, 307, 308].includes(res.status) && res.headers.location && redirects-- > 0 && (o.method ?? 'GET') === 'GET') {
         await res.dump();
         const target = new URL(res.headers.location, url);

@@ -7,6 +7,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { RegistryClient } from './client.js';
 import { lookupCredentials } from './authfile.js';
+import { clusterRegistryHosts, isClusterRegistryHost } from '../cluster/registry-hosts.js';
 import { resolveTrust, type TrustSource } from './trust.js';
 import { USER_AGENT } from '../context.js';
 
@@ -50,7 +51,8 @@ export async function openRegistry(ctx: RegistryContext, o: OpenOptions): Promis
     if (found) {
       creds = { username: found.username || 'regctl', token: found.password };
       credentialSource = 'authfile';
-    } else if (o.cluster) {
+    } else if (o.cluster && (o.internal || isClusterRegistryHost(o.host, await clusterRegistryHosts(o.cluster, o.cluster.namespace)))) {
+      // The cluster token only for this cluster's registry hosts (docs/conventions.md).
       const t = await o.cluster.bearerToken();
       if (t) {
         creds = { username: o.username ?? 'regctl', token: t };

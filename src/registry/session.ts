@@ -1,7 +1,8 @@
 // One authenticated registry client for the content commands (catalog, tags, inspect): the host (flag,
-// reference, --internal, or discovered like `regctl login`), the credentials (--token, auth.json as login
-// writes it, else the kubeconfig token) and the trust (--ca-file, certs.d, the route/ingress CA), checked
-// with one GET /v2/ so every later request reuses the same token and keep-alive connections.
+// reference, --internal, or discovered like `regctl login`), the credentials (auth.json as login or podman
+// writes it; the cluster token, --token or the kubeconfig's, only for this cluster's registry hosts) and the
+// trust (--ca-file, certs.d, the route/ingress CA), checked with one GET /v2/ so every later request reuses the
+// same token and keep-alive connections.
 import type { Context } from '../context.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { RegistryClient } from './client.js';
@@ -9,6 +10,7 @@ import { RegistryAuthError } from './errors.js';
 import { lookupCredentials } from './authfile.js';
 import { resolveTrust, type ResolvedTrust } from './trust.js';
 import { INTERNAL_REGISTRY_HOST } from './reference.js';
+import { clusterRegistryHosts, isClusterRegistryHost, normalizeHost, type ClusterRegistryHosts } from '../cluster/registry-hosts.js';
 import { RegctlError, UsageError, toRegctlError } from '../errors.js';
 import { USER_AGENT } from '../context.js';
 
@@ -90,31 +92,61 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
   ctx.log.debug(`registry ${host} (from ${hostSource})`);
   cluster ??= await optionalCluster(ctx, o.namespace);
 
-  // Credentials: an explicit --token, then what podman/skopeo would use (auth.json), then the kubeconfig token.
+  // Credentials: what podman/skopeo would use for this host (auth.json, credential helpers), with the user name
+  // stored there; the cluster token (--token, else the kubeconfig's) only for this cluster's registry hosts.
   let credentials: CredentialSource = 'none';
   let token: string | undefined;
+  let username = 'user';
   let authfile: string | undefined;
   let helper: string | undefined;
+  const discovered = hostSource !== 'image reference' && hostSource !== 'flag';
+  let known: ClusterRegistryHosts | undefined;
+  let unverified = false;
+  let withheld = false;
+  const isClusterHost = async (): Promise<boolean> => {
+    if (discovered || normalizeHost(host) === normalizeHost(INTERNAL_REGISTRY_HOST)) return true;
+    if (!known && cluster && !unverified) {
+      try {
+        known = await clusterRegistryHosts(cluster, cluster.namespace);
+      } catch (e) {
+        ctx.log.debug(`cannot read this cluster's registry hosts: ${(e as Error).message}`);
+      }
+      unverified = !known;
+    }
+    return known ? isClusterRegistryHost(host, known) : false;
+  };
+  const clusterToken = async (): Promise<string | undefined> => {
+    const t = ctx.globals.token ?? (cluster && !cluster.usesClientCertificate() ? await cluster.bearerToken().catch(() => undefined) : undefined);
+    if (!t) return undefined;
+    if (await isClusterHost()) return t;
+    withheld = true;
+    ctx.log.debug(`not sending the cluster token to ${host}: ${known?.known ? `not one of this cluster's registry hosts (${[...known.hosts].join(', ')})` : "this cluster's registry hosts could not be read"}`);
+    return undefined;
+  };
   if (ctx.globals.token) {
-    token = ctx.globals.token;
-    credentials = 'token';
-  } else {
+    token = await clusterToken();
+    if (token) credentials = 'token';
+  }
+  if (!token) {
     // A credHelpers entry for the host makes this ask docker-credential-<helper> (as podman does).
     const found = lookupCredentials(host, { authfile: o.authfile, env: ctx.env, debug: (l) => ctx.log.debug(l) });
     if (found?.password) {
       token = found.password;
+      username = found.username || 'user';
       authfile = found.file;
       helper = found.helper;
       credentials = 'auth.json';
     }
   }
   const saved = () => (helper ? `the token credential helper ${helper} holds for ${host} (credHelpers in ${authfile})` : `the token saved for ${host} in ${authfile}`);
-  const kubeToken = async () => (cluster && !cluster.usesClientCertificate() ? await cluster.bearerToken().catch(() => undefined) : undefined);
-  if (!token) {
-    token = await kubeToken();
+  if (!token && !ctx.globals.token) {
+    token = await clusterToken();
     if (token) credentials = 'kubeconfig';
   }
   ctx.log.debug(`credentials for ${host}: ${credentials}${authfile ? ` (${authfile}${helper ? `, credential helper ${helper}` : ''})` : ''}`);
+  const missingHint = !withheld
+    ? undefined
+    : `no credentials for ${host} in auth.json, and regctl sends the cluster token only to this cluster's registry hosts (image.config, the registry routes): log in to it with \`podman login ${host}\`${o.authfile ? ` --authfile ${o.authfile}` : ''}`;
 
   const trust = await resolveTrust({
     host,
@@ -131,7 +163,11 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
   const make = (t: string | undefined, src: CredentialSource) =>
     new RegistryClient({
       host,
-      credentials: t ? { username: 'user', token: t } : undefined,
+      credentials: t ? { username: src === 'auth.json' ? username : 'user', token: t } : undefined,
+      missingHint,
+      // Another registry's stored credentials may be a password, not a token.
+      rejectedMessage: src === 'auth.json' && !discovered ? `${host} rejected the credentials saved for it in ${authfile}${helper ? ` (credential helper ${helper})` : ''} (401)` : undefined,
+      realmHosts: known?.hosts,
       trust: trust.trust,
       env: ctx.env,
       timeoutMs: ctx.requestTimeoutMs,
@@ -139,7 +175,9 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
       userAgent: USER_AGENT,
       rejectedHint:
         src === 'auth.json'
-          ? `${saved()} expired or was revoked: log in again with \`regctl login\``
+          ? discovered
+            ? `${saved()} expired or was revoked: log in again with \`regctl login\``
+            : `log in again: \`podman login ${host}\`${o.authfile ? ` --authfile ${o.authfile}` : ''} (for this cluster's registry: \`regctl login --registry ${host}\`)`
           : src === 'token'
             ? 'pass a valid token with --token (`oc whoami -t`)'
             : 'your kubeconfig token expired or was revoked: log in again with `oc login`',
@@ -150,7 +188,7 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
   } catch (e) {
     // A stale auth.json entry should not hide a good kubeconfig token.
     if (!(e instanceof RegistryAuthError && e.kind === 'rejected' && credentials === 'auth.json')) throw e;
-    const kt = await kubeToken();
+    const kt = await clusterToken();
     if (!kt || kt === token) throw e;
     ctx.log.warn(`${saved()} was rejected; using the kubeconfig token (refresh it with \`regctl login\`)`);
     client = make(kt, 'kubeconfig');
