@@ -17,6 +17,11 @@ let others: Record<string, { auth: string }>;
 beforeAll(async () => {
   sb = await startSandbox();
   t = await loginEnv(sb, 'login-concurrent');
+  // The route host must be one the cluster names (the cluster token goes nowhere else): expose it first.
+  const cfg = sb.store.get('imageregistry.operator.openshift.io/configs', undefined, 'cluster')!;
+  (cfg.spec as any).defaultRoute = true;
+  sb.store.update('imageregistry.operator.openshift.io/configs', cfg);
+  await sb.waitFor((s) => ((s.get('config.openshift.io/images', undefined, 'cluster')?.status as any)?.externalRegistryHostnames ?? []).includes(sb.defaultRouteHost), 20_000);
   file = path.join(t.tmp, 'big-auth.json');
   // ~3 MB of other registries' entries, all of which must survive too.
   others = {};
