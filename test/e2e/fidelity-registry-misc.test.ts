@@ -58,7 +58,9 @@ describe('storage metrics', () => {
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toMatch(/^Storage errors +[1-9]\d* — operator alert ImageRegistryStorageFull \(DEVICE_OUT_OF_SPACE\) \(\d+ PATH_NOT_FOUND: normal\)$/m);
     expect(r.stdout).toMatch(/^StorageDriver\.PutContent +DEVICE_OUT_OF_SPACE +\d+ +operator alert ImageRegistryStorageFull$/m);
-    const j = JSON.parse((await e.cli(['metrics', '-o', 'json'])).stdout).summary.storageErrors;
+    const json = await e.cli(['metrics', '-o', 'json']);
+    expect(json.code, json.all).toBe(0);
+    const j = JSON.parse(json.stdout).summary.storageErrors;
     expect(j.alerts).toEqual([{ alert: 'ImageRegistryStorageFull', code: 'DEVICE_OUT_OF_SPACE', count: expect.any(Number) }]);
     expect(r.all).not.toContain(e.sb.tokens.admin!);
   });
