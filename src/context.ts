@@ -16,8 +16,8 @@ export interface GlobalOptions {
   token?: string;
 }
 
-export const VERSION = '0.1.0';
-export const USER_AGENT = `regctl/${VERSION} (openshift-regctl; node ${process.versions.node})`;
+import { USER_AGENT } from './version.js';
+export { VERSION, USER_AGENT } from './version.js';
 
 /** What a command gets: streams, logger, environment and lazily created clients. */
 export interface Context {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
 import type { Context } from '../context.js';
-import { VERSION } from '../context.js';
+import { VERSION } from '../version.js';
 import { toRegctlError, UsageError } from '../errors.js';
 import { createIO } from '../output/io.js';
 import type { RegistryStatus } from '../cluster/status.js';

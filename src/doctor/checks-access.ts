@@ -1,7 +1,7 @@
 // Checks of the path from this machine: the route's TLS chain against what podman would trust (system CAs and
 // certs.d) and against the cluster's CA; /healthz and /v2/ with the user's token (behaviours f.1–f.3);
 // the registry permissions as SelfSubjectAccessReviews (f.1, e, f.4).
-import { USER_AGENT } from '../context.js';
+import { USER_AGENT } from '../version.js';
 import { AuthError, NotFoundError, toRegctlError } from '../errors.js';
 import { discoverRegistryHost, ingressCA, type RouteInfo } from '../cluster/routes.js';
 import { NAMES, R } from '../cluster/resources.js';

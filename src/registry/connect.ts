@@ -9,7 +9,7 @@ import { RegistryClient } from './client.js';
 import { lookupCredentials } from './authfile.js';
 import { clusterRegistryHosts, isClusterRegistryHost } from '../cluster/registry-hosts.js';
 import { resolveTrust, type TrustSource } from './trust.js';
-import { USER_AGENT } from '../context.js';
+import { USER_AGENT } from '../version.js';
 
 export interface RegistryContext {
   env: Record<string, string | undefined>;

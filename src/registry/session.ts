@@ -12,7 +12,7 @@ import { resolveTrust, type ResolvedTrust } from './trust.js';
 import { INTERNAL_REGISTRY_HOST } from './reference.js';
 import { clusterRegistryHosts, isClusterRegistryHost, normalizeHost, type ClusterRegistryHosts } from '../cluster/registry-hosts.js';
 import { RegctlError, UsageError, toRegctlError } from '../errors.js';
-import { USER_AGENT } from '../context.js';
+import { USER_AGENT } from '../version.js';
 
 export interface RegistryAccessOptions {
   registry?: string;
