@@ -12,6 +12,8 @@ export interface StreamTag {
   /** spec.tags[].from, when the tag is imported or tracks another tag. */
   from?: { kind: string; name: string; namespace?: string };
   referencePolicy?: string;
+  /** spec.tags[].importPolicy (what a re-import keeps). */
+  importPolicy?: TagImportPolicy;
   /** The last import failure, from status.tags[].conditions. */
   importError?: string;
 }
@@ -40,6 +42,7 @@ export function streamTags(is: Json): StreamTag[] {
       tag: t.name,
       from: t.from ? { kind: t.from.kind, name: t.from.name, ...(t.from.namespace ? { namespace: t.from.namespace } : {}) } : undefined,
       referencePolicy: t.referencePolicy?.type,
+      ...(t.importPolicy ? { importPolicy: t.importPolicy as TagImportPolicy } : {}),
     });
   }
   for (const t of (is.status?.tags ?? []) as Json[]) {
@@ -79,13 +82,19 @@ export async function deleteImageStreamTag(c: Cluster, namespace: string, stream
 
 export type ReferencePolicy = 'Source' | 'Local';
 
+export interface TagImportPolicy {
+  insecure?: boolean;
+  scheduled?: boolean;
+  importMode?: string;
+}
+
 export interface ImportRequest {
   namespace: string;
   stream: string;
   /** Import these (source reference → tag); empty with `repository`. */
-  images: Array<{ from: string; tag: string; referencePolicy: ReferencePolicy }>;
+  images: Array<{ from: string; tag: string; referencePolicy: ReferencePolicy; importPolicy?: TagImportPolicy }>;
   /** --all: every tag of this repository. */
-  repository?: { from: string; referencePolicy: ReferencePolicy };
+  repository?: { from: string; referencePolicy: ReferencePolicy; importPolicy?: TagImportPolicy };
   insecure?: boolean;
   /** false = only report what would be imported (nothing changes). */
   import: boolean;
@@ -93,13 +102,36 @@ export interface ImportRequest {
 
 export function buildImageStreamImport(r: ImportRequest): Json {
   const spec: Json = { import: r.import, images: [] as Json[] };
-  const importPolicy = r.insecure ? { insecure: true } : {};
+  // The server replaces a tag's importPolicy with the import's: carry what the tag has (as oc does for insecure
+  // and scheduled; regctl also keeps importMode, which oc resets to Legacy).
+  const importPolicy = (p: TagImportPolicy | undefined): Json => {
+    const out: Json = {};
+    if (r.insecure || p?.insecure) out.insecure = true;
+    if (p?.scheduled) out.scheduled = true;
+    if (p?.importMode) out.importMode = p.importMode;
+    return out;
+  };
   // includeManifest: the answer then carries each image's config (dockerImageConfig), the only place the OS is.
   for (const i of r.images) {
-    spec.images.push({ from: { kind: 'DockerImage', name: i.from }, to: { name: i.tag }, importPolicy, referencePolicy: { type: i.referencePolicy }, includeManifest: true });
+    spec.images.push({ from: { kind: 'DockerImage', name: i.from }, to: { name: i.tag }, importPolicy: importPolicy(i.importPolicy), referencePolicy: { type: i.referencePolicy }, includeManifest: true });
   }
-  if (r.repository) spec.repository = { from: { kind: 'DockerImage', name: r.repository.from }, importPolicy, referencePolicy: { type: r.repository.referencePolicy }, includeManifest: true };
+  if (r.repository) spec.repository = { from: { kind: 'DockerImage', name: r.repository.from }, importPolicy: importPolicy(r.repository.importPolicy), referencePolicy: { type: r.repository.referencePolicy }, includeManifest: true };
   return { metadata: { name: r.stream, namespace: r.namespace }, spec, status: {} };
+}
+
+/**
+ * Sets spec.tags[].referencePolicy of existing tags (what `oc tag --reference-policy` changes): an import never
+ * changes the policy of a tag that has one (openshift-apiserver ensureSpecTag). One JSON patch; each change is
+ * guarded by a `test` of the tag's name at that index, so a concurrent reorder fails (409/422) instead of hitting
+ * the wrong tag.
+ */
+export function setReferencePolicies(c: Cluster, is: Json, tags: string[], policy: ReferencePolicy): Promise<Json> {
+  const ops: Json[] = [];
+  ((is.spec?.tags ?? []) as Json[]).forEach((t, i) => {
+    if (!tags.includes(t?.name)) return;
+    ops.push({ op: 'test', path: `/spec/tags/${i}/name`, value: t.name }, { op: 'add', path: `/spec/tags/${i}/referencePolicy`, value: { type: policy } });
+  });
+  return c.patch(R.imageStream, is.metadata.name, ops, 'json', { namespace: is.metadata.namespace });
 }
 
 export function createImageStreamImport(c: Cluster, isi: Json): Promise<Json> {
@@ -118,6 +150,8 @@ export interface ImportedTag {
   created?: string;
   size?: number;
   layers?: number;
+  /** The tag's reference policy after the import (set by import-image). */
+  referencePolicy?: ReferencePolicy;
   reason?: string;
   message?: string;
 }

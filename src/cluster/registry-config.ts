@@ -4,7 +4,7 @@
 import type { Cluster, Json } from './cluster.js';
 import { isApiError } from './api-error.js';
 import { R, NAMES } from './resources.js';
-import { validateSpecField } from './config-schema.js';
+import { specSchemaAt, validateSpecField } from './config-schema.js';
 import yaml from 'js-yaml';
 import { loadUserYaml } from '../input/yaml.js';
 import { CheckFailedError, NotFoundError, TimeoutError, UsageError } from '../errors.js';
@@ -110,6 +110,7 @@ const setting = (key: string, kind: Kind, removable = true): Setting => ({ key, 
 
 export const SETTINGS: Setting[] = [
   setting('managementState', 'string', false),
+  setting('storage.managementState', 'string', false),
   setting('replicas', 'int', false),
   setting('logLevel', 'string'),
   setting('operatorLogLevel', 'string'),
@@ -130,17 +131,68 @@ export const SETTINGS: Setting[] = [
   setting('topologySpreadConstraints', 'yaml'),
 ];
 
-export function findSetting(key: string): Setting {
-  const s = SETTINGS.find((x) => x.key === key) ?? SETTINGS.find((x) => x.key.toLowerCase() === key.toLowerCase());
+/** Parts of spec that other commands change (they do more than one patch); `config get` reads them. */
+const ELSEWHERE: Array<{ key: string; command: string; hint: string }> = [
+  { key: 'defaultRoute', command: 'regctl expose --default-route', hint: 'turn it on with `regctl expose --default-route` (it waits for the route), off with `regctl expose --remove`' },
+  { key: 'routes', command: 'regctl expose --route NAME', hint: 'add one with `regctl expose --route NAME [--hostname HOST] [--cert FILE --key FILE]`, delete one with `regctl expose --remove --route NAME`' },
+  { key: 'storage', command: 'regctl set-storage TYPE', hint: 'run `regctl set-storage TYPE` (pvc, s3, gcs, azure, swift, ibmcos, emptydir; see `regctl set-storage --help`); storage.managementState is a config setting' },
+];
+
+/** Levenshtein distance (keys are short). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The setting KEY names (case-insensitive, `spec.` optional). With `get`, also any path under the parts other
+ * commands change (`storage`, `storage.s3.bucket`, `defaultRoute`, `routes`), which `config set` refuses naming
+ * the command to use.
+ */
+export function findSetting(key: string, o: { get?: boolean } = {}): Setting {
+  const k = key.replace(/^spec\./i, '');
+  const lower = k.toLowerCase();
+  const s = SETTINGS.find((x) => x.key === k) ?? SETTINGS.find((x) => x.key.toLowerCase() === lower);
   if (s) return s;
-  const near = SETTINGS.filter((x) => x.key.toLowerCase().includes(key.toLowerCase().split('.').pop() ?? '')).map((x) => x.key);
+  const typo = SETTINGS.filter((x) => distance(x.key.toLowerCase(), lower) <= 2).map((x) => x.key);
+  if (typo.length) throw new UsageError(`unknown setting "${key}"`, `did you mean ${typo.join(' or ')}? (see \`regctl config set --help\`)`);
+  const other = ELSEWHERE.find((x) => lower === x.key.toLowerCase() || lower.startsWith(`${x.key.toLowerCase()}.`));
+  if (other) {
+    if (o.get) return { key: other.key + k.slice(other.key.length), path: [other.key, ...k.split('.').slice(1)], kind: 'yaml', removable: false };
+    throw new UsageError(`${k} is not changed with \`config set\`: use \`${other.command}\``, other.hint);
+  }
+  // A dotted key hints only at settings of the same section: storage.x is not the operator's x.
+  const section = k.includes('.') ? lower.split('.')[0] : undefined;
+  const last = lower.split('.').pop() ?? '';
+  const near = SETTINGS.filter((x) => x.key.toLowerCase().includes(last) && (!section || x.key.toLowerCase().startsWith(`${section}.`))).map((x) => x.key);
   throw new UsageError(`unknown setting "${key}"`, near.length ? `did you mean ${near.join(' or ')}? (see \`regctl config set --help\`)` : `settings: ${SETTINGS.map((x) => x.key).join(', ')}`);
+}
+
+/** The values the CRD allows for a string setting (its enum, or a `^(A|B)$` pattern); undefined when free-form. */
+export function allowedValues(path: string[]): string[] | undefined {
+  const s = specSchemaAt(path);
+  if (s?.enum) return s.enum.filter((v): v is string => typeof v === 'string' && v !== '');
+  const m = /^\^\(([A-Za-z0-9|]+)\)\$$/.exec(s?.pattern ?? '');
+  return m ? m[1]!.split('|') : undefined;
+}
+
+/** A hint for a refused value of `a`: the allowed values with an example, when the CRD lists them. */
+export function valueHint(a: Assignment): string | undefined {
+  const values = allowedValues(a.setting.path);
+  return values ? `${a.setting.key} is one of ${values.join(', ')}, e.g. ${a.setting.key}=${values[0]}` : undefined;
 }
 
 export interface Assignment {
   setting: Setting;
   /** undefined = remove the field (KEY-). */
   value: unknown;
+  /** The value as typed when it was an enum value in another case (value is the canonical form). */
+  given?: string;
 }
 
 /** `KEY=VALUE` sets, `KEY-` removes; VALUE `@FILE` (or `@-` for stdin) for YAML-valued settings. */
@@ -166,15 +218,19 @@ export async function parseAssignments(args: string[], readSource: (src: string)
       out.push({ setting: s, value: undefined });
       continue;
     }
-    out.push({ setting: s, value: await parseValue(s, raw, readSource) });
+    const value = await parseValue(s, raw, readSource);
+    out.push({ setting: s, value, ...(typeof value === 'string' && value !== raw ? { given: raw } : {}) });
   }
   return out;
 }
 
 async function parseValue(s: Setting, raw: string, readSource: (src: string) => Promise<string>): Promise<unknown> {
   switch (s.kind) {
-    case 'string':
-      return raw;
+    case 'string': {
+      // Enum values are case-sensitive for the API server: take the CRD's spelling (debug → Debug).
+      const canonical = allowedValues(s.path)?.find((v) => v.toLowerCase() === raw.trim().toLowerCase());
+      return canonical ?? raw;
+    }
     case 'int':
       if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`${s.key} must be an integer, got "${raw}"`, `e.g. ${s.key}=2`);
       return Number(raw.trim());
@@ -216,7 +272,7 @@ export function redactSpec(spec: Json | undefined): Json {
 }
 
 export function settingValue(spec: Json, key: string): unknown {
-  const s = findSetting(key);
+  const s = findSetting(key, { get: true });
   let v: any = spec;
   for (const p of s.path) v = isObj(v) ? v[p] : undefined;
   return v;

@@ -16,6 +16,7 @@ const SETTINGS_HELP = `
 Settings (KEY=VALUE sets, KEY- removes):
   managementState            Managed | Unmanaged | Force | Removed (Removed needs --yes when storage is managed)
   replicas                   integer >= 0 (a ReadWriteOnce claim allows only 1, with rolloutStrategy=Recreate)
+  storage.managementState    Managed | Unmanaged (whether the operator manages the storage; set storage with regctl set-storage)
   logLevel, operatorLogLevel Normal | Debug | Trace | TraceAll
   readOnly, disableRedirect  true | false
   rolloutStrategy            RollingUpdate | Recreate
@@ -24,7 +25,8 @@ Settings (KEY=VALUE sets, KEY- removes):
   proxy.http, proxy.https, proxy.noProxy                          string
   nodeSelector               LABEL=VALUE[,LABEL=VALUE…]  (replaces the whole map; empty value clears it)
   tolerations, affinity, topologySpreadConstraints   @FILE.yaml (or @- for stdin): the value, or a fragment keyed by the name
-Values are checked against the CRD schema before anything is sent.`;
+Values are checked against the CRD schema before anything is sent; enum values in any case (debug → Debug).
+defaultRoute and routes are set with regctl expose, storage with regctl set-storage (config get reads them).`;
 
 interface GetOptions {
   output?: string;
@@ -79,11 +81,11 @@ export function register(program: Command, rt: Runtime): void {
 async function runGet(ctx: Context, keys: string[], o: GetOptions): Promise<number> {
   const format = outputFormat(o, GET_FORMATS, 'yaml');
   const rc = await import('../cluster/registry-config.js');
-  for (const k of keys) rc.findSetting(k);
+  for (const k of keys) rc.findSetting(k, { get: true });
   const cluster = await ctx.cluster();
   const cfg = await ctx.spin('Reading the registry configuration', () => rc.readConfig(cluster));
   const spec = rc.redactSpec(cfg.spec);
-  const data: Json = keys.length ? Object.fromEntries(keys.map((k) => [rc.findSetting(k).key, rc.settingValue(spec, k) ?? null])) : spec;
+  const data: Json = keys.length ? Object.fromEntries(keys.map((k) => [rc.findSetting(k, { get: true }).key, rc.settingValue(spec, k) ?? null])) : spec;
   print(ctx.io, format, { data });
   return 0;
 }
@@ -113,8 +115,11 @@ async function runSet(ctx: Context, args: string[], o: SetOptions): Promise<numb
   const schemaProblems = rc.schemaErrors(assignments);
   if (schemaProblems.length) {
     for (const p of schemaProblems.slice(1)) ctx.log.warn(`also: ${p}`);
-    throw new UsageError(`${schemaProblems[0]}; nothing was changed`, '`regctl config set --help` lists the settings and their values');
+    const culprit = assignments.find((a) => schemaProblems[0]!.startsWith(`spec.${a.setting.key}:`));
+    const hint = (culprit && rc.valueHint(culprit)) ?? '`regctl config set --help` lists the settings and their values';
+    throw new UsageError(`${schemaProblems[0]}; nothing was changed`, hint);
   }
+  for (const a of assignments) if (a.given !== undefined) ctx.log.info(`${a.setting.key}=${a.given}: using ${a.value}, as the CRD spells it`);
 
   const cluster = await ctx.cluster();
   const ss = await import('../cluster/served-schema.js');

@@ -262,6 +262,8 @@ export function createImporter(o: ImporterOptions): Importer {
     ok: boolean;
     image?: KubeObject;
     failure?: Record<string, unknown>;
+    /** From spec.repository (applied before spec.images). */
+    repository?: boolean;
   }
 
   function updateStream(ns: string, name: string, outcomes: Outcome[], repository: string | undefined): KubeObject {
@@ -279,16 +281,21 @@ export function createImporter(o: ImporterOptions): Importer {
     let cur = o.store.get(IS_KEY, ns, name);
     const gen = cur ? Number(cur.metadata.generation ?? 1) + 1 : 1;
     const specTags = [...(((cur?.spec as any)?.tags ?? []) as any[])];
-    for (const x of outcomes.filter((x) => x.ok)) {
+    // rest.go createImages: the repository's tags first, then spec.images (so an image's import policy wins).
+    const ordered = [...outcomes.filter((x) => x.repository), ...outcomes.filter((x) => !x.repository)];
+    for (const x of ordered.filter((x) => x.ok)) {
+      const i = specTags.findIndex((t) => t.name === x.tag);
+      // rest.go ensureSpecTag: an import never changes the reference policy a tag already has; only a new tag
+      // takes the import's (defaulted to Source). The import policy is replaced by the import's.
+      const kept = i >= 0 ? specTags[i]?.referencePolicy?.type : undefined;
       const entry = {
         name: x.tag,
         annotations: null,
         from: { kind: 'DockerImage', name: x.from },
         generation: gen,
         importPolicy: { ...(x.spec?.importPolicy ?? {}), importMode: x.spec?.importPolicy?.importMode ?? 'Legacy' },
-        referencePolicy: { type: x.spec?.referencePolicy?.type === 'Local' ? 'Local' : 'Source' },
+        referencePolicy: { type: kept || (x.spec?.referencePolicy?.type === 'Local' ? 'Local' : 'Source') },
       };
-      const i = specTags.findIndex((t) => t.name === x.tag);
       if (i >= 0) specTags[i] = entry;
       else specTags.push(entry);
     }
@@ -376,11 +383,11 @@ export function createImporter(o: ImporterOptions): Importer {
           try {
             const r = await importOne({ ...src, tag, digest: undefined }, repoSpec, doImport ? target : undefined, doImport);
             repoImages.push({ status: { metadata: {}, status: 'Success' }, tag, image: withoutRaw(r.image, repoSpec.includeManifest) });
-            outcomes.push({ tag, from, spec: repoSpec, ok: true, image: r.image });
+            outcomes.push({ tag, from, spec: repoSpec, ok: true, image: r.image, repository: true });
           } catch (e) {
             const f = failure(e);
             repoImages.push({ status: f, tag });
-            outcomes.push({ tag, from, spec: repoSpec, ok: false, failure: f });
+            outcomes.push({ tag, from, spec: repoSpec, ok: false, failure: f, repository: true });
           }
         }
         out.status.repository = { status: { metadata: {}, status: 'Success' }, images: repoImages, additionalTags: all.slice(maxTags) };

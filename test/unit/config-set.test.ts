@@ -5,7 +5,10 @@ import {
   PatchBuilder,
   accessModeProblem,
   evaluate,
+  findSetting,
   parseAssignments,
+  schemaErrors,
+  valueHint,
   planConfig,
   redactSpec,
   renderWrites,
@@ -69,6 +72,55 @@ describe('parseAssignments', () => {
 
   it('is case-tolerant on keys', async () => {
     expect((await parse(['loglevel=Debug']))[0]!.setting.key).toBe('logLevel');
+  });
+
+  // issue 17 §2: the rough edges of `config set`.
+  it('takes enum values in any case, in the CRD spelling, and remembers what was typed', async () => {
+    const a = await parse(['logLevel=debug', 'operatorLogLevel=TRACEALL', 'rolloutStrategy=recreate', 'managementState=managed', 'storage.managementstate=unmanaged', 'proxy.http=http://Proxy:3128']);
+    expect(a.map((x) => [x.setting.key, x.value, x.given])).toEqual([
+      ['logLevel', 'Debug', 'debug'],
+      ['operatorLogLevel', 'TraceAll', 'TRACEALL'],
+      ['rolloutStrategy', 'Recreate', 'recreate'],
+      ['managementState', 'Managed', 'managed'],
+      ['storage.managementState', 'Unmanaged', 'unmanaged'],
+      ['proxy.http', 'http://Proxy:3128', undefined],
+    ]);
+    expect((await parse(['logLevel=Debug']))[0]!.given).toBeUndefined();
+    // Not a value in any case: left as typed, for the schema check to refuse.
+    expect((await parse(['logLevel=Loud']))[0]!.value).toBe('Loud');
+  });
+
+  it('storage.managementState is its own setting; refused values hint at it, not at the operator\'s managementState', async () => {
+    const [a] = await parse(['storage.managementState=bogus']);
+    expect(a!.setting.path).toEqual(['storage', 'managementState']);
+    expect(schemaErrors([a!])).toEqual(['spec.storage.managementState: "bogus" does not match ^(Managed|Unmanaged)$']);
+    expect(valueHint(a!)).toBe('storage.managementState is one of Managed, Unmanaged, e.g. storage.managementState=Managed');
+    const typo = await parse(['storage.managmentState=Unmanaged']).catch((x) => x);
+    expect(typo.message).toBe('unknown setting "storage.managmentState"');
+    expect(typo.hint).toMatch(/^did you mean storage\.managementState\?/);
+    const other = await parse(['storage.mgmt=Unmanaged']).catch((x) => x);
+    expect(other).toBeInstanceOf(UsageError);
+    expect(other.hint).not.toMatch(/(^|[^.])\bmanagementState/);
+  });
+
+  it('defaultRoute, routes and storage name the command that sets them', async () => {
+    const d = await parse(['defaultRoute=true']).catch((x) => x);
+    expect(d).toBeInstanceOf(UsageError);
+    expect(d.exitCode).toBe(2);
+    expect(d.message).toBe('defaultRoute is not changed with `config set`: use `regctl expose --default-route`');
+    expect(d.hint).toBe('turn it on with `regctl expose --default-route` (it waits for the route), off with `regctl expose --remove`');
+    expect((await parse(['spec.routes=x']).catch((x) => x)).message).toMatch(/use `regctl expose --route NAME`/);
+    expect((await parse(['storage.s3.bucket=b']).catch((x) => x)).message).toMatch(/^storage\.s3\.bucket is not changed with `config set`: use `regctl set-storage TYPE`/);
+  });
+
+  it('config get reads storage (and paths under it) and the route settings', () => {
+    const spec = { storage: { s3: { bucket: 'b', region: 'us-east-1' }, managementState: 'Managed' }, defaultRoute: true };
+    expect(findSetting('storage', { get: true }).key).toBe('storage');
+    expect(settingValue(spec, 'storage')).toEqual(spec.storage);
+    expect(settingValue(spec, 'storage.s3.bucket')).toBe('b');
+    expect(settingValue(spec, 'defaultRoute')).toBe(true);
+    expect(settingValue(spec, 'routes')).toBeUndefined();
+    expect(() => findSetting('storage')).toThrow(/use `regctl set-storage TYPE`/);
   });
 });
 
