@@ -6,10 +6,12 @@ import { EXIT, UsageError } from '../errors.js';
 import { CHECK_IDS, CHECKS, isCheckId, type CheckId } from '../doctor/model.js';
 
 const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+const INTERNAL_REGISTRY_HOST = 'image-registry.openshift-image-registry.svc:5000';
 
 interface DoctorOptions {
   namespace?: string;
   registry?: string;
+  internal?: boolean;
   authfile?: string;
   certsDir?: string;
   only?: string[];
@@ -29,13 +31,15 @@ export function register(program: Command, rt: Runtime): void {
       'Run ordered checks from the API server to a push: ' +
         CHECK_IDS.join(' → ') +
         '.\nEach check says ok, warn, fail or skipped, shows its evidence and, when not ok, the command that fixes it; a failed check skips the checks that depend on it.\n' +
-        'Exit code 0 when no check failed, 3 otherwise. --push-test/--pull-test push a tiny generated image to <project>/regctl-doctor and remove it again.',
+        'Exit code 0 when no check failed, 3 otherwise (a registry that is not exposed outside the cluster is a warning). --push-test/--pull-test push a tiny generated image to <project>/regctl-doctor and remove it again.\n' +
+        `--internal checks the in-cluster path instead of the route: the service host ${INTERNAL_REGISTRY_HOST}, trusted with the service CA.`,
     )
     .option('--only <checks>', 'run only these checks (comma-separated or repeated)', collect)
     .option('--skip <checks>', 'do not run these checks (comma-separated or repeated)', collect)
     .option('--pull-test [image]', 'pull an image: IMAGE (NAME[:TAG] of the project, or PROJECT/NAME[:TAG]), else the generated test image when you may push, else the first image of the project')
     .option('--push-test', 'push a tiny generated image to <project>/regctl-doctor:doctor-<random>, check it, then delete the tag')
     .option('--registry <host>', 'registry host[:port] to check (default: discovered like regctl login)')
+    .option('--internal', `check the in-cluster path: the service host ${INTERNAL_REGISTRY_HOST} (route and tls do not apply)`)
     .option('--authfile <file>', 'auth file with the saved registry credentials (default: where podman looks)')
     .option('--certs-dir <dir>', 'certs.d directory to look up the registry CA in (default: where podman looks)');
   namespaceOption(cmd, 'the project for the RBAC checks and the pull/push tests (default: the context\'s)');
@@ -43,6 +47,7 @@ export function register(program: Command, rt: Runtime): void {
   examples(cmd, [
     'regctl doctor',
     'regctl doctor -n myapp --push-test --pull-test',
+    'regctl doctor --internal --push-test   # the in-cluster path (a registry not exposed)',
     'regctl doctor --only api,rbac -o json | jq \'.checks[] | select(.verdict == "fail")\'',
     'regctl doctor --skip tls,registry-api   # only the cluster side',
   ]);
@@ -73,10 +78,11 @@ async function run(ctx: Context, _args: string[], opts: DoctorOptions): Promise<
   if (opts.registry && (/^[a-z]+:\/\//i.test(opts.registry) || /[\s/]/.test(opts.registry.replace(/\/+$/, '')))) {
     throw new UsageError(`invalid --registry "${opts.registry}"`, 'give host[:port] without a scheme or path, e.g. --registry default-route-openshift-image-registry.apps.example.com');
   }
+  if (opts.internal && opts.registry) throw new UsageError('--registry and --internal cannot be combined', `--internal means --registry ${INTERNAL_REGISTRY_HOST}`);
   const { runDoctor } = await import('../doctor/run.js');
   const { renderReport } = await import('../doctor/render.js');
   const report = await ctx.spin('Running checks', (s) =>
-    runDoctor(ctx, { namespace: opts.namespace, registry: opts.registry, authfile: opts.authfile, certsDir: opts.certsDir, only, skip, pushTest: opts.pushTest, pullTest: opts.pullTest }, (id) =>
+    runDoctor(ctx, { namespace: opts.namespace, registry: opts.registry, internal: opts.internal, authfile: opts.authfile, certsDir: opts.certsDir, only, skip, pushTest: opts.pushTest, pullTest: opts.pullTest }, (id) =>
       s.update(`Checking ${id}`),
     ),
   );

@@ -15,7 +15,7 @@ import { RegistryAuthError, RegistryConnectionError } from '../registry/errors.j
 import { INTERNAL_REGISTRY_HOST } from '../registry/reference.js';
 import { passes, type CheckImpl } from './engine.js';
 import type { DoctorEnv, RegistryAccess } from './env.js';
-import { fail, ok, skip, warn, type CheckResult, type Outcome } from './model.js';
+import { fail, NOT_APPLICABLE_INTERNAL, NOT_EXPOSED, ok, skip, warn, type CheckResult, type Outcome } from './model.js';
 import { daysLeft, verifyChain } from './tls-verify.js';
 import { commandIn, sh } from './shell.js';
 
@@ -27,7 +27,7 @@ function trustFix(env: DoctorEnv): string {
 /** `regctl login`, writing the auth file doctor read. */
 function loginFix(env: DoctorEnv): string {
   const f = env.opts.authfile;
-  return `regctl login${f ? ` --authfile ${sh(f)}` : ''}${env.opts.registry ? ` --registry ${sh(env.opts.registry)}` : ''}`;
+  return `regctl login${f ? ` --authfile ${sh(f)}` : ''}${env.opts.registry ? ` --registry ${sh(env.opts.registry)}` : ''}${env.opts.internal ? ' --internal' : ''}`;
 }
 
 function splitHost(host: string): { name: string; port: number } {
@@ -35,8 +35,9 @@ function splitHost(host: string): { name: string; port: number } {
   return m ? { name: m[1]!, port: Number(m[2]) } : { name: host, port: 443 };
 }
 
-/** The registry host: --registry, the admitted route the route check found, else discovered as `regctl login` does. */
+/** The registry host: --internal, --registry, the admitted route the route check found, else discovered as `regctl login` does. */
 async function registryHost(env: DoctorEnv): Promise<{ host: string; source: string }> {
+  if (env.opts.internal) return { host: INTERNAL_REGISTRY_HOST, source: '--internal' };
   if (env.opts.registry) return { host: env.opts.registry.replace(/\/+$/, ''), source: '--registry' };
   if (env.host) return { host: env.host, source: 'route' };
   const r = env.routes?.[0];
@@ -54,6 +55,8 @@ async function hostOrSkip(env: DoctorEnv, results: ReadonlyMap<string, CheckResu
     if ((e instanceof NotFoundError || e instanceof AuthError) && results.get('route')?.verdict === 'skipped') {
       return skip('cannot find the registry host: you may not read its routes or image.config (pass --registry HOST)', [toRegctlError(e).message]);
     }
+    // No route and no external hostname: nothing outside the cluster to connect to (the route check warns about it).
+    if (e instanceof NotFoundError && !env.opts.registry) return skip(`${NOT_EXPOSED} (check the in-cluster path with --internal)`, [toRegctlError(e).message]);
     throw e;
   }
 }
@@ -78,6 +81,7 @@ async function clusterCA(env: DoctorEnv, host: string, route?: RouteInfo): Promi
 export const tlsCheck: CheckImpl<DoctorEnv> = {
   id: 'tls',
   async run(env, results) {
+    if (env.opts.internal) return skip(NOT_APPLICABLE_INTERNAL);
     const found = await hostOrSkip(env, results);
     if ('verdict' in found) return found;
     const { host, source } = found;
@@ -200,6 +204,11 @@ export const registryApiCheck: CheckImpl<DoctorEnv> = {
       return connectionOutcome(env, e, `GET https://${host}/v2/ failed`, evidence);
     }
     env.registry = { host, client, credentials };
+    if (credentials === 'kubeconfig' && host === INTERNAL_REGISTRY_HOST) {
+      // In the cluster, builds and pods authenticate with their own tokens; podman's saved login is not on that path.
+      evidence.push(`no credentials saved for ${host} (podman on this machine would need \`${loginFix(env)}\`)`);
+      return ok(`${host}/v2/ accepts your token`, evidence, { host, credentials });
+    }
     if (credentials === 'kubeconfig') {
       return warn(`/v2/ answers with your kubeconfig token, but podman, skopeo and buildah have no credentials for ${host}`, loginFix(env), evidence, { host, credentials });
     }

@@ -12,19 +12,31 @@ import { toRegctlError, RegctlError } from '../errors.js';
 import type { CheckImpl } from './engine.js';
 import type { DoctorEnv, PushedImage, RegistryAccess } from './env.js';
 import { registryApiCheck, grantSubject } from './checks-access.js';
-import { fail, ok, warn, type CheckResult, type CheckId, type Outcome } from './model.js';
+import { fail, ok, skip, warn, type CheckResult, type CheckId, type Outcome } from './model.js';
 import { buildTestImage, MEDIA, TEST_STREAM } from './test-image.js';
 import { commandIn, sh } from './shell.js';
 import { explainDeniedPush } from './push-denied.js';
 
 const MAX_LAYER = 10 * 1024 * 1024;
 
+/** The registry-api check run on behalf of the image tests (it was not selected, or gave no access), once. */
+function probeRegistry(env: DoctorEnv, results: ReadonlyMap<CheckId, CheckResult> = new Map()): Promise<Outcome> {
+  return (env.registryProbe ??= registryApiCheck.run(env, results));
+}
+
 async function registryAccess(env: DoctorEnv): Promise<RegistryAccess> {
   if (!env.registry) {
-    const out = await registryApiCheck.run(env, new Map());
+    const out = await probeRegistry(env);
     if (!env.registry) throw new RegctlError(`the registry API is not usable: ${out.summary}`, { hint: out.fix ? `\`${out.fix}\`` : undefined });
   }
   return env.registry!;
+}
+
+/** When the registry API check skips (the registry is not exposed, its host cannot be found), so do the image tests. */
+async function registrySkipped(env: DoctorEnv, results: ReadonlyMap<CheckId, CheckResult>): Promise<Outcome | undefined> {
+  if (env.registry) return undefined;
+  const out = await probeRegistry(env, results).catch(() => undefined);
+  return out?.verdict === 'skipped' ? skip(out.summary, out.evidence) : undefined;
 }
 
 function requested(env: DoctorEnv, id: CheckId): boolean {
@@ -126,7 +138,9 @@ async function pushFailure(env: DoctorEnv, e: unknown, what: string, ns: string,
 export const pushTestCheck: CheckImpl<DoctorEnv> = {
   id: 'push-test',
   accepts: { rbac: (r: CheckResult) => r.details?.push !== false },
-  async run(env) {
+  async run(env, results) {
+    const skipped = await registrySkipped(env, results);
+    if (skipped) return skipped;
     let p: PushedImage;
     try {
       p = await (env.testImage ??= pushTestImage(env));
@@ -175,6 +189,8 @@ export const pullTestCheck: CheckImpl<DoctorEnv> = {
   id: 'pull-test',
   accepts: { rbac: (r: CheckResult) => r.details?.pull !== false },
   async run(env, results) {
+    const skipped = await registrySkipped(env, results);
+    if (skipped) return skipped;
     const c = await env.cluster();
     const ns = c.namespace;
     const rbac = results.get('rbac');

@@ -8,7 +8,8 @@ import { registryHealth, type HealthCondition } from '../cluster/health.js';
 import type { RouteInfo } from '../cluster/routes.js';
 import type { CheckImpl } from './engine.js';
 import type { DoctorEnv } from './env.js';
-import { fail, ok, warn, type Outcome } from './model.js';
+import { fail, NOT_APPLICABLE_INTERNAL, NOT_EXPOSED, ok, skip, warn, type Outcome } from './model.js';
+import { INTERNAL_REGISTRY_HOST } from '../registry/reference.js';
 import { sh } from './shell.js';
 
 const NS = NAMES.registryNamespace;
@@ -239,7 +240,11 @@ export const podsCheck: CheckImpl<DoctorEnv> = {
   },
 };
 
-export function evaluateRoutes(routes: RouteInfo[], spec: Json): Outcome {
+/**
+ * externalAsked: the user named an external host (--registry); then a registry that is not exposed fails. Otherwise
+ * not exposed (the state after install) is a warning: the registry serves the cluster.
+ */
+export function evaluateRoutes(routes: RouteInfo[], spec: Json, externalAsked = true): Outcome {
   const admitted = routes.filter((r) => r.admitted === true && r.host);
   const rejected = routes.filter((r) => r.admitted === false);
   const evidence = routes.map((r) => `route ${r.name}: ${r.host || '(no host)'}, ${r.admitted === true ? 'admitted' : r.admitted === false ? `not admitted (${r.reason ?? 'Rejected'}${r.message ? `: ${firstLine(r.message)}` : ''})` : 'not admitted yet'}${r.termination ? `, ${r.termination}` : ''}`);
@@ -249,9 +254,10 @@ export function evaluateRoutes(routes: RouteInfo[], spec: Json): Outcome {
     r.reason === 'HostAlreadyClaimed' && r.name !== NAMES.defaultRoute ? `regctl expose --route ${sh(r.name)} --hostname OTHER-HOST` : `kubectl get route ${sh(r.name)} -n ${NS} -o yaml`;
   if (!routes.length) {
     const expected = spec.defaultRoute || (spec.routes ?? []).length;
-    return expected
-      ? fail('the config asks for a route, but the operator has not created it', 'regctl logs --operator', evidence, details)
-      : fail('the registry is not exposed: no route in openshift-image-registry', 'regctl expose --default-route', evidence, details);
+    if (expected) return fail('the config asks for a route, but the operator has not created it', 'regctl logs --operator', evidence, details);
+    return externalAsked
+      ? fail('the registry is not exposed: no route in openshift-image-registry', 'regctl expose --default-route', evidence, details)
+      : warn(`${NOT_EXPOSED}: no route in openshift-image-registry (check the in-cluster path with --internal)`, 'regctl expose --default-route', evidence, details);
   }
   if (!admitted.length) {
     const r = rejected[0] ?? routes[0]!;
@@ -264,8 +270,10 @@ export function evaluateRoutes(routes: RouteInfo[], spec: Json): Outcome {
 export const routeCheck: CheckImpl<DoctorEnv> = {
   id: 'route',
   async run(env) {
+    if (env.opts.internal) return skip(NOT_APPLICABLE_INTERNAL);
     const [routes, cfg] = await Promise.all([env.registryRoutes(), env.config().catch(() => null)]);
     env.routes = routes.filter((r) => r.admitted === true && r.host);
-    return evaluateRoutes(routes, cfg?.spec ?? {});
+    const named = env.opts.registry?.replace(/\/+$/, '').toLowerCase();
+    return evaluateRoutes(routes, cfg?.spec ?? {}, Boolean(named && named !== INTERNAL_REGISTRY_HOST));
   },
 };

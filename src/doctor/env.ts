@@ -13,6 +13,8 @@ export interface DoctorOptions {
   namespace?: string;
   /** host[:port] of the registry; default: discovered like `regctl login`. */
   registry?: string;
+  /** Check the in-cluster path (the service host) instead of the route; not with registry. */
+  internal?: boolean;
   authfile?: string;
   certsDir?: string;
   only?: CheckId[];
@@ -58,6 +60,8 @@ export class DoctorEnv {
   registry?: RegistryAccess;
   /** The test image pushed by pull-test/push-test (one push serves both) and its clean-up. */
   testImage?: Promise<PushedImage>;
+  /** The registry-api check run for the image tests when it was not selected or gave no access (run once). */
+  registryProbe?: Promise<import('./model.js').Outcome>;
   private clusterPromise?: Promise<Cluster>;
 
   constructor(

@@ -92,6 +92,10 @@ export interface Outcome {
   details?: Record<string, unknown>;
 }
 
+/** Why route and tls do not run with --internal. */
+export const NOT_APPLICABLE_INTERNAL = 'not applicable: --internal checks the in-cluster path';
+export const NOT_EXPOSED = 'the registry is not exposed outside the cluster';
+
 export const ok = (summary: string, evidence: string[] = [], details?: Record<string, unknown>): Outcome => ({ verdict: 'ok', summary, evidence, details });
 export const warn = (summary: string, fix: string | undefined, evidence: string[] = [], details?: Record<string, unknown>): Outcome => ({ verdict: 'warn', summary, fix, evidence, details });
 export const fail = (summary: string, fix: string | undefined, evidence: string[] = [], details?: Record<string, unknown>): Outcome => ({ verdict: 'fail', summary, fix, evidence, details });

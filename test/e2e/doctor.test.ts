@@ -76,9 +76,11 @@ describe('doctor on an AWS cluster, from a machine that has done nothing yet', (
     t?.cleanup();
   });
 
-  it('no route: route fails with `regctl expose --default-route`, tls and registry-api are skipped because of it; human output', async () => {
-    const only = ['--skip', 'installed,management-state,storage,operator,pods,registry-api,rbac'];
-    const [{ r, report, check }, plain, colour] = await Promise.all([json([]), doctor(only), doctor(only, { NO_COLOR: '', FORCE_COLOR: '1' })]);
+  // Not exposed is only a warning (doctor-internal.test.ts) unless the user asks for the external host, as here.
+  it('no route, --registry naming the external host: route fails with `regctl expose --default-route`, tls and registry-api are skipped because of it; human output', async () => {
+    const external = ['--registry', sb.defaultRouteHost];
+    const only = [...external, '--skip', 'installed,management-state,storage,operator,pods,registry-api,rbac'];
+    const [{ r, report, check }, plain, colour] = await Promise.all([json(external), doctor(only), doctor(only, { NO_COLOR: '', FORCE_COLOR: '1' })]);
     expect(r.code, r.all).toBe(3);
     expect(report.kind).toBe('DoctorReport');
     expect(report.result).toBe('fail');
