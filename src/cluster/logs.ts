@@ -1,10 +1,13 @@
-// Registry (or operator) logs: pods from the Deployment's selector, kubelet log streams merged line-wise,
-// replacement pods picked up during a rollout by watching pods. Output is written block-wise through a
-// sink that honours backpressure, so a slow reader slows the HTTP streams instead of filling memory.
+// Registry (or operator) logs: pods from the Deployment's selector, kubelet log streams merged by timestamp
+// (with -f: line-wise as they arrive), replacement pods picked up during a rollout by watching pods. Output is
+// written block-wise through a sink that honours backpressure, so a slow reader slows the HTTP streams instead
+// of filling memory.
+import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { Cluster, Json } from './cluster.js';
 import { ApiError, isApiError, type StatusBody } from './api-error.js';
 import { NAMES, R } from './resources.js';
+import { mergeLogs, textChunks } from './log-merge.js';
 import { NotFoundError, RegctlError, UsageError } from '../errors.js';
 
 export const OPERATOR_DEPLOYMENT = 'cluster-image-registry-operator';
@@ -33,15 +36,22 @@ export interface LogsRequest {
   preferredContainer: string;
   query: LogQuery;
   signal: AbortSignal;
+  /** Writes output text (data) with backpressure. */
+  write: LogSink;
   /** Messages for stderr (never data). */
   notice(msg: string): void;
   debug(msg: string): void;
-  /** Called once the set of initial pods is known: decides prefixes etc. and returns each pod's output. */
-  open(initial: PodRef[]): (pod: PodRef) => PodOutput;
+  /**
+   * Called once the set of initial pods is known: decides prefixes etc. and returns each pod's output.
+   * `timestamps`: that pod's lines start with the kubelet's timestamp (asked for by the query, or for the merge).
+   */
+  open(initial: PodRef[]): (pod: PodRef, timestamps: boolean) => PodOutput;
 }
 
 export interface PodOutput {
   write: LogSink;
+  /** The output text for a block of whole lines (the merge collects it from several pods, then writes it). */
+  shape(block: string): string;
   /** The writer works on whole lines (prefixes, filters, JSON); streams merged at once get whole lines anyway. */
   wholeLines: boolean;
 }
@@ -50,6 +60,7 @@ export interface PodOutput {
 export type LogSink = (block: string) => Promise<void>;
 
 const MAX_LINE = 1 << 20;
+const OUT_BLOCK = 1 << 16;
 
 /** kubectl's label selector string for a LabelSelector (matchLabels + matchExpressions). */
 export function selectorString(sel: Json | undefined): string {
@@ -147,36 +158,8 @@ export function logPath(namespace: string, pod: string): string {
  * (or when `signal` aborts); rejects with ApiError on a non-2xx answer.
  */
 export async function streamPodLog(cluster: Cluster, pod: PodRef, q: LogQuery, signal: AbortSignal, sink: LogSink, wholeLines = true): Promise<void> {
-  const path = logPath(NAMES.registryNamespace, pod.name);
-  const query = {
-    container: pod.container,
-    follow: q.follow ? 'true' : undefined,
-    tailLines: q.tailLines !== undefined && q.tailLines >= 0 ? q.tailLines : undefined,
-    sinceSeconds: q.sinceSeconds,
-    sinceTime: q.sinceTime,
-    timestamps: q.timestamps ? 'true' : undefined,
-    previous: q.previous ? 'true' : undefined,
-  };
-  let res;
-  try {
-    res = await cluster.rest.raw('GET', path, { query, signal, timeoutMs: q.follow ? 0 : undefined });
-  } catch (e) {
-    if (signal.aborted) return;
-    throw e;
-  }
-  const code = res.statusCode ?? 0;
-  if (code < 200 || code >= 300) {
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let status: StatusBody;
-    try {
-      status = JSON.parse(text) as StatusBody;
-    } catch {
-      status = { message: text.trim().slice(0, 300) || `HTTP ${code}` };
-    }
-    throw new ApiError(code, 'GET', path, status);
-  }
+  const res = await openPodLog(cluster, pod, q, signal);
+  if (!res) return;
   const dec = new StringDecoder('utf8');
   // Passing chunks on as they come is the fast path; whole lines are needed to shape lines or to merge streams.
   let carry = '';
@@ -212,6 +195,41 @@ export async function streamPodLog(cluster: Cluster, pod: PodRef, q: LogQuery, s
   carry += dec.end();
   if (carry) await sink(carry + '\n');
   else if (!endsWithNewline) await sink('\n');
+}
+
+/** GET pods/NAME/log: the response stream (2xx), undefined when `signal` aborted; ApiError on any other status. */
+export async function openPodLog(cluster: Cluster, pod: PodRef, q: LogQuery, signal: AbortSignal): Promise<IncomingMessage | undefined> {
+  const path = logPath(NAMES.registryNamespace, pod.name);
+  const query = {
+    container: pod.container,
+    follow: q.follow ? 'true' : undefined,
+    tailLines: q.tailLines !== undefined && q.tailLines >= 0 ? q.tailLines : undefined,
+    sinceSeconds: q.sinceSeconds,
+    sinceTime: q.sinceTime,
+    timestamps: q.timestamps ? 'true' : undefined,
+    previous: q.previous ? 'true' : undefined,
+  };
+  let res;
+  try {
+    res = await cluster.rest.raw('GET', path, { query, signal, timeoutMs: q.follow ? 0 : undefined });
+  } catch (e) {
+    if (signal.aborted) return undefined;
+    throw e;
+  }
+  const code = res.statusCode ?? 0;
+  if (code < 200 || code >= 300) {
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let status: StatusBody;
+    try {
+      status = JSON.parse(text) as StatusBody;
+    } catch {
+      status = { message: text.trim().slice(0, 300) || `HTTP ${code}` };
+    }
+    throw new ApiError(code, 'GET', path, status);
+  }
+  return res;
 }
 
 /**
@@ -269,7 +287,8 @@ interface Attached {
 }
 
 /**
- * Runs the whole `logs` request. Without follow: each pod in ByLogging order, one after the other.
+ * Runs the whole `logs` request. Without follow: the pods' logs merged by the kubelet's timestamp (log-merge.ts),
+ * ties in ByLogging order.
  * With follow: every pod at once, and new pods of the Deployment (rollouts, restarts) as their container starts,
  * until the signal aborts (or, with --pod, until that pod's log ends).
  */
@@ -300,34 +319,33 @@ export async function runLogs(cluster: Cluster, req: LogsRequest): Promise<void>
   const sinkFor = req.open(refs);
 
   if (!req.query.follow) {
-    let failures = 0;
+    const todo: PodRef[] = [];
     let skipped = 0;
-    let lastError: unknown;
     for (const [i, p] of pods.entries()) {
       const ref = refs[i]!;
       if (!containerStarted(p, ref.container, req.query.previous) && pods.length > 1) {
         req.notice(`pod ${ref.name}: ${req.query.previous ? 'no previous container' : `container ${ref.container} has not started (${waitingReason(p, ref.container)})`}; skipped`);
         skipped++;
-        continue;
-      }
-      try {
-        const out = sinkFor(ref);
-        await streamPodLog(cluster, ref, req.query, req.signal, out.write, out.wholeLines);
-      } catch (e) {
-        if (pods.length === 1 || !isApiError(e) || e.statusCode === 401 || e.statusCode === 403) throw e;
-        failures++;
-        lastError = e;
-        req.notice(`pod ${ref.name}: ${(e.status.message ?? e.message).split('\n')[0]}`);
-      }
-      if (req.signal.aborted) return;
+      } else todo.push(ref);
     }
-    if (failures && failures + skipped === pods.length) throw lastError;
     if (skipped && skipped === pods.length) {
       throw new RegctlError(
         req.query.previous ? `none of the ${pods.length} pods has a previous container (none restarted)` : `none of the ${pods.length} pods has started yet`,
         { hint: req.query.previous ? 'drop --previous to read the current logs' : 'follow them with -f, or see why with `regctl status`' },
       );
     }
+    if (todo.length === 1) {
+      const out = sinkFor(todo[0]!, Boolean(req.query.timestamps));
+      try {
+        await streamPodLog(cluster, todo[0]!, req.query, req.signal, out.write, out.wholeLines);
+      } catch (e) {
+        if (pods.length === 1 || !isApiError(e) || e.statusCode === 401 || e.statusCode === 403) throw e;
+        req.notice(`pod ${todo[0]!.name}: ${(e.status.message ?? e.message).split('\n')[0]}`);
+        throw e;
+      }
+      return;
+    }
+    await mergePods(cluster, todo, req, sinkFor);
     return;
   }
 
@@ -352,7 +370,7 @@ export async function runLogs(cluster: Cluster, req: LogsRequest): Promise<void>
     // Pods found later (rollout, restart) are read from their first line.
     const q: LogQuery = initial && !prev ? req.query : { follow: true, timestamps: req.query.timestamps };
     if (!initial) req.notice(`following pod ${ref.name}${prev ? ' (container restarted)' : ''}`);
-    const out = sinkFor(ref);
+    const out = sinkFor(ref, Boolean(q.timestamps));
     const task = streamPodLog(cluster, ref, q, stop.signal, out.write, out.wholeLines || !req.pod)
       .then(
         () => req.debug(`pod ${ref.name}: log ended`),
@@ -397,6 +415,51 @@ export async function runLogs(cluster: Cluster, req: LogsRequest): Promise<void>
     stop.abort();
     req.signal.removeEventListener('abort', abort);
     await Promise.allSettled([...running]);
+  }
+}
+
+/**
+ * Several pods without -f: their logs merged by the kubelet's timestamp (requested for this), pod order on ties.
+ * A pod whose log cannot be read is skipped with a note, unless none can be (or access is denied).
+ */
+async function mergePods(cluster: Cluster, todo: PodRef[], req: LogsRequest, sinkFor: (pod: PodRef, timestamps: boolean) => PodOutput): Promise<void> {
+  const q: LogQuery = { ...req.query, timestamps: true };
+  const opened = await Promise.allSettled(todo.map((ref) => openPodLog(cluster, ref, q, req.signal)));
+  const streams: Array<{ ref: PodRef; res: IncomingMessage }> = [];
+  let denied: unknown;
+  let lastError: unknown;
+  for (const [i, r] of opened.entries()) {
+    if (r.status === 'fulfilled') {
+      if (r.value) streams.push({ ref: todo[i]!, res: r.value });
+      continue;
+    }
+    const e = r.reason;
+    if (!isApiError(e) || e.statusCode === 401 || e.statusCode === 403) denied ??= e;
+    else {
+      lastError = e;
+      req.notice(`pod ${todo[i]!.name}: ${(e.status.message ?? e.message).split('\n')[0]}`);
+    }
+  }
+  try {
+    if (denied) throw denied;
+    if (req.signal.aborted) return;
+    if (!streams.length) throw lastError;
+    const outs = streams.map((s) => sinkFor(s.ref, true));
+    // Runs are often a line or two (busy pods interleave): collect their output, write it in large blocks.
+    let pending = '';
+    await mergeLogs(
+      streams.map((s) => textChunks(s.res, req.signal)),
+      (i, block) => {
+        pending += outs[i]!.shape(block);
+        if (pending.length < OUT_BLOCK) return;
+        const text = pending;
+        pending = '';
+        return req.write(text);
+      },
+    );
+    if (pending) await req.write(pending);
+  } finally {
+    for (const s of streams) s.res.destroy();
   }
 }
 

@@ -108,11 +108,12 @@ async function run(ctx: Context, _args: string[], opts: LogsOptions): Promise<nu
     preferredContainer: opts.operator ? OPERATOR_DEPLOYMENT : 'registry',
     query,
     signal: ctx.signal,
+    write: (s) => writeAsync(ctx.io.stdout, s),
     notice: (m) => ctx.log.info(ctx.io.err.dim(m)),
     debug: (m) => ctx.log.debug(m),
     open(initial: PodRef[]) {
       const prefixed = opts.prefix ?? (!opts.pod && (Boolean(opts.follow) || initial.length > 1));
-      return (pod: PodRef) => {
+      return (pod: PodRef, timestamps: boolean) => {
         let prefix: string | undefined;
         if (prefixed && !json) {
           let colour = colours.get(pod.name);
@@ -125,11 +126,12 @@ async function run(ctx: Context, _args: string[], opts: LogsOptions): Promise<nu
           prefix,
           minLevel,
           json,
-          hasTimestamps: query.timestamps,
+          hasTimestamps: timestamps,
           showTimestamps: Boolean(opts.timestamps),
         });
         return {
           wholeLines: shaper.perLine || Boolean(prefix),
+          shape: (block: string) => shaper.shape(block),
           write: (block: string) => {
             const s = shaper.shape(block);
             return s ? writeAsync(ctx.io.stdout, s) : Promise.resolve();

@@ -207,7 +207,9 @@ describe('regctl logs', () => {
 
   it('no pods: says why (scaled to zero) and exits 5', async () => {
     patchSpec(sb, (spec) => (spec.replicas = 0));
-    await sb.waitFor(() => registryPods(sb, false).length === 0 && (sb.store.get('apps/deployments', NS, 'image-registry')?.spec as any)?.replicas === 0, 20_000);
+    // Terminating pods (deletionTimestamp set) still have logs to show: wait until they are gone.
+    const anyPods = () => sb.store.list('/pods', NS, { labelSelector: 'docker-registry=default' }).items.length;
+    await sb.waitFor(() => anyPods() === 0 && (sb.store.get('apps/deployments', NS, 'image-registry')?.spec as any)?.replicas === 0, 20_000);
     const r = await runCli(['logs'], { env: envFor(sb) });
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('error: no pods: deployments/image-registry is scaled to zero (spec.replicas: 0)');

@@ -6,6 +6,7 @@ import type {
   KubeObject, ListOptions, ListResult, LogLine, PodLogSource, PodLogStore, ResourceKey, ResourceType, Store, WatchEvent,
 } from './types.ts';
 import { defaultResourceTypes, keyOf, qualifiedKind, qualifiedResource } from './resources.ts';
+import { nowLogTime, parseLogTime } from './log-time.ts';
 
 export interface StoreOptions {
   /** Resource table; defaults to resources.ts defaultResourceTypes(). */
@@ -119,7 +120,8 @@ function createLogStore(): PodLogStore {
   const k = (ns: string, pod: string, c: string) => `${ns}/${pod}/${c}`;
   return {
     append(ns, pod, container, line, time) {
-      const l = { time: time ?? new Date(), line };
+      const t = time === undefined ? nowLogTime() : typeof time === 'string' ? parseLogTime(time) : { time, nanos: 0 };
+      const l = { ...t, line };
       const key = k(ns, pod, container);
       if (!cur.has(key)) cur.set(key, []);
       cur.get(key)!.push(l);

@@ -122,12 +122,15 @@ export interface Store {
 
 export interface LogLine {
   time: Date;
+  /** Nanoseconds after `time`'s millisecond (0–999 999): the runtime stamps lines in nanoseconds (log-time.ts). */
+  nanos?: number;
   line: string;
 }
 
 /** Container logs, kept outside the object store (the kubelet's job in a real cluster). */
 export interface PodLogStore {
-  append(namespace: string, pod: string, container: string, line: string, time?: Date): void;
+  /** time: now by default; a string is an RFC3339 time with up to nine fractional digits (`…:05.000000001Z`). */
+  append(namespace: string, pod: string, container: string, line: string, time?: Date | string): void;
   /** previous = the log of the container's previous instance (after restart()). */
   read(namespace: string, pod: string, container: string, opts?: { previous?: boolean }): LogLine[];
   /** Calls onLine for each new line; onEnd when the pod or container goes away. Returns an unsubscribe function. */
@@ -202,6 +205,14 @@ export interface Faults {
   dropRate: number;
   /** The API server refuses connections while true. */
   down: boolean;
+  /** The next N writes carrying a resourceVersion precondition lose a race with another writer: 409 Conflict (apiserver/faults.ts). */
+  conflicts?: number;
+  /** 0..1: share of API requests whose connection is reset before they are processed. */
+  resetRate?: number;
+  /** 0..1: share of API requests rejected like max-in-flight/APF does: 429, Retry-After: 1. */
+  throttleRate?: number;
+  /** Scripted failures: the next `times` requests matching method and path (a RegExp source, tested on the URL with its query) get this answer (apiserver/faults.ts). */
+  failRequests?: Array<{ method?: string; path?: string; answer: 'reset' | 429 | 500 | 503; times: number }>;
   /** The registry's storage fails writes with this errno (EROFS / ENOSPC), counted in its storage metrics. */
   registryStorage?: 'READ_ONLY_FILESYSTEM' | 'DEVICE_OUT_OF_SPACE';
 }

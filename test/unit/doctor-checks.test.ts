@@ -149,6 +149,8 @@ describe('routes', () => {
   it('none → expose --default-route; requested but missing → operator logs', () => {
     expect(evaluateRoutes([], {})).toMatchObject({ verdict: 'fail', fix: 'regctl expose --default-route' });
     expect(evaluateRoutes([], { defaultRoute: true }).fix).toBe('regctl logs --operator');
+    // Not exposed and nobody asked for the external path: a warning (the in-cluster path may be all that is used).
+    expect(evaluateRoutes([], {}, false)).toMatchObject({ verdict: 'warn', fix: 'regctl expose --default-route' });
   });
   it('rejected → fail with the reason; one of two rejected → warn', () => {
     const claimed = r('registry', false, { reason: 'HostAlreadyClaimed', message: 'route x already exposes this host' });

@@ -1,15 +1,8 @@
 // GET pods/NAME/log: the kubelet's log endpoint as proxied by kube-apiserver, from store.logs.
 import type { LogLine } from '../types.ts';
+import { rfc3339NanoFixed } from '../log-time.ts';
 import { ApiError, badRequest, notFound } from './errors.ts';
 import type { RequestCtx, ResourceRequest } from './context.ts';
-
-/** Go's time.RFC3339Nano: fractional seconds with trailing zeros trimmed. */
-export function rfc3339Nano(d: Date): string {
-  const iso = d.toISOString(); // 2024-01-02T03:04:05.120Z
-  const [base, frac] = iso.slice(0, -1).split('.');
-  const f = (frac ?? '').replace(/0+$/, '');
-  return `${base}${f ? `.${f}` : ''}Z`;
-}
 
 export function handlePodLog(ctx: RequestCtx, rr: ResourceRequest): void {
   const { store } = ctx.opts;
@@ -55,7 +48,8 @@ export function handlePodLog(ctx: RequestCtx, rr: ResourceRequest): void {
     if (Number.isInteger(n) && n >= 0) lines = n === 0 ? [] : lines.slice(-n);
   }
   let limitBytes = q.get('limitBytes') ? Number(q.get('limitBytes')) : Infinity;
-  const fmt = (l: LogLine) => `${timestamps ? `${rfc3339Nano(l.time)} ` : ''}${l.line}\n`;
+  // The kubelet writes RFC3339NanoFixed (nine digits), not Go's trimmed RFC3339Nano.
+  const fmt = (l: LogLine) => `${timestamps ? `${rfc3339NanoFixed(l)} ` : ''}${l.line}\n`;
   const { res, req } = ctx;
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', ...(follow ? { 'Transfer-Encoding': 'chunked' } : {}) });
   const emit = (l: LogLine): boolean => {

@@ -280,7 +280,7 @@ describe('pod logs', () => {
     const noC = await call(kit, 'GET', '/api/v1/namespaces/default/pods/p/log', { token: admin });
     expect([noC.status, noC.json.message]).toEqual([400, 'a container name must be specified for pod p, choose one of: [main side]']);
     const all = await call(kit, 'GET', '/api/v1/namespaces/default/pods/p/log?container=main&timestamps=true', { token: admin });
-    expect(all.text).toBe('2024-01-02T03:04:05.12Z one\n2024-01-02T03:04:06Z two\n');
+    expect(all.text).toBe('2024-01-02T03:04:05.120000000Z one\n2024-01-02T03:04:06.000000000Z two\n');
     const tail = await call(kit, 'GET', '/api/v1/namespaces/default/pods/p/log?container=main&tailLines=1', { token: admin });
     expect(tail.text).toBe('two\n');
     const since = await call(kit, 'GET', '/api/v1/namespaces/default/pods/p/log?container=main&sinceTime=2024-01-02T03:04:06Z', { token: admin });
