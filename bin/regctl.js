@@ -22,30 +22,13 @@ process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(0);
 });
 
-// `regctl --version` and `regctl --help` (`-h`, `help`) print what the build wrote for them without loading the
-// bundle (scripts/build.mjs checks it against the bundle's own output): the version; the help as text when stdout
-// is not a terminal; on a terminal, laid out at its width by dist/help-format.js from dist/help.json.
+// `regctl --version`, and `regctl --help` (`-h`, `help`) when stdout is not a terminal, print what the build wrote
+// for them (scripts/build.mjs captures the bundle's own output) without loading the bundle.
 const only = process.argv.length === 3 ? process.argv[2] : undefined;
 const help = only === '--help' || only === '-h' || only === 'help';
-if (only === '--version') print(readDist('version.txt'));
-else if (help && !process.stdout.isTTY) print(readDist('help.txt'));
-else if (help) ttyHelp();
+const canned = only === '--version' ? readDist('version.txt') : help && !process.stdout.isTTY ? readDist('help.txt') : undefined;
+if (canned) process.stdout.write(canned);
 else run();
-
-function print(text) {
-  if (text) process.stdout.write(text);
-  else run();
-}
-
-/** The help at the terminal's width (as src/cli.ts gives commander); commander renders it when anything is amiss. */
-function ttyHelp() {
-  const json = readDist('help.json');
-  if (!json) return run();
-  import('../dist/help-format.js')
-    .then(({ renderHelp }) => renderHelp(json, process.stdout.columns ?? 120))
-    .catch(() => undefined)
-    .then(print);
-}
 
 function readDist(file) {
   try {

@@ -1,9 +1,10 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { IO, Stream } from './output/io.js';
 import { createLogger } from './output/logger.js';
 import { createContext, VERSION, type GlobalOptions } from './context.js';
 import { EXIT, toRegctlError } from './errors.js';
-import type { Runtime } from './commands/common.js';
+import type { CommandModule, Run } from './commands/spec.js';
+import { commands } from './commands/index.js';
 
 export interface MainDeps {
   stdout: Stream;
@@ -13,123 +14,42 @@ export interface MainDeps {
   signal: AbortSignal;
 }
 
-type CommandModule = { register(program: Command, rt: Runtime): void };
+/** Turns a spec's run into a commander action (src/cli.ts main: with a Context). */
+type Act = (run: Run) => (...all: unknown[]) => Promise<void>;
 
-/** What `regctl --help` shows of a command, so the top-level help needs no command module. */
-export interface CommandStub {
-  name: string;
-  aliases: string[];
-  /** As shown in help, e.g. `<image...>`, `[repo]`. */
-  args: string[];
-  options: boolean;
-  summary: string;
-  description: string;
-  hidden: boolean;
-  helpGroup: string;
-}
-
-/** One module of src/commands/index.ts: its file (without .ts) and the top-level commands it registers. */
-export interface CommandManifestEntry {
-  file: string;
-  commands: CommandStub[];
-}
-
-// The bundle (scripts/build.mjs) defines this from src/commands/index.ts, so a run loads only the command it runs
-// (and `--help` none). Run from source (tests), it is undefined and every command module is loaded.
-declare const __REGCTL_COMMANDS__: CommandManifestEntry[] | undefined;
-
-/** The top-level part of a command: what `--help` lists. */
-export function stubOf(cmd: Command): CommandStub {
-  return {
-    name: cmd.name(),
-    aliases: cmd.aliases(),
-    args: cmd.registeredArguments.map((a) => {
-      const n = a.name() + (a.variadic ? '...' : '');
-      return a.required ? `<${n}>` : `[${n}]`;
-    }),
-    options: cmd.options.length > 0,
-    summary: cmd.summary(),
-    // The list shows the summary, else the description.
-    description: cmd.summary() ? '' : cmd.description(),
-    hidden: Boolean((cmd as unknown as { _hidden?: boolean })._hidden),
-    helpGroup: cmd.helpGroup(),
-  };
-}
-
-export function addStub(program: Command, s: CommandStub): void {
-  const c = program.command(s.name, { hidden: s.hidden }).aliases(s.aliases).summary(s.summary).description(s.description);
-  for (const a of s.args) c.argument(a);
-  if (s.options) c.option('--stub', 'placeholder: stubs are only listed, never run');
-  if (s.helpGroup) c.helpGroup(s.helpGroup);
-  c.action(() => {
-    throw new Error(`internal error: command ${s.name} was not loaded; please report this with the command line`);
-  });
-}
-
-/**
- * The command word commander will dispatch on: the first operand, as commander's parseOptions finds it at the
- * program level (known options and their values skipped, `-abc` groups, `--x=v`; after an unknown option every
- * argument is "unknown", so there is no command word).
- */
-export function commandWord(program: Command, argv: string[]): { word?: string; rest: string[] } {
-  const isOption = (a: string) => a.length > 1 && a[0] === '-';
-  const find = (a: string) => program.options.find((o) => o.short === a || o.long === a);
-  let i = 0;
-  let group: string | undefined;
-  while (i < argv.length || group) {
-    const a = group ?? argv[i++]!;
-    group = undefined;
-    if (a === '--') return { word: argv[i], rest: argv.slice(i + 1) };
-    if (isOption(a)) {
-      const o = find(a);
-      if (o) {
-        if (o.required) i++;
-        else if (o.optional && i < argv.length && !isOption(argv[i]!)) i++;
-        if (o.variadic) while (i < argv.length && !isOption(argv[i]!)) i++;
-        continue;
-      }
-      if (a.length > 2 && a[1] !== '-') {
-        const first = find(a.slice(0, 2));
-        if (first) {
-          if (!first.required && !first.optional) group = `-${a.slice(2)}`;
-          continue;
-        }
-      }
-      if (/^--[^=]+=/.test(a)) {
-        const o2 = find(a.slice(0, a.indexOf('=')));
-        if (o2 && (o2.required || o2.optional)) continue;
-      }
-      return { rest: [] };
-    }
-    return { word: a, rest: argv.slice(i) };
+/** Adds a command built from its spec (and its subcommands) to `parent`. */
+export function addCommand(parent: Command, m: CommandModule, act: Act): Command {
+  const s = m.spec;
+  const c = parent.command(s.name);
+  if (s.aliases) c.aliases(s.aliases);
+  if (s.summary) c.summary(s.summary);
+  if (s.description) c.description(s.description);
+  for (const a of s.arguments ?? []) {
+    const n = a.name + (a.variadic ? '...' : '');
+    c.argument(a.required ? `<${n}>` : `[${n}]`, a.description);
   }
-  return { rest: [] };
-}
-
-/**
- * Registers what this argv needs: the one module of the command it names, or stubs when it names none (help,
- * version, usage errors), or every module (unknown command word: commander suggests the closest name).
- */
-async function registerCommands(program: Command, rt: Runtime, argv: string[]): Promise<void> {
-  const manifest = typeof __REGCTL_COMMANDS__ === 'undefined' ? undefined : __REGCTL_COMMANDS__;
-  if (manifest) {
-    const { word, rest } = commandWord(program, argv);
-    if (word === undefined || (word === 'help' && rest.length === 0)) {
-      for (const e of manifest) for (const s of e.commands) addStub(program, s);
-      return;
-    }
-    const entry = manifest.find((e) => e.commands.some((c) => c.name === word || c.aliases.includes(word)));
-    if (entry) {
-      const mod = (await import(`./commands/${entry.file}.ts`)) as CommandModule;
-      mod.register(program, rt);
-      return;
-    }
+  for (const [key, o] of Object.entries(s.options ?? {})) {
+    const opt = new Option(o.flags, o.description);
+    if (opt.attributeName() !== key) throw new Error(`internal error: ${s.name}: option ${o.flags} is keyed "${key}", not "${opt.attributeName()}"`);
+    if (o.default !== undefined) opt.default(o.default);
+    if (o.choices) opt.choices(o.choices);
+    if (o.parse) opt.argParser(o.parse);
+    if (o.required) opt.makeOptionMandatory();
+    if (o.hidden) opt.hideHelp();
+    c.addOption(opt);
+    if (o.negate) c.addOption(new Option(`--no-${opt.long!.slice(2)}`, o.negate));
   }
-  const { commands } = await import('./commands/index.js');
-  for (const c of commands) c.register(program, rt);
+  if (s.acceptAnything) c.allowUnknownOption().allowExcessArguments();
+  if (s.notes) c.addHelpText('after', s.notes);
+  if (s.examples) c.addHelpText('after', `\nExamples:\n${s.examples.map((l) => `  ${l}`).join('\n')}\n`);
+  if (s.epilog) c.addHelpText('after', s.epilog);
+  for (const sub of s.subcommands ?? []) addCommand(c, sub, act);
+  if (m.run) c.action(act(m.run));
+  return c;
 }
 
-export function buildProgram(): Command {
+/** The program with every command (`act` runs a command; the default only builds, e.g. for tests that list them). */
+export function buildProgram(act: Act = () => async () => {}): Command {
   const program = new Command('regctl')
     .description('Administer the OpenShift integrated image registry: expose, trust, store, log in, grant and diagnose.')
     .version(VERSION, '--version', 'print the version')
@@ -147,6 +67,7 @@ export function buildProgram(): Command {
       'after',
       `\nExamples:\n  regctl status\n  regctl expose --default-route --trust\n  regctl login && podman push default-route-openshift-image-registry.apps.example.com/team/app:1\n  regctl grant pusher -z builder -n team\n  regctl doctor --push-test\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 check failed, 4 unauthenticated/forbidden, 5 not found, 124 timeout, 130 interrupted.\nDocs: docs/commands/<command>.md`,
     );
+  for (const m of commands) addCommand(program, m, act);
   return program;
 }
 
@@ -163,8 +84,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes('-v') || argv.includes('--verbose');
 
-  const rt: Runtime = {
-    action: (handler) =>
+  const act: Act = (run) =>
       async (...all: unknown[]) => {
         const command = all[all.length - 1] as Command;
         const opts = all[all.length - 2] as Record<string, unknown>;
@@ -174,13 +94,12 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
         const io = await getIO();
         const log = createLogger(io, { quiet: Boolean(globals.quiet), verbose });
         const ctx = createContext({ io, log, env: deps.env, globals, signal: deps.signal });
-        const code = await handler(ctx, args, opts as never);
+        // The one untyped seam: commander's options record becomes the OptionsOf<spec> that run declares.
+        const code = await run(ctx, args, opts as never);
         exitCode = typeof code === 'number' ? code : EXIT.ok;
-      },
-  };
+      };
 
-  const program = buildProgram();
-  await registerCommands(program, rt, argv);
+  const program = buildProgram(act);
   const writeOut = (s: string) => void deps.stdout.write(s);
   const writeErr = (s: string) => void deps.stderr.write(s);
   const errorLine = (s: string, write: (s: string) => void) => write(io!.err.red(s.replace(/^error: /, 'error: ')));

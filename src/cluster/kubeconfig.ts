@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+// Its config module, not the package index (which re-exports every API class, model, watch, exec, …).
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import yaml from 'js-yaml';
 import { AuthError, RegctlError, UsageError } from '../errors.js';
 import { readTextFileCapped } from '../input/read.js';

@@ -1,57 +1,48 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { AccessReport, AccessRow } from '../cluster/policy-access.js';
 import type { Subject, SubjectRequest } from '../cluster/policy.js';
-import { examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
+import { outputFormat, namespaceOption, outputOption } from './common.js';
 import { print } from '../output/printer.js';
 import { renderTable } from '../output/table.js';
 import { UsageError } from '../errors.js';
+import { collectAccess, pushNewAdvice } from '../cluster/policy-access.js';
+import * as policy from '../cluster/policy.js';
 
 const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 const CAPS = ['pull', 'push', 'pushNew', 'catalog', 'metrics', 'prune'] as const;
 const HEADERS: Record<(typeof CAPS)[number], string> = { pull: 'pull', push: 'push', pushNew: 'push-new', catalog: 'catalog', metrics: 'metrics', prune: 'prune' };
 
-interface AccessOptions {
-  namespace?: string;
-  group?: string[];
-  serviceAccount?: string[];
-  output?: string;
-}
+export const spec = defineCommand({
+  name: 'access',
+  summary: 'show who may pull, push, list the catalog, read metrics and prune',
+  description: [
+    'List the subjects whose bindings (RoleBindings of the project, and ClusterRoleBindings) grant what the registry checks, each confirmed with a SubjectAccessReview:',
+    '  pull     get imagestreams/layers in the project',
+    '  push     update imagestreams/layers in the project (push to an existing image stream)',
+    '  push-new push and create imagestreams in the project (push to a new name: the registry',
+    "           creates the stream with the pusher's own token: builder/editor can, pusher cannot)",
+    '  catalog  list imagestreams cluster-wide (/v2/_catalog)',
+    '  metrics  get registry/metrics (/extensions/v2/metrics)',
+    '  prune    delete images cluster-wide',
+    'With SUBJECT (a user or system:serviceaccount:NS:SA), --group or -z, answer for that subject only, including access it has through its groups.',
+    'Without permission to create SubjectAccessReviews the answer comes from the bindings alone (a warning says so).',
+  ].join('\n'),
+  arguments: [{ name: 'subject', description: 'a user name (system:serviceaccount:NS:SA for a service account)' }],
+  options: {
+    namespace: namespaceOption(),
+    group: { flags: '--group <group>', description: 'answer for this group', parse: collect },
+    serviceAccount: { flags: '-z, --service-account <name>', description: 'answer for this service account of the project', parse: collect },
+    output: outputOption(FORMATS),
+  },
+  examples: ['regctl access -n myproject', 'regctl access alice -n myproject', 'regctl access -z builder -n myproject -o json', 'regctl access --group system:serviceaccounts:myapp -n shared'],
+});
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
-
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('access')
-    .summary('show who may pull, push, list the catalog, read metrics and prune')
-    .description(
-      [
-        'List the subjects whose bindings (RoleBindings of the project, and ClusterRoleBindings) grant what the registry checks, each confirmed with a SubjectAccessReview:',
-        '  pull     get imagestreams/layers in the project',
-        '  push     update imagestreams/layers in the project (push to an existing image stream)',
-        '  push-new push and create imagestreams in the project (push to a new name: the registry',
-        "           creates the stream with the pusher's own token: builder/editor can, pusher cannot)",
-        '  catalog  list imagestreams cluster-wide (/v2/_catalog)',
-        '  metrics  get registry/metrics (/extensions/v2/metrics)',
-        '  prune    delete images cluster-wide',
-        'With SUBJECT (a user or system:serviceaccount:NS:SA), --group or -z, answer for that subject only, including access it has through its groups.',
-        'Without permission to create SubjectAccessReviews the answer comes from the bindings alone (a warning says so).',
-      ].join('\n'),
-    )
-    .argument('[subject]', 'a user name (system:serviceaccount:NS:SA for a service account)');
-  namespaceOption(cmd);
-  cmd.option('--group <group>', 'answer for this group', collect).option('-z, --service-account <name>', 'answer for this service account of the project', collect);
-  outputOption(cmd, FORMATS);
-  examples(cmd, ['regctl access -n myproject', 'regctl access alice -n myproject', 'regctl access -z builder -n myproject -o json', 'regctl access --group system:serviceaccounts:myapp -n shared']);
-  cmd.action(rt.action(run));
-}
-
-async function run(ctx: Context, args: string[], opts: AccessOptions): Promise<void> {
+export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof spec>): Promise<void> {
   const format = outputFormat(opts, FORMATS);
   const users = args.filter(Boolean);
   const asked = users.length + (opts.group?.length ?? 0) + (opts.serviceAccount?.length ?? 0);
   if (asked > 1) throw new UsageError('access answers for one subject at a time', 'give one user, one --group or one -z; leave all out to list every subject');
-  const policy = await import('../cluster/policy.js');
   const cluster = await ctx.cluster(opts.namespace);
   let only: Subject | undefined;
   if (asked === 1) {
@@ -59,11 +50,9 @@ async function run(ctx: Context, args: string[], opts: AccessOptions): Promise<v
     policy.validateSubjects(req);
     only = policy.buildSubjects(req)[0];
   }
-  const { collectAccess } = await import('../cluster/policy-access.js');
   const report = await ctx.spin('Reading bindings and reviewing access', () => collectAccess(cluster, cluster.namespace, only));
   for (const w of report.warnings) ctx.log.warn(w);
   if (only) {
-    const { pushNewAdvice } = await import('../cluster/policy-access.js');
     const advice = report.subjects[0] && pushNewAdvice(report.subjects[0], report.namespace);
     if (advice) ctx.log.info(advice);
   }

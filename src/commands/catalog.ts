@@ -1,35 +1,31 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import { examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
-import { ListWriter, positiveInt, registryOptions, type RegistryFlags } from './content-common.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { outputFormat, namespaceOption, outputOption } from './common.js';
+import { positiveInt, registryOptions } from './common.js';
+import { ListWriter } from '../output/list-writer.js';
 import { AuthError } from '../errors.js';
+import { imageStreamPages, repositoryOf } from '../cluster/imagestreams.js';
+import { RegistryAuthError } from '../registry/errors.js';
 
 const FORMATS = ['table', 'json', 'yaml', 'name'] as const;
 
-interface CatalogOptions extends RegistryFlags {
-  namespace?: string;
-  output?: string;
-  pageSize?: string;
-}
+export const spec = defineCommand({
+  name: 'catalog',
+  summary: 'list the repositories in the registry (or in one project)',
+  description:
+    'List repositories as <project>/<name>.\n' +
+    'Without -n: the registry\'s /v2/_catalog, every page (Link rel="next"). The OpenShift registry builds it from the ImageStreams of every project, so it needs cluster-wide "list imagestreams" (cluster-reader).\n' +
+    'With -n PROJECT: the ImageStreams of that project, through the API, for users with rights in that project only.',
+  options: {
+    pageSize: { flags: '--page-size <n>', description: 'repositories per _catalog request (the registry allows up to 1000)', default: '1000' },
+    namespace: namespaceOption('list this project through the ImageStream API instead of the cluster-wide _catalog'),
+    ...registryOptions,
+    output: outputOption(FORMATS),
+  },
+  examples: ['regctl catalog', 'regctl catalog -n team', 'regctl catalog -o name | wc -l', 'regctl catalog -o json | jq -r ".repositories[]"'],
+});
 
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('catalog')
-    .summary('list the repositories in the registry (or in one project)')
-    .description(
-      'List repositories as <project>/<name>.\n' +
-        'Without -n: the registry\'s /v2/_catalog, every page (Link rel="next"). The OpenShift registry builds it from the ImageStreams of every project, so it needs cluster-wide "list imagestreams" (cluster-reader).\n' +
-        'With -n PROJECT: the ImageStreams of that project, through the API, for users with rights in that project only.',
-    )
-    .option('--page-size <n>', 'repositories per _catalog request (the registry allows up to 1000)', '1000');
-  namespaceOption(cmd, 'list this project through the ImageStream API instead of the cluster-wide _catalog');
-  registryOptions(cmd);
-  outputOption(cmd, FORMATS);
-  examples(cmd, ['regctl catalog', 'regctl catalog -n team', 'regctl catalog -o name | wc -l', 'regctl catalog -o json | jq -r ".repositories[]"']);
-  cmd.action(rt.action(run));
-}
-
-async function run(ctx: Context, _args: string[], o: CatalogOptions): Promise<void> {
+export async function run(ctx: Context, _args: string[], o: OptionsOf<typeof spec>): Promise<void> {
   const format = outputFormat(o, FORMATS);
   const pageSize = positiveInt(o.pageSize, '--page-size', 1000, 1000);
   const writerFor = (head: Record<string, unknown>) =>
@@ -37,7 +33,6 @@ async function run(ctx: Context, _args: string[], o: CatalogOptions): Promise<vo
 
   if (o.namespace !== undefined) {
     const cluster = await ctx.cluster(o.namespace);
-    const { imageStreamPages, repositoryOf } = await import('../cluster/imagestreams.js');
     const out = writerFor({ source: 'imagestreams', namespace: cluster.namespace });
     for await (const page of imageStreamPages(cluster, cluster.namespace, { signal: ctx.signal })) {
       for (const is of page) await out.add(repositoryOf(is));
@@ -49,7 +44,6 @@ async function run(ctx: Context, _args: string[], o: CatalogOptions): Promise<vo
 
   const { openRegistry } = await import('../registry/session.js');
   const { catalogPages } = await import('../registry/content.js');
-  const { RegistryAuthError } = await import('../registry/errors.js');
   const s = await openRegistry(ctx, o);
   const out = writerFor({ registry: s.host, source: 'catalog' });
   try {

@@ -1,12 +1,16 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import { requireConfirmation } from '../context.js';
 import type { Json } from '../cluster/cluster.js';
-import { dryRunOption, examples, outputFormat, outputOption, type Runtime } from './common.js';
+import { outputFormat, dryRunOption, outputOption } from './common.js';
 import { print } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { UsageError } from '../errors.js';
 import { readTextFileCapped } from '../input/read.js';
+import { NAMES, R } from '../cluster/resources.js';
+import { isApiError } from '../cluster/api-error.js';
+import * as rc from '../cluster/registry-config.js';
+import * as ss from '../cluster/served-schema.js';
 
 const GET_FORMATS = ['yaml', 'json'] as const;
 const SET_FORMATS = ['table', 'json', 'yaml'] as const;
@@ -28,59 +32,51 @@ Settings (KEY=VALUE sets, KEY- removes):
 Values are checked against the CRD schema before anything is sent; enum values in any case (debug → Debug).
 defaultRoute and routes are set with regctl expose, storage with regctl set-storage (config get reads them).`;
 
-interface GetOptions {
-  output?: string;
-}
+const getSpec = defineCommand({
+  name: 'get',
+  summary: 'print the configuration (spec), or the given settings',
+  description: 'Print spec of configs.imageregistry.operator.openshift.io/cluster (httpSecret shown as REDACTED), or only the settings named as arguments.',
+  arguments: [{ name: 'keys', description: 'settings to print, e.g. replicas proxy.http', variadic: true }],
+  options: { output: outputOption(GET_FORMATS, 'yaml') },
+  examples: ['regctl config get', 'regctl config get -o json | jq .replicas', 'regctl config get replicas rolloutStrategy'],
+});
 
-interface SetOptions {
-  output?: string;
-  dryRun?: boolean;
-  yes?: boolean;
-  wait?: boolean;
-  timeout?: string;
-}
-
-export function register(program: Command, rt: Runtime): void {
-  const config = program
-    .command('config')
-    .summary('show or change the operator configuration (replicas, log levels, proxy, placement, …)')
-    .description('Read and change the settings of configs.imageregistry.operator.openshift.io/cluster. Storage is set with `regctl set-storage`.');
-  examples(config, ['regctl config get replicas', 'regctl config set replicas=3 logLevel=Debug --wait', 'regctl config set tolerations=@tolerations.yaml --dry-run']);
-
-  const get = config
-    .command('get')
-    .summary('print the configuration (spec), or the given settings')
-    .description('Print spec of configs.imageregistry.operator.openshift.io/cluster (httpSecret shown as REDACTED), or only the settings named as arguments.')
-    .argument('[keys...]', 'settings to print, e.g. replicas proxy.http');
-  outputOption(get, GET_FORMATS, 'yaml');
-  examples(get, ['regctl config get', 'regctl config get -o json | jq .replicas', 'regctl config get replicas rolloutStrategy']);
-  get.action(rt.action(runGet));
-
-  const set = config
-    .command('set')
-    .summary('change settings, with pre-flight checks')
-    .description('Change settings in one JSON patch of configs.imageregistry.operator.openshift.io/cluster. Idempotent: unchanged values send nothing.')
-    .argument('<assignments...>', 'KEY=VALUE (or KEY- to remove)')
-    .option('-y, --yes', 'confirm managementState=Removed')
-    .option('--wait', "follow the operator's conditions until the registry is Available (exit 0) or fails (exit 3)")
-    .option('--timeout <duration>', `with --wait: give up after this long (default ${DEFAULT_TIMEOUT}, exit 124)`)
-    .addHelpText('after', SETTINGS_HELP);
-  dryRunOption(set);
-  outputOption(set, SET_FORMATS);
-  examples(set, [
+const setSpec = defineCommand({
+  name: 'set',
+  summary: 'change settings, with pre-flight checks',
+  description: 'Change settings in one JSON patch of configs.imageregistry.operator.openshift.io/cluster. Idempotent: unchanged values send nothing.',
+  arguments: [{ name: 'assignments', description: 'KEY=VALUE (or KEY- to remove)', required: true, variadic: true }],
+  options: {
+    yes: { flags: '-y, --yes', description: 'confirm managementState=Removed' },
+    wait: { flags: '--wait', description: "follow the operator's conditions until the registry is Available (exit 0) or fails (exit 3)" },
+    timeout: { flags: '--timeout <duration>', description: `with --wait: give up after this long (default ${DEFAULT_TIMEOUT}, exit 124)` },
+    dryRun: dryRunOption,
+    output: outputOption(SET_FORMATS),
+  },
+  notes: SETTINGS_HELP,
+  examples: [
     'regctl config set replicas=2 logLevel=Debug',
     'regctl config set rolloutStrategy=Recreate replicas=1 --wait',
     'regctl config set proxy.https=http://proxy.corp:3128 proxy.noProxy=.cluster.local,.svc',
     'regctl config set nodeSelector=node-role.kubernetes.io/infra= tolerations=@infra-tolerations.yaml',
     'regctl config set requests.read.maxRunning=100 requests.read.maxWaitInQueue=60s --dry-run',
     'regctl config set proxy.http-',
-  ]);
-  set.action(rt.action(runSet));
-}
+  ],
+});
 
-async function runGet(ctx: Context, keys: string[], o: GetOptions): Promise<number> {
+export const spec = defineCommand({
+  name: 'config',
+  summary: 'show or change the operator configuration (replicas, log levels, proxy, placement, …)',
+  description: 'Read and change the settings of configs.imageregistry.operator.openshift.io/cluster. Storage is set with `regctl set-storage`.',
+  examples: ['regctl config get replicas', 'regctl config set replicas=3 logLevel=Debug --wait', 'regctl config set tolerations=@tolerations.yaml --dry-run'],
+  subcommands: [
+    { spec: getSpec, run: runGet },
+    { spec: setSpec, run: runSet },
+  ],
+});
+
+async function runGet(ctx: Context, keys: string[], o: OptionsOf<typeof getSpec>): Promise<number> {
   const format = outputFormat(o, GET_FORMATS, 'yaml');
-  const rc = await import('../cluster/registry-config.js');
   for (const k of keys) rc.findSetting(k, { get: true });
   const cluster = await ctx.cluster();
   const cfg = await ctx.spin('Reading the registry configuration', () => rc.readConfig(cluster));
@@ -90,13 +86,12 @@ async function runGet(ctx: Context, keys: string[], o: GetOptions): Promise<numb
   return 0;
 }
 
-async function runSet(ctx: Context, args: string[], o: SetOptions): Promise<number> {
+async function runSet(ctx: Context, args: string[], o: OptionsOf<typeof setSpec>): Promise<number> {
   const format = outputFormat(o, SET_FORMATS);
   if (o.timeout !== undefined && !o.wait) throw new UsageError('--timeout needs --wait', 'add --wait, or drop --timeout');
   const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT);
   if (!timeoutMs) throw new UsageError(`invalid --timeout "${o.timeout}"`, 'use a duration such as 90s or 10m');
   if (o.wait && o.dryRun) throw new UsageError('--wait has nothing to wait for with --dry-run', 'drop one of them');
-  const rc = await import('../cluster/registry-config.js');
   let stdinUsed = false;
   const assignments = await rc.parseAssignments(args, async (src) => {
     if (src === '-') {
@@ -122,7 +117,6 @@ async function runSet(ctx: Context, args: string[], o: SetOptions): Promise<numb
   for (const a of assignments) if (a.given !== undefined) ctx.log.info(`${a.setting.key}=${a.given}: using ${a.value}, as the CRD spells it`);
 
   const cluster = await ctx.cluster();
-  const ss = await import('../cluster/served-schema.js');
   const { served, ...plan } = await ctx.spin('Running pre-flight checks', async () => {
     const cfg = await rc.readConfig(cluster);
     const pvc = await claimInUse(cluster, cfg, assignments);
@@ -147,7 +141,6 @@ async function runSet(ctx: Context, args: string[], o: SetOptions): Promise<numb
   if (plan.risks.length && plan.ops.length && !o.dryRun) {
     await requireConfirmation(ctx, o.yes, `${plan.risks.join('; ')}.\nContinue?`, `refusing without --yes: ${plan.risks.join('; ')}`);
   }
-  const { R, NAMES } = await import('../cluster/resources.js');
   if (plan.ops.length) await ctx.spin('Checking the patch with the API server (dry run)', () => cluster.patch(R.registryConfig, NAMES.cluster, plan.ops, 'json', { dryRun: true }));
   const result: Json = {
     apiVersion: 'regctl.openshift.io/v1',
@@ -188,8 +181,6 @@ async function claimInUse(cluster: import('../cluster/cluster.js').Cluster, cfg:
   if (!assignments.some((a) => a.setting.key === 'replicas' || a.setting.key === 'rolloutStrategy')) return null;
   const claim = cfg.spec?.storage?.pvc ? cfg.spec.storage.pvc.claim || 'image-registry-storage' : undefined;
   if (!claim) return null;
-  const { R, NAMES } = await import('../cluster/resources.js');
-  const { isApiError } = await import('../cluster/api-error.js');
   try {
     return await cluster.getOrNull(R.pvc, claim, NAMES.registryNamespace);
   } catch (e) {

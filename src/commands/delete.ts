@@ -1,17 +1,14 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { ImageReference } from '../registry/reference.js';
-import { dryRunOption, examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
+import { outputFormat, namespaceOption, outputOption, dryRunOption } from './common.js';
 import { print } from '../output/printer.js';
 import { AuthError, UsageError } from '../errors.js';
+import { assertOpenShiftRepository, needsNamespace, parseReference, withNamespace } from '../registry/reference.js';
+import { isApiError } from '../cluster/api-error.js';
+import * as is from '../cluster/imagestreams.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
-
-interface DeleteOptions {
-  namespace?: string;
-  dryRun?: boolean;
-  output?: string;
-}
 
 export interface DeletedTag {
   namespace: string;
@@ -29,25 +26,23 @@ export interface DeletedTag {
   result: 'deleted' | 'would delete' | 'not found';
 }
 
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('delete')
-    .summary('delete image tags the OpenShift way (the ImageStreamTag)')
-    .description(
-      'Delete image tags by deleting their ImageStreamTags through the API. The OpenShift registry refuses a manifest DELETE while an image stream references the image, so this is how an image is untagged; its layers are removed later by image pruning.\n' +
-        'IMAGE is [HOST/]PROJECT/NAME:TAG, NAME:TAG in the current project, or …@DIGEST for every tag that points at that image. Deleting a tag that is already gone changes nothing and exits 0.',
-    )
-    .argument('<image...>', 'image tags to delete');
-  namespaceOption(cmd, 'the project of NAME:TAG arguments (default: the context\'s)');
-  dryRunOption(cmd);
-  outputOption(cmd, FORMATS);
-  examples(cmd, ['regctl delete team/app:v1', 'regctl delete app:v1 app:v2 -n team --dry-run', 'regctl delete team/app@sha256:0123…   # every tag pointing at it']);
-  cmd.action(rt.action(run));
-}
+export const spec = defineCommand({
+  name: 'delete',
+  summary: 'delete image tags the OpenShift way (the ImageStreamTag)',
+  description:
+    'Delete image tags by deleting their ImageStreamTags through the API. The OpenShift registry refuses a manifest DELETE while an image stream references the image, so this is how an image is untagged; its layers are removed later by image pruning.\n' +
+    'IMAGE is [HOST/]PROJECT/NAME:TAG, NAME:TAG in the current project, or …@DIGEST for every tag that points at that image. Deleting a tag that is already gone changes nothing and exits 0.',
+  arguments: [{ name: 'image', description: 'image tags to delete', required: true, variadic: true }],
+  options: {
+    namespace: namespaceOption("the project of NAME:TAG arguments (default: the context's)"),
+    dryRun: dryRunOption,
+    output: outputOption(FORMATS),
+  },
+  examples: ['regctl delete team/app:v1', 'regctl delete app:v1 app:v2 -n team --dry-run', 'regctl delete team/app@sha256:0123…   # every tag pointing at it'],
+});
 
-async function run(ctx: Context, args: string[], o: DeleteOptions): Promise<void> {
+export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<void> {
   const format = outputFormat(o, FORMATS);
-  const { parseReference, withNamespace, needsNamespace, assertOpenShiftRepository } = await import('../registry/reference.js');
   // Every argument is checked before anything is deleted.
   const parsed = args.map((input) => {
     const ref = parseReference(input, { what: 'image', example: 'team/app:v1' });
@@ -63,8 +58,6 @@ async function run(ctx: Context, args: string[], o: DeleteOptions): Promise<void
     if (o.namespace && ref.namespace !== o.namespace) throw new UsageError(`"${input}" names project ${ref.namespace} but -n says ${o.namespace}`, 'give the project in one place only');
     return { input, ref };
   });
-
-  const is = await import('../cluster/imagestreams.js');
   const results: DeletedTag[] = [];
   const streams = new Map<string, Awaited<ReturnType<typeof is.getImageStream>>>();
   const planned: Array<{ input: string; ref: ImageReference; tags: string[]; stream: any }> = [];
@@ -114,7 +107,6 @@ async function run(ctx: Context, args: string[], o: DeleteOptions): Promise<void
         try {
           await is.deleteImageStreamTag(cluster, ref.namespace!, ref.name, tag);
         } catch (e) {
-          const { isApiError } = await import('../cluster/api-error.js');
           if (!isApiError(e, 404)) throw e;
           result = 'not found';
         }

@@ -1,59 +1,44 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import { examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { outputFormat, namespaceOption, outputOption } from './common.js';
 import { print } from '../output/printer.js';
 import { EXIT, UsageError } from '../errors.js';
 import { CHECK_IDS, CHECKS, isCheckId, type CheckId } from '../doctor/model.js';
+import { renderReport } from '../doctor/render.js';
 
 const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 const INTERNAL_REGISTRY_HOST = 'image-registry.openshift-image-registry.svc:5000';
 
-interface DoctorOptions {
-  namespace?: string;
-  registry?: string;
-  internal?: boolean;
-  authfile?: string;
-  certsDir?: string;
-  only?: string[];
-  skip?: string[];
-  pushTest?: boolean;
-  pullTest?: boolean | string;
-  output?: string;
-}
-
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
-
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('doctor')
-    .summary('diagnose the whole registry path, each check with its verdict, evidence and fix')
-    .description(
-      'Run ordered checks from the API server to a push: ' +
-        CHECK_IDS.join(' → ') +
-        '.\nEach check says ok, warn, fail or skipped, shows its evidence and, when not ok, the command that fixes it; a failed check skips the checks that depend on it.\n' +
-        'Exit code 0 when no check failed, 3 otherwise (a registry that is not exposed outside the cluster is a warning). --push-test/--pull-test push a tiny generated image to <project>/regctl-doctor and remove it again.\n' +
-        `--internal checks the in-cluster path instead of the route: the service host ${INTERNAL_REGISTRY_HOST}, trusted with the service CA.`,
-    )
-    .option('--only <checks>', 'run only these checks (comma-separated or repeated)', collect)
-    .option('--skip <checks>', 'do not run these checks (comma-separated or repeated)', collect)
-    .option('--pull-test [image]', 'pull an image: IMAGE (NAME[:TAG] of the project, or PROJECT/NAME[:TAG]), else the generated test image when you may push, else the first image of the project')
-    .option('--push-test', 'push a tiny generated image to <project>/regctl-doctor:doctor-<random>, check it, then delete the tag')
-    .option('--registry <host>', 'registry host[:port] to check (default: discovered like regctl login)')
-    .option('--internal', `check the in-cluster path: the service host ${INTERNAL_REGISTRY_HOST} (route and tls do not apply)`)
-    .option('--authfile <file>', 'auth file with the saved registry credentials (default: where podman looks)')
-    .option('--certs-dir <dir>', 'certs.d directory to look up the registry CA in (default: where podman looks)');
-  namespaceOption(cmd, 'the project for the RBAC checks and the pull/push tests (default: the context\'s)');
-  outputOption(cmd, FORMATS);
-  examples(cmd, [
+export const spec = defineCommand({
+  name: 'doctor',
+  summary: 'diagnose the whole registry path, each check with its verdict, evidence and fix',
+  description:
+    'Run ordered checks from the API server to a push: ' +
+    CHECK_IDS.join(' → ') +
+    '.\nEach check says ok, warn, fail or skipped, shows its evidence and, when not ok, the command that fixes it; a failed check skips the checks that depend on it.\n' +
+    'Exit code 0 when no check failed, 3 otherwise (a registry that is not exposed outside the cluster is a warning). --push-test/--pull-test push a tiny generated image to <project>/regctl-doctor and remove it again.\n' +
+    `--internal checks the in-cluster path instead of the route: the service host ${INTERNAL_REGISTRY_HOST}, trusted with the service CA.`,
+  options: {
+    only: { flags: '--only <checks>', description: 'run only these checks (comma-separated or repeated)', parse: collect },
+    skip: { flags: '--skip <checks>', description: 'do not run these checks (comma-separated or repeated)', parse: collect },
+    pullTest: { flags: '--pull-test [image]', description: 'pull an image: IMAGE (NAME[:TAG] of the project, or PROJECT/NAME[:TAG]), else the generated test image when you may push, else the first image of the project' },
+    pushTest: { flags: '--push-test', description: 'push a tiny generated image to <project>/regctl-doctor:doctor-<random>, check it, then delete the tag' },
+    registry: { flags: '--registry <host>', description: 'registry host[:port] to check (default: discovered like regctl login)' },
+    internal: { flags: '--internal', description: `check the in-cluster path: the service host ${INTERNAL_REGISTRY_HOST} (route and tls do not apply)` },
+    authfile: { flags: '--authfile <file>', description: 'auth file with the saved registry credentials (default: where podman looks)' },
+    certsDir: { flags: '--certs-dir <dir>', description: 'certs.d directory to look up the registry CA in (default: where podman looks)' },
+    namespace: namespaceOption("the project for the RBAC checks and the pull/push tests (default: the context's)"),
+    output: outputOption(FORMATS),
+  },
+  examples: [
     'regctl doctor',
     'regctl doctor -n myapp --push-test --pull-test',
     'regctl doctor --internal --push-test   # the in-cluster path (a registry not exposed)',
     'regctl doctor --only api,rbac -o json | jq \'.checks[] | select(.verdict == "fail")\'',
     'regctl doctor --skip tls,registry-api   # only the cluster side',
-  ]);
-  cmd.addHelpText('after', `\nChecks:\n${CHECK_IDS.map((id) => `  ${id.padEnd(17)}${CHECKS[id].title}`).join('\n')}\n`);
-  cmd.action(rt.action(run));
-}
+  ],
+  epilog: `\nChecks:\n${CHECK_IDS.map((id) => `  ${id.padEnd(17)}${CHECKS[id].title}`).join('\n')}\n`,
+});
 
 export function parseCheckIds(flag: string, values: string[] | undefined): CheckId[] | undefined {
   if (!values) return undefined;
@@ -64,7 +49,7 @@ export function parseCheckIds(flag: string, values: string[] | undefined): Check
   return [...new Set(values)] as CheckId[];
 }
 
-async function run(ctx: Context, _args: string[], opts: DoctorOptions): Promise<number> {
+export async function run(ctx: Context, _args: string[], opts: OptionsOf<typeof spec>): Promise<number> {
   const format = outputFormat(opts, FORMATS);
   const only = parseCheckIds('--only', opts.only);
   const skip = parseCheckIds('--skip', opts.skip);
@@ -80,7 +65,6 @@ async function run(ctx: Context, _args: string[], opts: DoctorOptions): Promise<
   }
   if (opts.internal && opts.registry) throw new UsageError('--registry and --internal cannot be combined', `--internal means --registry ${INTERNAL_REGISTRY_HOST}`);
   const { runDoctor } = await import('../doctor/run.js');
-  const { renderReport } = await import('../doctor/render.js');
   const report = await ctx.spin('Running checks', (s) =>
     runDoctor(ctx, { namespace: opts.namespace, registry: opts.registry, internal: opts.internal, authfile: opts.authfile, certsDir: opts.certsDir, only, skip, pushTest: opts.pushTest, pullTest: opts.pullTest }, (id) =>
       s.update(`Checking ${id}`),

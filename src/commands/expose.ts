@@ -1,72 +1,65 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
 import type { RouteInfo } from '../cluster/routes.js';
 import type { RouteEntry, TLSMaterial } from '../cluster/route-plan.js';
-import { dryRunOption, examples, outputFormat, outputOption, type Runtime } from './common.js';
+import { outputFormat, dryRunOption, outputOption } from './common.js';
 import { toJSON, toYAML } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { RegctlError, TimeoutError, UsageError } from '../errors.js';
 import { readTextFileCapped, type InputKind } from '../input/read.js';
+import { hostnameProblem, routeNameProblem } from '../cluster/route-plan.js';
+import { NAMES, R } from '../cluster/resources.js';
+import { failedPartWay } from '../cluster/partial.js';
+import { caOnly, describeBundle } from '../registry/ca.js';
+import { writeAtomic } from '../registry/authfile.js';
+import { isApiError } from '../cluster/api-error.js';
+import { USER_AGENT } from '../context.js';
+import { RegistryConnectionError } from '../registry/errors.js';
+import * as plan from '../cluster/route-plan.js';
+import * as routes from '../cluster/routes.js';
+import * as certsd from '../registry/certsd.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 const CONFIG = 'configs.imageregistry.operator.openshift.io/cluster';
 
-export interface ExposeOptions {
-  defaultRoute?: boolean;
-  route?: string;
-  hostname?: string;
-  cert?: string;
-  key?: string;
-  ca?: string;
-  remove?: boolean;
-  wait?: boolean;
-  timeout: string;
-  caOut?: string;
-  trust?: boolean;
-  certsDir?: string;
-  output?: string;
-  dryRun?: boolean;
-}
-
 type Mode = 'default' | 'route' | 'remove-default' | 'remove-route' | 'trust-only';
 
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('expose')
-    .summary('expose the registry on a route, and trust its CA locally (certs.d)')
-    .description(
-      [
-        'Expose the integrated registry outside the cluster and make podman, skopeo and buildah trust it.',
-        '--default-route sets spec.defaultRoute on the operator config and waits until the route is admitted; --route NAME adds or updates an entry in spec.routes (your certificate with --cert/--key [--ca], else the ingress one); --remove undoes either.',
-        '--ca-out FILE writes the CA that signs the route; --trust installs it as <certs.d>/<host>/ca.crt (~/.config/containers/certs.d unless root: no sudo). The host goes to stdout.',
-      ].join('\n\n'),
-    )
-    .option('--default-route', 'enable the operator\'s default route (default-route-openshift-image-registry.<apps domain>)')
-    .option('--route <name>', 'a custom route in spec.routes (any name but default-route)')
-    .option('--hostname <host>', 'with --route: its host (default: allocated under the apps domain)')
-    .option('--cert <file>', 'with --route: TLS certificate (PEM) for the host')
-    .option('--key <file>', 'with --cert: its private key (PEM)')
-    .option('--ca <file>', 'with --cert: the CA that signed it (PEM)')
-    .option('--remove', 'remove the default route (or, with --route, that custom route)')
-    .option('--wait', 'wait until the route is admitted (default)')
-    .option('--no-wait', 'return once the operator config is changed')
-    .option('--timeout <duration>', 'how long to wait for the route', '2m')
-    .option('--ca-out <file>', 'write the CA that signs the route\'s certificate to FILE')
-    .option('--trust', 'install that CA where podman/skopeo/buildah look: <certs.d>/<host>/ca.crt (with --remove: delete it)')
-    .option('--certs-dir <dir>', 'certs.d directory for --trust (default: /etc/containers/certs.d as root, else ~/.config/containers/certs.d)');
-  dryRunOption(cmd);
-  outputOption(cmd, FORMATS);
-  examples(cmd, [
+export const spec = defineCommand({
+  name: 'expose',
+  summary: 'expose the registry on a route, and trust its CA locally (certs.d)',
+  description: [
+    'Expose the integrated registry outside the cluster and make podman, skopeo and buildah trust it.',
+    '--default-route sets spec.defaultRoute on the operator config and waits until the route is admitted; --route NAME adds or updates an entry in spec.routes (your certificate with --cert/--key [--ca], else the ingress one); --remove undoes either.',
+    '--ca-out FILE writes the CA that signs the route; --trust installs it as <certs.d>/<host>/ca.crt (~/.config/containers/certs.d unless root: no sudo). The host goes to stdout.',
+  ].join('\n\n'),
+  options: {
+    defaultRoute: { flags: '--default-route', description: "enable the operator's default route (default-route-openshift-image-registry.<apps domain>)" },
+    route: { flags: '--route <name>', description: 'a custom route in spec.routes (any name but default-route)' },
+    hostname: { flags: '--hostname <host>', description: 'with --route: its host (default: allocated under the apps domain)' },
+    cert: { flags: '--cert <file>', description: 'with --route: TLS certificate (PEM) for the host' },
+    key: { flags: '--key <file>', description: 'with --cert: its private key (PEM)' },
+    ca: { flags: '--ca <file>', description: 'with --cert: the CA that signed it (PEM)' },
+    remove: { flags: '--remove', description: 'remove the default route (or, with --route, that custom route)' },
+    wait: { flags: '--wait', description: 'wait until the route is admitted (default)', negate: 'return once the operator config is changed' },
+    timeout: { flags: '--timeout <duration>', description: 'how long to wait for the route', default: '2m' },
+    caOut: { flags: '--ca-out <file>', description: "write the CA that signs the route's certificate to FILE" },
+    trust: { flags: '--trust', description: 'install that CA where podman/skopeo/buildah look: <certs.d>/<host>/ca.crt (with --remove: delete it)' },
+    certsDir: { flags: '--certs-dir <dir>', description: 'certs.d directory for --trust (default: /etc/containers/certs.d as root, else ~/.config/containers/certs.d)' },
+    dryRun: dryRunOption,
+    output: outputOption(FORMATS),
+  },
+  examples: [
     'regctl expose --default-route --trust',
     'HOST=$(regctl expose --default-route)',
     'regctl expose --route registry --hostname registry.example.com --cert tls.crt --key tls.key --ca ca.crt --trust',
     'regctl expose --default-route --ca-out ingress-ca.crt --no-wait',
     'regctl expose --remove --trust',
-  ]);
-  cmd.action(rt.action(run));
-}
+  ],
+});
+
+export type ExposeOptions = OptionsOf<typeof spec>;
 
 interface Validated {
   mode: Mode;
@@ -86,7 +79,6 @@ function readPem(file: string, flag: string, kind: InputKind): string {
 
 /** All flag and file checks; throws UsageError before anything is changed. */
 export async function validateExpose(o: ExposeOptions, now = new Date()): Promise<Validated> {
-  const { routeNameProblem, hostnameProblem } = await import('../cluster/route-plan.js');
   const modes = [o.defaultRoute && 'default', o.route !== undefined && 'route'].filter(Boolean);
   if (o.defaultRoute && o.route !== undefined) throw new UsageError('--default-route and --route cannot be combined', 'run regctl expose once for each');
   const custom = o.hostname !== undefined || o.cert !== undefined || o.key !== undefined || o.ca !== undefined;
@@ -98,7 +90,7 @@ export async function validateExpose(o: ExposeOptions, now = new Date()): Promis
   if (!o.remove && !modes.length && !o.trust && !o.caOut) {
     throw new UsageError('nothing to do: choose what to expose', 'use --default-route, or --route NAME --hostname HOST (add --trust to trust it locally)');
   }
-  const timeoutMs = parseDuration(o.timeout);
+  const timeoutMs = parseDuration(o.timeout ?? '2m');
   if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`invalid --timeout "${o.timeout}"`, 'use a duration such as 90s or 5m');
   if (o.route !== undefined) {
     const p = routeNameProblem(o.route);
@@ -163,13 +155,10 @@ interface Result {
   changed: boolean;
 }
 
-async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<void> {
+export async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<void> {
   const format = outputFormat(o, FORMATS);
   const v = await validateExpose(o, ctx.now());
-  const plan = await import('../cluster/route-plan.js');
   const cluster = await ctx.cluster();
-  const { R, NAMES } = await import('../cluster/resources.js');
-  const routes = await import('../cluster/routes.js');
   const cfg = await cluster.get(R.registryConfig, NAMES.cluster);
   const changes: Change[] = [];
   let changed = false;
@@ -222,7 +211,6 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
       } catch (e) {
         if (!changed) throw e;
         // The certificate secret was written but no route uses it: delete it when this run created it, else name it.
-        const { failedPartWay } = await import('../cluster/partial.js');
         throw await failedPartWay(e, {
           step: `adding route ${routeName} to ${CONFIG} spec.routes`,
           left: `secret ${secretName} in ${NAMES.registryNamespace} (${createdSecret ? 'created' : 'updated'}), not used by any route`,
@@ -312,7 +300,6 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
   if (!removing && (o.caOut || o.trust || format !== 'table')) {
     ({ caPem, caSource } = await routeCA(cluster, v, routeName, info));
   }
-  const { caOnly, describeBundle } = await import('../registry/ca.js');
   const cleanCA = caPem ? caOnly(caPem) || caPem : undefined;
   if ((o.caOut || o.trust) && !removing && !cleanCA) {
     throw new RegctlError(`cannot tell which CA signs route ${routeName}`, { hint: v.tls ? 'pass the issuing CA with --ca FILE' : 'ask a cluster admin for the ingress CA' });
@@ -320,14 +307,12 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
   if (o.caOut && cleanCA) {
     changes.push({ action: 'write', target: o.caOut });
     if (!o.dryRun) {
-      const { writeAtomic } = await import('../registry/authfile.js');
       writeAtomic(o.caOut, cleanCA, 0o644, 0o755);
       caFile = o.caOut;
       ctx.log.info(`Wrote the CA of ${host ?? routeName} to ${o.caOut}.`);
     }
   }
   if (o.trust) {
-    const certsd = await import('../registry/certsd.js');
     const dir = certsd.certsDir({ certsDir: o.certsDir, env: ctx.env });
     if (!host) throw new RegctlError(`route ${routeName} has no host yet, so there is no certs.d entry to ${removing ? 'remove' : 'write'}`, { hint: 'run again without --no-wait' });
     if (removing) {
@@ -363,9 +348,6 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
 
 /** Edits spec.routes with a JSON patch guarded by `test`; retried when someone else changed it meanwhile. */
 async function editRoutes(ctx: Context, cluster: Cluster, cfg: Json, edit: (rs: RouteEntry[]) => RouteEntry[], changes: Change[], dryRun: boolean): Promise<boolean> {
-  const { R, NAMES } = await import('../cluster/resources.js');
-  const plan = await import('../cluster/route-plan.js');
-  const { isApiError } = await import('../cluster/api-error.js');
   let current = cfg;
   for (let attempt = 0; attempt < 4; attempt++) {
     const before = current.spec?.routes as RouteEntry[] | undefined;
@@ -391,7 +373,6 @@ async function editRoutes(ctx: Context, cluster: Cluster, cfg: Json, edit: (rs: 
 
 async function routeCA(cluster: Cluster, v: Validated, routeName: string, info: RouteInfo | undefined): Promise<{ caPem?: string; caSource: string }> {
   if (v.tls) return { caPem: v.routeCA, caSource: v.routeCA ? '--ca' : '' };
-  const routes = await import('../cluster/routes.js');
   const r = info ?? (await routes.registryRoutes(cluster).catch(() => [])).find((x) => x.name === routeName);
   if (r?.caCertificate) return { caPem: r.caCertificate, caSource: `route ${routeName} spec.tls.caCertificate` };
   const ca = await routes.ingressCA(cluster);
@@ -401,13 +382,11 @@ async function routeCA(cluster: Cluster, v: Validated, routeName: string, info: 
 /** Checks that the CA really verifies the route (through HTTPS_PROXY); only warns. */
 async function verifyTrust(ctx: Context, host: string, caPem: string): Promise<void> {
   const { HttpClient } = await import('../registry/http.js');
-  const { USER_AGENT } = await import('../context.js');
   const http = new HttpClient({ env: ctx.env, trust: { caPem }, timeoutMs: Math.min(ctx.requestTimeoutMs || 10_000, 10_000), trace: ctx.trace, userAgent: USER_AGENT });
   try {
     const res = await http.request({ url: `https://${host}/v2/`, signal: ctx.signal });
     await res.dump();
   } catch (e) {
-    const { RegistryConnectionError } = await import('../registry/errors.js');
     if (e instanceof RegistryConnectionError && e.isCertificateError) {
       ctx.log.warn(`the CA written does not verify the certificate of ${host} (${e.code}); clients will still fail`);
     } else {

@@ -1,18 +1,17 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
 import { NotFoundError } from '../errors.js';
 import type { Binding } from '../cluster/policy.js';
-import { examples, type Runtime } from './common.js';
-import { prepareRoleChange, roleCommandOptions, where, type RoleOptions } from './role-args.js';
-import { printObjects } from '../output/printer.js';
 
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('grant')
-    .summary('give users, groups or service accounts a registry role (like oc policy add-role-to-user)')
-    .description(
-      [
+import { prepareRoleChange, roleArguments, roleOptions, where } from './role-args.js';
+import { printObjects } from '../output/printer.js';
+import { R } from '../cluster/resources.js';
+
+export const spec = defineCommand({
+  name: 'grant',
+  summary: 'give users, groups or service accounts a registry role (like oc policy add-role-to-user)',
+  description: [
         'Bind a registry role to subjects, exactly as `oc policy add-role-to-user`/`add-role-to-group` (or `oc adm policy add-cluster-role-to-*` with --cluster-wide) would: no write when a binding of the role already holds every subject; otherwise a new binding named ROLE, ROLE-0, ROLE-1, …',
         '',
         'ROLE is an intent (any other ClusterRole: --cluster-role NAME, which must exist):',
@@ -28,11 +27,9 @@ export function register(program: Command, rt: Runtime): void {
         'With --role-namespace NS (= -n), ROLE names a namespaced Role of the project instead (not an intent); it must exist.',
         'SUBJECTs are users (system:serviceaccount:NS:SA names a service account); add groups with --group and service accounts of the project with -z.',
       ].join('\n'),
-    )
-    .argument('[role]', 'intent (a Role name with --role-namespace; none with --cluster-role)')
-    .argument('[subjects...]', 'user names');
-  roleCommandOptions(cmd, 'grant');
-  examples(cmd, [
+  arguments: roleArguments,
+  options: roleOptions('grant'),
+  examples: [
     'regctl grant viewer alice -n myproject',
     'regctl grant pusher -z builder -n myproject',
     'regctl grant puller --group system:serviceaccounts:myapp -n shared      # share image streams with project myapp',
@@ -40,11 +37,10 @@ export function register(program: Command, rt: Runtime): void {
     'regctl grant puller bob --cluster-wide --dry-run -o yaml',
     'regctl grant image-pusher-local alice -n myproject --role-namespace myproject   # a Role of the project',
     'regctl grant --cluster-role admin developer -n myproject                       # any ClusterRole',
-  ]);
-  cmd.action(rt.action(run));
-}
+  ],
+});
 
-async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<number | void> {
+export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof spec>): Promise<number | void> {
   const { parsed, roleKind, cluster, policy, rbac, clusterWide, req, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
   const { intent, word } = parsed;
 
@@ -130,7 +126,6 @@ async function requireClusterRole(cluster: Cluster, rbac: typeof import('../clus
 
 /** --role-namespace: the Role must exist (exit 5); unreadable (403) is let through, as oc does. */
 async function requireRole(cluster: Cluster, rbac: typeof import('../cluster/rbac.js'), name: string, namespace: string): Promise<void> {
-  const { R } = await import('../cluster/resources.js');
   if ((await rbac.exists(cluster, R.role, name, namespace)) !== false) return;
   const clusterRole = await rbac.clusterRoleExists(cluster, name);
   throw new NotFoundError(`Role ${name} not found in ${namespace}`, {

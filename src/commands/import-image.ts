@@ -1,50 +1,40 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { ImportedTag, ImportRequest, ReferencePolicy } from '../cluster/imagestreams.js';
-import { dryRunOption, examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
+import { outputFormat, namespaceOption, outputOption, dryRunOption } from './common.js';
 import { print } from '../output/printer.js';
 import { AuthError, NotFoundError, RegctlError, UsageError } from '../errors.js';
+import * as is from '../cluster/imagestreams.js';
+import { assertOpenShiftRepository, formatReference, INTERNAL_REGISTRY_HOST, needsNamespace, parseReference, parseStreamTag, withNamespace } from '../registry/reference.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 
-interface ImportOptions {
-  from?: string;
-  all?: boolean;
-  referencePolicy?: string;
-  confirm?: boolean;
-  insecure?: boolean;
-  namespace?: string;
-  dryRun?: boolean;
-  output?: string;
-}
-
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('import-image')
-    .summary('import an image (or every tag of a repository) into an image stream')
-    .description(
-      'Import image metadata into an image stream with an ImageStreamImport, like `oc import-image`: the API server reads the source registry and points the stream\'s tags at the images it found. --reference-policy local makes pods pull through the integrated registry (other projects need no credentials for the source).\n' +
-        'STREAM[:TAG]: the target (tag default latest). --from: the source image; without a host it is in the integrated registry (image-registry.openshift-image-registry.svc:5000). Without --from the stream\'s imported tags are re-imported.\n' +
-        'Creating the stream, adding a tag or changing where a tag comes from needs --confirm; --dry-run asks the server what it would import and changes nothing.',
-    )
-    .argument('<stream>', 'image stream NAME or NAME:TAG')
-    .option('--from <ref>', 'source image: HOST/PATH[:TAG|@DIGEST] (with --all: HOST/PATH)')
-    .option('--all', 'import every tag of the --from repository (the server may cap the number)')
-    .option('--reference-policy <policy>', 'source (pull from the source registry) or local (pull through the integrated registry); default: the tag\'s current policy, else source')
-    .option('--confirm', 'allow creating the stream, adding a tag or changing a tag\'s source')
-    .option('--insecure', 'let the server use HTTP or skip TLS verification for the source registry');
-  namespaceOption(cmd);
-  dryRunOption(cmd);
-  outputOption(cmd, FORMATS);
-  examples(cmd, [
+export const spec = defineCommand({
+  name: 'import-image',
+  summary: 'import an image (or every tag of a repository) into an image stream',
+  description:
+    'Import image metadata into an image stream with an ImageStreamImport, like `oc import-image`: the API server reads the source registry and points the stream\'s tags at the images it found. --reference-policy local makes pods pull through the integrated registry (other projects need no credentials for the source).\n' +
+    'STREAM[:TAG]: the target (tag default latest). --from: the source image; without a host it is in the integrated registry (image-registry.openshift-image-registry.svc:5000). Without --from the stream\'s imported tags are re-imported.\n' +
+    'Creating the stream, adding a tag or changing where a tag comes from needs --confirm; --dry-run asks the server what it would import and changes nothing.',
+  arguments: [{ name: 'stream', description: 'image stream NAME or NAME:TAG', required: true }],
+  options: {
+    from: { flags: '--from <ref>', description: 'source image: HOST/PATH[:TAG|@DIGEST] (with --all: HOST/PATH)' },
+    all: { flags: '--all', description: 'import every tag of the --from repository (the server may cap the number)' },
+    referencePolicy: { flags: '--reference-policy <policy>', description: "source (pull from the source registry) or local (pull through the integrated registry); default: the tag's current policy, else source" },
+    confirm: { flags: '--confirm', description: "allow creating the stream, adding a tag or changing a tag's source" },
+    insecure: { flags: '--insecure', description: 'let the server use HTTP or skip TLS verification for the source registry' },
+    namespace: namespaceOption(),
+    dryRun: dryRunOption,
+    output: outputOption(FORMATS),
+  },
+  examples: [
     'regctl import-image myis:1.0 --from registry.example.com/myorg/myimage:1.0 --confirm',
     'regctl import-image myis --from registry.example.com/myorg/myimage --all --confirm',
     'regctl import-image myis --from registry.example.com/myorg/myimage --reference-policy local --confirm -n shared',
-    'regctl import-image myis:1.0            # re-import from the tag\'s source',
+    "regctl import-image myis:1.0            # re-import from the tag's source",
     'regctl import-image myis --from team/app:v1 --confirm --dry-run',
-  ]);
-  cmd.action(rt.action(run));
-}
+  ],
+});
 
 function parsePolicy(v: string | undefined): ReferencePolicy | undefined {
   if (v === undefined) return undefined;
@@ -54,11 +44,8 @@ function parsePolicy(v: string | undefined): ReferencePolicy | undefined {
   throw new UsageError(`invalid --reference-policy "${v}"`, 'use local or source');
 }
 
-async function run(ctx: Context, args: string[], o: ImportOptions): Promise<number | void> {
+export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<number | void> {
   const format = outputFormat(o, FORMATS);
-  const { parseStreamTag, parseReference, needsNamespace, withNamespace, assertOpenShiftRepository, formatReference, INTERNAL_REGISTRY_HOST } = await import(
-    '../registry/reference.js'
-  );
   const { stream, tag } = parseStreamTag(args[0]!);
   const policy = parsePolicy(o.referencePolicy);
   if (o.all && tag !== undefined) throw new UsageError('--all imports every tag: give the stream without a tag', `regctl import-image ${stream} --all --from …`);
@@ -75,7 +62,6 @@ async function run(ctx: Context, args: string[], o: ImportOptions): Promise<numb
     assertOpenShiftRepository(from, o.from!, '--from');
     from = { ...from, host: INTERNAL_REGISTRY_HOST };
   }
-  const is = await import('../cluster/imagestreams.js');
   const existing = await is.getImageStream(cluster, ns, stream);
   const current = existing ? is.streamTags(existing) : [];
   const target = tag ?? 'latest';

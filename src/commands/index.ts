@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import type { Runtime } from './common.js';
+import type { CommandModule } from './spec.js';
 import * as access from './access.js';
 import * as catalog from './catalog.js';
 import * as config from './config.js';
@@ -21,5 +20,5 @@ import * as tags from './tags.js';
 import * as token from './token.js';
 import * as trustCa from './trust-ca.js';
 
-/** Every subcommand module; each exports register(program, runtime). Keep sorted by name. */
-export const commands: Array<{ register(program: Command, rt: Runtime): void }> = [access, catalog, config, deleteCmd, doctor, expose, grant, importImage, inspect, login, logout, logs, metrics, pullSecret, revoke, setStorage, status, tags, token, trustCa];
+/** Every command: each module exports its `spec` and its `run`. Keep sorted by name. */
+export const commands: readonly CommandModule[] = [access, catalog, config, deleteCmd, doctor, expose, grant, importImage, inspect, login, logout, logs, metrics, pullSecret, revoke, setStorage, status, tags, token, trustCa];

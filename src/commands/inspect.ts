@@ -1,49 +1,41 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { ImageDetails, Inspection } from '../registry/content.js';
 import type { IO } from '../output/io.js';
-import { examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
-import { registryOptions, type RegistryFlags } from './content-common.js';
+import { outputFormat, namespaceOption, outputOption, registryOptions } from './common.js';
 import { print } from '../output/printer.js';
 import { renderTable } from '../output/table.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { assertOpenShiftRepository, formatReference, manifestRef, needsNamespace, parseReference, withNamespace } from '../registry/reference.js';
+import { RegistryHttpError } from '../registry/errors.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 
-interface InspectOptions extends RegistryFlags {
-  namespace?: string;
-  raw?: boolean;
-  config?: boolean;
-  platform?: string;
-  output?: string;
-}
-
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('inspect')
-    .summary('show an image: digest, media type, size, layers, created, labels, platform')
-    .description(
-      'Read an image from the registry API (like `skopeo inspect`): the manifest as served (its digest is the sha256 of those bytes), then the config blob. A manifest list or OCI index is listed with its platforms, and one platform (--platform, default linux/amd64) is resolved.\n' +
-        'IMAGE is [HOST/]PROJECT/NAME[:TAG|@DIGEST] or NAME[:TAG] in the current project; the tag defaults to latest.',
-    )
-    .argument('<image>', 'image reference')
-    .option('--raw', 'print the manifest exactly as the registry served it (with --config: the config blob as served)')
-    .option('--config', 'print the image config (of the resolved platform for an index)')
-    .option('--platform <os/arch[/variant]>', 'platform to resolve in a manifest list / OCI index (default linux/amd64)');
-  namespaceOption(cmd, 'the project of a one-segment IMAGE (default: the context\'s)');
-  registryOptions(cmd);
-  outputOption(cmd, FORMATS);
-  examples(cmd, [
+export const spec = defineCommand({
+  name: 'inspect',
+  summary: 'show an image: digest, media type, size, layers, created, labels, platform',
+  description:
+    'Read an image from the registry API (like `skopeo inspect`): the manifest as served (its digest is the sha256 of those bytes), then the config blob. A manifest list or OCI index is listed with its platforms, and one platform (--platform, default linux/amd64) is resolved.\n' +
+    'IMAGE is [HOST/]PROJECT/NAME[:TAG|@DIGEST] or NAME[:TAG] in the current project; the tag defaults to latest.',
+  arguments: [{ name: 'image', description: 'image reference', required: true }],
+  options: {
+    raw: { flags: '--raw', description: 'print the manifest exactly as the registry served it (with --config: the config blob as served)' },
+    config: { flags: '--config', description: 'print the image config (of the resolved platform for an index)' },
+    platform: { flags: '--platform <os/arch[/variant]>', description: 'platform to resolve in a manifest list / OCI index (default linux/amd64)' },
+    namespace: namespaceOption("the project of a one-segment IMAGE (default: the context's)"),
+    ...registryOptions,
+    output: outputOption(FORMATS),
+  },
+  examples: [
     'regctl inspect team/app:v1',
     'regctl inspect app -n team -o json | jq -r .digest',
     'regctl inspect team/app@sha256:0123… --raw | jq .',
     'regctl inspect team/multiarch:latest --platform linux/arm64',
     'regctl inspect --registry registry.apps.example.com team/app:v1 --config',
-  ]);
-  cmd.action(rt.action(run));
-}
+  ],
+});
 
-async function run(ctx: Context, args: string[], o: InspectOptions): Promise<void> {
+export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<void> {
   const format = outputFormat(o, FORMATS);
   const input = args[0]!;
   const content = await import('../registry/content.js');
@@ -55,7 +47,6 @@ async function run(ctx: Context, args: string[], o: InspectOptions): Promise<voi
   if (o.raw && o.output !== undefined && o.output !== 'table') throw new UsageError('--raw prints the bytes as served; it cannot be combined with -o', 'drop -o, or drop --raw');
   const ref = await resolveReference(ctx, input, o.namespace);
   const { openRegistry } = await import('../registry/session.js');
-  const { formatReference, manifestRef } = await import('../registry/reference.js');
   const s = await openRegistry(ctx, o, ref.host);
   const repo = ref.path;
   const reference = manifestRef(ref);
@@ -92,7 +83,6 @@ async function run(ctx: Context, args: string[], o: InspectOptions): Promise<voi
     };
     print(ctx.io, format, { data, human: () => human(ctx.io, data, content.humanSize) });
   } catch (e) {
-    const { RegistryHttpError } = await import('../registry/errors.js');
     if (e instanceof RegistryHttpError && e.status === 404) {
       throw new NotFoundError(`image ${full} not found (${e.message})`, { hint: `list its tags: \`regctl tags ${ref.hostExplicit ? `${s.host}/` : ''}${repo}\`` });
     }
@@ -102,7 +92,6 @@ async function run(ctx: Context, args: string[], o: InspectOptions): Promise<voi
 
 /** Parses IMAGE, fills in the project of `name[:tag]`, and checks the OpenShift <project>/<name> form. */
 export async function resolveReference(ctx: Context, input: string, namespace?: string) {
-  const { parseReference, withNamespace, needsNamespace, assertOpenShiftRepository } = await import('../registry/reference.js');
   let ref = parseReference(input, { what: 'image' });
   if (needsNamespace(ref)) ref = withNamespace(ref, (await ctx.cluster(namespace)).namespace);
   else if (namespace && ref.namespace && namespace !== ref.namespace && !ref.hostExplicit) {

@@ -1,68 +1,55 @@
-import type { Command } from 'commander';
 import { USER_AGENT, type Context } from '../context.js';
-import { dryRunOption, examples, namespaceOption, outputFormat, outputOption, tokenDurationSeconds, type Runtime } from './common.js';
+import { defineCommand, type OptionsOf } from './spec.js';
+import { outputFormat, tokenDurationSeconds, namespaceOption, outputOption, dryRunOption } from './common.js';
 import { print } from '../output/printer.js';
 import { UsageError } from '../errors.js';
-import { obtainToken } from './credentials.js';
+import { obtainToken } from '../cluster/credentials.js';
+import { registryUsername } from '../registry/auth.js';
+import { assertClusterRegistryHost } from '../cluster/registry-hosts.js';
+import { discoverRegistryHost } from '../cluster/routes.js';
+import { requireHelper } from '../registry/credential-helper.js';
+import { resolveTrust } from '../registry/trust.js';
+import * as af from '../registry/authfile.js';
+import { readCAFile } from '../registry/trust.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
 
-export interface LoginOptions {
-  registry?: string;
-  internal?: boolean;
-  serviceAccount?: string;
-  namespace?: string;
-  duration?: string;
-  username?: string;
-  passwordStdin?: boolean;
-  registryUsername?: string;
-  authfile?: string;
-  docker?: boolean;
-  caFile?: string;
-  certsDir?: string;
-  insecureSkipTlsVerify?: boolean;
-  skipCheck?: boolean;
-  output?: string;
-  dryRun?: boolean;
-}
-
-
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('login')
-    .summary('log podman/skopeo/buildah in to the registry with your OpenShift token, verified')
-    .description(
-      [
-        'Write registry credentials where podman, skopeo and buildah read them (containers auth.json, or Docker config.json with --docker), after checking them: GET /v2/ following the Bearer challenge to /openshift/token, trusting --ca-file, the certs.d entry or the CA from the cluster.',
-        'Host: --registry, else image.config externalRegistryHostnames, else the default route (--internal: the in-cluster service). Token: the kubeconfig\'s (or --token), --service-account SA (short-lived, TokenRequest; for CI) or --username U --password-stdin (OAuth).',
-      ].join('\n\n'),
-    )
-    .option('--registry <host>', 'registry host[:port] (default: discovered from the cluster)')
-    .option('--internal', `use the in-cluster host ${INTERNAL_HOST} (pods, CI jobs inside the cluster)`)
-    .option('-z, --service-account <name>', 'log in as this service account with a short-lived token (TokenRequest)')
-    .option('--duration <duration>', 'with --service-account: token lifetime (min 10m)', '1h')
-    .option('-u, --username <user>', 'log in as this OpenShift user through the OAuth server (needs --password-stdin)')
-    .option('--password-stdin', 'read the password from stdin (with --username)')
-    .option('--registry-username <name>', 'user name written to the auth file (default: the OpenShift user name without colons)')
-    .option('--authfile <file>', 'auth file to write (default: $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json)')
-    .option('--docker', 'write ~/.docker/config.json instead (its other settings are kept)')
-    .option('--ca-file <file>', 'CA bundle (PEM) to verify the registry with')
-    .option('--certs-dir <dir>', 'certs.d directory to look up the registry CA in (default: as podman)')
-    .option('--insecure-skip-tls-verify', 'check the credentials without verifying the registry certificate (not recommended)')
-    .option('--skip-check', 'write the credentials without checking them against the registry');
-  namespaceOption(cmd, 'with --service-account: its namespace (default: the context\'s)');
-  dryRunOption(cmd);
-  outputOption(cmd, FORMATS);
-  examples(cmd, [
+export const spec = defineCommand({
+  name: 'login',
+  summary: 'log podman/skopeo/buildah in to the registry with your OpenShift token, verified',
+  description: [
+    'Write registry credentials where podman, skopeo and buildah read them (containers auth.json, or Docker config.json with --docker), after checking them: GET /v2/ following the Bearer challenge to /openshift/token, trusting --ca-file, the certs.d entry or the CA from the cluster.',
+    "Host: --registry, else image.config externalRegistryHostnames, else the default route (--internal: the in-cluster service). Token: the kubeconfig's (or --token), --service-account SA (short-lived, TokenRequest; for CI) or --username U --password-stdin (OAuth).",
+  ].join('\n\n'),
+  options: {
+    registry: { flags: '--registry <host>', description: 'registry host[:port] (default: discovered from the cluster)' },
+    internal: { flags: '--internal', description: `use the in-cluster host ${INTERNAL_HOST} (pods, CI jobs inside the cluster)` },
+    serviceAccount: { flags: '-z, --service-account <name>', description: 'log in as this service account with a short-lived token (TokenRequest)' },
+    duration: { flags: '--duration <duration>', description: 'with --service-account: token lifetime (min 10m)', default: '1h' },
+    username: { flags: '-u, --username <user>', description: 'log in as this OpenShift user through the OAuth server (needs --password-stdin)' },
+    passwordStdin: { flags: '--password-stdin', description: 'read the password from stdin (with --username)' },
+    registryUsername: { flags: '--registry-username <name>', description: 'user name written to the auth file (default: the OpenShift user name without colons)' },
+    authfile: { flags: '--authfile <file>', description: 'auth file to write (default: $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json)' },
+    docker: { flags: '--docker', description: 'write ~/.docker/config.json instead (its other settings are kept)' },
+    caFile: { flags: '--ca-file <file>', description: 'CA bundle (PEM) to verify the registry with' },
+    certsDir: { flags: '--certs-dir <dir>', description: 'certs.d directory to look up the registry CA in (default: as podman)' },
+    insecureSkipTlsVerify: { flags: '--insecure-skip-tls-verify', description: 'check the credentials without verifying the registry certificate (not recommended)' },
+    skipCheck: { flags: '--skip-check', description: 'write the credentials without checking them against the registry' },
+    namespace: namespaceOption("with --service-account: its namespace (default: the context's)"),
+    dryRun: dryRunOption,
+    output: outputOption(FORMATS),
+  },
+  examples: [
     'regctl login',
     'regctl login --service-account pipeline -n ci --duration 2h --authfile ./auth.json',
     'printf %s "$PASSWORD" | regctl login -u developer --password-stdin',
     'regctl login --registry registry.apps.example.com --ca-file ingress-ca.crt',
     'regctl login --internal --skip-check   # inside a pod',
-  ]);
-  cmd.action(rt.action(run));
-}
+  ],
+});
+
+export type LoginOptions = OptionsOf<typeof spec>;
 
 /** Flag checks that need nothing but the flags (before any I/O). */
 export function validateLoginOptions(o: LoginOptions): { durationSeconds: number } {
@@ -83,22 +70,19 @@ export function validateLoginOptions(o: LoginOptions): { durationSeconds: number
   return { durationSeconds: o.serviceAccount ? tokenDurationSeconds(o.duration) : 3600 };
 }
 
-async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void> {
+export async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void> {
   const format = outputFormat(o, FORMATS);
   const { durationSeconds } = validateLoginOptions(o);
-  const af = await import('../registry/authfile.js');
   // Where we will write, and whether that file is sound, before anything else happens.
   const target = af.resolveAuthFile({ authfile: o.authfile, docker: o.docker, env: ctx.env });
   const content = af.readAuthFile(target.path);
-  if (o.caFile) (await import('../registry/trust.js')).readCAFile(o.caFile);
+  if (o.caFile) readCAFile(o.caFile);
   const password = o.passwordStdin ? (await ctx.readStdin('secret')).replace(/\r?\n$/, '') : undefined;
   if (o.passwordStdin && !password) throw new UsageError('the password read from stdin is empty', 'pipe the password in: printf %s "$PASSWORD" | regctl login -u USER --password-stdin');
 
   const cluster = await ctx.cluster(o.namespace);
-  const { registryUsername } = await import('../registry/auth.js');
   if (o.registry) {
     // Before any token is read or minted: the cluster token is saved only for this cluster's registry hosts.
-    const { assertClusterRegistryHost } = await import('../cluster/registry-hosts.js');
     await assertClusterRegistryHost(cluster, o.registry.replace(/\/+$/, '').split('/')[0]!, 'regctl login saves the cluster token only for them', (m) => ctx.log.warn(m));
   }
   // The token first: an expired kubeconfig token must read as such, not as a failed host lookup.
@@ -111,7 +95,6 @@ async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void
     host = INTERNAL_HOST;
     hostSource = 'internal';
   } else {
-    const { discoverRegistryHost } = await import('../cluster/routes.js');
     const d = await ctx.spin('Finding the registry host', () => discoverRegistryHost(cluster, cluster.namespace));
     host = d.host;
     hostSource = d.source;
@@ -121,7 +104,6 @@ async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void
   // credHelpers[host] sends the credentials to docker-credential-<helper>: make sure it can run before anything else.
   const routed = host.includes('/') ? undefined : af.credentialHelperFor(content, host);
   if (routed) {
-    const { requireHelper } = await import('../registry/credential-helper.js');
     const exe = requireHelper(routed.helper, host, { env: ctx.env, file: target.path, key: routed.key });
     ctx.log.debug(`${target.path} routes ${host} to credential helper ${routed.helper} (${exe})`);
   }
@@ -129,7 +111,6 @@ async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void
   let verified = false;
   let trustSource: string | undefined;
   if (!o.skipCheck) {
-    const { resolveTrust } = await import('../registry/trust.js');
     const { RegistryClient } = await import('../registry/client.js');
     const t = await resolveTrust({ host: hostOnly, caFile: o.caFile, certsDir: o.certsDir, insecure: o.insecureSkipTlsVerify, env: ctx.env, cluster, internal: o.internal || hostOnly === INTERNAL_HOST });
     trustSource = t.source;

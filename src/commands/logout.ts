@@ -1,44 +1,37 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import { examples, outputFormat, outputOption, type Runtime } from './common.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { outputFormat, outputOption } from './common.js';
 import { print } from '../output/printer.js';
 import { UsageError } from '../errors.js';
+import { discoverRegistryHost } from '../cluster/routes.js';
+import * as af from '../registry/authfile.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
 
-interface LogoutOptions {
-  all?: boolean;
-  internal?: boolean;
-  authfile?: string;
-  docker?: boolean;
-  output?: string;
-}
+export const spec = defineCommand({
+  name: 'logout',
+  summary: 'remove registry credentials from the auth file',
+  description:
+    "Remove the credentials for HOST (default: the registry host `regctl login` finds) from the auth file `regctl login` writes (--authfile, $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json; --docker for ~/.docker/config.json). Other entries and settings are kept; --all removes every entry of that file.",
+  arguments: [{ name: 'host' }],
+  options: {
+    all: { flags: '--all', description: 'remove the credentials of every registry in the file' },
+    internal: { flags: '--internal', description: `log out of ${INTERNAL_HOST}` },
+    authfile: { flags: '--authfile <file>', description: 'auth file to change' },
+    docker: { flags: '--docker', description: 'change ~/.docker/config.json' },
+    output: outputOption(FORMATS),
+  },
+  examples: ['regctl logout', 'regctl logout default-route-openshift-image-registry.apps.example.com', 'regctl logout --all --authfile ./auth.json'],
+});
 
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('logout [host]')
-    .summary('remove registry credentials from the auth file')
-    .description(
-      "Remove the credentials for HOST (default: the registry host `regctl login` finds) from the auth file `regctl login` writes (--authfile, $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json; --docker for ~/.docker/config.json). Other entries and settings are kept; --all removes every entry of that file.",
-    )
-    .option('--all', 'remove the credentials of every registry in the file')
-    .option('--internal', `log out of ${INTERNAL_HOST}`)
-    .option('--authfile <file>', 'auth file to change')
-    .option('--docker', 'change ~/.docker/config.json');
-  outputOption(cmd, FORMATS);
-  examples(cmd, ['regctl logout', 'regctl logout default-route-openshift-image-registry.apps.example.com', 'regctl logout --all --authfile ./auth.json']);
-  cmd.action(rt.action(run));
-}
-
-async function run(ctx: Context, args: string[], o: LogoutOptions): Promise<void> {
+export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<void> {
   const format = outputFormat(o, FORMATS);
   const hostArg = args[0];
   if (o.all && (hostArg || o.internal)) throw new UsageError('--all cannot be combined with a host', 'drop the host to remove every entry, or drop --all');
   if (hostArg && o.internal) throw new UsageError('a host and --internal cannot be combined', 'give one of them');
   if (o.authfile && o.docker) throw new UsageError('--authfile and --docker cannot be combined', 'choose the file with one of them');
   if (hostArg && /^[a-z]+:\/\//i.test(hostArg)) throw new UsageError(`invalid host "${hostArg}"`, 'give host[:port] without a scheme');
-  const af = await import('../registry/authfile.js');
   const target = af.resolveAuthFile({ authfile: o.authfile, docker: o.docker, env: ctx.env });
   af.readAuthFile(target.path); // a corrupt file is refused before anything else
 
@@ -57,7 +50,6 @@ async function run(ctx: Context, args: string[], o: LogoutOptions): Promise<void
     host = hostArg ?? (o.internal ? INTERNAL_HOST : undefined);
     if (!host) {
       const cluster = await ctx.cluster();
-      const { discoverRegistryHost } = await import('../cluster/routes.js');
       host = (await discoverRegistryHost(cluster, cluster.namespace)).host;
     }
     const r = af.removeCredentials(target.path, [host], access);

@@ -1,61 +1,48 @@
-import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { LogQuery, PodRef } from '../cluster/logs.js';
-import { examples, type Runtime } from './common.js';
+
 import { EXIT, UsageError } from '../errors.js';
 import { parseDuration } from '../output/format.js';
 import { writeAsync } from '../output/io.js';
 import type { Level } from '../cluster/log-format.js';
-
-export interface LogsOptions {
-  follow?: boolean;
-  pod?: string;
-  container?: string;
-  tail?: string;
-  since?: string;
-  sinceTime?: string;
-  timestamps?: boolean;
-  previous?: boolean;
-  operator?: boolean;
-  level?: string;
-  output?: string;
-  prefix?: boolean;
-}
+import { LEVELS, LineShaper, normalizeLevel } from '../cluster/log-format.js';
+import { OPERATOR_DEPLOYMENT, runLogs } from '../cluster/logs.js';
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/;
 
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('logs')
-    .summary('show (and follow) the logs of every registry pod, merged')
-    .description(
-      'Show the logs of every pod of deployments/image-registry (selector read from the deployment),\n' +
-        'merged, each line prefixed [pod]. With -f, follow them and pick up replacement pods during a\n' +
-        'rollout until Ctrl-C. --operator shows the operator instead. The [pod] prefix is added when more\n' +
-        'than one pod can appear (several pods, or -f without --pod); --prefix/--no-prefix override.',
-    )
-    .option('-f, --follow', 'stream new lines; follow replacement pods during rollouts (until Ctrl-C)')
-    .option('--pod <name>', 'only this pod (of openshift-image-registry)')
-    .option('-c, --container <name>', 'container name (default: registry / cluster-image-registry-operator)')
-    .option('--tail <n>', 'lines from the end of each pod\'s log (-1 = all)')
-    .option('--since <duration>', 'only lines newer than this, e.g. 10m, 1h')
-    .option('--since-time <time>', 'only lines since this RFC3339 time, e.g. 2025-01-31T10:00:00Z')
-    .option('--timestamps', 'prefix each line with the kubelet\'s RFC3339 timestamp')
-    .option('-p, --previous', 'the log of the previous (crashed/restarted) container')
-    .option('--operator', 'the logs of the cluster-image-registry-operator instead of the registry')
-    .option('--level <level>', 'only lines at this level or above: trace|debug|info|warn|error|fatal|panic')
-    .option('--prefix', 'always prefix lines with [pod]')
-    .option('--no-prefix', 'never prefix lines with [pod]')
-    .addOption(new Option('-o, --output <format>', 'output format: text|json (json: one object per line)').default('text'));
-  examples(cmd, [
+export const spec = defineCommand({
+  name: 'logs',
+  summary: 'show (and follow) the logs of every registry pod, merged',
+  description:
+    'Show the logs of every pod of deployments/image-registry (selector read from the deployment),\n' +
+    'merged, each line prefixed [pod]. With -f, follow them and pick up replacement pods during a\n' +
+    'rollout until Ctrl-C. --operator shows the operator instead. The [pod] prefix is added when more\n' +
+    'than one pod can appear (several pods, or -f without --pod); --prefix/--no-prefix override.',
+  options: {
+    follow: { flags: '-f, --follow', description: 'stream new lines; follow replacement pods during rollouts (until Ctrl-C)' },
+    pod: { flags: '--pod <name>', description: 'only this pod (of openshift-image-registry)' },
+    container: { flags: '-c, --container <name>', description: 'container name (default: registry / cluster-image-registry-operator)' },
+    tail: { flags: '--tail <n>', description: "lines from the end of each pod's log (-1 = all)" },
+    since: { flags: '--since <duration>', description: 'only lines newer than this, e.g. 10m, 1h' },
+    sinceTime: { flags: '--since-time <time>', description: 'only lines since this RFC3339 time, e.g. 2025-01-31T10:00:00Z' },
+    timestamps: { flags: '--timestamps', description: "prefix each line with the kubelet's RFC3339 timestamp" },
+    previous: { flags: '-p, --previous', description: 'the log of the previous (crashed/restarted) container' },
+    operator: { flags: '--operator', description: 'the logs of the cluster-image-registry-operator instead of the registry' },
+    level: { flags: '--level <level>', description: 'only lines at this level or above: trace|debug|info|warn|error|fatal|panic' },
+    prefix: { flags: '--prefix', description: 'always prefix lines with [pod]', negate: 'never prefix lines with [pod]' },
+    output: { flags: '-o, --output <format>', description: 'output format: text|json (json: one object per line)', default: 'text' },
+  },
+  examples: [
     'regctl logs',
     'regctl logs -f --level warn',
     'regctl logs --pod image-registry-5d8c9b7f4-abcde --tail 100 --timestamps',
     'regctl logs --since 1h -o json | jq -r \'select(.level=="error") | .msg\'',
     'regctl logs --operator -f',
-  ]);
-  cmd.action(rt.action(run));
-}
+  ],
+});
+
+export type LogsOptions = OptionsOf<typeof spec>;
 
 /** Flag checks that need no I/O: the kubelet query. */
 export function parseLogsQuery(opts: LogsOptions): LogQuery {
@@ -80,11 +67,10 @@ export function parseLogsQuery(opts: LogsOptions): LogQuery {
   return q;
 }
 
-async function run(ctx: Context, _args: string[], opts: LogsOptions): Promise<number> {
+export async function run(ctx: Context, _args: string[], opts: LogsOptions): Promise<number> {
   const output = opts.output ?? 'text';
   if (output !== 'text' && output !== 'json') throw new UsageError(`unsupported output format "${output}"`, 'use one of: text, json');
   const json = output === 'json';
-  const { LEVELS, LineShaper, normalizeLevel } = await import('../cluster/log-format.js');
   let minLevel: Level | undefined;
   if (opts.level !== undefined) {
     minLevel = normalizeLevel(opts.level);
@@ -95,7 +81,6 @@ async function run(ctx: Context, _args: string[], opts: LogsOptions): Promise<nu
   query.timestamps = Boolean(opts.timestamps) || json;
 
   const cluster = await ctx.cluster();
-  const { runLogs, OPERATOR_DEPLOYMENT } = await import('../cluster/logs.js');
   const deployment = opts.operator ? OPERATOR_DEPLOYMENT : 'image-registry';
   const c = ctx.io.out;
   const palette = [c.cyan, c.magenta, c.yellow, c.green, c.blue, c.red];

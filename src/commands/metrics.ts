@@ -1,54 +1,50 @@
-import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { MetricFamily } from '../metrics/parse.js';
 import type { MetricsClient, Scrape } from '../metrics/fetch.js';
-import { examples, namespaceOption, outputFormat, type Runtime } from './common.js';
-import { obtainToken } from './credentials.js';
+import { outputFormat, namespaceOption, outputOption } from './common.js';
+import { obtainToken } from '../cluster/credentials.js';
 import { AuthError, EXIT, RegctlError, UsageError } from '../errors.js';
 import { parseDuration } from '../output/format.js';
 import { writeAsync } from '../output/io.js';
 import { makeFilter, type NameFilter } from '../metrics/filter.js';
+import { assertClusterRegistryHost } from '../cluster/registry-hosts.js';
+import { discoverRegistryHost } from '../cluster/routes.js';
+import { resolveTrust } from '../registry/trust.js';
+import { USER_AGENT } from '../context.js';
+import { ParseError, parsePrometheusText } from '../metrics/parse.js';
+import { filterFamilies, filterRaw } from '../metrics/filter.js';
+import { summarize } from '../metrics/summary.js';
+import { seriesRates, summarizeRates } from '../metrics/rates.js';
+import * as r from '../metrics/render.js';
+import { readCAFile } from '../registry/trust.js';
 
 const FORMATS = ['table', 'wide', 'json'] as const;
 const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
 const MIN_INTERVAL_MS = 500;
 
-interface MetricsOptions {
-  registry?: string;
-  internal?: boolean;
-  caFile?: string;
-  insecureSkipTlsVerify?: boolean;
-  serviceAccount?: string;
-  namespace?: string;
-  raw?: boolean;
-  filter?: string;
-  output?: string;
-  watch?: string;
-  count?: string;
-}
-
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('metrics')
-    .summary('read the registry\'s Prometheus metrics: requests, latency, caches, errors; rates with --watch')
-    .description(
-      'GET /extensions/v2/metrics with your token (Basic any-user:token), through the external route\n' +
-        '(found like `regctl login`) or --internal the service host, and summarize it: requests by\n' +
-        'method and code, in-flight, latency quantiles, digest-cache hit ratio, storage and pull-through\n' +
-        'errors, build info. Needs get on image.openshift.io registry/metrics (`regctl grant metrics USER`).',
-    )
-    .option('--registry <host>', 'registry host[:port] (default: discovered from the cluster)')
-    .option('--internal', `use the in-cluster host ${INTERNAL_HOST}`)
-    .option('--ca-file <file>', 'CA bundle (PEM) to verify the registry with')
-    .option('--insecure-skip-tls-verify', 'do not verify the registry certificate (not recommended)')
-    .option('-z, --service-account <name>', 'read with a short-lived token of this service account (TokenRequest)')
-    .option('--raw', 'print the exposition as the registry sent it (Prometheus text format)')
-    .option('--filter <prefix|regex>', 'only metric families whose name starts with PREFIX ([a-zA-Z0-9_:] only) or matches REGEX')
-    .option('-w, --watch <interval>', 'scrape every INTERVAL (e.g. 5s) and print per-second rates until Ctrl-C')
-    .option('--count <n>', 'with --watch: stop after N reports');
-  namespaceOption(cmd, "with --service-account: its namespace (default: the context's)");
-  cmd.addOption(new Option('-o, --output <format>', `output format: ${FORMATS.join('|')}`).default('table'));
-  examples(cmd, [
+export const spec = defineCommand({
+  name: 'metrics',
+  summary: "read the registry's Prometheus metrics: requests, latency, caches, errors; rates with --watch",
+  description:
+    'GET /extensions/v2/metrics with your token (Basic any-user:token), through the external route\n' +
+    '(found like `regctl login`) or --internal the service host, and summarize it: requests by\n' +
+    'method and code, in-flight, latency quantiles, digest-cache hit ratio, storage and pull-through\n' +
+    'errors, build info. Needs get on image.openshift.io registry/metrics (`regctl grant metrics USER`).',
+  options: {
+    registry: { flags: '--registry <host>', description: 'registry host[:port] (default: discovered from the cluster)' },
+    internal: { flags: '--internal', description: `use the in-cluster host ${INTERNAL_HOST}` },
+    caFile: { flags: '--ca-file <file>', description: 'CA bundle (PEM) to verify the registry with' },
+    insecureSkipTlsVerify: { flags: '--insecure-skip-tls-verify', description: 'do not verify the registry certificate (not recommended)' },
+    serviceAccount: { flags: '-z, --service-account <name>', description: 'read with a short-lived token of this service account (TokenRequest)' },
+    raw: { flags: '--raw', description: 'print the exposition as the registry sent it (Prometheus text format)' },
+    filter: { flags: '--filter <prefix|regex>', description: 'only metric families whose name starts with PREFIX ([a-zA-Z0-9_:] only) or matches REGEX' },
+    watch: { flags: '-w, --watch <interval>', description: 'scrape every INTERVAL (e.g. 5s) and print per-second rates until Ctrl-C' },
+    count: { flags: '--count <n>', description: 'with --watch: stop after N reports' },
+    namespace: namespaceOption("with --service-account: its namespace (default: the context's)"),
+    output: outputOption(FORMATS),
+  },
+  examples: [
     'regctl metrics',
     'regctl metrics -o wide',
     'regctl metrics --watch 5s',
@@ -56,9 +52,10 @@ export function register(program: Command, rt: Runtime): void {
     "regctl metrics --filter 'errors_total$' -o json | jq '.families[].samples'",
     'regctl metrics --raw | grep ^imageregistry_http_requests_total',
     'regctl metrics --internal --ca-file /var/run/secrets/kubernetes.io/serviceaccount/service-ca.crt   # in a pod',
-  ]);
-  cmd.action(rt.action(run));
-}
+  ],
+});
+
+type MetricsOptions = OptionsOf<typeof spec>;
 
 interface Plan {
   format: (typeof FORMATS)[number];
@@ -92,31 +89,27 @@ export function validateMetricsOptions(o: MetricsOptions): Plan {
   return { format, filter: makeFilter(o.filter), intervalMs, count };
 }
 
-async function run(ctx: Context, _args: string[], o: MetricsOptions): Promise<number> {
+export async function run(ctx: Context, _args: string[], o: MetricsOptions): Promise<number> {
   const plan = validateMetricsOptions(o);
-  if (o.caFile) (await import('../registry/trust.js')).readCAFile(o.caFile);
+  if (o.caFile) readCAFile(o.caFile);
   const cluster = await ctx.cluster(o.namespace);
 
   let host: string;
   if (o.registry) {
     host = o.registry;
-    const { assertClusterRegistryHost } = await import('../cluster/registry-hosts.js');
     await assertClusterRegistryHost(cluster, host, 'regctl metrics sends the cluster token only to them', (m) => ctx.log.warn(m));
   } else if (o.internal) host = INTERNAL_HOST;
   else {
-    const { discoverRegistryHost } = await import('../cluster/routes.js');
     const d = await ctx.spin('Finding the registry host', () => discoverRegistryHost(cluster, cluster.namespace));
     host = d.host;
     ctx.log.debug(`registry host ${host} (from ${d.source})`);
   }
   const tok = await ctx.spin('Getting a token', () => obtainToken(ctx, cluster, { serviceAccount: o.serviceAccount, durationSeconds: 3600 }));
-  const { resolveTrust } = await import('../registry/trust.js');
   const t = await resolveTrust({ host, caFile: o.caFile, insecure: o.insecureSkipTlsVerify, env: ctx.env, cluster, internal: host === INTERNAL_HOST });
   ctx.log.debug(`trusting ${t.source}${t.from ? ` (${t.from})` : ''} for ${host}`);
   if (t.source === 'insecure') ctx.log.warn(`not verifying the certificate of ${host} (--insecure-skip-tls-verify)`);
 
   const { MetricsClient } = await import('../metrics/fetch.js');
-  const { USER_AGENT } = await import('../context.js');
   const client = new MetricsClient(
     { host, trust: t.trust, token: tok.token, username: tok.username, tokenIsKubeconfigUser: tok.source === 'kubeconfig' || tok.source === 'token' },
     { env: ctx.env, timeoutMs: ctx.requestTimeoutMs, trace: ctx.trace, userAgent: USER_AGENT },
@@ -132,7 +125,6 @@ async function run(ctx: Context, _args: string[], o: MetricsOptions): Promise<nu
 }
 
 async function parseScrape(s: Scrape, host: string): Promise<MetricFamily[]> {
-  const { parsePrometheusText, ParseError } = await import('../metrics/parse.js');
   try {
     return parsePrometheusText(s.text);
   } catch (e) {
@@ -146,13 +138,10 @@ async function parseScrape(s: Scrape, host: string): Promise<MetricFamily[]> {
 }
 
 async function printOnce(ctx: Context, o: MetricsOptions, plan: Plan, s: Scrape, families: MetricFamily[]): Promise<void> {
-  const { filterFamilies, filterRaw } = await import('../metrics/filter.js');
   if (o.raw) {
     await writeAsync(ctx.io.stdout, plan.filter ? filterRaw(s.text, families, plan.filter) : s.text);
     return;
   }
-  const { summarize } = await import('../metrics/summary.js');
-  const r = await import('../metrics/render.js');
   const shown = filterFamilies(families, plan.filter);
   if (plan.format === 'json') {
     const head = { apiVersion: 'regctl.openshift.io/v1', kind: 'RegistryMetrics', endpoint: s.url, scrapedAt: s.at.toISOString() };
@@ -160,7 +149,6 @@ async function printOnce(ctx: Context, o: MetricsOptions, plan: Plan, s: Scrape,
     return;
   }
   if (plan.filter) {
-    const { seriesRates } = await import('../metrics/rates.js');
     const rows = seriesRates([], shown, 0);
     if (!rows.length) ctx.log.warn(`no metric family matches --filter ${o.filter}`);
     await writeAsync(ctx.io.stdout, r.renderSeries(ctx.io, rows, false));
@@ -188,9 +176,6 @@ function instanceOf(families: MetricFamily[]): number | undefined {
 }
 
 async function watch(ctx: Context, plan: Plan, client: MetricsClient, cluster: import('../cluster/cluster.js').Cluster, first: Scrape, firstFamilies: MetricFamily[]): Promise<number> {
-  const { summarizeRates, seriesRates } = await import('../metrics/rates.js');
-  const { filterFamilies } = await import('../metrics/filter.js');
-  const r = await import('../metrics/render.js');
   const interval = plan.intervalMs!;
   ctx.log.info(`Scraping ${client.url} every ${interval / 1000}s; per-second rates follow (Ctrl-C to stop)`);
   let prev = { scrape: first, families: firstFamilies };

@@ -1,109 +1,97 @@
 import { readTextFileCapped } from '../input/read.js';
-import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
 import type { LinkFor } from '../cluster/pull-secret.js';
-import { dryRunOption, examples, namespaceOption, type Runtime } from './common.js';
+import { dryRunOption, namespaceOption } from './common.js';
 import { parseOutput, printObjects } from '../output/printer.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { R } from '../cluster/resources.js';
+import { credentialHelperFor } from '../registry/authfile.js';
+import { getCredentials, helperProgram } from '../registry/credential-helper.js';
+import * as ps from '../cluster/pull-secret.js';
 
-interface CreateOptions {
-  namespace?: string;
-  server?: string;
-  username?: string;
-  passwordStdin?: boolean;
-  fromAuthfile?: string;
-  registry?: string;
-  link?: string[];
-  for?: string;
-  dryRun?: boolean;
-  output?: string;
-}
-
-interface LinkOptions {
-  namespace?: string;
-  for?: string;
-  dryRun?: boolean;
-  output?: string;
-}
-
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
-
-export function register(program: Command, rt: Runtime): void {
-  const group = program
-    .command('pull-secret')
-    .summary('create image pull secrets and link them to service accounts (oc create secret docker-registry + oc secrets link)')
-    .description('Manage kubernetes.io/dockerconfigjson Secrets that let a project pull from private registries, and link them to (or unlink them from) its service accounts.');
-
-  const create = group
-    .command('create')
-    .summary('create or update a pull secret (kubernetes.io/dockerconfigjson)')
-    .description(
-      [
-        'Create the Secret NAME of type kubernetes.io/dockerconfigjson, with .dockerconfigjson = {"auths": {SERVER: {username, password, auth}}}.',
-        'Credentials come from --server/--username plus the password on stdin (--password-stdin), or from a podman/Docker auth file (--from-authfile, optionally only --registry\'s entry).',
-        'Running it again with the same credentials changes nothing; with new ones it updates the Secret (rotation). The password never appears in output.',
-        '--link SA links the secret like `oc secrets link`: for pull (imagePullSecrets) and/or mount (secrets). Without --for, builder is linked for mount and other accounts for pull.',
-      ].join('\n'),
-    )
-    .argument('[name]', 'name of the Secret');
-  namespaceOption(create);
-  create
-    .option('--server <host>', 'registry host the credentials are for, e.g. quay.io')
-    .option('--username <user>', 'registry user name')
-    .option('--password-stdin', 'read the password (or token) from stdin')
-    .option('--from-authfile <file>', 'copy credentials from a containers auth.json or Docker config.json')
-    .option('--registry <host>', 'with --from-authfile: only this registry\'s entry')
-    .option('--link <sa>', 'link to this service account, e.g. default or builder (repeatable, comma-separated)', collect)
-    .option('--for <use>', 'with --link: pull, mount or pull,mount');
-  dryRunOption(create);
-  create.addOption(new Option('-o, --output <format>', 'print the (redacted) Secret and changed service accounts as json|yaml'));
-  examples(create, [
+const createSpec = defineCommand({
+  name: 'create',
+  summary: 'create or update a pull secret (kubernetes.io/dockerconfigjson)',
+  description: [
+    'Create the Secret NAME of type kubernetes.io/dockerconfigjson, with .dockerconfigjson = {"auths": {SERVER: {username, password, auth}}}.',
+    "Credentials come from --server/--username plus the password on stdin (--password-stdin), or from a podman/Docker auth file (--from-authfile, optionally only --registry's entry).",
+    'Running it again with the same credentials changes nothing; with new ones it updates the Secret (rotation). The password never appears in output.',
+    '--link SA links the secret like `oc secrets link`: for pull (imagePullSecrets) and/or mount (secrets). Without --for, builder is linked for mount and other accounts for pull.',
+  ].join('\n'),
+  arguments: [{ name: 'name', description: 'name of the Secret' }],
+  options: {
+    namespace: namespaceOption(),
+    server: { flags: '--server <host>', description: 'registry host the credentials are for, e.g. quay.io' },
+    username: { flags: '--username <user>', description: 'registry user name' },
+    passwordStdin: { flags: '--password-stdin', description: 'read the password (or token) from stdin' },
+    fromAuthfile: { flags: '--from-authfile <file>', description: 'copy credentials from a containers auth.json or Docker config.json' },
+    registry: { flags: '--registry <host>', description: "with --from-authfile: only this registry's entry" },
+    link: { flags: '--link <sa>', description: 'link to this service account, e.g. default or builder (repeatable, comma-separated)', parse: collect },
+    for: { flags: '--for <use>', description: 'with --link: pull, mount or pull,mount' },
+    dryRun: dryRunOption,
+    output: { flags: '-o, --output <format>', description: 'print the (redacted) Secret and changed service accounts as json|yaml' },
+  },
+  examples: [
     'printf %s "$QUAY_TOKEN" | regctl pull-secret create quaycreds --server quay.io --username myuser --password-stdin --link default -n myapp',
     'regctl pull-secret create regtoken --from-authfile "$XDG_RUNTIME_DIR/containers/auth.json" --registry registry.example.com -n shared',
     'regctl pull-secret create registrycreds --from-authfile auth.json --link builder --dry-run -o yaml',
-  ]);
-  create.action(rt.action(runCreate));
+  ],
+});
 
-  const link = group
-    .command('link')
-    .summary('link an existing secret to service accounts (oc secrets link)')
-    .description('Add the secret to the service accounts\' imagePullSecrets (--for pull) and/or secrets (--for mount). Without --for, builder is linked for mount and other accounts for pull. Already linked: no change.')
-    .argument('[name]', 'name of the Secret')
-    .argument('[serviceaccounts...]', 'service accounts, e.g. default builder');
-  namespaceOption(link);
-  link.option('--for <use>', 'pull, mount or pull,mount');
-  dryRunOption(link);
-  link.addOption(new Option('-o, --output <format>', 'print the changed service accounts as json|yaml'));
-  examples(link, ['regctl pull-secret link registrycreds default --for pull -n myapp', 'regctl pull-secret link registrycreds builder -n myapp']);
-  link.action(rt.action(runLink));
+const linkSpec = defineCommand({
+  name: 'link',
+  summary: 'link an existing secret to service accounts (oc secrets link)',
+  description: "Add the secret to the service accounts' imagePullSecrets (--for pull) and/or secrets (--for mount). Without --for, builder is linked for mount and other accounts for pull. Already linked: no change.",
+  arguments: [
+    { name: 'name', description: 'name of the Secret' },
+    { name: 'serviceaccounts', description: 'service accounts, e.g. default builder', variadic: true },
+  ],
+  options: {
+    namespace: namespaceOption(),
+    for: { flags: '--for <use>', description: 'pull, mount or pull,mount' },
+    dryRun: dryRunOption,
+    output: { flags: '-o, --output <format>', description: 'print the changed service accounts as json|yaml' },
+  },
+  examples: ['regctl pull-secret link registrycreds default --for pull -n myapp', 'regctl pull-secret link registrycreds builder -n myapp'],
+});
 
-  const unlink = group
-    .command('unlink')
-    .summary('remove a secret from service accounts (oc secrets unlink)')
-    .description(
-      [
-        'Remove the secret from the service accounts\' imagePullSecrets and secrets, like `oc secrets unlink`; --for pull or --for mount removes it from one list only.',
-        'Other entries stay as they are. The secret may already be deleted (dangling references are removed). Not linked: no change.',
-      ].join('\n'),
-    )
-    .argument('[name]', 'name of the Secret')
-    .argument('[serviceaccounts...]', 'service accounts, e.g. default builder');
-  namespaceOption(unlink);
-  unlink.option('--for <use>', 'only from imagePullSecrets (pull) or secrets (mount); default: both');
-  dryRunOption(unlink);
-  unlink.addOption(new Option('-o, --output <format>', 'print the changed service accounts as json|yaml'));
-  examples(unlink, ['regctl pull-secret unlink registrycreds default -n myapp', 'regctl pull-secret unlink registrycreds default builder --dry-run -o yaml']);
-  unlink.action(rt.action(runUnlink));
-}
+const unlinkSpec = defineCommand({
+  name: 'unlink',
+  summary: 'remove a secret from service accounts (oc secrets unlink)',
+  description: [
+    "Remove the secret from the service accounts' imagePullSecrets and secrets, like `oc secrets unlink`; --for pull or --for mount removes it from one list only.",
+    'Other entries stay as they are. The secret may already be deleted (dangling references are removed). Not linked: no change.',
+  ].join('\n'),
+  arguments: linkSpec.arguments,
+  options: {
+    namespace: namespaceOption(),
+    for: { flags: '--for <use>', description: 'only from imagePullSecrets (pull) or secrets (mount); default: both' },
+    dryRun: dryRunOption,
+    output: { flags: '-o, --output <format>', description: 'print the changed service accounts as json|yaml' },
+  },
+  examples: ['regctl pull-secret unlink registrycreds default -n myapp', 'regctl pull-secret unlink registrycreds default builder --dry-run -o yaml'],
+});
+
+export const spec = defineCommand({
+  name: 'pull-secret',
+  summary: 'create image pull secrets and link them to service accounts (oc create secret docker-registry + oc secrets link)',
+  description: 'Manage kubernetes.io/dockerconfigjson Secrets that let a project pull from private registries, and link them to (or unlink them from) its service accounts.',
+  subcommands: [
+    { spec: createSpec, run: runCreate },
+    { spec: linkSpec, run: runLink },
+    { spec: unlinkSpec, run: runUnlink },
+  ],
+});
+
+type LinkOptions = OptionsOf<typeof linkSpec> | OptionsOf<typeof unlinkSpec>;
 
 function outFormat(v: string | undefined): 'json' | 'yaml' | undefined {
   return v === undefined ? undefined : (parseOutput(v, ['json', 'yaml']) as 'json' | 'yaml');
 }
 
-
-async function runCreate(ctx: Context, args: string[], opts: CreateOptions): Promise<void> {
-  const ps = await import('../cluster/pull-secret.js');
+async function runCreate(ctx: Context, args: string[], opts: OptionsOf<typeof createSpec>): Promise<void> {
   const [name] = args;
   if (!name) throw new UsageError('you must specify a name for the secret', 'regctl pull-secret create NAME --server S --username U --password-stdin');
   ps.validateObjectName(name, 'secret');
@@ -177,13 +165,11 @@ function linkArgs(ps: typeof import('../cluster/pull-secret.js'), verb: 'link' |
 }
 
 async function runLink(ctx: Context, args: string[], opts: LinkOptions): Promise<void> {
-  const ps = await import('../cluster/pull-secret.js');
   const { name, sas } = linkArgs(ps, 'link', args);
   const format = outFormat(opts.output);
   const fors = ps.parseFor(opts.for);
   const cluster = await ctx.cluster(opts.namespace);
   const ns = cluster.namespace;
-  const { R } = await import('../cluster/resources.js');
   if (!(await cluster.getOrNull(R.secret, name, ns))) {
     throw new NotFoundError(`secrets "${name}" not found in ${ns}`, { hint: `create it first: regctl pull-secret create ${name} … -n ${ns}` });
   }
@@ -226,7 +212,6 @@ function unlinkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], r
 }
 
 async function runUnlink(ctx: Context, args: string[], opts: LinkOptions): Promise<void> {
-  const ps = await import('../cluster/pull-secret.js');
   const { name, sas } = linkArgs(ps, 'unlink', args);
   const format = outFormat(opts.output);
   // oc secrets unlink removes the secret from both lists; --for narrows it to one.
@@ -258,10 +243,8 @@ async function helperCredentials(ctx: Context, text: string, file: string, regis
   } catch {
     return undefined; // configFromAuthFile says what is wrong with the file
   }
-  const { credentialHelperFor } = await import('../registry/authfile.js');
   const routed = credentialHelperFor(content as Parameters<typeof credentialHelperFor>[0], registry);
   if (!routed) return undefined;
-  const { getCredentials, helperProgram } = await import('../registry/credential-helper.js');
   const got = getCredentials(routed.helper, registry, { env: ctx.env, file, key: routed.key, debug: (l) => ctx.log.debug(l) });
   if (!got) {
     throw new UsageError(`${file} routes ${registry} to ${helperProgram(routed.helper)}, which has no credentials for it`, `log in first: regctl login --registry ${registry} --authfile ${file} (or podman login)`);

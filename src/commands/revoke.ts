@@ -1,35 +1,31 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { Binding, RemoveChange, Subject } from '../cluster/policy.js';
-import { examples, type Runtime } from './common.js';
-import { prepareRoleChange, roleCommandOptions, where, type RoleOptions } from './role-args.js';
-import { printObjects } from '../output/printer.js';
 
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('revoke')
-    .summary('take a registry role away again (like oc policy remove-role-from-user)')
-    .description(
-      [
+import { prepareRoleChange, roleArguments, roleOptions, where } from './role-args.js';
+import { printObjects } from '../output/printer.js';
+import { reviewSubject } from '../cluster/policy-access.js';
+
+export const spec = defineCommand({
+  name: 'revoke',
+  summary: 'take a registry role away again (like oc policy remove-role-from-user)',
+  description: [
         'Remove subjects from every binding of the role, exactly as `oc policy remove-role-from-user`/`-group` (or `oc adm policy remove-cluster-role-from-*` with --cluster-wide): a binding left without subjects is deleted unless it is annotated rbac.authorization.kubernetes.io/autoupdate=false; bindings marked autoupdate=true draw oc\'s reconciliation warning.',
         'ROLE is an intent (viewer, editor, puller, pusher, builder, metrics, pruner); any other ClusterRole is named with --cluster-role NAME; see `regctl grant --help`. With --role-namespace NS (= -n) ROLE is a namespaced Role and only bindings referencing that Role are touched.',
         'Nothing to remove is not an error: the subjects already lack the role (exit 0).',
       ].join('\n'),
-    )
-    .argument('[role]', 'intent (a Role name with --role-namespace; none with --cluster-role)')
-    .argument('[subjects...]', 'user names');
-  roleCommandOptions(cmd, 'revoke');
-  examples(cmd, [
+  arguments: roleArguments,
+  options: roleOptions('revoke'),
+  examples: [
     'regctl revoke viewer alice -n myproject',
     'regctl revoke puller --group system:serviceaccounts:myapp -n shared',
     'regctl revoke metrics prometheus-user',
     'regctl revoke pusher -z builder -n myproject --dry-run -o yaml',
     'regctl revoke image-pusher-local alice -n myproject --role-namespace myproject',
-  ]);
-  cmd.action(rt.action(run));
-}
+  ],
+});
 
-async function run(ctx: Context, args: string[], opts: RoleOptions): Promise<number | void> {
+export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof spec>): Promise<number | void> {
   const { parsed, roleKind, cluster, policy, rbac, clusterWide, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
   const { intent } = parsed;
   const namespace = clusterWide ? undefined : cluster.namespace;
@@ -100,7 +96,6 @@ function report(
 
 /** Other bindings may still let the subjects pull or push: say so instead of leaving a false sense of revocation. */
 async function stillAllowed(ctx: Context, cluster: import('../cluster/cluster.js').Cluster, namespace: string, subjects: Subject[]): Promise<void> {
-  const { reviewSubject } = await import('../cluster/policy-access.js');
   for (const s of subjects) {
     try {
       const r = await reviewSubject(cluster, namespace, s, ['pull', 'push']);

@@ -1,47 +1,45 @@
 // Shared by grant and revoke: their flags, argument parsing, and how they print bindings.
-import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, type OptionsOf } from './spec.js';
 import type { Binding, SubjectRequest } from '../cluster/policy.js';
 import type { Intent } from '../cluster/policy-intents.js';
 import { dryRunOption, namespaceOption } from './common.js';
 import { parseOutput } from '../output/printer.js';
 import { UsageError } from '../errors.js';
+import { INTENT_NAMES, resolveIntent, unknownIntent } from '../cluster/policy-intents.js';
+import { validateSubjects } from '../cluster/policy.js';
+import * as policy from '../cluster/policy.js';
+import * as rbac from '../cluster/rbac.js';
 
-/** Options shared by grant and revoke (oc policy flags plus regctl's --group/--cluster-wide). */
-export interface RoleOptions {
-  namespace?: string;
-  group?: string[];
-  serviceAccount?: string[];
-  serviceaccount?: string[];
-  clusterWide?: boolean;
-  rolebindingName?: string;
-  roleNamespace?: string;
-  clusterRole?: string;
-  dryRun?: boolean;
-  output?: string;
+/** The options of grant and revoke (oc policy flags plus regctl's --group/--cluster-wide). */
+export function roleOptions(verb: 'grant' | 'revoke') {
+  return {
+    namespace: namespaceOption("the project (namespace) of the RoleBinding and of -z service accounts; defaults to the kubeconfig context's"),
+    group: { flags: '--group <group>', description: `${verb === 'grant' ? 'grant to' : 'revoke from'} this group (repeatable, comma-separated)`, parse: collect },
+    serviceAccount: { flags: '-z, --service-account <name>', description: 'a service account of the project (repeatable, comma-separated)', parse: collect },
+    serviceaccount: { flags: '--serviceaccount <name>', description: 'alias of --service-account (oc spelling)', parse: collect, hidden: true },
+    clusterWide: { flags: '--cluster-wide', description: `${verb === 'grant' ? 'create a ClusterRoleBinding' : 'revoke from ClusterRoleBindings'} (all projects) instead of a RoleBinding` },
+    rolebindingName: { flags: '--rolebinding-name <name>', description: verb === 'grant' ? 'create or extend this binding instead of a new one named ROLE, ROLE-0, …' : 'only revoke from this binding' },
+    clusterRole: { flags: '--cluster-role <name>', description: `${verb === 'grant' ? 'bind' : 'unbind'} this ClusterRole instead of an intent (every argument is then a subject)${verb === 'grant' ? '; it must exist' : ''}` },
+    roleNamespace: {
+      flags: '--role-namespace <ns>',
+      description:
+        verb === 'grant'
+          ? 'ROLE is a namespaced Role of this project (must equal -n): bind it instead of a ClusterRole'
+          : 'ROLE is a namespaced Role of this project (must equal -n): only bindings of that Role',
+    },
+    dryRun: dryRunOption,
+    output: { flags: '-o, --output <format>', description: 'print the binding(s) as json|yaml instead of the oc-style line' },
+  } as const;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+export const roleArguments = [
+  { name: 'role', description: 'intent (a Role name with --role-namespace; none with --cluster-role)' },
+  { name: 'subjects', description: 'user names', variadic: true },
+] as const;
 
-export function roleCommandOptions(cmd: Command, verb: 'grant' | 'revoke'): Command {
-  namespaceOption(cmd, 'the project (namespace) of the RoleBinding and of -z service accounts; defaults to the kubeconfig context\'s');
-  cmd
-    .option('--group <group>', `${verb === 'grant' ? 'grant to' : 'revoke from'} this group (repeatable, comma-separated)`, collect)
-    .option('-z, --service-account <name>', 'a service account of the project (repeatable, comma-separated)', collect)
-    .addOption(new Option('--serviceaccount <name>', 'alias of --service-account (oc spelling)').argParser(collect).hideHelp())
-    .option('--cluster-wide', `${verb === 'grant' ? 'create a ClusterRoleBinding' : 'revoke from ClusterRoleBindings'} (all projects) instead of a RoleBinding`)
-    .option('--rolebinding-name <name>', verb === 'grant' ? 'create or extend this binding instead of a new one named ROLE, ROLE-0, …' : 'only revoke from this binding')
-    .option('--cluster-role <name>', `${verb === 'grant' ? 'bind' : 'unbind'} this ClusterRole instead of an intent (every argument is then a subject)${verb === 'grant' ? '; it must exist' : ''}`)
-    .option(
-      '--role-namespace <ns>',
-      verb === 'grant'
-        ? 'ROLE is a namespaced Role of this project (must equal -n): bind it instead of a ClusterRole'
-        : 'ROLE is a namespaced Role of this project (must equal -n): only bindings of that Role',
-    );
-  dryRunOption(cmd);
-  cmd.addOption(new Option('-o, --output <format>', 'print the binding(s) as json|yaml instead of the oc-style line'));
-  return cmd;
-}
+/** Options shared by grant and revoke. */
+export type RoleOptions = OptionsOf<{ options: ReturnType<typeof roleOptions> }>;
 
 export interface ParsedRoleArgs {
   word: string;
@@ -57,7 +55,6 @@ export interface ParsedRoleArgs {
 export async function parseRoleArgs(args: string[], opts: RoleOptions): Promise<ParsedRoleArgs> {
   const clusterRole = opts.clusterRole;
   const [word, ...users] = clusterRole === undefined ? args : [clusterRole, ...args];
-  const { INTENT_NAMES, resolveIntent, unknownIntent } = await import('../cluster/policy-intents.js');
   if (!word) throw new UsageError('you must specify a role', `name an intent (${INTENT_NAMES.join(', ')}), or a ClusterRole with --cluster-role NAME`);
   if (clusterRole !== undefined) {
     if (opts.roleNamespace) throw new UsageError('--cluster-role and --role-namespace cannot be combined', 'bind a ClusterRole with --cluster-role, or a Role of the project with ROLE --role-namespace NS');
@@ -68,7 +65,6 @@ export async function parseRoleArgs(args: string[], opts: RoleOptions): Promise<
     throw unknownIntent(word);
   }
   const format = opts.output === undefined ? undefined : (parseOutput(opts.output, ['json', 'yaml']) as 'json' | 'yaml');
-  const { validateSubjects } = await import('../cluster/policy.js');
   const request = { users, groups: opts.group ?? [], serviceAccounts: [...(opts.serviceAccount ?? []), ...(opts.serviceaccount ?? [])] };
   // The namespace is only known after connecting; check names now with a valid placeholder.
   validateSubjects({ ...request, namespace: opts.namespace ?? 'default' });
@@ -107,18 +103,14 @@ function roleBindingNamespaceMatches(bindingNamespace: string, roleNamespace: st
   );
 }
 
-
 export function where(b: Binding): string {
   return b.metadata.namespace ? `RoleBinding ${b.metadata.name} in ${b.metadata.namespace}` : `ClusterRoleBinding ${b.metadata.name}`;
 }
-
 
 /** What grant and revoke both work out before changing any binding. */
 export async function prepareRoleChange(ctx: Context, args: string[], opts: RoleOptions) {
   const parsed = await parseRoleArgs(args, opts);
   const cluster = await ctx.cluster(opts.namespace);
-  const policy = await import('../cluster/policy.js');
-  const rbac = await import('../cluster/rbac.js');
   // Without -n the binding's namespace is the kubeconfig context's, known only now.
   if (parsed.roleNamespace) roleBindingNamespaceMatches(cluster.namespace, parsed.roleNamespace);
   const clusterWide = Boolean(opts.clusterWide || parsed.intent.clusterWide);

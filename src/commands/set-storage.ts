@@ -1,157 +1,182 @@
-import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import { requireConfirmation } from '../context.js';
 import type { StorageRequest } from '../cluster/storage.js';
 import type { Json } from '../cluster/cluster.js';
-import { dryRunOption, examples, outputFormat, outputOption, type Runtime } from './common.js';
+import { outputFormat, dryRunOption, outputOption } from './common.js';
 import { print } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { UsageError } from '../errors.js';
 import { readTextFileCapped, type InputKind } from '../input/read.js';
+import { failedPartWay } from '../cluster/partial.js';
+import { R } from '../cluster/resources.js';
+import * as rc from '../cluster/registry-config.js';
+import * as st from '../cluster/storage.js';
+import * as ss from '../cluster/served-schema.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 const DEFAULT_TIMEOUT = '10m';
 
-interface CommonOptions {
-  storageManagement?: 'Managed' | 'Unmanaged';
-  dryRun?: boolean;
-  yes?: boolean;
-  wait?: boolean;
-  timeout?: string;
-  output?: string;
-}
+/** The options every storage type takes (after its own). */
+const storageCommon = {
+  storageManagement: { flags: '--storage-management <state>', description: 'spec.storage.managementState: Managed lets the operator configure (and on Removed delete) the storage', choices: ['Managed', 'Unmanaged'] },
+  yes: { flags: '-y, --yes', description: 'confirm switching away from storage that holds images, or to emptydir' },
+  wait: { flags: '--wait', description: "follow the operator's conditions until the registry is Available (exit 0) or fails (exit 3)" },
+  timeout: { flags: '--timeout <duration>', description: `with --wait: give up after this long (default ${DEFAULT_TIMEOUT}, exit 124)` },
+  dryRun: dryRunOption,
+  output: outputOption(FORMATS),
+} as const;
 
-type Opts = CommonOptions & Record<string, any>;
+type CommonOptions = OptionsOf<{ options: typeof storageCommon }>;
 
-export function register(program: Command, rt: Runtime): void {
-  const parent = program
-    .command('set-storage')
-    .summary('configure the registry storage (pvc, s3, gcs, azure, swift, ibmcos, emptydir) with pre-flight checks')
-    .description(
-      'Point the integrated registry at its storage in one safe step: create the claim or credentials secret when needed, then one JSON patch of configs.imageregistry.operator.openshift.io/cluster (managementState Managed, spec.storage with only the chosen type).\n' +
-        'Pre-flight checks run before any write; --dry-run prints every write; --wait follows the operator until the registry is Available.',
-    )
-    .argument('[type]', 'pvc, s3, gcs, azure, swift, ibmcos or emptydir')
-    .action(
-      rt.action(async (_ctx, args) => {
-        const t = args[0];
-        throw new UsageError(t ? `unknown storage type "${t}"` : 'which storage?', 'use one of: pvc, s3, gcs, azure, swift, ibmcos, emptydir (`regctl set-storage --help`)');
-      }),
-    );
-  examples(parent, [
+const pvcSpec = defineCommand({
+  name: 'pvc',
+  summary: 'a PersistentVolumeClaim (created when missing)',
+  options: {
+    claim: { flags: '--claim <name>', description: 'the claim in openshift-image-registry', default: 'image-registry-storage' },
+    size: { flags: '--size <quantity>', description: 'size when the claim is created (default 100Gi)' },
+    storageClass: { flags: '--storage-class <name>', description: 'storage class when the claim is created (default: the cluster default)' },
+    accessMode: { flags: '--access-mode <mode>', description: 'access mode; ReadWriteOnce also sets rolloutStrategy Recreate and 1 replica', choices: ['ReadWriteOnce', 'ReadWriteMany'] },
+    ...storageCommon,
+  },
+  examples: ['regctl set-storage pvc                                   # 100Gi claim image-registry-storage, default class', 'regctl set-storage pvc --size 200Gi --storage-class gp3-csi --wait', 'regctl set-storage pvc --claim image-registry-pvc --access-mode ReadWriteOnce --dry-run'],
+});
+
+const s3Spec = defineCommand({
+  name: 's3',
+  summary: 'an S3 (or S3-compatible, e.g. minio) bucket',
+  options: {
+    bucket: { flags: '--bucket <name>', description: 'bucket name', required: true },
+    region: { flags: '--region <region>', description: 'region (any value for S3-compatible endpoints)', required: true },
+    regionEndpoint: { flags: '--region-endpoint <url>', description: 'endpoint URL with scheme for S3-compatible storage, e.g. https://minio.example:9000' },
+    encrypt: { flags: '--encrypt', description: 'encrypt the data at rest', negate: 'do not encrypt' },
+    virtualHostedStyle: { flags: '--virtual-hosted-style', description: 'use virtual-hosted-style bucket URLs instead of path style' },
+    kmsKeyId: { flags: '--kms-key-id <id>', description: 'KMS key for encryption' },
+    chunkSizeMib: { flags: '--chunk-size-mib <n>', description: 'multipart chunk size, 5-5120' },
+    trustedCa: { flags: '--trusted-ca <configmap>', description: 'ConfigMap in openshift-config with the CA bundle of the endpoint' },
+    accessKeyId: { flags: '--access-key-id <id>', description: 'access key id (not secret; default $AWS_ACCESS_KEY_ID)' },
+    secretAccessKeyStdin: { flags: '--secret-access-key-stdin', description: 'read the secret access key from stdin (default $AWS_SECRET_ACCESS_KEY)' },
+    secretAccessKeyFile: { flags: '--secret-access-key-file <file>', description: 'read the secret access key from a file' },
+    ...storageCommon,
+  },
+  examples: ['printf %s "$SECRET" | regctl set-storage s3 --bucket registry --region us-east-1 --access-key-id AKIA… --secret-access-key-stdin', 'regctl set-storage s3 --bucket minio-service --region dummyregion --region-endpoint http://minio.minio.svc:9000 --no-encrypt --dry-run'],
+});
+
+const gcsSpec = defineCommand({
+  name: 'gcs',
+  summary: 'a Google Cloud Storage bucket',
+  options: {
+    bucket: { flags: '--bucket <name>', description: 'bucket name', required: true },
+    region: { flags: '--region <region>', description: 'region' },
+    projectId: { flags: '--project-id <id>', description: 'project id' },
+    kmsKeyId: { flags: '--kms-key-id <id>', description: 'KMS key id' },
+    keyFile: { flags: '--key-file <file>', description: 'service-account key JSON (- reads stdin)' },
+    ...storageCommon,
+  },
+  examples: ['regctl set-storage gcs --bucket registry --project-id my-project --key-file key.json --wait'],
+});
+
+const azureSpec = defineCommand({
+  name: 'azure',
+  summary: 'an Azure blob storage container',
+  options: {
+    accountName: { flags: '--account-name <name>', description: 'storage account name', required: true },
+    container: { flags: '--container <name>', description: 'blob container name', required: true },
+    cloudName: { flags: '--cloud-name <name>', description: 'e.g. AzurePublicCloud, AzureUSGovernmentCloud' },
+    accountKeyStdin: { flags: '--account-key-stdin', description: 'read the storage account key from stdin (default $AZURE_STORAGE_KEY)' },
+    accountKeyFile: { flags: '--account-key-file <file>', description: 'read the storage account key from a file' },
+    ...storageCommon,
+  },
+  examples: ['printf %s "$AZURE_STORAGE_KEY" | regctl set-storage azure --account-name registrysa --container registry --account-key-stdin'],
+});
+
+const swiftSpec = defineCommand({
+  name: 'swift',
+  summary: 'an OpenStack Swift container',
+  options: {
+    container: { flags: '--container <name>', description: 'container name', required: true },
+    authUrl: { flags: '--auth-url <url>', description: 'Keystone URL', required: true },
+    authVersion: { flags: '--auth-version <v>', description: 'Keystone version, e.g. 3' },
+    domain: { flags: '--domain <name>', description: 'domain name (v3)' },
+    domainId: { flags: '--domain-id <id>', description: 'domain id (v3)' },
+    tenant: { flags: '--tenant <name>', description: 'tenant (project) name' },
+    tenantId: { flags: '--tenant-id <id>', description: 'tenant (project) id' },
+    regionName: { flags: '--region-name <name>', description: 'region' },
+    username: { flags: '--username <name>', description: 'user name (default $OS_USERNAME)' },
+    passwordStdin: { flags: '--password-stdin', description: 'read the password from stdin (default $OS_PASSWORD)' },
+    passwordFile: { flags: '--password-file <file>', description: 'read the password from a file' },
+    applicationCredentialId: { flags: '--application-credential-id <id>', description: 'application credential id (default $OS_APPLICATION_CREDENTIAL_ID)' },
+    applicationCredentialName: { flags: '--application-credential-name <name>', description: 'application credential name (default $OS_APPLICATION_CREDENTIAL_NAME)' },
+    applicationCredentialSecretStdin: { flags: '--application-credential-secret-stdin', description: 'read the application credential secret from stdin (default $OS_APPLICATION_CREDENTIAL_SECRET)' },
+    applicationCredentialSecretFile: { flags: '--application-credential-secret-file <file>', description: 'read the application credential secret from a file' },
+    ...storageCommon,
+  },
+  examples: ['printf %s "$OS_PASSWORD" | regctl set-storage swift --container registry --auth-url https://keystone.example.com:5000/v3 --auth-version 3 --domain Default --tenant registry --username registry --password-stdin'],
+});
+
+const ibmcosSpec = defineCommand({
+  name: 'ibmcos',
+  summary: 'an IBM Cloud Object Storage bucket',
+  options: {
+    bucket: { flags: '--bucket <name>', description: 'bucket name', required: true },
+    location: { flags: '--location <location>', description: 'location, e.g. us-east', required: true },
+    resourceGroupName: { flags: '--resource-group-name <name>', description: 'resource group' },
+    resourceKeyCrn: { flags: '--resource-key-crn <crn>', description: 'CRN of the service credential' },
+    serviceInstanceCrn: { flags: '--service-instance-crn <crn>', description: 'CRN of the COS instance' },
+    apiKeyStdin: { flags: '--api-key-stdin', description: 'read the IAM API key from stdin (default $IBMCLOUD_API_KEY)' },
+    apiKeyFile: { flags: '--api-key-file <file>', description: 'read the IAM API key from a file' },
+    ...storageCommon,
+  },
+  examples: ['printf %s "$IBMCLOUD_API_KEY" | regctl set-storage ibmcos --bucket registry --location us-east --api-key-stdin'],
+});
+
+const emptydirSpec = defineCommand({
+  name: 'emptydir',
+  summary: 'ephemeral pod storage (testing only; needs --yes)',
+  options: storageCommon,
+  examples: ['regctl set-storage emptydir --yes   # images are lost whenever a registry pod restarts'],
+});
+
+const ossSpec = defineCommand({ name: 'oss', summary: 'refused: current operators have no OSS driver', acceptAnything: true });
+
+export const spec = defineCommand({
+  name: 'set-storage',
+  summary: 'configure the registry storage (pvc, s3, gcs, azure, swift, ibmcos, emptydir) with pre-flight checks',
+  description:
+    'Point the integrated registry at its storage in one safe step: create the claim or credentials secret when needed, then one JSON patch of configs.imageregistry.operator.openshift.io/cluster (managementState Managed, spec.storage with only the chosen type).\n' +
+    'Pre-flight checks run before any write; --dry-run prints every write; --wait follows the operator until the registry is Available.',
+  arguments: [{ name: 'type', description: 'pvc, s3, gcs, azure, swift, ibmcos or emptydir' }],
+  examples: [
     'regctl set-storage pvc --size 200Gi --storage-class gp3-csi --wait',
     'regctl set-storage pvc --claim image-registry-pvc --access-mode ReadWriteOnce',
     'printf %s "$SECRET" | regctl set-storage s3 --bucket registry --region us-east-1 --access-key-id AKIA… --secret-access-key-stdin',
     'regctl set-storage s3 --bucket minio-service --region dummyregion --region-endpoint http://minio.minio.svc:9000 --no-encrypt --dry-run',
     'regctl set-storage emptydir --yes',
-  ]);
-
-  const pvc = parent.command('pvc').summary('a PersistentVolumeClaim (created when missing)')
-    .option('--claim <name>', 'the claim in openshift-image-registry', 'image-registry-storage')
-    .option('--size <quantity>', 'size when the claim is created (default 100Gi)')
-    .option('--storage-class <name>', 'storage class when the claim is created (default: the cluster default)')
-    .addOption(new Option('--access-mode <mode>', 'access mode; ReadWriteOnce also sets rolloutStrategy Recreate and 1 replica').choices(['ReadWriteOnce', 'ReadWriteMany']));
-  common(pvc);
-  examples(pvc, ["regctl set-storage pvc                                   # 100Gi claim image-registry-storage, default class", "regctl set-storage pvc --size 200Gi --storage-class gp3-csi --wait", "regctl set-storage pvc --claim image-registry-pvc --access-mode ReadWriteOnce --dry-run"]);
-  pvc.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => pvcRequest(o))));
-
-  const s3 = parent.command('s3').summary('an S3 (or S3-compatible, e.g. minio) bucket')
-    .requiredOption('--bucket <name>', 'bucket name')
-    .requiredOption('--region <region>', 'region (any value for S3-compatible endpoints)')
-    .option('--region-endpoint <url>', 'endpoint URL with scheme for S3-compatible storage, e.g. https://minio.example:9000')
-    .option('--encrypt', 'encrypt the data at rest')
-    .option('--no-encrypt', 'do not encrypt')
-    .option('--virtual-hosted-style', 'use virtual-hosted-style bucket URLs instead of path style')
-    .option('--kms-key-id <id>', 'KMS key for encryption')
-    .option('--chunk-size-mib <n>', 'multipart chunk size, 5-5120')
-    .option('--trusted-ca <configmap>', 'ConfigMap in openshift-config with the CA bundle of the endpoint')
-    .option('--access-key-id <id>', 'access key id (not secret; default $AWS_ACCESS_KEY_ID)')
-    .option('--secret-access-key-stdin', 'read the secret access key from stdin (default $AWS_SECRET_ACCESS_KEY)')
-    .option('--secret-access-key-file <file>', 'read the secret access key from a file');
-  common(s3);
-  examples(s3, ["printf %s \"$SECRET\" | regctl set-storage s3 --bucket registry --region us-east-1 --access-key-id AKIA… --secret-access-key-stdin", "regctl set-storage s3 --bucket minio-service --region dummyregion --region-endpoint http://minio.minio.svc:9000 --no-encrypt --dry-run"]);
-  s3.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => s3Request(ctx, o))));
-
-  const gcs = parent.command('gcs').summary('a Google Cloud Storage bucket')
-    .requiredOption('--bucket <name>', 'bucket name')
-    .option('--region <region>', 'region')
-    .option('--project-id <id>', 'project id')
-    .option('--kms-key-id <id>', 'KMS key id')
-    .option('--key-file <file>', 'service-account key JSON (- reads stdin)');
-  common(gcs);
-  examples(gcs, ["regctl set-storage gcs --bucket registry --project-id my-project --key-file key.json --wait"]);
-  gcs.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => gcsRequest(ctx, o))));
-
-  const azure = parent.command('azure').summary('an Azure blob storage container')
-    .requiredOption('--account-name <name>', 'storage account name')
-    .requiredOption('--container <name>', 'blob container name')
-    .option('--cloud-name <name>', 'e.g. AzurePublicCloud, AzureUSGovernmentCloud')
-    .option('--account-key-stdin', 'read the storage account key from stdin (default $AZURE_STORAGE_KEY)')
-    .option('--account-key-file <file>', 'read the storage account key from a file');
-  common(azure);
-  examples(azure, ["printf %s \"$AZURE_STORAGE_KEY\" | regctl set-storage azure --account-name registrysa --container registry --account-key-stdin"]);
-  azure.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => azureRequest(ctx, o))));
-
-  const swift = parent.command('swift').summary('an OpenStack Swift container')
-    .requiredOption('--container <name>', 'container name')
-    .requiredOption('--auth-url <url>', 'Keystone URL')
-    .option('--auth-version <v>', 'Keystone version, e.g. 3')
-    .option('--domain <name>', 'domain name (v3)')
-    .option('--domain-id <id>', 'domain id (v3)')
-    .option('--tenant <name>', 'tenant (project) name')
-    .option('--tenant-id <id>', 'tenant (project) id')
-    .option('--region-name <name>', 'region')
-    .option('--username <name>', 'user name (default $OS_USERNAME)')
-    .option('--password-stdin', 'read the password from stdin (default $OS_PASSWORD)')
-    .option('--password-file <file>', 'read the password from a file')
-    .option('--application-credential-id <id>', 'application credential id (default $OS_APPLICATION_CREDENTIAL_ID)')
-    .option('--application-credential-name <name>', 'application credential name (default $OS_APPLICATION_CREDENTIAL_NAME)')
-    .option('--application-credential-secret-stdin', 'read the application credential secret from stdin (default $OS_APPLICATION_CREDENTIAL_SECRET)')
-    .option('--application-credential-secret-file <file>', 'read the application credential secret from a file');
-  common(swift);
-  examples(swift, ["printf %s \"$OS_PASSWORD\" | regctl set-storage swift --container registry --auth-url https://keystone.example.com:5000/v3 --auth-version 3 --domain Default --tenant registry --username registry --password-stdin"]);
-  swift.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => swiftRequest(ctx, o))));
-
-  const ibmcos = parent.command('ibmcos').summary('an IBM Cloud Object Storage bucket')
-    .requiredOption('--bucket <name>', 'bucket name')
-    .requiredOption('--location <location>', 'location, e.g. us-east')
-    .option('--resource-group-name <name>', 'resource group')
-    .option('--resource-key-crn <crn>', 'CRN of the service credential')
-    .option('--service-instance-crn <crn>', 'CRN of the COS instance')
-    .option('--api-key-stdin', 'read the IAM API key from stdin (default $IBMCLOUD_API_KEY)')
-    .option('--api-key-file <file>', 'read the IAM API key from a file');
-  common(ibmcos);
-  examples(ibmcos, ["printf %s \"$IBMCLOUD_API_KEY\" | regctl set-storage ibmcos --bucket registry --location us-east --api-key-stdin"]);
-  ibmcos.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => ibmcosRequest(ctx, o))));
-
-  const emptydir = common(parent.command('emptydir').summary('ephemeral pod storage (testing only; needs --yes)'));
-  examples(emptydir, ['regctl set-storage emptydir --yes   # images are lost whenever a registry pod restarts']);
-  emptydir.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, async () => ({ type: 'emptyDir', fields: {}, storageManagement: o.storageManagement }))));
-
-  parent
-    .command('oss')
-    .summary('refused: current operators have no OSS driver')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(
-      rt.action(async () => {
+  ],
+  subcommands: [
+    { spec: pvcSpec, run: async (ctx, _a, o: OptionsOf<typeof pvcSpec>) => apply(ctx, o, () => pvcRequest(o)) },
+    { spec: s3Spec, run: async (ctx, _a, o: OptionsOf<typeof s3Spec>) => apply(ctx, o, () => s3Request(ctx, o)) },
+    { spec: gcsSpec, run: async (ctx, _a, o: OptionsOf<typeof gcsSpec>) => apply(ctx, o, () => gcsRequest(ctx, o)) },
+    { spec: azureSpec, run: async (ctx, _a, o: OptionsOf<typeof azureSpec>) => apply(ctx, o, () => azureRequest(ctx, o)) },
+    { spec: swiftSpec, run: async (ctx, _a, o: OptionsOf<typeof swiftSpec>) => apply(ctx, o, () => swiftRequest(ctx, o)) },
+    { spec: ibmcosSpec, run: async (ctx, _a, o: OptionsOf<typeof ibmcosSpec>) => apply(ctx, o, () => ibmcosRequest(ctx, o)) },
+    { spec: emptydirSpec, run: async (ctx, _a, o: CommonOptions) => apply(ctx, o, async () => ({ type: 'emptyDir', fields: {}, storageManagement: o.storageManagement })) },
+    {
+      spec: ossSpec,
+      run: async () => {
         throw new UsageError(
           'oss storage is not supported: current registry operators have no OSS driver (an oss-only configuration is treated as "storage not configured")',
           'use an S3-compatible endpoint (`regctl set-storage s3 --region-endpoint URL …`) or pvc',
         );
-      }),
-    );
-}
+      },
+    },
+  ],
+});
 
-function common(cmd: Command): Command {
-  cmd
-    .addOption(new Option('--storage-management <state>', 'spec.storage.managementState: Managed lets the operator configure (and on Removed delete) the storage').choices(['Managed', 'Unmanaged']))
-    .option('-y, --yes', 'confirm switching away from storage that holds images, or to emptydir')
-    .option('--wait', "follow the operator's conditions until the registry is Available (exit 0) or fails (exit 3)")
-    .option('--timeout <duration>', `with --wait: give up after this long (default ${DEFAULT_TIMEOUT}, exit 124)`);
-  dryRunOption(cmd);
-  outputOption(cmd, FORMATS);
-  return cmd;
+/** `regctl set-storage` without a known type. */
+export async function run(_ctx: Context, args: string[]): Promise<void> {
+  const t = args[0];
+  throw new UsageError(t ? `unknown storage type "${t}"` : 'which storage?', 'use one of: pvc, s3, gcs, azure, swift, ibmcos, emptydir (`regctl set-storage --help`)');
 }
 
 // ---------- requests per type (flag checks only; no cluster access) ----------
@@ -163,8 +188,8 @@ function defined(o: Json): Json {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
 }
 
-async function pvcRequest(o: Opts): Promise<StorageRequest> {
-  const claim: string = o.claim;
+async function pvcRequest(o: OptionsOf<typeof pvcSpec>): Promise<StorageRequest> {
+  const claim = o.claim ?? 'image-registry-storage';
   if (!DNS1123.test(claim) || claim.length > 253) throw new UsageError(`invalid --claim "${claim}"`, 'a claim name is lower-case letters, digits, - and . (e.g. image-registry-storage)');
   if (o.size !== undefined && !QUANTITY.test(o.size)) throw new UsageError(`invalid --size "${o.size}"`, 'use a quantity such as 100Gi or 500G');
   // The API server refuses a claim of zero bytes ("must be greater than zero") only after the claim is sent.
@@ -189,7 +214,7 @@ function url(value: string, flag: string, example: string): string {
   return value;
 }
 
-async function s3Request(ctx: Context, o: Opts): Promise<StorageRequest> {
+async function s3Request(ctx: Context, o: OptionsOf<typeof s3Spec>): Promise<StorageRequest> {
   const fields: Json = defined({
     bucket: o.bucket,
     region: o.region,
@@ -228,7 +253,7 @@ async function s3Request(ctx: Context, o: Opts): Promise<StorageRequest> {
   return { type: 's3', fields, storageManagement: o.storageManagement, credentials };
 }
 
-async function gcsRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
+async function gcsRequest(ctx: Context, o: OptionsOf<typeof gcsSpec>): Promise<StorageRequest> {
   const fields = defined({ bucket: o.bucket, region: o.region, projectID: o.projectId, keyID: o.kmsKeyId });
   let credentials: Record<string, string> | undefined;
   if (o.keyFile !== undefined) {
@@ -247,13 +272,13 @@ async function gcsRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
   return { type: 'gcs', fields, storageManagement: o.storageManagement, credentials };
 }
 
-async function azureRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
+async function azureRequest(ctx: Context, o: OptionsOf<typeof azureSpec>): Promise<StorageRequest> {
   const fields = defined({ accountName: o.accountName, container: o.container, cloudName: o.cloudName });
   const key = (await readSecret(ctx, new StdinClaim(), { stdin: o.accountKeyStdin, file: o.accountKeyFile, flags: '--account-key-stdin/--account-key-file', what: 'the account key' })) ?? (ctx.env.AZURE_STORAGE_KEY || undefined);
   return { type: 'azure', fields, storageManagement: o.storageManagement, credentials: key === undefined ? undefined : { REGISTRY_STORAGE_AZURE_ACCOUNTKEY: key } };
 }
 
-async function swiftRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
+async function swiftRequest(ctx: Context, o: OptionsOf<typeof swiftSpec>): Promise<StorageRequest> {
   const fields = defined({
     container: o.container,
     authURL: url(o.authUrl, '--auth-url', 'https://keystone.example.com:5000/v3'),
@@ -296,7 +321,7 @@ async function swiftRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
   return { type: 'swift', fields, storageManagement: o.storageManagement, credentials };
 }
 
-async function ibmcosRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
+async function ibmcosRequest(ctx: Context, o: OptionsOf<typeof ibmcosSpec>): Promise<StorageRequest> {
   const fields = defined({
     bucket: o.bucket,
     location: o.location,
@@ -352,7 +377,7 @@ function optionFor(field: string): string | undefined {
   return FLAG_OF[m[1]!] ?? '--' + m[1]!.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>): Promise<number> {
+async function apply(ctx: Context, o: CommonOptions, build: () => Promise<StorageRequest>): Promise<number> {
   const format = outputFormat(o, FORMATS);
   if (o.timeout !== undefined && !o.wait) throw new UsageError('--timeout needs --wait', 'add --wait, or drop --timeout');
   const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT);
@@ -361,9 +386,6 @@ async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>
   const req = await build();
 
   const cluster = await ctx.cluster();
-  const rc = await import('../cluster/registry-config.js');
-  const st = await import('../cluster/storage.js');
-  const ss = await import('../cluster/served-schema.js');
   const { plan, config, served } = await ctx.spin('Running pre-flight checks', async () => {
     const config = await rc.readConfig(cluster);
     const state = await st.readStorageState(cluster, config, req);
@@ -440,8 +462,6 @@ async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>
  * references yet); what was patched cannot be taken back, so the error names it and the command that finishes.
  */
 async function undoWrites(cluster: import('../cluster/cluster.js').Cluster, e: unknown, failed: import('../cluster/storage.js').Write, done: Array<import('../cluster/storage.js').Write>, target: string): Promise<Error> {
-  const { failedPartWay } = await import('../cluster/partial.js');
-  const { R } = await import('../cluster/resources.js');
   const what = (w: import('../cluster/storage.js').Write) => `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name} (${w.action === 'create' ? 'created' : 'patched'})`;
   const onlyCreated = done.every((w) => w.action === 'create');
   const deletes = done.filter((w) => w.action === 'create').reverse();
@@ -459,7 +479,6 @@ async function undoWrites(cluster: import('../cluster/cluster.js').Cluster, e: u
 }
 
 async function send(cluster: import('../cluster/cluster.js').Cluster, w: import('../cluster/storage.js').Write, dryRun: boolean): Promise<Json> {
-  const { R } = await import('../cluster/resources.js');
   const ref = w.kind === 'PersistentVolumeClaim' ? R.pvc : w.kind === 'Secret' ? R.secret : R.registryConfig;
   if (w.action === 'create') return cluster.create(ref, w.body as Json, { namespace: w.namespace, dryRun });
   return cluster.patch(ref, w.name, w.body, w.patchType ?? 'merge', { namespace: w.namespace, dryRun });

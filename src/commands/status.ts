@@ -1,38 +1,32 @@
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { RegistryStatus, Condition } from '../cluster/status.js';
-import { examples, outputFormat, outputOption, type Runtime } from './common.js';
+import { outputFormat, outputOption } from './common.js';
 import { print, toYAML, type OutputFormat } from '../output/printer.js';
 import { renderTable } from '../output/table.js';
 import { age, parseDuration } from '../output/format.js';
 import { AuthError, CheckFailedError, EXIT, NotFoundError, UsageError } from '../errors.js';
 import type { IO } from '../output/io.js';
+import { collectStatus } from '../cluster/status.js';
+import { R } from '../cluster/resources.js';
 
 const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 
-interface StatusOptions {
-  output?: string;
-  watch?: boolean;
-  timeout?: string;
-  bundle?: string;
-}
+export const spec = defineCommand({
+  name: 'status',
+  summary: 'show the registry: health, storage, routes, pods, trusted CAs, pruner',
+  description:
+    'Show the integrated registry in one view: operator config and conditions, the ClusterOperator, the deployment and its pods, internal and external hosts, trusted CAs and the image pruner.\nExit code 0 when Available and not Degraded, 3 otherwise (the reason goes to stderr).',
+  options: {
+    watch: { flags: '-w, --watch', description: 're-render on every change (watch API) until Ctrl-C or --timeout' },
+    timeout: { flags: '--timeout <duration>', description: 'with --watch: stop after this long (e.g. 5m)' },
+    bundle: { flags: '--bundle <file>', description: 'also write a support bundle FILE.tar.gz: operator config (secrets redacted), conditions, events, pod log tails, routes, image.config, the doctor report' },
+    output: outputOption(FORMATS),
+  },
+  examples: ['regctl status', 'regctl status -o json | jq .health', 'regctl status && ./deploy.sh', 'regctl status --watch --timeout 5m', 'regctl status --bundle registry-support.tar.gz'],
+});
 
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('status')
-    .summary('show the registry: health, storage, routes, pods, trusted CAs, pruner')
-    .description(
-      'Show the integrated registry in one view: operator config and conditions, the ClusterOperator, the deployment and its pods, internal and external hosts, trusted CAs and the image pruner.\nExit code 0 when Available and not Degraded, 3 otherwise (the reason goes to stderr).',
-    )
-    .option('-w, --watch', 're-render on every change (watch API) until Ctrl-C or --timeout')
-    .option('--timeout <duration>', 'with --watch: stop after this long (e.g. 5m)')
-    .option('--bundle <file>', 'also write a support bundle FILE.tar.gz: operator config (secrets redacted), conditions, events, pod log tails, routes, image.config, the doctor report');
-  outputOption(cmd, FORMATS);
-  examples(cmd, ['regctl status', 'regctl status -o json | jq .health', 'regctl status && ./deploy.sh', 'regctl status --watch --timeout 5m', 'regctl status --bundle registry-support.tar.gz']);
-  cmd.action(rt.action(run));
-}
-
-async function run(ctx: Context, _args: string[], opts: StatusOptions): Promise<number> {
+export async function run(ctx: Context, _args: string[], opts: OptionsOf<typeof spec>): Promise<number> {
   const format = outputFormat(opts, FORMATS);
   let timeoutMs: number | undefined;
   if (opts.timeout !== undefined) {
@@ -49,7 +43,6 @@ async function run(ctx: Context, _args: string[], opts: StatusOptions): Promise<
     return render(ctx, format, r.status);
   }
   const cluster = await ctx.cluster();
-  const { collectStatus } = await import('../cluster/status.js');
   const read = () => ctx.spin('Reading registry status', () => collectStatus(cluster));
   if (!opts.watch) {
     const s = await read();
@@ -156,7 +149,6 @@ export function fixFor(message: string): string | undefined {
 
 async function watchLoop(ctx: Context, format: OutputFormat, read: () => Promise<RegistryStatus>, timeoutMs?: number): Promise<number> {
   const cluster = await ctx.cluster();
-  const { R } = await import('../cluster/resources.js');
   const ac = new AbortController();
   const stop = () => ac.abort();
   ctx.signal.addEventListener('abort', stop);

@@ -1,50 +1,49 @@
 import { setMaxListeners } from 'node:events';
-import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { RepositoryTags } from '../registry/content.js';
-import { examples, namespaceOption, outputFormat, outputOption, type Runtime } from './common.js';
-import { ListWriter, positiveInt, registryOptions, type RegistryFlags } from './content-common.js';
+import { outputFormat, namespaceOption, outputOption } from './common.js';
+import { positiveInt, registryOptions } from './common.js';
+import { ListWriter } from '../output/list-writer.js';
 import { NotFoundError, RegctlError, UsageError, toRegctlError } from '../errors.js';
 import type { OutputFormat } from '../output/printer.js';
+import { assertOpenShiftRepository, needsNamespace, parseReference, withNamespace } from '../registry/reference.js';
+import { print } from '../output/printer.js';
+import { RegistryAuthError, RegistryHttpError } from '../registry/errors.js';
+import { imageStreamPages, repositoryOf } from '../cluster/imagestreams.js';
+import { catalogDenied } from './catalog.js';
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const;
 
-interface TagsOptions extends RegistryFlags {
-  all?: boolean;
-  namespace?: string;
-  digests?: boolean;
-  concurrency?: string;
-  output?: string;
-}
-
 type RepoTags = RepositoryTags & { tag?: string };
 
-export function register(program: Command, rt: Runtime): void {
-  const cmd = program
-    .command('tags')
-    .summary('list the tags of a repository, or of every repository')
-    .description(
-      'List tags through the registry API (/v2/<project>/<name>/tags/list, every Link page), as podman and skopeo see them. REPO is <project>/<name>, or <name> in the current project, optionally with the registry host in front.\n' +
-        '--all lists every repository of the catalog (cluster-wide list rights), or of project -n PROJECT (ImageStream API), with a bounded pool of concurrent requests over kept-alive connections and one token; results stream in catalog order.',
-    )
-    .argument('[repo]', 'repository: [HOST/]PROJECT/NAME or NAME')
-    .option('-A, --all', 'every repository (of the catalog, or of -n PROJECT)')
-    .option('--digests', 'also resolve the digest of every tag (one HEAD request per tag); -o wide implies it')
-    .option('--concurrency <n>', 'requests in flight at once with --all or --digests', '16');
-  namespaceOption(cmd, 'the project of a one-segment REPO; with --all: list the repositories of this project only');
-  registryOptions(cmd);
-  outputOption(cmd, FORMATS);
-  examples(cmd, [
+export const spec = defineCommand({
+  name: 'tags',
+  summary: 'list the tags of a repository, or of every repository',
+  description:
+    'List tags through the registry API (/v2/<project>/<name>/tags/list, every Link page), as podman and skopeo see them. REPO is <project>/<name>, or <name> in the current project, optionally with the registry host in front.\n' +
+    '--all lists every repository of the catalog (cluster-wide list rights), or of project -n PROJECT (ImageStream API), with a bounded pool of concurrent requests over kept-alive connections and one token; results stream in catalog order.',
+  arguments: [{ name: 'repo', description: 'repository: [HOST/]PROJECT/NAME or NAME' }],
+  options: {
+    all: { flags: '-A, --all', description: 'every repository (of the catalog, or of -n PROJECT)' },
+    digests: { flags: '--digests', description: 'also resolve the digest of every tag (one HEAD request per tag); -o wide implies it' },
+    concurrency: { flags: '--concurrency <n>', description: 'requests in flight at once with --all or --digests', default: '16' },
+    namespace: namespaceOption('the project of a one-segment REPO; with --all: list the repositories of this project only'),
+    ...registryOptions,
+    output: outputOption(FORMATS),
+  },
+  examples: [
     'regctl tags team/app',
     'regctl tags app -n team -o wide',
     'regctl tags --all -n team',
     'regctl tags --all -o json > all-tags.json',
     'regctl tags --all -o name   # project/name:tag lines',
-  ]);
-  cmd.action(rt.action(run));
-}
+  ],
+});
 
-async function run(ctx: Context, args: string[], o: TagsOptions): Promise<number | void> {
+type TagsOptions = OptionsOf<typeof spec>;
+
+export async function run(ctx: Context, args: string[], o: TagsOptions): Promise<number | void> {
   const format = outputFormat(o, FORMATS);
   const concurrency = positiveInt(o.concurrency, '--concurrency', 16, 64);
   const digests = Boolean(o.digests) || format === 'wide';
@@ -54,8 +53,6 @@ async function run(ctx: Context, args: string[], o: TagsOptions): Promise<number
   if (o.all && input) throw new UsageError('give a repository or --all, not both', 'drop REPO to list every repository, or drop --all');
   if (!o.all && !input) throw new UsageError('which repository?', 'give one, e.g. `regctl tags team/app`, or list every repository with --all');
   if (o.all) return listAll(ctx, o, format, concurrency, digests);
-
-  const { parseReference, withNamespace, needsNamespace, assertOpenShiftRepository } = await import('../registry/reference.js');
   let ref = parseReference(input!, { what: 'repository', example: 'team/app' });
   if (ref.tag || ref.digest) throw new UsageError(`give the repository without a tag or digest: "${input}"`, `e.g. regctl tags ${ref.host ? `${ref.host}/` : ''}${ref.path}`);
   if (needsNamespace(ref)) ref = withNamespace(ref, (await ctx.cluster(o.namespace)).namespace);
@@ -74,7 +71,6 @@ async function run(ctx: Context, args: string[], o: TagsOptions): Promise<number
     throw await notFound(e, s.host, ref.path);
   }
   if (format === 'json' || format === 'yaml') {
-    const { print } = await import('../output/printer.js');
     print(ctx.io, format, { data: { registry: s.host, ...r } });
     return;
   }
@@ -94,7 +90,6 @@ async function run(ctx: Context, args: string[], o: TagsOptions): Promise<number
 }
 
 async function notFound(e: unknown, host: string, repo: string): Promise<unknown> {
-  const { RegistryHttpError } = await import('../registry/errors.js');
   if (e instanceof RegistryHttpError && e.status === 404) {
     return new NotFoundError(`repository ${repo} not found in ${host} (${e.message})`, { hint: `list the repositories of the project: \`regctl catalog -n ${repo.split('/')[0]}\`` });
   }
@@ -104,7 +99,6 @@ async function notFound(e: unknown, host: string, repo: string): Promise<unknown
 async function listAll(ctx: Context, o: TagsOptions, format: OutputFormat, concurrency: number, digests: boolean): Promise<number | void> {
   const { openRegistry } = await import('../registry/session.js');
   const { Limiter, repositoryTags, catalogPages, orderedMap } = await import('../registry/content.js');
-  const { RegistryAuthError, RegistryHttpError } = await import('../registry/errors.js');
 
   // The repository names first (small), so the table can be aligned while the tags stream.
   const names: string[] = [];
@@ -112,7 +106,6 @@ async function listAll(ctx: Context, o: TagsOptions, format: OutputFormat, concu
   let session;
   if (o.namespace !== undefined) {
     const cluster = await ctx.cluster(o.namespace);
-    const { imageStreamPages, repositoryOf } = await import('../cluster/imagestreams.js');
     for await (const page of imageStreamPages(cluster, cluster.namespace, { signal: ctx.signal })) names.push(...page.map(repositoryOf));
     session = await openRegistry(ctx, o);
     head = { registry: session.host, source: 'imagestreams', namespace: cluster.namespace };
@@ -121,7 +114,7 @@ async function listAll(ctx: Context, o: TagsOptions, format: OutputFormat, concu
     try {
       for await (const page of catalogPages(session.client, { pageSize: 1000, signal: ctx.signal })) names.push(...page);
     } catch (e) {
-      if (e instanceof RegistryAuthError && e.kind === 'denied') throw (await import('./catalog.js')).catalogDenied(session.host);
+      if (e instanceof RegistryAuthError && e.kind === 'denied') throw catalogDenied(session.host);
       throw e;
     }
     head = { registry: session.host, source: 'catalog' };

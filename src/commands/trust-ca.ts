@@ -1,24 +1,24 @@
-import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
+import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { ApplyResult, SetEntry, TrustList, TrustChange } from '../cluster/trusted-ca.js';
 import type { ServerChain } from '../registry/server-chain.js';
 import type { CertSummary } from '../pki/pem.js';
 import { requireConfirmation } from '../context.js';
-import { dryRunOption, examples, outputFormat, outputOption, type Runtime } from './common.js';
+import { outputFormat, dryRunOption, outputOption } from './common.js';
 import { print, toJSON, toYAML } from '../output/printer.js';
 import { UsageError } from '../errors.js';
 import { parseRegistryHost, validateConfigMapName } from '../pki/host.js';
 import { caWarnings, parseCABundle } from '../pki/pem.js';
 import { entriesFromDir, entriesFromPairs, rejectDuplicates } from '../pki/inputs.js';
+import { applyTrust, listTrust } from '../cluster/trusted-ca.js';
+import { fetchServerChain } from '../registry/server-chain.js';
 
 const LIST_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 const CHANGE_FORMATS = ['text', 'json', 'yaml'] as const;
 type ChangeFormat = (typeof CHANGE_FORMATS)[number];
 
 /** add/remove print a change, not a table: text (messages on stderr; YAML with --dry-run), json or yaml. */
-function changeOutputOption(cmd: Command): Command {
-  return cmd.addOption(new Option('-o, --output <format>', `output format: ${CHANGE_FORMATS.join('|')} (text prints YAML with --dry-run)`).default('text'));
-}
+const changeOutputOption = { flags: '-o, --output <format>', description: `output format: ${CHANGE_FORMATS.join('|')} (text prints YAML with --dry-run)`, default: 'text' } as const;
 
 function changeFormat(opts: { output?: string }): ChangeFormat {
   const v = opts.output ?? 'text';
@@ -26,78 +26,68 @@ function changeFormat(opts: { output?: string }): ChangeFormat {
   return v as ChangeFormat;
 }
 
-interface AddOptions {
-  ca?: string[];
-  fromDir?: string;
-  fromServer?: string;
-  configmap?: string;
-  yes?: boolean;
-  dryRun?: boolean;
-  output?: string;
-}
-
-interface RemoveOptions {
-  dryRun?: boolean;
-  output?: string;
-}
-
-export function register(program: Command, rt: Runtime): void {
-  const group = program
-    .command('trust-ca')
-    .summary('trust additional registry CAs cluster-wide (additionalTrustedCA)')
-    .description(
-      'Manage the CAs the cluster trusts for other registries: a ConfigMap in openshift-config whose keys are registry hosts (HOST..PORT for HOST:PORT) and values PEM CAs, referenced by image.config.openshift.io/cluster spec.additionalTrustedCA. The operator copies it to openshift-image-registry/image-registry-certificates and node-ca installs each CA as /etc/docker/certs.d/HOST:PORT/ca.crt on every node.',
-    );
-  examples(group, [
-    'regctl trust-ca add registry.example.com:5000 --ca ca.crt',
-    'regctl trust-ca add --from-server quay.internal:8443 --yes',
-    'regctl trust-ca list -o json',
-    'regctl trust-ca remove registry.example.com:5000',
-  ]);
-
-  const add = group
-    .command('add')
-    .summary('trust a CA for one or more registries')
-    .description(
-      'Add (or replace) the CA of one or more registries. If image.config already references a ConfigMap the keys go into that one and its other keys are kept; otherwise a ConfigMap is created (--configmap, default registry-cas) and referenced. Concurrent changes are merged (read-modify-write, retried on conflict). Adding the same CA again changes nothing.',
-    )
-    .argument('[host...]', 'registry HOST or HOST:PORT, each followed by its --ca FILE')
-    .option('--ca <file>', 'PEM CA (or bundle) for the HOST at the same position; repeat per host', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .option('--from-dir <dir>', 'add every HOST[:PORT].crt file of a directory')
-    .option('--from-server <host[:port]>', "connect to the registry (TLS, through HTTPS_PROXY unless NO_PROXY), show its chain and trust the chain's top certificate")
-    .option('--configmap <name>', 'ConfigMap to create when image.config references none (default registry-cas)')
-    .option('-y, --yes', 'with --from-server: trust the presented certificate without asking');
-  dryRunOption(add);
-  changeOutputOption(add);
-  examples(add, [
+const addSpec = defineCommand({
+  name: 'add',
+  summary: 'trust a CA for one or more registries',
+  description:
+    'Add (or replace) the CA of one or more registries. If image.config already references a ConfigMap the keys go into that one and its other keys are kept; otherwise a ConfigMap is created (--configmap, default registry-cas) and referenced. Concurrent changes are merged (read-modify-write, retried on conflict). Adding the same CA again changes nothing.',
+  arguments: [{ name: 'host', description: 'registry HOST or HOST:PORT, each followed by its --ca FILE', variadic: true }],
+  options: {
+    ca: { flags: '--ca <file>', description: 'PEM CA (or bundle) for the HOST at the same position; repeat per host', parse: (v: string, prev: string[] | undefined) => [...(prev ?? []), v] },
+    fromDir: { flags: '--from-dir <dir>', description: 'add every HOST[:PORT].crt file of a directory' },
+    fromServer: { flags: '--from-server <host[:port]>', description: "connect to the registry (TLS, through HTTPS_PROXY unless NO_PROXY), show its chain and trust the chain's top certificate" },
+    configmap: { flags: '--configmap <name>', description: 'ConfigMap to create when image.config references none (default registry-cas)' },
+    yes: { flags: '-y, --yes', description: 'with --from-server: trust the presented certificate without asking' },
+    dryRun: dryRunOption,
+    output: changeOutputOption,
+  },
+  examples: [
     'regctl trust-ca add registry.example.com --ca ca.pem',
     'regctl trust-ca add a.example.com --ca a.pem b.example.com:5000 --ca b.pem',
     'regctl trust-ca add --from-dir ./cas        # files named HOST[:PORT].crt',
     'regctl trust-ca add --from-server registry.example.com:8443 --yes',
     'regctl trust-ca add registry.example.com --ca ca.pem --dry-run -o json',
-  ]);
-  add.action(rt.action(runAdd));
+  ],
+});
 
-  const list = group
-    .command('list')
-    .alias('ls')
-    .summary('list the trusted registry CAs')
-    .description('List the registries of the additionalTrustedCA ConfigMap (keys decoded to HOST:PORT) with subject, expiry and SHA-256 fingerprint of each certificate; expired ones are marked.');
-  outputOption(list, LIST_FORMATS);
-  examples(list, ['regctl trust-ca list', 'regctl trust-ca list -o json | jq -r \'.items[] | select(.expired) | .host\'']);
-  list.action(rt.action(runList));
+const listSpec = defineCommand({
+  name: 'list',
+  aliases: ['ls'],
+  summary: 'list the trusted registry CAs',
+  description: 'List the registries of the additionalTrustedCA ConfigMap (keys decoded to HOST:PORT) with subject, expiry and SHA-256 fingerprint of each certificate; expired ones are marked.',
+  options: { output: outputOption(LIST_FORMATS) },
+  examples: ['regctl trust-ca list', "regctl trust-ca list -o json | jq -r '.items[] | select(.expired) | .host'"],
+});
 
-  const remove = group
-    .command('remove')
-    .alias('rm')
-    .summary('stop trusting the CA of one or more registries')
-    .description('Remove registry keys from the additionalTrustedCA ConfigMap; other keys are kept. Removing a registry that is not there changes nothing.')
-    .argument('<host...>', 'registry HOST or HOST:PORT');
-  dryRunOption(remove);
-  changeOutputOption(remove);
-  examples(remove, ['regctl trust-ca remove registry.example.com:5000', 'regctl trust-ca remove old.example.com --dry-run']);
-  remove.action(rt.action(runRemove));
-}
+const removeSpec = defineCommand({
+  name: 'remove',
+  aliases: ['rm'],
+  summary: 'stop trusting the CA of one or more registries',
+  description: 'Remove registry keys from the additionalTrustedCA ConfigMap; other keys are kept. Removing a registry that is not there changes nothing.',
+  arguments: [{ name: 'host', description: 'registry HOST or HOST:PORT', required: true, variadic: true }],
+  options: { dryRun: dryRunOption, output: changeOutputOption },
+  examples: ['regctl trust-ca remove registry.example.com:5000', 'regctl trust-ca remove old.example.com --dry-run'],
+});
+
+export const spec = defineCommand({
+  name: 'trust-ca',
+  summary: 'trust additional registry CAs cluster-wide (additionalTrustedCA)',
+  description:
+    'Manage the CAs the cluster trusts for other registries: a ConfigMap in openshift-config whose keys are registry hosts (HOST..PORT for HOST:PORT) and values PEM CAs, referenced by image.config.openshift.io/cluster spec.additionalTrustedCA. The operator copies it to openshift-image-registry/image-registry-certificates and node-ca installs each CA as /etc/docker/certs.d/HOST:PORT/ca.crt on every node.',
+  examples: [
+    'regctl trust-ca add registry.example.com:5000 --ca ca.crt',
+    'regctl trust-ca add --from-server quay.internal:8443 --yes',
+    'regctl trust-ca list -o json',
+    'regctl trust-ca remove registry.example.com:5000',
+  ],
+  subcommands: [
+    { spec: addSpec, run: runAdd },
+    { spec: listSpec, run: runList },
+    { spec: removeSpec, run: runRemove },
+  ],
+});
+
+type AddOptions = OptionsOf<typeof addSpec>;
 
 async function runAdd(ctx: Context, hosts: string[], opts: AddOptions): Promise<number> {
   const format = changeFormat(opts);
@@ -125,7 +115,6 @@ async function runAdd(ctx: Context, hosts: string[], opts: AddOptions): Promise<
   }
 
   const cluster = await ctx.cluster();
-  const { applyTrust } = await import('../cluster/trusted-ca.js');
   const result = await ctx.spin(opts.dryRun ? 'Planning' : 'Updating trusted CAs', () =>
     applyTrust(cluster, { set: entries, configMapName: opts.configmap }, {
       dryRun: opts.dryRun,
@@ -138,7 +127,6 @@ async function runAdd(ctx: Context, hosts: string[], opts: AddOptions): Promise<
 
 async function fromServer(ctx: Context, opts: AddOptions): Promise<{ entries: SetEntry[]; chain: ServerChain }> {
   const target = parseRegistryHost(opts.fromServer!, '--from-server host');
-  const { fetchServerChain } = await import('../registry/server-chain.js');
   const chain = await ctx.spin(`Connecting to ${target.host}:${target.port ?? 443}`, () =>
     fetchServerChain(target.host, target.port ?? 443, { env: ctx.env, timeoutMs: ctx.requestTimeoutMs, signal: ctx.signal, now: ctx.now() }),
   );
@@ -165,12 +153,11 @@ async function fromServer(ctx: Context, opts: AddOptions): Promise<{ entries: Se
   return { entries: [{ key: target.key, display: target.display, pem: bundle.pem, certs: bundle.certs }], chain };
 }
 
-async function runRemove(ctx: Context, hosts: string[], opts: RemoveOptions): Promise<number> {
+async function runRemove(ctx: Context, hosts: string[], opts: OptionsOf<typeof removeSpec>): Promise<number> {
   const format = changeFormat(opts);
   const targets = hosts.map((h) => parseRegistryHost(h));
   rejectDuplicates(targets);
   const cluster = await ctx.cluster();
-  const { applyTrust } = await import('../cluster/trusted-ca.js');
   const result = await ctx.spin(opts.dryRun ? 'Planning' : 'Updating trusted CAs', () =>
     applyTrust(cluster, { remove: targets.map((t) => ({ key: t.key, display: t.display })) }, { dryRun: opts.dryRun, signal: ctx.signal }),
   );
@@ -228,10 +215,9 @@ function changeLine(c: TrustChange, r: ApplyResult, dryRun: boolean): string {
   }
 }
 
-async function runList(ctx: Context, _args: string[], opts: { output?: string }): Promise<number> {
+async function runList(ctx: Context, _args: string[], opts: OptionsOf<typeof listSpec>): Promise<number> {
   const format = outputFormat(opts, LIST_FORMATS);
   const cluster = await ctx.cluster();
-  const { listTrust } = await import('../cluster/trusted-ca.js');
   const l: TrustList = await ctx.spin('Reading trusted CAs', () => listTrust(cluster, ctx.now()));
   type Row = { host: string; key: string; cert?: CertSummary; error?: string; synced: boolean | null; n: string };
   const rows: Row[] = l.items.flatMap((it): Row[] =>

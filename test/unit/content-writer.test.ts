@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { createIO } from '../../src/output/io.js';
 import { toJSON, toYAML, type OutputFormat } from '../../src/output/printer.js';
-import { ListWriter, positiveInt } from '../../src/commands/content-common.js';
+import { ListWriter } from '../../src/output/list-writer.js';
+import { positiveInt } from '../../src/commands/common.js';
 import { buildImageStreamImport, importResults, streamTags, tagsPointingAt } from '../../src/cluster/imagestreams.js';
 import { UsageError } from '../../src/errors.js';
 

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli.js';
-import { commands } from '../../src/commands/index.js';
-import { Command } from 'commander';
+import { buildProgram } from '../../src/cli.js';
+import type { Command } from 'commander';
 
 async function help(argv: string[]) {
   let stdout = '';
@@ -20,9 +20,7 @@ async function help(argv: string[]) {
 
 /** Every command path, including subcommands (trust-ca add, config set, …). */
 function commandPaths(): string[][] {
-  const program = new Command();
-  const noop = { action: () => async () => {} };
-  for (const c of commands) c.register(program, noop);
+  const program = buildProgram();
   const paths: string[][] = [];
   const walk = (cmd: Command, prefix: string[]) => {
     for (const sub of cmd.commands) {

@@ -1,36 +1,7 @@
-// Shared by the registry content commands (catalog, tags, inspect, delete, import-image): the registry flags and
-// a list writer that streams rows (table, name, JSON, YAML) as they arrive instead of holding them all.
-import type { Command } from 'commander';
-import type { IO } from '../output/io.js';
-import { writeAsync } from '../output/io.js';
-import { toYAML, type OutputFormat } from '../output/printer.js';
-import { UsageError } from '../errors.js';
-import type { RegistryAccessOptions } from '../registry/session.js';
-
-const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
-
-/** The registry flags every content command takes (see registryOptions). */
-export type RegistryFlags = Omit<RegistryAccessOptions, 'namespace'>;
-
-export function registryOptions(cmd: Command): Command {
-  return cmd
-    .option('--registry <host>', 'registry host[:port] (default: discovered from the cluster, like `regctl login`)')
-    .option('--internal', `use the in-cluster host ${INTERNAL_HOST}`)
-    .option('--authfile <file>', 'auth file with the credentials (default: as podman, e.g. ${XDG_RUNTIME_DIR}/containers/auth.json; else the kubeconfig token)')
-    .option('--ca-file <file>', "CA bundle (PEM) to verify the registry with (default: certs.d, else the cluster's ingress CA)")
-    .option('--certs-dir <dir>', 'certs.d directory to look up the registry CA in (default: as podman)')
-    .option('--insecure-skip-tls-verify', 'do not verify the registry certificate (not recommended)');
-}
-
-/** A whole number flag value in [1, max], or a usage error naming the flag. */
-export function positiveInt(value: string | undefined, flag: string, def: number, max = 1_000_000): number {
-  if (value === undefined) return def;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > max) {
-    throw new UsageError(`invalid ${flag} "${value}"`, `give a whole number between 1 and ${max}`);
-  }
-  return n;
-}
+// For the registry content commands (catalog, tags): a list writer that streams rows (table, name, JSON, YAML) as they arrive instead of holding them all.
+import type { IO } from './io.js';
+import { writeAsync } from './io.js';
+import { toYAML, type OutputFormat } from './printer.js';
 
 export interface ListColumn<T> {
   header: string;

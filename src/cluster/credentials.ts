@@ -1,8 +1,15 @@
 // Getting a registry token for the current user: the kubeconfig's, a service account's (TokenRequest), or
 // one from the OAuth server for a username and password. Shared by login, token and metrics.
-import { USER_AGENT, type Context } from '../context.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { Context } from '../context.js';
+import { USER_AGENT } from '../version.js';
+import type { Cluster } from './cluster.js';
 import { AuthError } from '../errors.js';
+import { kubeconfigTrust, oauthMetadata, requestServiceAccountToken } from './tokens.js';
+import { requestOAuthToken } from '../registry/oauth.js';
+import { ingressCA } from './routes.js';
+import { withKubeconfigProxy } from './proxy-agent.js';
+import { isApiError } from './api-error.js';
+import { tokenRejected } from '../registry/errors.js';
 
 export type CredentialSource = 'kubeconfig' | 'token' | 'service-account' | 'password';
 
@@ -21,7 +28,6 @@ export async function obtainToken(
   o: { serviceAccount?: string; durationSeconds: number; username?: string; password?: string },
 ): Promise<Token> {
   if (o.serviceAccount) {
-    const { requestServiceAccountToken } = await import('../cluster/tokens.js');
     const ns = cluster.namespace;
     const t = await requestServiceAccountToken(cluster, ns, o.serviceAccount, o.durationSeconds);
     return {
@@ -33,20 +39,16 @@ export async function obtainToken(
     };
   }
   if (o.username) {
-    const { oauthMetadata, kubeconfigTrust } = await import('../cluster/tokens.js');
     const { HttpClient } = await import('../registry/http.js');
-    const { requestOAuthToken } = await import('../registry/oauth.js');
     const meta = await oauthMetadata(cluster);
     const kt = kubeconfigTrust(cluster);
     let ingress = '';
     try {
-      const { ingressCA } = await import('../cluster/routes.js');
       ingress = (await ingressCA(cluster)).pem;
     } catch {
       /* not readable without a token: the kubeconfig CA and system roots must do */
     }
     const caPem = [kt.caPem, ingress].filter(Boolean).join('\n') || undefined;
-    const { withKubeconfigProxy } = await import('../cluster/proxy-agent.js');
     const env = withKubeconfigProxy(cluster.config.kc.getCurrentCluster()?.proxyUrl, ctx.env);
     const http = new HttpClient({ env, trust: { caPem, insecure: kt.insecure }, timeoutMs: ctx.requestTimeoutMs, trace: ctx.trace, userAgent: USER_AGENT });
     const t = await requestOAuthToken(http, meta, o.username, o.password ?? '', ctx.signal);
@@ -72,9 +74,7 @@ export async function obtainToken(
   try {
     username = (await cluster.whoami()).username;
   } catch (e) {
-    const { isApiError } = await import('../cluster/api-error.js');
     if (isApiError(e, 401)) {
-      const { tokenRejected } = await import('../registry/errors.js');
       throw tokenRejected(new URL(cluster.server).host, fromFlag ? 'pass a valid token with --token (`oc whoami -t`)' : 'your kubeconfig token expired or was revoked: log in again with `oc login`, then `regctl login`');
     }
     throw e;
