@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Runtime } from './common.js';
 import * as access from './access.js';
 import * as catalog from './catalog.js';
+import * as completion from './completion.js';
 import * as config from './config.js';
 import * as deleteCmd from './delete.js';
 import * as doctor from './doctor.js';
@@ -22,4 +23,4 @@ import * as token from './token.js';
 import * as trustCa from './trust-ca.js';
 
 /** Every subcommand module; each exports register(program, runtime). Keep sorted by name. */
-export const commands: Array<{ register(program: Command, rt: Runtime): void }> = [access, catalog, config, deleteCmd, doctor, expose, grant, importImage, inspect, login, logout, logs, metrics, pullSecret, revoke, setStorage, status, tags, token, trustCa];
+export const commands: Array<{ register(program: Command, rt: Runtime): void }> = [access, catalog, completion, config, deleteCmd, doctor, expose, grant, importImage, inspect, login, logout, logs, metrics, pullSecret, revoke, setStorage, status, tags, token, trustCa];
