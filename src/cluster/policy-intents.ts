@@ -1,6 +1,7 @@
 // Registry intents of `regctl grant/revoke`: short words for the roles the registry checks (behaviours c.5, f).
 
 import { UsageError } from '../errors.js';
+import { REGISTRY_READER_ROLE } from './reader-role.js';
 
 export interface Intent {
   intent: string;
@@ -11,6 +12,7 @@ export interface Intent {
 }
 
 export const METRICS_ROLES = ['registry-monitoring', 'prometheus-scraper'] as const;
+export { REGISTRY_READER_ROLE, registryReaderRole } from './reader-role.js';
 
 export const INTENTS: Record<string, Intent> = {
   viewer: { intent: 'viewer', roles: ['registry-viewer'], clusterWide: false, what: 'pull and view image streams' },
@@ -20,6 +22,7 @@ export const INTENTS: Record<string, Intent> = {
   builder: { intent: 'builder', roles: ['system:image-builder'], clusterWide: false, what: 'push (also to new image streams) and pull' },
   metrics: { intent: 'metrics', roles: [...METRICS_ROLES], clusterWide: true, what: 'read the registry metrics' },
   pruner: { intent: 'pruner', roles: ['system:image-pruner'], clusterWide: true, what: 'prune images' },
+  reader: { intent: 'reader', roles: [REGISTRY_READER_ROLE], clusterWide: true, what: 'find the registry host and read its status' },
 };
 
 export const INTENT_NAMES = Object.keys(INTENTS);

@@ -7,6 +7,7 @@ import type { Binding } from '../cluster/policy.js';
 import { prepareRoleChange, roleArguments, roleOptions, where } from './role-args.js';
 import { printObjects } from '../output/printer.js';
 import { R } from '../cluster/resources.js';
+import { registryReaderRole } from '../cluster/reader-role.js';
 
 export const spec = defineCommand({
   name: 'grant',
@@ -23,6 +24,9 @@ export const spec = defineCommand({
         '  metrics  registry-monitoring      read the registry metrics (cluster-wide; or prometheus-scraper,',
         '                                    created as in the docs when the cluster has neither)',
         '  pruner   system:image-pruner      prune images (cluster-wide)',
+        '  reader   registry-reader          find the registry host and read its status (cluster-wide: get',
+        '                                    image.config, the registry config and ClusterOperator; created',
+        '                                    when missing) — what a CI service account needs for regctl login',
         "A push to a new name makes the registry create the image stream with the pusher's own token: that needs builder or editor (pusher alone gets 403 denied).",
         'With --role-namespace NS (= -n), ROLE names a namespaced Role of the project instead (not an intent); it must exist.',
         'SUBJECTs are users (system:serviceaccount:NS:SA names a service account); add groups with --group and service accounts of the project with -z.',
@@ -34,6 +38,7 @@ export const spec = defineCommand({
     'regctl grant pusher -z builder -n myproject',
     'regctl grant puller --group system:serviceaccounts:myapp -n shared      # share image streams with project myapp',
     'regctl grant metrics prometheus-user',
+    'regctl grant reader -z pipeline -n ci                                    # so the CI account finds the registry',
     'regctl grant puller bob --cluster-wide --dry-run -o yaml',
     'regctl grant image-pusher-local alice -n myproject --role-namespace myproject   # a Role of the project',
     'regctl grant --cluster-role admin developer -n myproject                       # any ClusterRole',
@@ -48,16 +53,21 @@ export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof s
   let role = intent.roles[0]!;
   // metrics: the ClusterRole to create (prometheus-scraper) when the cluster has no metrics role; made just before the binding.
   let pendingRole: Json | undefined;
+  let roleWhat = 'get image.openshift.io registry/metrics';
   if (intent.intent === 'metrics') {
     const m = await rbac.metricsRole(cluster);
     role = m.name;
     pendingRole = m.create;
+  } else if (intent.intent === 'reader') {
+    // Unreadable (403): leave it to the binding; the cluster's own definition, if any, is kept as it is.
+    if ((await rbac.clusterRoleExists(cluster, role)) === false) pendingRole = registryReaderRole();
+    roleWhat = 'get image.config, the registry config and ClusterOperator';
   }
   const extra: unknown[] = [];
   const ensureRole = async () => {
     if (!pendingRole) return;
     if (dryRun) {
-      ctx.log.info(`(dry run) would create ClusterRole ${role} (get image.openshift.io registry/metrics)`);
+      ctx.log.info(`(dry run) would create ClusterRole ${role} (${roleWhat})`);
       extra.push(pendingRole);
     } else {
       const create = pendingRole;
@@ -67,7 +77,7 @@ export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof s
           throw e;
         }),
       );
-      ctx.log.success(`Created ClusterRole ${role} (get image.openshift.io registry/metrics)`);
+      ctx.log.success(`Created ClusterRole ${role} (${roleWhat})`);
     }
     pendingRole = undefined;
   };

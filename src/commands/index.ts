@@ -1,6 +1,7 @@
 import type { CommandModule } from './spec.js';
 import * as access from './access.js';
 import * as catalog from './catalog.js';
+import * as completion from './completion.js';
 import * as config from './config.js';
 import * as deleteCmd from './delete.js';
 import * as doctor from './doctor.js';
@@ -21,4 +22,4 @@ import * as token from './token.js';
 import * as trustCa from './trust-ca.js';
 
 /** Every command: each module exports its `spec` and its `run`. Keep sorted by name. */
-export const commands: readonly CommandModule[] = [access, catalog, config, deleteCmd, doctor, expose, grant, importImage, inspect, login, logout, logs, metrics, pullSecret, revoke, setStorage, status, tags, token, trustCa];
+export const commands: readonly CommandModule[] = [access, catalog, completion, config, deleteCmd, doctor, expose, grant, importImage, inspect, login, logout, logs, metrics, pullSecret, revoke, setStorage, status, tags, token, trustCa];

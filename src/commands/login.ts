@@ -8,31 +8,34 @@ import { registryUsername } from '../registry/auth.js';
 import { assertClusterRegistryHost } from '../cluster/registry-hosts.js';
 import { discoverRegistryHost } from '../cluster/routes.js';
 import { requireHelper } from '../registry/credential-helper.js';
-import { resolveTrust } from '../registry/trust.js';
+import { readCAFile, resolveTrust } from '../registry/trust.js';
 import * as af from '../registry/authfile.js';
-import { readCAFile } from '../registry/trust.js';
+import { loginToRegistry, readPassword, saveCAForClients } from './login-registry.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
+
 
 export const spec = defineCommand({
   name: 'login',
   summary: 'log podman/skopeo/buildah in to the registry with your OpenShift token, verified',
   description: [
     'Write registry credentials where podman, skopeo and buildah read them (containers auth.json, or Docker config.json with --docker), after checking them: GET /v2/ following the Bearer challenge to /openshift/token, trusting --ca-file, the certs.d entry or the CA from the cluster.',
-    "Host: --registry, else image.config externalRegistryHostnames, else the default route (--internal: the in-cluster service). Token: the kubeconfig's (or --token), --service-account SA (short-lived, TokenRequest; for CI) or --username U --password-stdin (OAuth).",
+    "Host: --registry, else image.config externalRegistryHostnames, else the default route (--internal: the in-cluster service). Token: the kubeconfig's (or --token), --service-account SA (short-lived, TokenRequest; for CI) or --username U (OAuth; the password from --password-stdin, or asked for on a terminal).",
+    'Another registry (REGISTRY argument with -u USER, as podman login): its own user name and password, checked against its /v2/ and saved as auths[REGISTRY]; no cluster is involved.',
   ].join('\n\n'),
+  arguments: [{ name: 'registry' }],
   options: {
     registry: { flags: '--registry <host>', description: 'registry host[:port] (default: discovered from the cluster)' },
     internal: { flags: '--internal', description: `use the in-cluster host ${INTERNAL_HOST} (pods, CI jobs inside the cluster)` },
     serviceAccount: { flags: '-z, --service-account <name>', description: 'log in as this service account with a short-lived token (TokenRequest)' },
     duration: { flags: '--duration <duration>', description: 'with --service-account: token lifetime (min 10m)', default: '1h' },
-    username: { flags: '-u, --username <user>', description: 'log in as this OpenShift user through the OAuth server (needs --password-stdin)' },
+    username: { flags: '-u, --username <user>', description: "log in as this OpenShift user through the OAuth server; with REGISTRY: that registry's user (the password is asked for on a terminal)" },
     passwordStdin: { flags: '--password-stdin', description: 'read the password from stdin (with --username)' },
     registryUsername: { flags: '--registry-username <name>', description: 'user name written to the auth file (default: the OpenShift user name without colons)' },
     authfile: { flags: '--authfile <file>', description: 'auth file to write (default: $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json)' },
     docker: { flags: '--docker', description: 'write ~/.docker/config.json instead (its other settings are kept)' },
-    caFile: { flags: '--ca-file <file>', description: 'CA bundle (PEM) to verify the registry with' },
+    caFile: { flags: '--ca-file <file>', description: 'CA bundle (PEM) to verify the registry with; also saved to <certs.d>/HOST/ca.crt for podman and skopeo' },
     certsDir: { flags: '--certs-dir <dir>', description: 'certs.d directory to look up the registry CA in (default: as podman)' },
     insecureSkipTlsVerify: { flags: '--insecure-skip-tls-verify', description: 'check the credentials without verifying the registry certificate (not recommended)' },
     skipCheck: { flags: '--skip-check', description: 'write the credentials without checking them against the registry' },
@@ -44,6 +47,7 @@ export const spec = defineCommand({
     'regctl login',
     'regctl login --service-account pipeline -n ci --duration 2h --authfile ./auth.json',
     'printf %s "$PASSWORD" | regctl login -u developer --password-stdin',
+    'regctl login registry.redhat.io -u myuser       # another registry (as podman login): asks for the password',
     'regctl login --registry registry.apps.example.com --ca-file ingress-ca.crt',
     'regctl login --internal --skip-check   # inside a pod',
   ],
@@ -52,9 +56,12 @@ export const spec = defineCommand({
 export type LoginOptions = OptionsOf<typeof spec>;
 
 /** Flag checks that need nothing but the flags (before any I/O). */
-export function validateLoginOptions(o: LoginOptions): { durationSeconds: number } {
+export function validateLoginOptions(o: LoginOptions, how: { interactive?: boolean; registryArg?: string } = {}): { durationSeconds: number } {
   if (o.serviceAccount && o.username) throw new UsageError('--service-account and --username cannot be combined', 'choose one way to get a token');
-  if (o.username && !o.passwordStdin) throw new UsageError('--username needs the password on stdin', `pass it with --password-stdin: printf %s "$PASSWORD" | regctl login -u ${o.username} --password-stdin`);
+  // On a terminal the password is asked for (echo off); elsewhere (CI) it must come on stdin.
+  if (o.username && !o.passwordStdin && !how.interactive) {
+    throw new UsageError('--username needs the password on stdin (there is no terminal to ask on)', `pass it with --password-stdin: printf %s "$PASSWORD" | regctl login ${how.registryArg ? `${how.registryArg} ` : ''}-u ${o.username} --password-stdin`);
+  }
   if (o.passwordStdin && !o.username) throw new UsageError('--password-stdin needs --username', 'add -u USER, or drop --password-stdin to use your kubeconfig token');
   if (o.username?.includes(':')) throw new UsageError(`user name "${o.username}" contains ':', which breaks Basic auth`, 'give the user name without a colon');
   if (o.registry && o.internal) throw new UsageError('--registry and --internal cannot be combined', `--internal means --registry ${INTERNAL_HOST}`);
@@ -70,15 +77,22 @@ export function validateLoginOptions(o: LoginOptions): { durationSeconds: number
   return { durationSeconds: o.serviceAccount ? tokenDurationSeconds(o.duration) : 3600 };
 }
 
-export async function run(ctx: Context, _args: string[], o: LoginOptions): Promise<void> {
+export async function run(ctx: Context, args: string[], o: LoginOptions): Promise<void> {
   const format = outputFormat(o, FORMATS);
-  const { durationSeconds } = validateLoginOptions(o);
+  const registryArg = args[0];
+  const { durationSeconds } = validateLoginOptions(o, { interactive: ctx.interactive, registryArg });
+  // REGISTRY -u USER: another registry with its own password, as podman login (no cluster, no cluster token).
+  if (registryArg && o.username) return loginToRegistry(ctx, registryArg, o, format);
+  if (registryArg) {
+    if (o.registry || o.internal) throw new UsageError('a REGISTRY argument cannot be combined with --registry or --internal', 'give the host once');
+    validateLoginOptions({ registry: registryArg });
+    o.registry = registryArg;
+  }
   // Where we will write, and whether that file is sound, before anything else happens.
   const target = af.resolveAuthFile({ authfile: o.authfile, docker: o.docker, env: ctx.env });
   const content = af.readAuthFile(target.path);
   if (o.caFile) readCAFile(o.caFile);
-  const password = o.passwordStdin ? (await ctx.readStdin('secret')).replace(/\r?\n$/, '') : undefined;
-  if (o.passwordStdin && !password) throw new UsageError('the password read from stdin is empty', 'pipe the password in: printf %s "$PASSWORD" | regctl login -u USER --password-stdin');
+  const password = o.username ? await readPassword(ctx, o, 'printf %s "$PASSWORD" | regctl login -u USER --password-stdin') : undefined;
 
   const cluster = await ctx.cluster(o.namespace);
   if (o.registry) {
@@ -153,7 +167,8 @@ export async function run(ctx: Context, _args: string[], o: LoginOptions): Promi
   }
   const w = af.setCredentials(target.path, host, regUser, tok.token, { env: ctx.env, debug: (l) => ctx.log.debug(l) });
   for (const warning of w.warnings) ctx.log.warn(warning);
-  ctx.log.always(`Login Succeeded! Saved credentials for ${host} into ${into(w.file, w.helper)}`);
+  ctx.log.info(`Login Succeeded! Saved credentials for ${host} into ${into(w.file, w.helper)}`);
+  if (o.caFile) await saveCAForClients(ctx, hostOnly, o.caFile, o.certsDir);
   if (w.helper) ctx.log.info(`${w.file} routes ${host} to docker-credential-${w.helper} (credHelpers); the file was not changed.`);
   if (tok.expiresAt) ctx.log.info(`The token expires at ${tok.expiresAt}.`);
   print(ctx.io, format, { data: { ...result, authfile: w.file, credentialHelper: w.helper ?? null }, human: () => '' });

@@ -41,7 +41,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   if (o.all) {
     const r = af.removeCredentials(target.path, 'all', access);
     removed = r.removed;
-    if (removed.length) ctx.log.always(`Removed login credentials for ${removed.length} ${removed.length === 1 ? 'registry' : 'registries'} from ${target.path}`);
+    if (removed.length) ctx.log.info(`Removed login credentials for ${removed.length} ${removed.length === 1 ? 'registry' : 'registries'} from ${target.path}`);
     else ctx.log.info(`No credentials in ${target.path}; nothing to do`);
     if (r.keptInHelpers.length) {
       ctx.log.info(`Credentials of ${r.keptInHelpers.join(', ')} stay in the credential helpers ${target.path} names (credHelpers); log out of each with \`regctl logout HOST\``);
@@ -54,8 +54,8 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     }
     const r = af.removeCredentials(target.path, [host], access);
     removed = r.removed;
-    if (r.helper?.erased) ctx.log.always(`Removed login credentials for ${host} from credential helper: ${r.helper.name}`);
-    if (removed.length) ctx.log.always(`Removed login credentials for ${host} from ${target.path}`);
+    if (r.helper?.erased) ctx.log.info(`Removed login credentials for ${host} from credential helper: ${r.helper.name}`);
+    if (removed.length) ctx.log.info(`Removed login credentials for ${host} from ${target.path}`);
     if (r.helper?.erased && !removed.includes(host)) removed = [host, ...removed];
     if (!removed.length) {
       if (r.helper) ctx.log.info(`Not logged in to ${host} in credential helper ${r.helper.name} (credHelpers in ${target.path}); nothing to do`);

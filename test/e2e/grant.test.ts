@@ -196,7 +196,7 @@ describe('binding names identical to oc (behaviours c.3)', () => {
   it('an unknown intent is a usage error naming the closest intent; nothing is bound', async () => {
     const r = await regctl(['grant', 'viewr', 'alice', '-n', 'names']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: unknown intent "viewr" (did you mean viewer?)\nhint: intents: viewer, editor, puller, pusher, builder, metrics, pruner; to bind any other ClusterRole, use --cluster-role NAME\n');
+    expect(r.stderr).toBe('error: unknown intent "viewr" (did you mean viewer?)\nhint: intents: viewer, editor, puller, pusher, builder, metrics, pruner, reader; to bind any other ClusterRole, use --cluster-role NAME\n');
     expect(rb('names', 'viewr')).toBeUndefined();
     const revoke = await regctl(['revoke', 'no-such-role', 'alice', '-n', 'names']);
     expect(revoke.code).toBe(2);
