@@ -1,10 +1,10 @@
 // 1. Start-up: `regctl --version` and `regctl --help` against `node -e 0`, interleaved, medians of wall time.
 // 1a/1b: stdout is not a terminal (a pipe to /dev/null), so bin/regctl.js prints the files the build wrote.
-// 1c: `regctl --help` as on a terminal, where the help is laid out at the terminal's width. Both it and its own
-// `node -e 0` baseline run with stdout on a pseudo-terminal (120 columns): one `script` (util-linux) holds the
-// terminal and runs a small Node host in it, which spawns and times each command exactly as the other rows are
-// timed (so the terminal's set-up is not part of any measured run). The notes also give the commander path on the
-// same terminal (`--no-color --help`: same text, rendered by the bundle), which is the fallback without dist/help.json.
+// 1c: `regctl --help` as on a terminal, where commander (in the bundle) lays the help out at the terminal's width.
+// Both it and its own `node -e 0` baseline run with stdout on a pseudo-terminal (120 columns): one `script`
+// (util-linux) holds the terminal and runs a small Node host in it, which spawns and times each command exactly as
+// the other rows are timed (so the terminal's set-up is not part of any measured run). The notes also give
+// `--no-color --help` on the same terminal (the same path, with an extra flag).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -119,7 +119,7 @@ async function onTerminal(tmp: string, rounds: number): Promise<Row> {
   for (const x of [...node!, ...help!, ...commander!]) check(x, 'start-up run on a terminal');
   const via = row(id, '', commander!, node!, '', rounds);
   return row(id, name, help!, node!, `node -e 0 on the terminal`, rounds, [
-    `stdout on a ${COLUMNS}-column pseudo-terminal (util-linux script), both commands; the help laid out from dist/help.json`,
-    `commander path on the same terminal (\`--no-color --help\`, the fallback without dist/help.json): ${via.measured}, ${via.ratio}`,
+    `stdout on a ${COLUMNS}-column pseudo-terminal (util-linux script), both commands; the help rendered by commander in the bundle`,
+    `\`--no-color --help\` on the same terminal: ${via.measured}, ${via.ratio}`,
   ]);
 }

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import { outputFormat, namespaceOption, outputOption } from './common.js';
 import { positiveInt, registryOptions } from './common.js';
 import { ListWriter } from '../output/list-writer.js';

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import { requireConfirmation } from '../context.js';
 import type { Json } from '../cluster/cluster.js';
 import { outputFormat, dryRunOption, outputOption } from './common.js';

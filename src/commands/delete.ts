@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { ImageReference } from '../registry/reference.js';
 import { outputFormat, namespaceOption, outputOption, dryRunOption } from './common.js';
 import { print } from '../output/printer.js';

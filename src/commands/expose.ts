@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
 import type { RouteInfo } from '../cluster/routes.js';
 import type { RouteEntry, TLSMaterial } from '../cluster/route-plan.js';

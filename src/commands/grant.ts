@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
 import { NotFoundError } from '../errors.js';
 import type { Binding } from '../cluster/policy.js';

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { ImageDetails, Inspection } from '../registry/content.js';
 import type { IO } from '../output/io.js';
 import { outputFormat, namespaceOption, outputOption, registryOptions } from './common.js';

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import { outputFormat, outputOption } from './common.js';
 import { print } from '../output/printer.js';
 import { UsageError } from '../errors.js';

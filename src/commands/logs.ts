@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { LogQuery, PodRef } from '../cluster/logs.js';
 
 import { EXIT, UsageError } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { MetricFamily } from '../metrics/parse.js';
 import type { MetricsClient, Scrape } from '../metrics/fetch.js';
 import { outputFormat, namespaceOption, outputOption } from './common.js';

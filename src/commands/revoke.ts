@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { Binding, RemoveChange, Subject } from '../cluster/policy.js';
 
 import { prepareRoleChange, roleArguments, roleOptions, where } from './role-args.js';

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { RegistryStatus, Condition } from '../cluster/status.js';
 import { outputFormat, outputOption } from './common.js';
 import { print, toYAML, type OutputFormat } from '../output/printer.js';

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { RepositoryTags } from '../registry/content.js';
 import { outputFormat, namespaceOption, outputOption } from './common.js';
 import { positiveInt, registryOptions } from './common.js';

@@ -1,9 +1,8 @@
 import type { Context } from '../context.js';
 import { namespaceOption, tokenDurationSeconds } from './common.js';
 import { defineCommand, type OptionsOf } from './spec.js';
-import { UsageError } from '../errors.js';
 import { requestServiceAccountToken } from '../cluster/tokens.js';
-import { AuthError } from '../errors.js';
+import { AuthError, UsageError } from '../errors.js';
 
 export const spec = defineCommand({
   name: 'token',

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { collect, defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type OptionsOf } from './spec.js';
 import type { ApplyResult, SetEntry, TrustList, TrustChange } from '../cluster/trusted-ca.js';
 import type { ServerChain } from '../registry/server-chain.js';
 import type { CertSummary } from '../pki/pem.js';
