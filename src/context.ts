@@ -1,6 +1,7 @@
 import type { IO } from './output/io.js';
 import type { Logger } from './output/logger.js';
 import type { Cluster } from './cluster/cluster.js';
+import type { RegistryAccessOptions, RegistrySession } from './registry/session.js';
 import { parseDuration } from './output/format.js';
 import { UsageError, RegctlError } from './errors.js';
 import { withSpinner, type Spinner } from './output/spinner.js';
@@ -29,6 +30,11 @@ export interface Context {
   now(): Date;
   /** The cluster client for the current kubeconfig context; loads @kubernetes/client-node on first use. */
   cluster(namespace?: string): Promise<Cluster>;
+  /**
+   * A registry client with host, trust and credentials chosen from the registry flags (src/registry/session.ts);
+   * loads undici on first use. `referenceHost`: the host an image reference names, if any.
+   */
+  registry(options: RegistryAccessOptions, referenceHost?: string): Promise<RegistrySession>;
   /** Trace sink for -v / REGCTL_DEBUG=api (method, URL, status, time; never headers). */
   trace?: (line: string) => void;
   requestTimeoutMs: number;
@@ -87,6 +93,9 @@ export function createContext(d: ContextDeps): Context {
         clusters.set(key, c);
       }
       return c;
+    },
+    registry(options, referenceHost) {
+      return import('./registry/session.js').then((m) => m.openRegistry(ctx, options, referenceHost));
     },
     async readStdin(kind: InputKind) {
       if (d.io.stdinTTY) throw new UsageError('expected input on stdin, but stdin is a terminal', 'pipe the value in, e.g. `printf %s "$SECRET" | regctl …`');

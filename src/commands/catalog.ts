@@ -6,6 +6,7 @@ import { ListWriter } from '../output/list-writer.js';
 import { AuthError } from '../errors.js';
 import { imageStreamPages, repositoryOf } from '../cluster/imagestreams.js';
 import { RegistryAuthError } from '../registry/errors.js';
+import { catalogPages } from '../registry/content.js';
 
 const FORMATS = ['table', 'json', 'yaml', 'name'] as const;
 
@@ -41,10 +42,7 @@ export async function run(ctx: Context, _args: string[], o: OptionsOf<typeof spe
     if (!out.rows) ctx.log.info(`No image streams in project ${cluster.namespace}.`);
     return;
   }
-
-  const { openRegistry } = await import('../registry/session.js');
-  const { catalogPages } = await import('../registry/content.js');
-  const s = await openRegistry(ctx, o);
+  const s = await ctx.registry(o);
   const out = writerFor({ registry: s.host, source: 'catalog' });
   try {
     for await (const page of catalogPages(s.client, { pageSize, signal: ctx.signal })) {

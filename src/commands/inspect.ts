@@ -8,6 +8,7 @@ import { renderTable } from '../output/table.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { assertOpenShiftRepository, formatReference, manifestRef, needsNamespace, parseReference, withNamespace } from '../registry/reference.js';
 import { RegistryHttpError } from '../registry/errors.js';
+import * as content from '../registry/content.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 
@@ -38,7 +39,6 @@ export const spec = defineCommand({
 export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<void> {
   const format = outputFormat(o, FORMATS);
   const input = args[0]!;
-  const content = await import('../registry/content.js');
   let platform: ReturnType<typeof content.parsePlatform> | undefined;
   if (o.platform !== undefined) {
     platform = content.parsePlatform(o.platform);
@@ -46,8 +46,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   }
   if (o.raw && o.output !== undefined && o.output !== 'table') throw new UsageError('--raw prints the bytes as served; it cannot be combined with -o', 'drop -o, or drop --raw');
   const ref = await resolveReference(ctx, input, o.namespace);
-  const { openRegistry } = await import('../registry/session.js');
-  const s = await openRegistry(ctx, o, ref.host);
+  const s = await ctx.registry(o, ref.host);
   const repo = ref.path;
   const reference = manifestRef(ref);
   const full = formatReference({ ...ref, host: s.host });

@@ -12,6 +12,7 @@ import { print } from '../output/printer.js';
 import { RegistryAuthError, RegistryHttpError } from '../registry/errors.js';
 import { imageStreamPages, repositoryOf } from '../cluster/imagestreams.js';
 import { catalogDenied } from './catalog.js';
+import { catalogPages, Limiter, orderedMap, repositoryTags } from '../registry/content.js';
 
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const;
 
@@ -60,10 +61,7 @@ export async function run(ctx: Context, args: string[], o: TagsOptions): Promise
     throw new UsageError(`the repository names project ${ref.namespace} but -n says ${o.namespace}`, 'give the project in one place only');
   }
   if (!ref.hostExplicit) assertOpenShiftRepository(ref, input!, 'repository');
-
-  const { openRegistry } = await import('../registry/session.js');
-  const { Limiter, repositoryTags } = await import('../registry/content.js');
-  const s = await openRegistry(ctx, o, ref.host);
+  const s = await ctx.registry(o, ref.host);
   let r: RepoTags;
   try {
     r = await repositoryTags(s.client, ref.path, { limiter: new Limiter(concurrency), digests, signal: ctx.signal });
@@ -97,8 +95,6 @@ async function notFound(e: unknown, host: string, repo: string): Promise<unknown
 }
 
 async function listAll(ctx: Context, o: TagsOptions, format: OutputFormat, concurrency: number, digests: boolean): Promise<number | void> {
-  const { openRegistry } = await import('../registry/session.js');
-  const { Limiter, repositoryTags, catalogPages, orderedMap } = await import('../registry/content.js');
 
   // The repository names first (small), so the table can be aligned while the tags stream.
   const names: string[] = [];
@@ -107,10 +103,10 @@ async function listAll(ctx: Context, o: TagsOptions, format: OutputFormat, concu
   if (o.namespace !== undefined) {
     const cluster = await ctx.cluster(o.namespace);
     for await (const page of imageStreamPages(cluster, cluster.namespace, { signal: ctx.signal })) names.push(...page.map(repositoryOf));
-    session = await openRegistry(ctx, o);
+    session = await ctx.registry(o);
     head = { registry: session.host, source: 'imagestreams', namespace: cluster.namespace };
   } else {
-    session = await openRegistry(ctx, o);
+    session = await ctx.registry(o);
     try {
       for await (const page of catalogPages(session.client, { pageSize: 1000, signal: ctx.signal })) names.push(...page);
     } catch (e) {

@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 import { HttpClient, type HttpOptions, type HttpResponse, type Trust } from './http.js';
 import { TokenAuthenticator, scopeFor, type Credentials } from './auth.js';
 import { RegistryHttpError, distributionError } from './errors.js';
+import { httpError, nextLink } from './errors.js';
+export { httpError, nextLink };
 
 export type { Credentials } from './auth.js';
 export type { Trust } from './http.js';
@@ -177,16 +179,3 @@ export class RegistryClient {
 }
 
 /** The next-page path from a `Link: </v2/_catalog?last=x&n=100>; rel="next"` header. */
-export function nextLink(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(/,(?=\s*<)/)) {
-    const m = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
-    if (m && /(^|;)\s*rel="?next"?\s*(;|$)/i.test(m[2]!)) return m[1];
-  }
-  return undefined;
-}
-
-export function httpError(res: RegistryResponse, method: string): RegistryHttpError {
-  const d = distributionError(res.text());
-  return new RegistryHttpError(res.status, method, res.url, d.code, d.message ?? `HTTP ${res.status}`);
-}

@@ -3,7 +3,7 @@
 // with the one token the client already holds.
 import { createHash } from 'node:crypto';
 import type { RegistryClient } from './client.js';
-import { httpError, nextLink } from './client.js';
+import { httpError, nextLink } from './errors.js';
 import { RegistryConnectionError, RegistryHttpError } from './errors.js';
 import { RegctlError } from '../errors.js';
 

@@ -2,7 +2,7 @@
 // uploads (POST then PUT ?digest=), a manifest PUT by tag, and pulls whose digests are checked.
 import { createHash } from 'node:crypto';
 import type { RegistryClient } from './client.js';
-import { httpError } from './client.js';
+import { httpError } from './errors.js';
 import { fetchManifest, selectPlatform, type Descriptor } from './content.js';
 import { RegctlError } from '../errors.js';
 

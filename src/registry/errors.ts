@@ -147,3 +147,19 @@ export function translateRegistryError(e: unknown): RegctlError | undefined {
 }
 
 registerErrorTranslator(translateRegistryError);
+
+/** The URL of the next page from a Link header (rel="next"), if any. */
+export function nextLink(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
+    if (m && /(^|;)\s*rel="?next"?\s*(;|$)/i.test(m[2]!)) return m[1];
+  }
+  return undefined;
+}
+
+/** A registry error response as an error naming the method, URL and the distribution error code. */
+export function httpError(res: { status: number; url: string; text(): string }, method: string): RegistryHttpError {
+  const d = distributionError(res.text());
+  return new RegistryHttpError(res.status, method, res.url, d.code, d.message ?? `HTTP ${res.status}`);
+}

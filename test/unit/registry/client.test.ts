@@ -132,32 +132,6 @@ describe('helpers', () => {
   });
 });
 
-describe('openRegistry (credentials and trust as regctl login picks them)', () => {
-  it('uses the auth file entry and the certs.d CA', async () => {
-    const fs = await import('node:fs');
-    const os = await import('node:os');
-    const path = await import('node:path');
-    const { openRegistry } = await import('../../../src/registry/connect.js');
-    const { setCredentials } = await import('../../../src/registry/authfile.js');
-    const { writeCA } = await import('../../../src/registry/certsd.js');
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-open-'));
-    try {
-      const authfile = path.join(tmp, 'auth.json');
-      setCredentials(authfile, HOST, 'kubeadmin', TOKEN);
-      writeCA(path.join(tmp, 'certs.d'), HOST, reg.ca.certPem);
-      const r = await openRegistry(
-        { env: { HTTPS_PROXY: proxy.url, HOME: tmp }, requestTimeoutMs: 5000, globals: {} },
-        { host: HOST, authfile, certsDir: path.join(tmp, 'certs.d') },
-      );
-      expect(r.credentialSource).toBe('authfile');
-      expect(r.trustSource).toBe('certs.d');
-      expect((await r.ping()).authenticated).toBe(true);
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  });
-});
-
 describe('proxyFor', () => {
   it('follows NO_PROXY like EnvHttpProxyAgent and never shows credentials', async () => {
     const { proxyFor } = await import('../../../src/registry/http.js');
