@@ -115,7 +115,19 @@ async function run(ctx: Context, args: string[], o: DeleteOptions): Promise<void
           await is.deleteImageStreamTag(cluster, ref.namespace!, ref.name, tag);
         } catch (e) {
           const { isApiError } = await import('../cluster/api-error.js');
-          if (!isApiError(e, 404)) throw e;
+          if (!isApiError(e, 404)) {
+            const gone = results.filter((r) => r.result === 'deleted');
+            if (!gone.length) throw e;
+            // Some tags are already gone: name them, how to delete the rest, and how to tag them back.
+            const { failedPartWay } = await import('../cluster/partial.js');
+            const rest = [...doomed].filter((k) => !gone.some((r) => k === `${r.namespace}/${r.imageStream}:${r.tag}`));
+            throw await failedPartWay(e, {
+              step: `deleting ${key}`,
+              left: `${gone.map((r) => `${r.namespace}/${r.imageStream}:${r.tag}`).join(', ')} deleted, ${rest.join(', ')} not`,
+              finish: `regctl delete ${rest.join(' ')}`,
+              undoCommand: gone.map((r) => `oc tag ${r.namespace}/${r.imageStream}@${r.image} ${r.namespace}/${r.imageStream}:${r.tag}`).join(' && '),
+            });
+          }
           result = 'not found';
         }
       }

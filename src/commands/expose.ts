@@ -163,7 +163,24 @@ interface Result {
   changed: boolean;
 }
 
-async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<void> {
+async function run(ctx: Context, args: string[], o: ExposeOptions): Promise<void> {
+  const progress = { changed: false };
+  try {
+    await runSteps(ctx, args, o, progress);
+  } catch (e) {
+    const { asRegctlError, isPartialReport } = await import('../cluster/partial.js');
+    // regctl's own errors after the change (not admitted, timed out…) already say where things stand.
+    if (!progress.changed || isPartialReport(e) || e instanceof RegctlError) throw e;
+    // The cluster was changed, then an API or connection failure (reading the route, waiting, the CA): say the change is in place.
+    const err = asRegctlError(e);
+    throw new RegctlError(`${err.message}; left behind: the change to ${CONFIG} is made, the steps after it did not finish`, {
+      hint: `run the same command again to finish (it changes nothing more), or undo with \`regctl expose --remove${o.route ? ` --route ${o.route}` : ''}\``,
+      exitCode: err.exitCode,
+    });
+  }
+}
+
+async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, progress: { changed: boolean }): Promise<void> {
   const format = outputFormat(o, FORMATS);
   const v = await validateExpose(o, ctx.now());
   const plan = await import('../cluster/route-plan.js');
@@ -194,7 +211,7 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
         if (!o.dryRun) {
           await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'merge');
           ctx.log.info(`Set spec.defaultRoute=true on ${CONFIG}.`);
-          changed = true;
+          changed = progress.changed = true;
         }
       }
       host = (await currentRoute(routeName))?.host || (hostDomain ? plan.allocatedHost(routeName, hostDomain) : null);
@@ -206,19 +223,21 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
       const entry: RouteEntry = { name: routeName, hostname: o.hostname, secretName };
       if (v.tls) {
         const desired = plan.tlsSecret(secretName!, v.tls);
-        const existing = await cluster.getOrNull(R.secret, secretName!, NAMES.registryNamespace);
-        if (!existing || !plan.sameData(existing.data, desired.data)) {
-          changes.push({ action: existing ? 'update' : 'create', target: `secret/${secretName} -n ${NAMES.registryNamespace}`, object: plan.redactSecret(desired) });
-          if (!o.dryRun) {
-            if (existing) await cluster.update(R.secret, { ...desired, metadata: { ...existing.metadata, labels: { ...existing.metadata?.labels, ...desired.metadata.labels } } });
-            else await cluster.create(R.secret, desired, { namespace: NAMES.registryNamespace });
-            changed = true;
-          }
-        }
+        const { retryOnConflict } = await import('../cluster/retry.js');
+        // Read-modify-write: a 409 (someone updated the secret meanwhile) reads it again and re-applies.
+        await retryOnConflict(async () => {
+          const existing = await cluster.getOrNull(R.secret, secretName!, NAMES.registryNamespace);
+          if (existing && plan.sameData(existing.data, desired.data)) return;
+          if (!changes.some((c) => c.target.startsWith('secret/'))) changes.push({ action: existing ? 'update' : 'create', target: `secret/${secretName} -n ${NAMES.registryNamespace}`, object: plan.redactSecret(desired) });
+          if (o.dryRun) return;
+          if (existing) await cluster.update(R.secret, { ...desired, metadata: { ...existing.metadata, labels: { ...existing.metadata?.labels, ...desired.metadata.labels } } });
+          else await cluster.create(R.secret, desired, { namespace: NAMES.registryNamespace });
+          changed = progress.changed = true;
+        });
       }
       const createdSecret = changed && changes.some((c) => c.action === 'create');
       try {
-        changed = (await editRoutes(ctx, cluster, cfg, (rs) => plan.upsertRoute(rs, entry), changes, Boolean(o.dryRun))) || changed;
+        changed = progress.changed = (await editRoutes(ctx, cluster, cfg, (rs) => plan.upsertRoute(rs, entry), changes, Boolean(o.dryRun))) || changed;
       } catch (e) {
         if (!changed) throw e;
         // The certificate secret was written but no route uses it: delete it when this run created it, else name it.
@@ -247,7 +266,7 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
         if (!o.dryRun) {
           await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'merge');
           ctx.log.info(`Set spec.defaultRoute=false on ${CONFIG}.`);
-          changed = true;
+          changed = progress.changed = true;
         }
       }
       break;
@@ -264,7 +283,7 @@ async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<voi
         changes.push({ action: 'delete', target: `secret/${secretName} -n ${NAMES.registryNamespace}` });
         if (!o.dryRun) {
           await cluster.delete(R.secret, secretName, { namespace: NAMES.registryNamespace });
-          changed = true;
+          changed = progress.changed = true;
         }
       }
       break;
