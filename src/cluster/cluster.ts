@@ -3,7 +3,7 @@ import { translateClusterError } from './errors.js';
 import { loadKubeconfig, currentBearerToken, usesClientCertificate, type LoadedKubeconfig } from './kubeconfig.js';
 import { RestClient, type Json } from './rest.js';
 import { isApiError } from './api-error.js';
-import { withTransientRetry } from './retry.js';
+import { carriesResourceVersion, retryOnConflict, withTransientRetry } from './retry.js';
 import { R, resourcePath, apiVersionOf, type ResourceRef } from './resources.js';
 
 export type { Json } from './rest.js';
@@ -110,11 +110,15 @@ export class Cluster {
   }
 
   patch<T = Json>(ref: ResourceRef, name: string, patch: unknown, type: PatchType, o: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
-    return this.call<T>('PATCH', resourcePath(ref, { namespace: o.namespace ?? this.namespace, name }), {
-      body: patch,
-      contentType: PATCH_CONTENT[type],
-      query: { dryRun: o.dryRun ? 'All' : undefined },
-    });
+    const send = () =>
+      this.call<T>('PATCH', resourcePath(ref, { namespace: o.namespace ?? this.namespace, name }), {
+        body: patch,
+        contentType: PATCH_CONTENT[type],
+        query: { dryRun: o.dryRun ? 'All' : undefined },
+      });
+    // A patch without a resourceVersion gets a 409 only when the server's own re-applies ran out: sending it again
+    // is what the server did. One that carries a resourceVersion is the caller's read-modify-write to redo.
+    return carriesResourceVersion(patch) ? send() : retryOnConflict(send, { maxAttempts: 5, what: `${ref.kind} ${name}` });
   }
 
   delete<T = Json>(ref: ResourceRef, name: string, o: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {

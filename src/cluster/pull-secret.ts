@@ -4,6 +4,7 @@
 import type { Cluster, Json } from './cluster.js';
 import { R } from './resources.js';
 import { isApiError } from './api-error.js';
+import { retryOnConflict } from './retry.js';
 import { NotFoundError, RegctlError, UsageError } from '../errors.js';
 
 export const DOCKERCONFIGJSON = 'kubernetes.io/dockerconfigjson';
@@ -131,7 +132,11 @@ export function redacted(secret: Json): Json {
 export type SecretAction = 'create' | 'update' | 'none';
 
 /** Creates the Secret, or updates its credentials when they differ (rotation); the same content is no write. */
-export async function applySecret(c: Cluster, desired: Json, dryRun: boolean): Promise<{ action: SecretAction; secret: Json }> {
+export function applySecret(c: Cluster, desired: Json, dryRun: boolean): Promise<{ action: SecretAction; secret: Json }> {
+  return retryOnConflict(() => applySecretOnce(c, desired, dryRun));
+}
+
+async function applySecretOnce(c: Cluster, desired: Json, dryRun: boolean): Promise<{ action: SecretAction; secret: Json }> {
   const { name, namespace } = desired.metadata;
   const existing = await c.getOrNull(R.secret, name, namespace);
   if (!existing) {
@@ -214,16 +219,11 @@ async function rewriteServiceAccount(
   dryRun: boolean,
   hint?: string,
 ): Promise<{ sa: Json; changed: LinkFor[] }> {
-  for (let attempt = 0; ; attempt++) {
+  return retryOnConflict(async () => {
     const r = plan(await getServiceAccount(c, saName, namespace, hint));
     if (!r.changed.length || dryRun) return r;
-    try {
-      return { sa: await c.update(R.serviceAccount, r.sa), changed: r.changed };
-    } catch (e) {
-      if (isApiError(e, 409) && attempt < 5) continue;
-      throw e;
-    }
-  }
+    return { sa: await c.update(R.serviceAccount, r.sa), changed: r.changed };
+  });
 }
 
 /** Links with read-modify-write and retries on a conflicting concurrent change. */

@@ -3,6 +3,8 @@
 // Writes are read-modify-write with resourceVersion, retried on 409, so concurrent edits of other keys survive.
 import type { Cluster, Json } from './cluster.js';
 import { isApiError } from './api-error.js';
+import { backoffMs, sleep } from './retry.js';
+import { failedPartWay } from './partial.js';
 import { R, NAMES } from './resources.js';
 import { NotFoundError, RegctlError, UsageError } from '../errors.js';
 import { decodeKey } from '../pki/host.js';
@@ -132,6 +134,24 @@ export interface ApplyResult extends TrustPlan {
 
 /** Read, plan, write; on 409 (someone else wrote in between) read again and re-plan. */
 export async function applyTrust(c: Cluster, req: TrustRequest, o: ApplyOptions = {}): Promise<ApplyResult> {
+  const wrote: { created?: string; updated?: string } = {};
+  try {
+    return await applyTrustOnce(c, req, o, wrote);
+  } catch (e) {
+    // The ConfigMap was written but image.config never pointed at it: delete what this run created, or name it.
+    const name = wrote.created ?? wrote.updated;
+    if (!name) throw e;
+    throw await failedPartWay(e, {
+      step: 'pointing image.config.openshift.io/cluster at the CA ConfigMap',
+      left: `ConfigMap ${CONFIG_NAMESPACE}/${name} (${wrote.created ? 'created' : 'updated'}), not referenced by image.config.openshift.io/cluster spec.additionalTrustedCA`,
+      finish: 'regctl trust-ca add … (the same command again)',
+      undoCommand: wrote.created ? `oc delete configmap ${name} -n ${CONFIG_NAMESPACE}` : `regctl trust-ca remove HOST… (the hosts just added)`,
+      undo: wrote.created ? () => c.delete(R.configMap, name, { namespace: CONFIG_NAMESPACE }) : undefined,
+    });
+  }
+}
+
+async function applyTrustOnce(c: Cluster, req: TrustRequest, o: ApplyOptions, wrote: { created?: string; updated?: string }): Promise<ApplyResult> {
   const max = o.maxAttempts ?? 10;
   for (let attempt = 1; ; attempt++) {
     const imageConfig = await readImageConfig(c);
@@ -142,13 +162,16 @@ export async function applyTrust(c: Cluster, req: TrustRequest, o: ApplyOptions 
     if (o.dryRun || !needed) return { ...plan, attempts: attempt, written: false };
     let step = `ConfigMap ${CONFIG_NAMESPACE}/${plan.configMapName}`;
     try {
-      if (plan.configMapWrite === 'create') await c.create(R.configMap, plan.configMap!, { namespace: CONFIG_NAMESPACE });
-      else if (plan.configMapWrite === 'update') {
+      if (plan.configMapWrite === 'create') {
+        await c.create(R.configMap, plan.configMap!, { namespace: CONFIG_NAMESPACE });
+        if (plan.imageConfigPatch) wrote.created = plan.configMapName;
+      } else if (plan.configMapWrite === 'update') {
         // Everything but data/binaryData is sent back as read (labels, annotations, owner references…).
         const body: Json = { ...current!, data: plan.configMap!.data };
         if (plan.configMap!.binaryData) body.binaryData = plan.configMap!.binaryData;
         else delete body.binaryData;
         await c.update(R.configMap, body);
+        if (plan.imageConfigPatch && !wrote.created) wrote.updated = plan.configMapName;
       }
       if (plan.imageConfigPatch) {
         step = 'image.config.openshift.io/cluster';
@@ -165,7 +188,7 @@ export async function applyTrust(c: Cluster, req: TrustRequest, o: ApplyOptions 
         });
       }
       o.onRetry?.(attempt, step);
-      await backoff(attempt, o.signal);
+      await sleep(backoffMs(attempt), o.signal);
     }
   }
 }
@@ -250,15 +273,4 @@ function clean(cm: Json): Json {
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
-  const ms = Math.min(1000, 25 * 2 ** attempt) + Math.floor(Math.random() * 50);
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    }, { once: true });
-  });
 }

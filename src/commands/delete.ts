@@ -6,6 +6,7 @@ import { print } from '../output/printer.js';
 import { AuthError, UsageError } from '../errors.js';
 import { assertOpenShiftRepository, needsNamespace, parseReference, withNamespace } from '../registry/reference.js';
 import { isApiError } from '../cluster/api-error.js';
+import { failedPartWay } from '../cluster/partial.js';
 import * as is from '../cluster/imagestreams.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
@@ -107,7 +108,18 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
         try {
           await is.deleteImageStreamTag(cluster, ref.namespace!, ref.name, tag);
         } catch (e) {
-          if (!isApiError(e, 404)) throw e;
+          if (!isApiError(e, 404)) {
+            const gone = results.filter((r) => r.result === 'deleted');
+            if (!gone.length) throw e;
+            // Some tags are already gone: name them, how to delete the rest, and how to tag them back.
+            const rest = [...doomed].filter((k) => !gone.some((r) => k === `${r.namespace}/${r.imageStream}:${r.tag}`));
+            throw await failedPartWay(e, {
+              step: `deleting ${key}`,
+              left: `${gone.map((r) => `${r.namespace}/${r.imageStream}:${r.tag}`).join(', ')} deleted, ${rest.join(', ')} not`,
+              finish: `regctl delete ${rest.join(' ')}`,
+              undoCommand: gone.map((r) => `oc tag ${r.namespace}/${r.imageStream}@${r.image} ${r.namespace}/${r.imageStream}:${r.tag}`).join(' && '),
+            });
+          }
           result = 'not found';
         }
       }

@@ -10,8 +10,9 @@ import { parseDuration } from '../output/format.js';
 import { RegctlError, TimeoutError, UsageError } from '../errors.js';
 import { readTextFileCapped, type InputKind } from '../input/read.js';
 import { hostnameProblem, routeNameProblem } from '../cluster/route-plan.js';
+import { asRegctlError, failedPartWay, isPartialReport } from '../cluster/partial.js';
 import { NAMES, R } from '../cluster/resources.js';
-import { failedPartWay } from '../cluster/partial.js';
+import { retryOnConflict } from '../cluster/retry.js';
 import { caOnly, describeBundle } from '../registry/ca.js';
 import { writeAtomic } from '../registry/authfile.js';
 import { isApiError } from '../cluster/api-error.js';
@@ -155,7 +156,23 @@ interface Result {
   changed: boolean;
 }
 
-export async function run(ctx: Context, _args: string[], o: ExposeOptions): Promise<void> {
+export async function run(ctx: Context, args: string[], o: ExposeOptions): Promise<void> {
+  const progress = { changed: false };
+  try {
+    await runSteps(ctx, args, o, progress);
+  } catch (e) {
+    // regctl's own errors after the change (not admitted, timed out…) already say where things stand.
+    if (!progress.changed || isPartialReport(e) || e instanceof RegctlError) throw e;
+    // The cluster was changed, then an API or connection failure (reading the route, waiting, the CA): say the change is in place.
+    const err = asRegctlError(e);
+    throw new RegctlError(`${err.message}; left behind: the change to ${CONFIG} is made, the steps after it did not finish`, {
+      hint: `run the same command again to finish (it changes nothing more), or undo with \`regctl expose --remove${o.route ? ` --route ${o.route}` : ''}\``,
+      exitCode: err.exitCode,
+    });
+  }
+}
+
+async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, progress: { changed: boolean }): Promise<void> {
   const format = outputFormat(o, FORMATS);
   const v = await validateExpose(o, ctx.now());
   const cluster = await ctx.cluster();
@@ -183,7 +200,7 @@ export async function run(ctx: Context, _args: string[], o: ExposeOptions): Prom
         if (!o.dryRun) {
           await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'merge');
           ctx.log.info(`Set spec.defaultRoute=true on ${CONFIG}.`);
-          changed = true;
+          changed = progress.changed = true;
         }
       }
       host = (await currentRoute(routeName))?.host || (hostDomain ? plan.allocatedHost(routeName, hostDomain) : null);
@@ -195,19 +212,20 @@ export async function run(ctx: Context, _args: string[], o: ExposeOptions): Prom
       const entry: RouteEntry = { name: routeName, hostname: o.hostname, secretName };
       if (v.tls) {
         const desired = plan.tlsSecret(secretName!, v.tls);
-        const existing = await cluster.getOrNull(R.secret, secretName!, NAMES.registryNamespace);
-        if (!existing || !plan.sameData(existing.data, desired.data)) {
-          changes.push({ action: existing ? 'update' : 'create', target: `secret/${secretName} -n ${NAMES.registryNamespace}`, object: plan.redactSecret(desired) });
-          if (!o.dryRun) {
-            if (existing) await cluster.update(R.secret, { ...desired, metadata: { ...existing.metadata, labels: { ...existing.metadata?.labels, ...desired.metadata.labels } } });
-            else await cluster.create(R.secret, desired, { namespace: NAMES.registryNamespace });
-            changed = true;
-          }
-        }
+        // Read-modify-write: a 409 (someone updated the secret meanwhile) reads it again and re-applies.
+        await retryOnConflict(async () => {
+          const existing = await cluster.getOrNull(R.secret, secretName!, NAMES.registryNamespace);
+          if (existing && plan.sameData(existing.data, desired.data)) return;
+          if (!changes.some((c) => c.target.startsWith('secret/'))) changes.push({ action: existing ? 'update' : 'create', target: `secret/${secretName} -n ${NAMES.registryNamespace}`, object: plan.redactSecret(desired) });
+          if (o.dryRun) return;
+          if (existing) await cluster.update(R.secret, { ...desired, metadata: { ...existing.metadata, labels: { ...existing.metadata?.labels, ...desired.metadata.labels } } });
+          else await cluster.create(R.secret, desired, { namespace: NAMES.registryNamespace });
+          changed = progress.changed = true;
+        });
       }
       const createdSecret = changed && changes.some((c) => c.action === 'create');
       try {
-        changed = (await editRoutes(ctx, cluster, cfg, (rs) => plan.upsertRoute(rs, entry), changes, Boolean(o.dryRun))) || changed;
+        changed = progress.changed = (await editRoutes(ctx, cluster, cfg, (rs) => plan.upsertRoute(rs, entry), changes, Boolean(o.dryRun))) || changed;
       } catch (e) {
         if (!changed) throw e;
         // The certificate secret was written but no route uses it: delete it when this run created it, else name it.
@@ -235,7 +253,7 @@ export async function run(ctx: Context, _args: string[], o: ExposeOptions): Prom
         if (!o.dryRun) {
           await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'merge');
           ctx.log.info(`Set spec.defaultRoute=false on ${CONFIG}.`);
-          changed = true;
+          changed = progress.changed = true;
         }
       }
       break;
@@ -252,7 +270,7 @@ export async function run(ctx: Context, _args: string[], o: ExposeOptions): Prom
         changes.push({ action: 'delete', target: `secret/${secretName} -n ${NAMES.registryNamespace}` });
         if (!o.dryRun) {
           await cluster.delete(R.secret, secretName, { namespace: NAMES.registryNamespace });
-          changed = true;
+          changed = progress.changed = true;
         }
       }
       break;

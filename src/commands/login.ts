@@ -15,7 +15,6 @@ import { loginToRegistry, readPassword, saveCAForClients } from './login-registr
 const FORMATS = ['table', 'json', 'yaml'] as const;
 const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
 
-
 export const spec = defineCommand({
   name: 'login',
   summary: 'log podman/skopeo/buildah in to the registry with your OpenShift token, verified',

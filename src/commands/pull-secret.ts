@@ -6,6 +6,7 @@ import type { LinkFor } from '../cluster/pull-secret.js';
 import { dryRunOption, namespaceOption } from './common.js';
 import { parseOutput, printObjects } from '../output/printer.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import { failedPartWay } from '../cluster/partial.js';
 import { R } from '../cluster/resources.js';
 import { credentialHelperFor } from '../registry/authfile.js';
 import { getCredentials, helperProgram } from '../registry/credential-helper.js';
@@ -78,6 +79,11 @@ export const spec = defineCommand({
   name: 'pull-secret',
   summary: 'create image pull secrets and link them to service accounts (oc create secret docker-registry + oc secrets link)',
   description: 'Manage kubernetes.io/dockerconfigjson Secrets that let a project pull from private registries, and link them to (or unlink them from) its service accounts.',
+  examples: [
+    'printf %s "$QUAY_TOKEN" | regctl pull-secret create quaycreds --server quay.io --username myuser --password-stdin --link default -n myapp',
+    'regctl pull-secret link quaycreds default builder -n myapp',
+    'regctl pull-secret unlink quaycreds default -n myapp',
+  ],
   subcommands: [
     { spec: createSpec, run: runCreate },
     { spec: linkSpec, run: runLink },
@@ -139,7 +145,20 @@ async function runCreate(ctx: Context, args: string[], opts: OptionsOf<typeof cr
   else ctx.log.success(`${dry}${dryRun ? res.action : res.action === 'create' ? 'Created' : 'Updated'} secret ${name} in ${ns} (${ps.DOCKERCONFIGJSON} for ${servers})`);
   const lines = [`secret/${name} ${res.action === 'create' ? 'created' : res.action === 'update' ? 'configured' : 'unchanged'}${dryRun ? ' (dry run)' : ''}`];
   const objects: Json[] = [ps.redacted(res.secret)];
-  await linkEach(ctx, ps, { cluster, name, sas: links, fors, dryRun }, lines, objects);
+  try {
+    await linkEach(ctx, ps, { cluster, name, sas: links, fors, dryRun }, lines, objects);
+  } catch (e) {
+    // Never leave a secret this run created without its links: delete it again, or say what is left.
+    const linked = lines.filter((l) => l.startsWith('serviceaccount/')).map((l) => l.split(' ')[0]);
+    const sas = links.join(' ');
+    throw await failedPartWay(e, {
+      step: `linking secret ${name}`,
+      left: `secret ${name} in ${ns} (${res.action === 'create' ? 'created' : res.action === 'update' ? 'updated' : 'unchanged'})${linked.length ? `, linked to ${linked.join(', ')}` : ''}, not linked to every one of ${sas}`,
+      finish: `regctl pull-secret link ${name} ${sas}${fors ? ` --for ${fors.join(',')}` : ''} -n ${ns}`,
+      undoCommand: `regctl pull-secret unlink ${name} ${sas} -n ${ns} && oc delete secret ${name} -n ${ns}`,
+      undo: res.action === 'create' && !linked.length ? () => cluster.delete(R.secret, name, { namespace: ns }) : undefined,
+    });
+  }
   emit(ctx, format, lines, objects);
 }
 

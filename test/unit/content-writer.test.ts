@@ -106,11 +106,11 @@ describe('image streams', () => {
     const isi = buildImageStreamImport({ namespace: 'team', stream: 'myis', images: [{ from: 'q.io/o/i:1', tag: '1', referencePolicy: 'Local' }], insecure: true, import: true });
     expect(isi).toEqual({
       metadata: { name: 'myis', namespace: 'team' },
-      spec: { import: true, images: [{ from: { kind: 'DockerImage', name: 'q.io/o/i:1' }, to: { name: '1' }, importPolicy: { insecure: true }, referencePolicy: { type: 'Local' } }] },
+      spec: { import: true, images: [{ from: { kind: 'DockerImage', name: 'q.io/o/i:1' }, to: { name: '1' }, importPolicy: { insecure: true }, referencePolicy: { type: 'Local' }, includeManifest: true }] },
       status: {},
     });
     const all = buildImageStreamImport({ namespace: 'team', stream: 'myis', images: [], repository: { from: 'q.io/o/i', referencePolicy: 'Source' }, import: false });
-    expect(all.spec).toEqual({ import: false, images: [], repository: { from: { kind: 'DockerImage', name: 'q.io/o/i' }, importPolicy: {}, referencePolicy: { type: 'Source' } } });
+    expect(all.spec).toEqual({ import: false, images: [], repository: { from: { kind: 'DockerImage', name: 'q.io/o/i' }, importPolicy: {}, referencePolicy: { type: 'Source' }, includeManifest: true } });
   });
 
   it('reads the answered status: images, repository images, failures', () => {
@@ -118,7 +118,7 @@ describe('image streams', () => {
       spec: { images: [{ from: { name: 'q.io/o/i:1' }, to: { name: '1' } }, { from: { name: 'q.io/o/i:nope' }, to: { name: 'nope' } }], repository: { from: { name: 'q.io/o/r' } } },
       status: {
         images: [
-          { tag: '1', status: { status: 'Success' }, image: { metadata: { name: 'sha256:1' }, dockerImageReference: 'q.io/o/i@sha256:1', dockerImageManifestMediaType: 'm', dockerImageMetadata: { Architecture: 'amd64', Os: 'linux', Size: 10, Created: 'c' }, dockerImageLayers: [{}, {}] } },
+          { tag: '1', status: { status: 'Success' }, image: { metadata: { name: 'sha256:1' }, dockerImageReference: 'q.io/o/i@sha256:1', dockerImageManifestMediaType: 'm', dockerImageMetadata: { Architecture: 'amd64', Size: 10, Created: 'c' }, dockerImageConfig: '{"os":"linux","architecture":"amd64"}', dockerImageLayers: [{}, {}] } },
           { tag: 'nope', status: { status: 'Failure', reason: 'NotFound', message: 'dockerimage "q.io/o/i:nope" not found' } },
         ],
         repository: { status: { status: 'Success' }, images: [{ tag: 'x', status: { status: 'Success' }, image: { metadata: { name: 'sha256:x' } } }], additionalTags: ['y'] },

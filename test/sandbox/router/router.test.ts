@@ -169,9 +169,10 @@ describe('router', () => {
     });
     stallBackend = { paused: true };
     const pending = request('https://app.apps.sandbox.test/upload', { method: 'POST', body, dispatcher: agent, headers: { 'content-length': String(total) } });
-    // Wait until the producer stops making progress while the backend does not read.
+    // Wait until the request has reached the backend and the producer stops making progress while the backend does
+    // not read. (On a loaded machine the request may not even have started after the first pause.)
     let last = -1;
-    for (let i = 0; i < 200 && produced !== last; i++) {
+    for (let i = 0; i < 400 && (stallBackend.resume === undefined || produced !== last); i++) {
       last = produced;
       await new Promise((r) => setTimeout(r, 150));
     }
