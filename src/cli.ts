@@ -84,20 +84,19 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes('-v') || argv.includes('--verbose');
 
-  const act: Act = (run) =>
-      async (...all: unknown[]) => {
-        const command = all[all.length - 1] as Command;
-        const opts = all[all.length - 2] as Record<string, unknown>;
-        const args = all.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]));
-        const globals = command.optsWithGlobals() as GlobalOptions;
-        verbose = Boolean(globals.verbose);
-        const io = await getIO();
-        const log = createLogger(io, { quiet: Boolean(globals.quiet), verbose });
-        const ctx = createContext({ io, log, env: deps.env, globals, signal: deps.signal });
-        // The one untyped seam: commander's options record becomes the OptionsOf<spec> that run declares.
-        const code = await run(ctx, args, opts as never);
-        exitCode = typeof code === 'number' ? code : EXIT.ok;
-      };
+  const act: Act = (run) => async (...all: unknown[]) => {
+    const command = all[all.length - 1] as Command;
+    const opts = all[all.length - 2] as Record<string, unknown>;
+    const args = all.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]));
+    const globals = command.optsWithGlobals() as GlobalOptions;
+    verbose = Boolean(globals.verbose);
+    const io = await getIO();
+    const log = createLogger(io, { quiet: Boolean(globals.quiet), verbose });
+    const ctx = createContext({ io, log, env: deps.env, globals, signal: deps.signal });
+    // The one untyped seam: commander's options record becomes the OptionsOf<spec> that run declares.
+    const code = await run(ctx, args, opts as never);
+    exitCode = typeof code === 'number' ? code : EXIT.ok;
+  };
 
   const program = buildProgram(act);
   const writeOut = (s: string) => void deps.stdout.write(s);
