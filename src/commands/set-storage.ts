@@ -56,8 +56,8 @@ export function register(program: Command, rt: Runtime): void {
   pvc.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => pvcRequest(o))));
 
   const s3 = parent.command('s3').summary('an S3 (or S3-compatible, e.g. minio) bucket')
-    .requiredOption('--bucket <name>', 'bucket name')
-    .requiredOption('--region <region>', 'region (any value for S3-compatible endpoints)')
+    .option('--bucket <name>', 'bucket name (default: the configured one; required when switching to s3)')
+    .option('--region <region>', 'region, any value for S3-compatible endpoints (default: the configured one; required when switching to s3)')
     .option('--region-endpoint <url>', 'endpoint URL with scheme for S3-compatible storage, e.g. https://minio.example:9000')
     .option('--encrypt', 'encrypt the data at rest')
     .option('--no-encrypt', 'do not encrypt')
@@ -73,7 +73,7 @@ export function register(program: Command, rt: Runtime): void {
   s3.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => s3Request(ctx, o))));
 
   const gcs = parent.command('gcs').summary('a Google Cloud Storage bucket')
-    .requiredOption('--bucket <name>', 'bucket name')
+    .option('--bucket <name>', 'bucket name (default: the configured one; required when switching to gcs)')
     .option('--region <region>', 'region')
     .option('--project-id <id>', 'project id')
     .option('--kms-key-id <id>', 'KMS key id')
@@ -83,8 +83,8 @@ export function register(program: Command, rt: Runtime): void {
   gcs.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => gcsRequest(ctx, o))));
 
   const azure = parent.command('azure').summary('an Azure blob storage container')
-    .requiredOption('--account-name <name>', 'storage account name')
-    .requiredOption('--container <name>', 'blob container name')
+    .option('--account-name <name>', 'storage account name (default: the configured one; required when switching to azure)')
+    .option('--container <name>', 'blob container name (default: the configured one; required when switching to azure)')
     .option('--cloud-name <name>', 'e.g. AzurePublicCloud, AzureUSGovernmentCloud')
     .option('--account-key-stdin', 'read the storage account key from stdin (default $AZURE_STORAGE_KEY)')
     .option('--account-key-file <file>', 'read the storage account key from a file');
@@ -93,8 +93,8 @@ export function register(program: Command, rt: Runtime): void {
   azure.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => azureRequest(ctx, o))));
 
   const swift = parent.command('swift').summary('an OpenStack Swift container')
-    .requiredOption('--container <name>', 'container name')
-    .requiredOption('--auth-url <url>', 'Keystone URL')
+    .option('--container <name>', 'container name (default: the configured one; required when switching to swift)')
+    .option('--auth-url <url>', 'Keystone URL (default: the configured one; required when switching to swift)')
     .option('--auth-version <v>', 'Keystone version, e.g. 3')
     .option('--domain <name>', 'domain name (v3)')
     .option('--domain-id <id>', 'domain id (v3)')
@@ -113,8 +113,8 @@ export function register(program: Command, rt: Runtime): void {
   swift.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, () => swiftRequest(ctx, o))));
 
   const ibmcos = parent.command('ibmcos').summary('an IBM Cloud Object Storage bucket')
-    .requiredOption('--bucket <name>', 'bucket name')
-    .requiredOption('--location <location>', 'location, e.g. us-east')
+    .option('--bucket <name>', 'bucket name (default: the configured one; required when switching to ibmcos)')
+    .option('--location <location>', 'location, e.g. us-east (default: the configured one; required when switching to ibmcos)')
     .option('--resource-group-name <name>', 'resource group')
     .option('--resource-key-crn <crn>', 'CRN of the service credential')
     .option('--service-instance-crn <crn>', 'CRN of the COS instance')
@@ -127,6 +127,38 @@ export function register(program: Command, rt: Runtime): void {
   const emptydir = common(parent.command('emptydir').summary('ephemeral pod storage (testing only; needs --yes)'));
   examples(emptydir, ['regctl set-storage emptydir --yes   # images are lost whenever a registry pod restarts']);
   emptydir.action(rt.action((ctx, _a, o: Opts) => apply(ctx, o, async () => ({ type: 'emptyDir', fields: {}, storageManagement: o.storageManagement }))));
+
+  // set-storage credentials PROVIDER: only the secret's keys, then the rollout (src/cluster/storage-credentials.ts).
+  const creds = parent.command('credentials').summary("replace only the storage credentials (the user secret's keys) and wait for the registry to roll");
+  examples(creds, ['printf %s "$AWS_SECRET_ACCESS_KEY" | regctl set-storage credentials s3 --access-key-id "$AWS_ACCESS_KEY_ID" --secret-access-key-stdin', 'regctl set-storage credentials gcs --key-file key.json --no-wait']);
+  const secretFlags: Record<string, Array<[string, string]>> = {
+    s3: [['--access-key-id <id>', 'access key id (not secret; default $AWS_ACCESS_KEY_ID)'], ['--secret-access-key-stdin', 'read the secret access key from stdin (default $AWS_SECRET_ACCESS_KEY)'], ['--secret-access-key-file <file>', 'read the secret access key from a file']],
+    gcs: [['--key-file <file>', 'service-account key JSON (- reads stdin)']],
+    azure: [['--account-key-stdin', 'read the storage account key from stdin (default $AZURE_STORAGE_KEY)'], ['--account-key-file <file>', 'read the storage account key from a file']],
+    swift: [['--username <name>', 'user name (default $OS_USERNAME)'], ['--password-stdin', 'read the password from stdin (default $OS_PASSWORD)'], ['--password-file <file>', 'read the password from a file'], ['--application-credential-id <id>', 'application credential id (default $OS_APPLICATION_CREDENTIAL_ID)'], ['--application-credential-name <name>', 'application credential name (default $OS_APPLICATION_CREDENTIAL_NAME)'], ['--application-credential-secret-stdin', 'read the application credential secret from stdin (default $OS_APPLICATION_CREDENTIAL_SECRET)'], ['--application-credential-secret-file <file>', 'read the application credential secret from a file']],
+    ibmcos: [['--api-key-stdin', 'read the IAM API key from stdin (default $IBMCLOUD_API_KEY)'], ['--api-key-file <file>', 'read the IAM API key from a file']],
+  };
+  const builders: Record<string, (ctx: Context, o: Opts) => Promise<StorageRequest>> = { s3: s3Request, gcs: gcsRequest, azure: azureRequest, swift: swiftRequest, ibmcos: ibmcosRequest };
+  for (const [provider, flags] of Object.entries(secretFlags)) {
+    const c = creds.command(provider).summary(`replace the ${provider} keys of image-registry-private-configuration-user; the Config is not touched`);
+    for (const [f, d] of flags) c.option(f, d);
+    c.option('--no-wait', 'do not wait for the operator to roll the registry onto the new credentials')
+      .option('--timeout <duration>', `give up waiting after this long (default ${DEFAULT_TIMEOUT}, exit 124)`);
+    dryRunOption(c);
+    outputOption(c, FORMATS);
+    examples(c, [CREDENTIALS_EXAMPLES[provider]!, `regctl set-storage credentials ${provider} … --dry-run   # shows the secret patch, values REDACTED`]);
+    c.action(
+      rt.action(async (ctx, _a, o: Opts) => {
+        const format = outputFormat(o, FORMATS);
+        const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT);
+        if (!timeoutMs) throw new UsageError(`invalid --timeout "${o.timeout}"`, 'use a duration such as 90s or 10m');
+        if (o.timeout !== undefined && !o.wait) throw new UsageError('--timeout has no effect with --no-wait', 'drop one of them');
+        const credentials = (await builders[provider]!(ctx, o)).credentials;
+        const sc = await import('../cluster/storage-credentials.js');
+        return sc.rotateCredentials(ctx, provider as import('../cluster/storage-credentials.js').Provider, credentials, { dryRun: o.dryRun, wait: o.wait !== false && !o.dryRun, timeoutMs, format });
+      }),
+    );
+  }
 
   parent
     .command('oss')
@@ -142,6 +174,14 @@ export function register(program: Command, rt: Runtime): void {
       }),
     );
 }
+
+const CREDENTIALS_EXAMPLES: Record<string, string> = {
+  s3: 'printf %s "$AWS_SECRET_ACCESS_KEY" | regctl set-storage credentials s3 --access-key-id "$AWS_ACCESS_KEY_ID" --secret-access-key-stdin',
+  gcs: 'regctl set-storage credentials gcs --key-file key.json',
+  azure: 'printf %s "$AZURE_STORAGE_KEY" | regctl set-storage credentials azure --account-key-stdin',
+  swift: 'printf %s "$OS_PASSWORD" | regctl set-storage credentials swift --username "$OS_USERNAME" --password-stdin',
+  ibmcos: 'printf %s "$IBMCLOUD_API_KEY" | regctl set-storage credentials ibmcos --api-key-stdin',
+};
 
 function common(cmd: Command): Command {
   cmd
@@ -256,7 +296,7 @@ async function azureRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
 async function swiftRequest(ctx: Context, o: Opts): Promise<StorageRequest> {
   const fields = defined({
     container: o.container,
-    authURL: url(o.authUrl, '--auth-url', 'https://keystone.example.com:5000/v3'),
+    authURL: o.authUrl === undefined ? undefined : url(o.authUrl, '--auth-url', 'https://keystone.example.com:5000/v3'),
     authVersion: o.authVersion,
     domain: o.domain,
     domainID: o.domainId,
@@ -358,7 +398,8 @@ async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>
   const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT);
   if (!timeoutMs) throw new UsageError(`invalid --timeout "${o.timeout}"`, 'use a duration such as 90s or 10m');
   if (o.wait && o.dryRun) throw new UsageError('--wait has nothing to wait for with --dry-run', 'drop one of them');
-  const req = await build();
+  const asked = await build();
+  let req = asked;
 
   const cluster = await ctx.cluster();
   const rc = await import('../cluster/registry-config.js');
@@ -366,9 +407,14 @@ async function apply(ctx: Context, o: Opts, build: () => Promise<StorageRequest>
   const ss = await import('../cluster/served-schema.js');
   const { plan, config, served } = await ctx.spin('Running pre-flight checks', async () => {
     const config = await rc.readConfig(cluster);
+    // The same type again changes only what is given (issue 17): keep the other fields and managementState.
+    const kept = st.keepCurrentFields(asked, config);
+    req = kept.req;
     const state = await st.readStorageState(cluster, config, req);
     const served = await ss.readServedSchema(cluster);
-    return { plan: st.planStorage(req, state), config, served };
+    const plan = st.planStorage(req, state);
+    if (kept.problem) plan.problems.unshift(kept.problem);
+    return { plan, config, served };
   });
   if (served.note) ctx.log.warn(served.note);
   // What this cluster's CRD lacks would be pruned without an error: refuse it like any bad input.
