@@ -121,6 +121,37 @@ export function describe(type: string, fields: Json | undefined): string {
   return f ? `${type} (${f})` : type;
 }
 
+/** The fields each type needs when the storage is not that type yet, with the flag that sets them. */
+const REQUIRED: Partial<Record<StorageType, Array<[string, string]>>> = {
+  s3: [['bucket', '--bucket'], ['region', '--region']],
+  gcs: [['bucket', '--bucket']],
+  azure: [['accountName', '--account-name'], ['container', '--container']],
+  swift: [['container', '--container'], ['authURL', '--auth-url']],
+  ibmcos: [['bucket', '--bucket'], ['location', '--location']],
+};
+
+/**
+ * `set-storage TYPE` on a storage that already is TYPE changes only what is given: the other fields of
+ * spec.storage.TYPE (encrypt, regionEndpoint, …) and spec.storage.managementState stay as they are (dropping
+ * managementState would let the operator set Unmanaged). Switching type needs the type's required fields.
+ */
+export function keepCurrentFields(req: StorageRequest, config: Json): { req: StorageRequest; problem?: Problem } {
+  const storage: Json | undefined = config.spec?.storage;
+  const current = storageTypes(storage);
+  if (current.length === 1 && current[0] === req.type && req.type !== 'pvc' && req.type !== 'emptyDir') {
+    const kept: StorageRequest = { ...req, fields: { ...(storage![req.type] ?? {}), ...req.fields } };
+    if (!req.storageManagement && (storage!.managementState === 'Managed' || storage!.managementState === 'Unmanaged')) kept.storageManagement = storage!.managementState;
+    return { req: kept };
+  }
+  const missing = (REQUIRED[req.type] ?? []).filter(([k]) => zero(req.fields[k]));
+  if (!missing.length) return { req };
+  const flags = missing.map(([, f]) => f).join(' and ');
+  return {
+    req,
+    problem: { message: `the storage is ${current.length ? current.join(', ') : 'not configured'}, not ${req.type}: switching to ${req.type} needs ${flags}`, hint: `pass ${missing.map(([, f]) => `${f} …`).join(' ')} (\`regctl set-storage ${req.type} --help\`)` },
+  };
+}
+
 const normClaim = (c: unknown) => (typeof c === 'string' && c ? c : NAMES.defaultClaim);
 
 /** Whether `storage` (a spec.storage or status.storage) points at the same place (bucket, claim …) as the request. */
@@ -281,7 +312,8 @@ function isDefaultClass(sc: Json): boolean {
   return a['storageclass.kubernetes.io/is-default-class'] === 'true' || a['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
 }
 
-function planCredentials(req: StorageRequest, st: StorageState, plan: Plan): void {
+/** Pre-flight of the credentials and the secret write (only the keys that change); also used by `set-storage credentials`. */
+export function planCredentials(req: StorageRequest, st: Pick<StorageState, 'userSecret' | 'mintedSecret'>, plan: Pick<Plan, 'writes' | 'warnings' | 'problems'>): void {
   const sets = CREDENTIAL_KEYS[req.type];
   if (!sets) return;
   const given = req.credentials ?? {};

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
-import { defineCommand, type OptionsOf } from './spec.js';
+import { defineCommand, type CommandModule, type OptionsOf } from './spec.js';
+import { rotateCredentials, type Provider } from '../cluster/storage-credentials.js';
 import { requireConfirmation } from '../context.js';
 import type { StorageRequest } from '../cluster/storage.js';
 import type { Json } from '../cluster/cluster.js';
@@ -29,6 +30,35 @@ const storageCommon = {
 
 type CommonOptions = OptionsOf<{ options: typeof storageCommon }>;
 
+/** Each provider's secret flags: in `set-storage <provider>` and in `set-storage credentials <provider>`. */
+const secretOptions = {
+  s3: {
+    accessKeyId: { flags: '--access-key-id <id>', description: 'access key id (not secret; default $AWS_ACCESS_KEY_ID)' },
+    secretAccessKeyStdin: { flags: '--secret-access-key-stdin', description: 'read the secret access key from stdin (default $AWS_SECRET_ACCESS_KEY)' },
+    secretAccessKeyFile: { flags: '--secret-access-key-file <file>', description: 'read the secret access key from a file' },
+  },
+  gcs: {
+    keyFile: { flags: '--key-file <file>', description: 'service-account key JSON (- reads stdin)' },
+  },
+  azure: {
+    accountKeyStdin: { flags: '--account-key-stdin', description: 'read the storage account key from stdin (default $AZURE_STORAGE_KEY)' },
+    accountKeyFile: { flags: '--account-key-file <file>', description: 'read the storage account key from a file' },
+  },
+  swift: {
+    username: { flags: '--username <name>', description: 'user name (default $OS_USERNAME)' },
+    passwordStdin: { flags: '--password-stdin', description: 'read the password from stdin (default $OS_PASSWORD)' },
+    passwordFile: { flags: '--password-file <file>', description: 'read the password from a file' },
+    applicationCredentialId: { flags: '--application-credential-id <id>', description: 'application credential id (default $OS_APPLICATION_CREDENTIAL_ID)' },
+    applicationCredentialName: { flags: '--application-credential-name <name>', description: 'application credential name (default $OS_APPLICATION_CREDENTIAL_NAME)' },
+    applicationCredentialSecretStdin: { flags: '--application-credential-secret-stdin', description: 'read the application credential secret from stdin (default $OS_APPLICATION_CREDENTIAL_SECRET)' },
+    applicationCredentialSecretFile: { flags: '--application-credential-secret-file <file>', description: 'read the application credential secret from a file' },
+  },
+  ibmcos: {
+    apiKeyStdin: { flags: '--api-key-stdin', description: 'read the IAM API key from stdin (default $IBMCLOUD_API_KEY)' },
+    apiKeyFile: { flags: '--api-key-file <file>', description: 'read the IAM API key from a file' },
+  },
+} as const;
+
 const pvcSpec = defineCommand({
   name: 'pvc',
   summary: 'a PersistentVolumeClaim (created when missing)',
@@ -46,17 +76,15 @@ const s3Spec = defineCommand({
   name: 's3',
   summary: 'an S3 (or S3-compatible, e.g. minio) bucket',
   options: {
-    bucket: { flags: '--bucket <name>', description: 'bucket name', required: true },
-    region: { flags: '--region <region>', description: 'region (any value for S3-compatible endpoints)', required: true },
+    bucket: { flags: '--bucket <name>', description: 'bucket name (default: the configured one; required when switching to s3)' },
+    region: { flags: '--region <region>', description: 'region, any value for S3-compatible endpoints (default: the configured one; required when switching to s3)' },
     regionEndpoint: { flags: '--region-endpoint <url>', description: 'endpoint URL with scheme for S3-compatible storage, e.g. https://minio.example:9000' },
     encrypt: { flags: '--encrypt', description: 'encrypt the data at rest', negate: 'do not encrypt' },
     virtualHostedStyle: { flags: '--virtual-hosted-style', description: 'use virtual-hosted-style bucket URLs instead of path style' },
     kmsKeyId: { flags: '--kms-key-id <id>', description: 'KMS key for encryption' },
     chunkSizeMib: { flags: '--chunk-size-mib <n>', description: 'multipart chunk size, 5-5120' },
     trustedCa: { flags: '--trusted-ca <configmap>', description: 'ConfigMap in openshift-config with the CA bundle of the endpoint' },
-    accessKeyId: { flags: '--access-key-id <id>', description: 'access key id (not secret; default $AWS_ACCESS_KEY_ID)' },
-    secretAccessKeyStdin: { flags: '--secret-access-key-stdin', description: 'read the secret access key from stdin (default $AWS_SECRET_ACCESS_KEY)' },
-    secretAccessKeyFile: { flags: '--secret-access-key-file <file>', description: 'read the secret access key from a file' },
+    ...secretOptions.s3,
     ...storageCommon,
   },
   examples: ['printf %s "$SECRET" | regctl set-storage s3 --bucket registry --region us-east-1 --access-key-id AKIA… --secret-access-key-stdin', 'regctl set-storage s3 --bucket minio-service --region dummyregion --region-endpoint http://minio.minio.svc:9000 --no-encrypt --dry-run'],
@@ -66,11 +94,11 @@ const gcsSpec = defineCommand({
   name: 'gcs',
   summary: 'a Google Cloud Storage bucket',
   options: {
-    bucket: { flags: '--bucket <name>', description: 'bucket name', required: true },
+    bucket: { flags: '--bucket <name>', description: 'bucket name (default: the configured one; required when switching to gcs)' },
     region: { flags: '--region <region>', description: 'region' },
     projectId: { flags: '--project-id <id>', description: 'project id' },
     kmsKeyId: { flags: '--kms-key-id <id>', description: 'KMS key id' },
-    keyFile: { flags: '--key-file <file>', description: 'service-account key JSON (- reads stdin)' },
+    ...secretOptions.gcs,
     ...storageCommon,
   },
   examples: ['regctl set-storage gcs --bucket registry --project-id my-project --key-file key.json --wait'],
@@ -80,11 +108,10 @@ const azureSpec = defineCommand({
   name: 'azure',
   summary: 'an Azure blob storage container',
   options: {
-    accountName: { flags: '--account-name <name>', description: 'storage account name', required: true },
-    container: { flags: '--container <name>', description: 'blob container name', required: true },
+    accountName: { flags: '--account-name <name>', description: 'storage account name (default: the configured one; required when switching to azure)' },
+    container: { flags: '--container <name>', description: 'blob container name (default: the configured one; required when switching to azure)' },
     cloudName: { flags: '--cloud-name <name>', description: 'e.g. AzurePublicCloud, AzureUSGovernmentCloud' },
-    accountKeyStdin: { flags: '--account-key-stdin', description: 'read the storage account key from stdin (default $AZURE_STORAGE_KEY)' },
-    accountKeyFile: { flags: '--account-key-file <file>', description: 'read the storage account key from a file' },
+    ...secretOptions.azure,
     ...storageCommon,
   },
   examples: ['printf %s "$AZURE_STORAGE_KEY" | regctl set-storage azure --account-name registrysa --container registry --account-key-stdin'],
@@ -94,21 +121,15 @@ const swiftSpec = defineCommand({
   name: 'swift',
   summary: 'an OpenStack Swift container',
   options: {
-    container: { flags: '--container <name>', description: 'container name', required: true },
-    authUrl: { flags: '--auth-url <url>', description: 'Keystone URL', required: true },
+    container: { flags: '--container <name>', description: 'container name (default: the configured one; required when switching to swift)' },
+    authUrl: { flags: '--auth-url <url>', description: 'Keystone URL (default: the configured one; required when switching to swift)' },
     authVersion: { flags: '--auth-version <v>', description: 'Keystone version, e.g. 3' },
     domain: { flags: '--domain <name>', description: 'domain name (v3)' },
     domainId: { flags: '--domain-id <id>', description: 'domain id (v3)' },
     tenant: { flags: '--tenant <name>', description: 'tenant (project) name' },
     tenantId: { flags: '--tenant-id <id>', description: 'tenant (project) id' },
     regionName: { flags: '--region-name <name>', description: 'region' },
-    username: { flags: '--username <name>', description: 'user name (default $OS_USERNAME)' },
-    passwordStdin: { flags: '--password-stdin', description: 'read the password from stdin (default $OS_PASSWORD)' },
-    passwordFile: { flags: '--password-file <file>', description: 'read the password from a file' },
-    applicationCredentialId: { flags: '--application-credential-id <id>', description: 'application credential id (default $OS_APPLICATION_CREDENTIAL_ID)' },
-    applicationCredentialName: { flags: '--application-credential-name <name>', description: 'application credential name (default $OS_APPLICATION_CREDENTIAL_NAME)' },
-    applicationCredentialSecretStdin: { flags: '--application-credential-secret-stdin', description: 'read the application credential secret from stdin (default $OS_APPLICATION_CREDENTIAL_SECRET)' },
-    applicationCredentialSecretFile: { flags: '--application-credential-secret-file <file>', description: 'read the application credential secret from a file' },
+    ...secretOptions.swift,
     ...storageCommon,
   },
   examples: ['printf %s "$OS_PASSWORD" | regctl set-storage swift --container registry --auth-url https://keystone.example.com:5000/v3 --auth-version 3 --domain Default --tenant registry --username registry --password-stdin'],
@@ -118,13 +139,12 @@ const ibmcosSpec = defineCommand({
   name: 'ibmcos',
   summary: 'an IBM Cloud Object Storage bucket',
   options: {
-    bucket: { flags: '--bucket <name>', description: 'bucket name', required: true },
-    location: { flags: '--location <location>', description: 'location, e.g. us-east', required: true },
+    bucket: { flags: '--bucket <name>', description: 'bucket name (default: the configured one; required when switching to ibmcos)' },
+    location: { flags: '--location <location>', description: 'location, e.g. us-east (default: the configured one; required when switching to ibmcos)' },
     resourceGroupName: { flags: '--resource-group-name <name>', description: 'resource group' },
     resourceKeyCrn: { flags: '--resource-key-crn <crn>', description: 'CRN of the service credential' },
     serviceInstanceCrn: { flags: '--service-instance-crn <crn>', description: 'CRN of the COS instance' },
-    apiKeyStdin: { flags: '--api-key-stdin', description: 'read the IAM API key from stdin (default $IBMCLOUD_API_KEY)' },
-    apiKeyFile: { flags: '--api-key-file <file>', description: 'read the IAM API key from a file' },
+    ...secretOptions.ibmcos,
     ...storageCommon,
   },
   examples: ['printf %s "$IBMCLOUD_API_KEY" | regctl set-storage ibmcos --bucket registry --location us-east --api-key-stdin'],
@@ -135,6 +155,57 @@ const emptydirSpec = defineCommand({
   summary: 'ephemeral pod storage (testing only; needs --yes)',
   options: storageCommon,
   examples: ['regctl set-storage emptydir --yes   # images are lost whenever a registry pod restarts'],
+});
+
+const CREDENTIALS_EXAMPLES: Record<Provider, string> = {
+  s3: 'printf %s "$AWS_SECRET_ACCESS_KEY" | regctl set-storage credentials s3 --access-key-id "$AWS_ACCESS_KEY_ID" --secret-access-key-stdin',
+  gcs: 'regctl set-storage credentials gcs --key-file key.json',
+  azure: 'printf %s "$AZURE_STORAGE_KEY" | regctl set-storage credentials azure --account-key-stdin',
+  swift: 'printf %s "$OS_PASSWORD" | regctl set-storage credentials swift --username "$OS_USERNAME" --password-stdin',
+  ibmcos: 'printf %s "$IBMCLOUD_API_KEY" | regctl set-storage credentials ibmcos --api-key-stdin',
+};
+
+/** `set-storage credentials PROVIDER`: only the secret's keys, then the rollout (src/cluster/storage-credentials.ts). */
+const credentialsCommon = {
+  wait: { flags: '--no-wait', description: 'do not wait for the operator to roll the registry onto the new credentials' },
+  timeout: { flags: '--timeout <duration>', description: `give up waiting after this long (default ${DEFAULT_TIMEOUT}, exit 124)` },
+  dryRun: dryRunOption,
+  output: outputOption(FORMATS),
+} as const;
+
+function credentialsCommand<P extends Provider>(provider: P, build: (ctx: Context, o: OptionsOf<{ options: (typeof secretOptions)[P] }>) => Promise<StorageRequest>): CommandModule {
+  const spec = defineCommand({
+    name: provider,
+    summary: `replace the ${provider} keys of image-registry-private-configuration-user; the Config is not touched`,
+    options: {
+      ...secretOptions[provider],
+      ...credentialsCommon,
+    },
+    examples: [CREDENTIALS_EXAMPLES[provider], `regctl set-storage credentials ${provider} … --dry-run   # shows the secret patch, values REDACTED`],
+  });
+  type Options = OptionsOf<{ options: (typeof secretOptions)[P] }> & OptionsOf<{ options: typeof credentialsCommon }>;
+  const run = async (ctx: Context, _a: string[], o: Options) => {
+    const format = outputFormat(o, FORMATS);
+    const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT);
+    if (!timeoutMs) throw new UsageError(`invalid --timeout "${o.timeout}"`, 'use a duration such as 90s or 10m');
+    if (o.timeout !== undefined && !o.wait) throw new UsageError('--timeout has no effect with --no-wait', 'drop one of them');
+    const credentials = (await build(ctx, o)).credentials;
+    return rotateCredentials(ctx, provider, credentials, { dryRun: o.dryRun, wait: o.wait !== false && !o.dryRun, timeoutMs, format });
+  };
+  return { spec, run };
+}
+
+const credentialsSpec = defineCommand({
+  name: 'credentials',
+  summary: "replace only the storage credentials (the user secret's keys) and wait for the registry to roll",
+  examples: ['printf %s "$AWS_SECRET_ACCESS_KEY" | regctl set-storage credentials s3 --access-key-id "$AWS_ACCESS_KEY_ID" --secret-access-key-stdin', 'regctl set-storage credentials gcs --key-file key.json --no-wait'],
+  subcommands: [
+    credentialsCommand('s3', s3Request),
+    credentialsCommand('gcs', gcsRequest),
+    credentialsCommand('azure', azureRequest),
+    credentialsCommand('swift', swiftRequest),
+    credentialsCommand('ibmcos', ibmcosRequest),
+  ],
 });
 
 const ossSpec = defineCommand({ name: 'oss', summary: 'refused: current operators have no OSS driver', acceptAnything: true });
@@ -161,6 +232,7 @@ export const spec = defineCommand({
     { spec: swiftSpec, run: async (ctx, _a, o: OptionsOf<typeof swiftSpec>) => apply(ctx, o, () => swiftRequest(ctx, o)) },
     { spec: ibmcosSpec, run: async (ctx, _a, o: OptionsOf<typeof ibmcosSpec>) => apply(ctx, o, () => ibmcosRequest(ctx, o)) },
     { spec: emptydirSpec, run: async (ctx, _a, o: CommonOptions) => apply(ctx, o, async () => ({ type: 'emptyDir', fields: {}, storageManagement: o.storageManagement })) },
+    { spec: credentialsSpec },
     {
       spec: ossSpec,
       run: async () => {
@@ -281,7 +353,7 @@ async function azureRequest(ctx: Context, o: OptionsOf<typeof azureSpec>): Promi
 async function swiftRequest(ctx: Context, o: OptionsOf<typeof swiftSpec>): Promise<StorageRequest> {
   const fields = defined({
     container: o.container,
-    authURL: url(o.authUrl, '--auth-url', 'https://keystone.example.com:5000/v3'),
+    authURL: o.authUrl === undefined ? undefined : url(o.authUrl, '--auth-url', 'https://keystone.example.com:5000/v3'),
     authVersion: o.authVersion,
     domain: o.domain,
     domainID: o.domainId,
@@ -383,14 +455,20 @@ async function apply(ctx: Context, o: CommonOptions, build: () => Promise<Storag
   const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT);
   if (!timeoutMs) throw new UsageError(`invalid --timeout "${o.timeout}"`, 'use a duration such as 90s or 10m');
   if (o.wait && o.dryRun) throw new UsageError('--wait has nothing to wait for with --dry-run', 'drop one of them');
-  const req = await build();
+  const asked = await build();
+  let req = asked;
 
   const cluster = await ctx.cluster();
   const { plan, config, served } = await ctx.spin('Running pre-flight checks', async () => {
     const config = await rc.readConfig(cluster);
+    // The same type again changes only what is given (issue 17): keep the other fields and managementState.
+    const kept = st.keepCurrentFields(asked, config);
+    req = kept.req;
     const state = await st.readStorageState(cluster, config, req);
     const served = await ss.readServedSchema(cluster);
-    return { plan: st.planStorage(req, state), config, served };
+    const plan = st.planStorage(req, state);
+    if (kept.problem) plan.problems.unshift(kept.problem);
+    return { plan, config, served };
   });
   if (served.note) ctx.log.warn(served.note);
   // What this cluster's CRD lacks would be pruned without an error: refuse it like any bad input.

@@ -137,7 +137,7 @@ export function fixFor(message: string): string | undefined {
   const key = /does not contain required key "REGISTRY_STORAGE_([A-Z0-9]+)_/.exec(message);
   if (key) {
     const type = key[1]!.toLowerCase();
-    return `store the ${type} credentials in image-registry-private-configuration-user: \`regctl set-storage ${type} …\` (see \`regctl set-storage ${type} --help\`)`;
+    return `store the ${type} credentials in image-registry-private-configuration-user: \`regctl set-storage credentials ${type} …\` (see \`regctl set-storage credentials ${type} --help\`)`;
   }
   if (/installer-cloud-credentials/.test(message)) return 'provide storage credentials: `regctl set-storage <type> …` writes them to image-registry-private-configuration-user';
   if (/ReadWriteOnce/.test(message)) return 'a ReadWriteOnce claim needs one replica and Recreate: `regctl config set replicas=1 rolloutStrategy=Recreate` (or use ReadWriteMany)';

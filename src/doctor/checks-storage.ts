@@ -46,6 +46,24 @@ export function storageFix(type: string, fields: Json = {}): string {
   }
 }
 
+/** The command that replaces only the credentials of the configured storage (bucket, encryption … stay as they are). */
+export function credentialsFix(type: string): string {
+  switch (type) {
+    case 's3':
+      return 'printf %s "$AWS_SECRET_ACCESS_KEY" | regctl set-storage credentials s3 --access-key-id "$AWS_ACCESS_KEY_ID" --secret-access-key-stdin';
+    case 'gcs':
+      return 'regctl set-storage credentials gcs --key-file KEY.json';
+    case 'azure':
+      return 'printf %s "$AZURE_STORAGE_KEY" | regctl set-storage credentials azure --account-key-stdin';
+    case 'swift':
+      return 'printf %s "$OS_PASSWORD" | regctl set-storage credentials swift --username "$OS_USERNAME" --password-stdin';
+    case 'ibmcos':
+      return 'printf %s "$IBMCLOUD_API_KEY" | regctl set-storage credentials ibmcos --api-key-stdin';
+    default:
+      return storageFix(type);
+  }
+}
+
 const cond = (status: Json, type: string): Json | undefined => (status.conditions ?? []).find((c: Json) => c.type === type);
 const firstLine = (s: unknown) => String(s ?? '').split('\n')[0]!;
 
@@ -115,15 +133,15 @@ export function evaluateStorage(f: StorageFacts): Outcome {
       evidence.push(`secret ${NS}/${USER_SECRET}: keys ${f.userSecretKeys.join(', ') || '(none)'}`);
       if (!sets.some((set) => set.every((k) => have.has(k)))) {
         const missing = sets[0]!.filter((k) => !have.has(k));
-        return fail(`secret ${NS}/${USER_SECRET} lacks ${missing.join(', ')} (while it exists the operator does not fall back to ${MINTED_SECRET})`, storageFix(type, fields), evidence, { type, missingKeys: missing });
+        return fail(`secret ${NS}/${USER_SECRET} lacks ${missing.join(', ')} (while it exists the operator does not fall back to ${MINTED_SECRET})`, credentialsFix(type), evidence, { type, missingKeys: missing });
       }
       if (type === 'azure' && f.userSecretEmptyKeys?.includes('REGISTRY_STORAGE_AZURE_ACCOUNTKEY')) {
-        return fail(`secret ${NS}/${USER_SECRET} has an empty REGISTRY_STORAGE_AZURE_ACCOUNTKEY`, storageFix(type, fields), evidence, { type, missingKeys: ['REGISTRY_STORAGE_AZURE_ACCOUNTKEY'] });
+        return fail(`secret ${NS}/${USER_SECRET} has an empty REGISTRY_STORAGE_AZURE_ACCOUNTKEY`, credentialsFix(type), evidence, { type, missingKeys: ['REGISTRY_STORAGE_AZURE_ACCOUNTKEY'] });
       }
       credentialNote = `, credentials in ${USER_SECRET}`;
     } else if (f.mintedSecret === false) {
       evidence.push(`secret ${NS}/${USER_SECRET}: absent`, `secret ${NS}/${MINTED_SECRET}: absent`);
-      return fail(`no ${type} credentials: neither ${USER_SECRET} nor the cluster-minted ${MINTED_SECRET} exists in ${NS}`, storageFix(type, fields), evidence, { type, missingKeys: sets[0] });
+      return fail(`no ${type} credentials: neither ${USER_SECRET} nor the cluster-minted ${MINTED_SECRET} exists in ${NS}`, credentialsFix(type), evidence, { type, missingKeys: sets[0] });
     } else {
       evidence.push(`secret ${NS}/${USER_SECRET}: absent; ${MINTED_SECRET}: ${f.mintedSecret ? 'present' : 'not readable'}`);
       credentialNote = `, cluster-minted credentials (${MINTED_SECRET})`;

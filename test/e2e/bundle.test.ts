@@ -181,7 +181,7 @@ describe('a degraded cluster (S3 credentials lack a key): doctor, then its bundl
     t?.cleanup();
   });
 
-  it('storage fails naming the missing key and `regctl set-storage s3 …`; running the fix makes it pass', async () => {
+  it('storage fails naming the missing key and `regctl set-storage credentials s3 …`; running the fix makes it pass', async () => {
     const r = await t.cli(['doctor', '--certs-dir', t.certsDir, '-o', 'json', '--only', 'api,installed,management-state,storage,operator,pods']);
     expect(r.code).toBe(3);
     const { check } = parse(r.stdout);
@@ -191,7 +191,7 @@ describe('a degraded cluster (S3 credentials lack a key): doctor, then its bundl
     expect(st.summary).toBe('secret openshift-image-registry/image-registry-private-configuration-user lacks REGISTRY_STORAGE_S3_SECRETKEY (while it exists the operator does not fall back to installer-cloud-credentials)');
     expect(st.details?.missingKeys).toEqual(['REGISTRY_STORAGE_S3_SECRETKEY']);
     const bucket = (sb.store.get(CONFIGS, undefined, 'cluster') as any).spec.storage.s3.bucket;
-    expect(st.fix).toBe(`printf %s "$AWS_SECRET_ACCESS_KEY" | regctl set-storage s3 --bucket ${bucket} --region us-east-1 --access-key-id "$AWS_ACCESS_KEY_ID" --secret-access-key-stdin`);
+    expect(st.fix).toBe('printf %s "$AWS_SECRET_ACCESS_KEY" | regctl set-storage credentials s3 --access-key-id "$AWS_ACCESS_KEY_ID" --secret-access-key-stdin');
     expect(st.evidence.join('\n')).toMatch(/operator: Progressing: Unable to apply resources: unable to sync storage configuration: .*REGISTRY_STORAGE_S3_SECRETKEY/);
     expect(check('operator').skipped?.failedCheck).toBe('storage');
     expect(check('pods').skipped?.failedCheck).toBe('storage');

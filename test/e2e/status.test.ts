@@ -202,7 +202,7 @@ describe('status on a cluster with broken storage (degraded)', () => {
     expect(s.health.degraded).toBe(true);
     expect(r.stderr).toMatch(/^error: the registry is degraded: /);
     expect(r.stderr).toMatch(/REGISTRY_STORAGE_S3_SECRETKEY/);
-    expect(r.stderr).toMatch(/\nhint: store the s3 credentials in image-registry-private-configuration-user: `regctl set-storage s3 …`/);
+    expect(r.stderr).toMatch(/\nhint: store the s3 credentials in image-registry-private-configuration-user: `regctl set-storage credentials s3 …`/);
     expect(r.stderr.trim().split('\n').length).toBe(2);
   });
 });
