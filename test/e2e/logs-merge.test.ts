@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { waitForOutput } from './support/wait-output.js';
 import { runCli } from '../helpers/cli.js';
 
 const NS = 'openshift-image-registry';
@@ -32,21 +33,6 @@ function split(line: string): { pod: string; ts: string; rest: string } {
   return { pod: m[1]!, ts: m[2]!, rest: m[3]! };
 }
 
-/** Resolves when `pred(text so far)` holds; rejects after timeoutMs with what was seen (no timing assertion). */
-function waitForOutput(get: () => string, pred: (s: string) => boolean, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const t = setInterval(() => {
-      if (pred(get())) {
-        clearInterval(t);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(t);
-        reject(new Error(`output condition not met within ${timeoutMs} ms; output:\n${get().slice(-3000)}`));
-      }
-    }, 50);
-  });
-}
 
 describe('regctl logs: merged by timestamp across pods', () => {
   let sb: Sandbox;

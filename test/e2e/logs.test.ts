@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { waitForOutput } from './support/wait-output.js';
 import { runCli } from '../helpers/cli.js';
 
 const NS = 'openshift-image-registry';
@@ -30,21 +31,6 @@ function logrus(level: string, msg: string): string {
   return `time="${new Date().toISOString()}" level=${level} msg="${msg}" go.version="go1.22.9"`;
 }
 
-/** Resolves when `pred(text so far)` holds; rejects after timeoutMs with what was seen. */
-function waitForOutput(get: () => string, pred: (s: string) => boolean, timeoutMs = 15_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const t = setInterval(() => {
-      if (pred(get())) {
-        clearInterval(t);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(t);
-        reject(new Error(`output condition not met within ${timeoutMs} ms; output:\n${get().slice(-3000)}`));
-      }
-    }, 50);
-  });
-}
 
 describe('regctl logs', () => {
   let sb: Sandbox;

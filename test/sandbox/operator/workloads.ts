@@ -541,7 +541,8 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     if (key === DEP || key === RS || key === DS || key === PODS || key === '/nodes') loop.trigger();
   });
   loop.trigger();
-  function restartContainer(namespace: string, pod: string, container?: string): void {
+  /** The container of a pod after it exited with exitCode: lastState terminated, one more restart. */
+  function terminated(namespace: string, pod: string, container: string | undefined, exitCode: number) {
     const p = store.get(PODS, namespace, pod) as Pod | undefined;
     if (!p) throw new Error(`pods "${pod}" not found`);
     const name = container ?? (p.spec?.containers?.[0]?.name as string);
@@ -549,8 +550,13 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     const cs = (st.containerStatuses ?? []).find((c: any) => c.name === name);
     if (!cs) throw new Error(`container ${name} is not valid for pod ${pod}`);
     const t = now();
-    cs.lastState = { terminated: { exitCode: 2, reason: 'Error', startedAt: cs.state?.running?.startedAt ?? t, finishedAt: t, containerID: cs.containerID } };
+    cs.lastState = { terminated: { exitCode, reason: 'Error', startedAt: cs.state?.running?.startedAt ?? t, finishedAt: t, containerID: cs.containerID } };
     cs.restartCount = (cs.restartCount ?? 0) + 1;
+    return { p, name, st, cs, t };
+  }
+
+  function restartContainer(namespace: string, pod: string, container?: string): void {
+    const { p, name, st, cs, t } = terminated(namespace, pod, container, 2);
     cs.state = { running: { startedAt: t } };
     cs.containerID = newContainerID();
     // The kubelet restarts at once (no CrashLoopBackOff modelled here, so no BackOff event): the image is there, a new container starts.
@@ -560,15 +566,7 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
   }
 
   function crashLoop(namespace: string, pod: string, container?: string): void {
-    const p = store.get(PODS, namespace, pod) as Pod | undefined;
-    if (!p) throw new Error(`pods "${pod}" not found`);
-    const name = container ?? (p.spec?.containers?.[0]?.name as string);
-    const st = structuredClone(p.status ?? {}) as any;
-    const cs = (st.containerStatuses ?? []).find((c: any) => c.name === name);
-    if (!cs) throw new Error(`container ${name} is not valid for pod ${pod}`);
-    const t = now();
-    cs.lastState = { terminated: { exitCode: 1, reason: 'Error', startedAt: cs.state?.running?.startedAt ?? t, finishedAt: t, containerID: cs.containerID } };
-    cs.restartCount = (cs.restartCount ?? 0) + 1;
+    const { p, name, st, cs, t } = terminated(namespace, pod, container, 1);
     cs.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off 5m0s restarting failed container=${name} pod=${pod}_${namespace}(${p.metadata.uid})` } };
     cs.ready = false;
     cs.started = false;
