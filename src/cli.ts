@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { IO, Stream } from './output/io.js';
 import { createLogger } from './output/logger.js';
 import { createContext, VERSION, type GlobalOptions } from './context.js';
-import { EXIT, toRegctlError } from './errors.js';
+import { EXIT, ErrorAfterOutput, toRegctlError } from './errors.js';
 import type { CommandModule, Run } from './commands/spec.js';
 import { commands } from './commands/index.js';
 
@@ -142,6 +142,10 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     if (deps.signal.aborted) return EXIT.interrupted;
     const err = toRegctlError(e);
     io.stderr.write(`${io.err.red('error:')} ${err.message}\n`);
+    if (e instanceof ErrorAfterOutput) {
+      if (err.hint) io.stderr.write(`${io.err.yellow('hint:')} ${err.hint}\n`);
+      return err.exitCode;
+    }
     // Every error gets a hint line; errors that know no better fix point at the requests made.
     io.stderr.write(`${io.err.yellow('hint:')} ${err.hint ?? 'run again with -v to see the requests made'}\n`);
     if (verbose && (e as Error)?.stack) io.stderr.write(io.err.dim(String((e as Error).stack)) + '\n');

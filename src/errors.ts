@@ -59,6 +59,17 @@ export class CheckFailedError extends RegctlError {
   }
 }
 
+/**
+ * A command's verdict after it printed its output (status: unhealthy, doctor: checks failed): src/cli.ts writes
+ * `error:` and, when there is one, `hint:` — no default hint, no stack trace — and exits with its code.
+ */
+export class ErrorAfterOutput extends RegctlError {
+  constructor(message: string, opts: Omit<ErrorOptions, 'cause'> & { exitCode: ExitCode }) {
+    super(message, opts);
+    this.name = 'ErrorAfterOutput';
+  }
+}
+
 export class TimeoutError extends RegctlError {
   constructor(message: string, opts: Omit<ErrorOptions, 'exitCode'> = {}) {
     super(message, { ...opts, exitCode: EXIT.timeout });

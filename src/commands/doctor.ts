@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { collect, defineCommand, type OptionsOf } from './spec.js';
 import { outputFormat, namespaceOption, outputOption } from './common.js';
 import { print } from '../output/printer.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, ErrorAfterOutput, UsageError } from '../errors.js';
 import { CHECK_IDS, CHECKS, isCheckId, type CheckId } from '../doctor/model.js';
 import { renderReport } from '../doctor/render.js';
 
@@ -73,8 +73,9 @@ export async function run(ctx: Context, _args: string[], opts: OptionsOf<typeof 
   print(ctx.io, format, { data: report, human: () => renderReport(ctx.io, report, format === 'wide') });
   if (report.result !== 'fail') return EXIT.ok;
   const failed = report.checks.filter((c) => c.verdict === 'fail');
-  ctx.io.stderr.write(`${ctx.io.err.red('error:')} ${failed.length} ${failed.length === 1 ? 'check' : 'checks'} failed: ${failed.map((c) => c.id).join(', ')}\n`);
   const first = failed[0]!;
-  if (first.fix) ctx.io.stderr.write(`${ctx.io.err.yellow('hint:')} start with ${first.id}: \`${first.fix}\`\n`);
-  return EXIT.checkFailed;
+  throw new ErrorAfterOutput(`${failed.length} ${failed.length === 1 ? 'check' : 'checks'} failed: ${failed.map((c) => c.id).join(', ')}`, {
+    hint: first.fix ? `start with ${first.id}: \`${first.fix}\`` : undefined,
+    exitCode: EXIT.checkFailed,
+  });
 }

@@ -5,7 +5,7 @@ import { outputFormat, outputOption } from './common.js';
 import { print, toYAML, type OutputFormat } from '../output/printer.js';
 import { renderTable } from '../output/table.js';
 import { age, parseDuration } from '../output/format.js';
-import { AuthError, CheckFailedError, EXIT, NotFoundError, UsageError } from '../errors.js';
+import { AuthError, CheckFailedError, ErrorAfterOutput, EXIT, NotFoundError, UsageError } from '../errors.js';
 import type { IO } from '../output/io.js';
 import { collectStatus } from '../cluster/status.js';
 import { R } from '../cluster/resources.js';
@@ -70,18 +70,15 @@ function render(ctx: Context, format: OutputFormat, s: RegistryStatus, quietExit
   return verdict(ctx, s);
 }
 
-/** 0 when Available and not Degraded; 3 otherwise with the reason and the fix on stderr. */
+/** 0 when Available and not Degraded; otherwise the reason and the fix (exit 3), rendered by src/cli.ts after the output. */
 function verdict(ctx: Context, s: RegistryStatus): number {
   const h = s.health;
   if (h.available === null && h.degraded === null) {
-    ctx.io.stderr.write(`${ctx.io.err.red('error:')} cannot tell whether the registry is healthy: its conditions are not readable\n`);
-    return EXIT.auth;
+    throw new ErrorAfterOutput('cannot tell whether the registry is healthy: its conditions are not readable', { exitCode: EXIT.auth });
   }
   if (h.available && !h.degraded && s.config?.managementState !== 'Removed') return EXIT.ok;
   const err = unhealthy(s);
-  ctx.io.stderr.write(`${ctx.io.err.red('error:')} ${err.message}\n`);
-  if (err.hint) ctx.io.stderr.write(`${ctx.io.err.yellow('hint:')} ${err.hint}\n`);
-  return EXIT.checkFailed;
+  throw new ErrorAfterOutput(err.message, { hint: err.hint, exitCode: EXIT.checkFailed });
 }
 
 export function unhealthy(s: RegistryStatus): CheckFailedError {
