@@ -59,6 +59,24 @@ describe('the 4.14 sandbox', () => {
     expect(config().spec.storage.s3.chunkSizeMiB).toBeUndefined();
     expect(config().metadata.generation).toBe(before);
   });
+
+  it('the registry operator reports 4.14.38: ClusterOperator versions, annotations, RELEASE_VERSION, its log', async () => {
+    const co = sb.store.get('config.openshift.io/clusteroperators', undefined, 'image-registry') as any;
+    expect(co.status.versions).toEqual([{ name: 'operator', version: '4.14.38' }]);
+    const dep = await kubectl(['get', 'deployment', 'image-registry', '-n', 'openshift-image-registry', '-o', 'json']);
+    expect(JSON.parse(dep.stdout).metadata.annotations['release.openshift.io/version']).toBe('4.14.38');
+    const op = sb.store.get('apps/deployments', 'openshift-image-registry', 'cluster-image-registry-operator') as any;
+    expect(op.metadata.annotations['release.openshift.io/version']).toBe('4.14.38');
+    expect(op.spec.template.spec.containers[0].env).toContainEqual({ name: 'RELEASE_VERSION', value: '4.14.38' });
+    const log = await kubectl(['logs', '-n', 'openshift-image-registry', 'deploy/cluster-image-registry-operator']);
+    expect(log.stdout).toContain('Cluster Image Registry Operator Version: 4.14.38');
+    const regLog = await kubectl(['logs', '-n', 'openshift-image-registry', 'deploy/image-registry']);
+    expect(regLog.stdout).toMatch(/msg="start registry" .*openshift_version=4\.14\.38-/);
+    expect(log.stdout + dep.stdout).not.toContain('4.17.12');
+
+    const st = await cli(['status', '-o', 'json']);
+    expect(JSON.parse(st.stdout).clusterOperator.version).toBe('4.14.38');
+  });
 });
 
 describe('regctl against a 4.14 cluster', () => {

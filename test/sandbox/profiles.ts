@@ -33,6 +33,8 @@ export interface SeedInput {
   defaultCertificate?: { secretName: string; chainPem: string };
   serviceCaPem: string;
   kubeadminPassword: string;
+  /** The release the registry operator's Deployment carries (annotation, RELEASE_VERSION env, images). Default 4.17.12. */
+  releaseVersion?: string;
 }
 
 export function platformOf(profile: ProfileName): Platform {
@@ -173,7 +175,7 @@ export function seedCluster(store: Store, auth: AuthRegistry, input: SeedInput):
   });
   put(store, CLUSTER_VERSIONS, clusterVersion(profile));
   if (!registryCapability(profile)) return;
-  for (const [key, obj] of registryManifests(platformOf(profile), input.serviceCaPem)) put(store, key, obj);
+  for (const [key, obj] of registryManifests(platformOf(profile), input.serviceCaPem, input.releaseVersion)) put(store, key, obj);
   const secret = userSecret(profile);
   if (secret) put(store, '/secrets', secret);
   put(store, 'imageregistry.operator.openshift.io/imagepruners', defaultPruner());
@@ -185,7 +187,7 @@ export function seedCluster(store: Store, auth: AuthRegistry, input: SeedInput):
  * manifests): its namespace, service accounts, RBAC, the service CA bundle and the operator Deployment.
  * The operator then bootstraps configs.imageregistry.operator.openshift.io/cluster itself.
  */
-export function registryManifests(platform: Platform, serviceCaPem: string): Array<[string, KubeObject]> {
+export function registryManifests(platform: Platform, serviceCaPem: string, releaseVersion = RELEASE_VERSION): Array<[string, KubeObject]> {
   const out: Array<[string, KubeObject]> = [
     ['/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: REGISTRY_NS, annotations: { 'openshift.io/node-selector': '' } } }],
     ['/configmaps', {
@@ -201,7 +203,7 @@ export function registryManifests(platform: Platform, serviceCaPem: string): Arr
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:registry' },
       subjects: [{ kind: 'ServiceAccount', name: 'registry', namespace: REGISTRY_NS }],
     }],
-    ['apps/deployments', renderOperatorDeployment()],
+    ['apps/deployments', renderOperatorDeployment(releaseVersion)],
   ];
   if (platform !== 'BareMetal') {
     // What the cloud-credential operator mints on AWS (only used when the user secret is absent).

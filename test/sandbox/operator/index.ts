@@ -1,6 +1,7 @@
 // Starts every in-process controller of the sandbox against one store.
 import type { Store } from '../types.ts';
 import { type CapabilityManifests, startClusterVersionOperator } from './cvo.ts';
+import { startConfigPolicyController } from './config-policy.ts';
 import { startProjectDefaults } from './projects.ts';
 import { type Platform, startRegistryOperator } from './registry-operator.ts';
 import { startRouteAdmission } from './routes.ts';
@@ -24,6 +25,8 @@ export interface ControllerOptions {
   servingCert?: { certPem: string; keyPem: string };
   /** What the cluster-version operator applies when a capability becomes enabled. */
   capabilityManifests?: CapabilityManifests;
+  /** The cluster's release (releaseOf the cluster version): operator versions, annotations, images, start-up logs. Default 4.17.12. */
+  releaseVersion?: string;
   onError?: (e: unknown) => void;
 }
 
@@ -39,17 +42,19 @@ export interface Controllers {
 
 export function startControllers(store: Store, opts: ControllerOptions): Controllers {
   const onError = opts.onError;
-  const workloads = startWorkloadController(store, { podStartMs: opts.podStartMs ?? 300, progressDeadlineMs: opts.progressDeadlineMs, onError });
+  const workloads = startWorkloadController(store, { podStartMs: opts.podStartMs ?? 300, progressDeadlineMs: opts.progressDeadlineMs, releaseVersion: opts.releaseVersion, onError });
   const routes = startRouteAdmission(store, { onError });
   const projects = startProjectDefaults(store, { onError });
   const volumes = startVolumeBinder(store, { onError });
   const cvo = startClusterVersionOperator(store, { manifests: opts.capabilityManifests ?? {}, onError });
+  const configPolicy = startConfigPolicyController(store, { onError });
   const operator = startRegistryOperator(store, {
     platform: opts.platform,
     infraName: opts.infraName,
     region: opts.region,
     degradedAfterMs: opts.degradedAfterMs,
     servingCert: opts.servingCert,
+    releaseVersion: opts.releaseVersion,
     onError,
   });
   return {
@@ -58,6 +63,7 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
     crashLoop: (ns, pod, c) => workloads.crashLoop(ns, pod, c),
     stop() {
       operator.stop();
+      configPolicy.stop();
       cvo.stop();
       projects.stop();
       routes.stop();

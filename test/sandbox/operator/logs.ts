@@ -15,8 +15,8 @@ export function registryLine(msg: string, fields: Record<string, string> = {}, l
   return [`time="${logrusTime(at)}"`, `level=${level}`, `msg=${JSON.stringify(msg)}`, ...extra].join(' ');
 }
 
-export function registryStartupLines(at = new Date()): string[] {
-  const openshiftVersion = `${RELEASE_VERSION}-202501080105.p0.g1f8c5f4.assembly.stream.el9-1f8c5f4`;
+export function registryStartupLines(at = new Date(), release = RELEASE_VERSION): string[] {
+  const openshiftVersion = `${release}-202501080105.p0.g1f8c5f4.assembly.stream.el9-1f8c5f4`;
   return [
     registryLine('start registry', { distribution_version: 'v3.0.0+unknown', openshift_version: openshiftVersion }, 'info', at),
     registryLine('caching project quota objects with TTL 1m0s', {}, 'info', at),
@@ -35,9 +35,9 @@ export function klogLine(msg: string, file = 'controller.go:338', severity = 'I'
   return `${severity}${ts}       1 ${file}] ${msg}`;
 }
 
-export function operatorStartupLines(at = new Date()): string[] {
+export function operatorStartupLines(at = new Date(), release = RELEASE_VERSION): string[] {
   return [
-    klogLine(`Cluster Image Registry Operator Version: ${RELEASE_VERSION}`, 'main.go:59', 'I', at),
+    klogLine(`Cluster Image Registry Operator Version: ${release}`, 'main.go:59', 'I', at),
     klogLine(`Go Version: go1.22.9 (Red Hat 1.22.9-2.el9_5) X:strictfipsruntime`, 'main.go:60', 'I', at),
     klogLine('Go OS/Arch: linux/amd64', 'main.go:61', 'I', at),
     klogLine('Starting "openshift-image-registry" operator', 'starter.go:87', 'I', at),

@@ -32,6 +32,8 @@ export interface RegistryOperatorOptions {
   degradedAfterMs?: number;
   /** Service-serving certificate for image-registry-tls (what service-ca-operator would write). */
   servingCert?: { certPem: string; keyPem: string };
+  /** The cluster's release: the operands' `release.openshift.io/version` and the ClusterOperator's versions. Default 4.17.12. */
+  releaseVersion?: string;
   onError?: (e: unknown) => void;
 }
 
@@ -98,6 +100,7 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
   const degradedAfterMs = opts.degradedAfterMs ?? 5 * 60_000;
   const infraName = opts.infraName ?? 'sandbox-x7k2p';
   const region = opts.region ?? 'us-east-1';
+  const release = opts.releaseVersion ?? RELEASE_VERSION;
   const operatorPod = () =>
     tryList(store, '/pods', REGISTRY_NS, 'name=cluster-image-registry-operator').find((p) => (p.status as any)?.phase === 'Running')?.metadata.name;
   const log = new OperatorLog(store, operatorPod);
@@ -231,7 +234,7 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
   // ---------- node-ca ----------
   function syncNodeCA(conds: Condition[]): void {
     ensure(store, '/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'node-ca', namespace: REGISTRY_NS } });
-    apply(DS, renderNodeCA(), '*v1.DaemonSet');
+    apply(DS, renderNodeCA(release), '*v1.DaemonSet');
     setCondition(conds, 'NodeCADaemonControllerDegraded', 'False', 'AsExpected', '');
   }
 
@@ -316,7 +319,7 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
       });
     }
     const checksum = sha256Hex(`${certsChecksum}/${secretSum}/${spec.httpSecret}`);
-    apply(DEP, renderDeployment({ spec, storage, dependenciesChecksum: checksum }), '*v1.Deployment');
+    apply(DEP, renderDeployment({ spec, storage, dependenciesChecksum: checksum, releaseVersion: release }), '*v1.Deployment');
 
     const domain = routingSubdomain(store);
     for (const r of routeSpecs(spec)) {
@@ -459,9 +462,9 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
     });
     const mgmt = (cr.spec as any)?.managementState;
     let versions = prev.versions;
-    if (mgmt !== 'Managed' && mgmt !== 'Force') versions = [{ name: 'operator', version: RELEASE_VERSION }];
+    if (mgmt !== 'Managed' && mgmt !== 'Force') versions = [{ name: 'operator', version: release }];
     else if (deploy && isComplete(deploy) && (deploy.status as any)?.availableReplicas > 0) {
-      versions = [{ name: 'operator', version: deploy.metadata.annotations?.['release.openshift.io/version'] ?? RELEASE_VERSION }];
+      versions = [{ name: 'operator', version: deploy.metadata.annotations?.['release.openshift.io/version'] ?? release }];
     }
     const status: Record<string, unknown> = { conditions, ...(versions ? { versions } : {}), relatedObjects: RELATED_OBJECTS, extension: null };
     writeStatus(store, COS, co, status);

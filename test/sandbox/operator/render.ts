@@ -7,8 +7,9 @@ export const IMAGE_REGISTRY = 'image-registry';
 export const ROUTE_MARKER = 'imageregistry.openshift.io';
 export const SERVICE_HOST = `${IMAGE_REGISTRY}.${REGISTRY_NS}.svc`;
 const ART = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
-export const REGISTRY_IMAGE = `${ART}@sha256:${sha256Hex('image-registry:' + RELEASE_VERSION)}`;
-export const OPERATOR_IMAGE = `${ART}@sha256:${sha256Hex('cluster-image-registry-operator:' + RELEASE_VERSION)}`;
+/** The release payload's image of a component: a digest per release (what `oc adm release info` lists). */
+export const registryImage = (release = RELEASE_VERSION) => `${ART}@sha256:${sha256Hex('image-registry:' + release)}`;
+export const operatorImage = (release = RELEASE_VERSION) => `${ART}@sha256:${sha256Hex('cluster-image-registry-operator:' + release)}`;
 const LABELS = { 'docker-registry': 'default' };
 
 const LOG_LEVELS: Record<string, string> = { Normal: 'info', Debug: 'debug', Trace: 'debug', TraceAll: 'debug' };
@@ -56,6 +57,8 @@ export interface DeploymentInput {
   storage: StorageResult;
   /** Checksum of the secrets/configmaps the pods depend on; changes trigger a rollout. */
   dependenciesChecksum: string;
+  /** The cluster's release (the operator's RELEASE_VERSION): image digest and `release.openshift.io/version`. */
+  releaseVersion?: string;
 }
 
 function strategy(spec: Record<string, any>, replicas: number): Record<string, unknown> {
@@ -64,7 +67,7 @@ function strategy(spec: Record<string, any>, replicas: number): Record<string, u
   return { type: 'RollingUpdate', rollingUpdate: ru };
 }
 
-export function renderDeployment({ spec, storage, dependenciesChecksum }: DeploymentInput): KubeObject {
+export function renderDeployment({ spec, storage, dependenciesChecksum, releaseVersion = RELEASE_VERSION }: DeploymentInput): KubeObject {
   const replicas: number = spec.replicas ?? 1;
   const env: Array<Record<string, unknown>> = [
     ...storage.env,
@@ -101,7 +104,7 @@ export function renderDeployment({ spec, storage, dependenciesChecksum }: Deploy
     containers: [
       {
         name: 'registry',
-        image: REGISTRY_IMAGE,
+        image: registryImage(releaseVersion),
         command: ['/bin/sh', '-c', 'mkdir -p /etc/pki/ca-trust/extracted/edk2 /etc/pki/ca-trust/extracted/java /etc/pki/ca-trust/extracted/openssl /etc/pki/ca-trust/extracted/pem && update-ca-trust extract --output /etc/pki/ca-trust/extracted/ && exec /usr/bin/dockerregistry'],
         ports: [{ containerPort: 5000, protocol: 'TCP' }],
         env,
@@ -151,7 +154,7 @@ export function renderDeployment({ spec, storage, dependenciesChecksum }: Deploy
       name: IMAGE_REGISTRY,
       namespace: REGISTRY_NS,
       labels: { ...LABELS },
-      annotations: { 'release.openshift.io/version': RELEASE_VERSION },
+      annotations: { 'release.openshift.io/version': releaseVersion },
     },
     spec: {
       replicas,
@@ -174,11 +177,11 @@ export function renderDeployment({ spec, storage, dependenciesChecksum }: Deploy
   };
 }
 
-export function renderNodeCA(): KubeObject {
+export function renderNodeCA(releaseVersion = RELEASE_VERSION): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
-    metadata: { name: 'node-ca', namespace: REGISTRY_NS, annotations: { 'release.openshift.io/version': RELEASE_VERSION } },
+    metadata: { name: 'node-ca', namespace: REGISTRY_NS, annotations: { 'release.openshift.io/version': releaseVersion } },
     spec: {
       selector: { matchLabels: { name: 'node-ca' } },
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } },
@@ -193,7 +196,7 @@ export function renderNodeCA(): KubeObject {
           containers: [
             {
               name: 'node-ca',
-              image: OPERATOR_IMAGE,
+              image: operatorImage(releaseVersion),
               command: ['/bin/sh', '-c', 'trap \'jobs -p | xargs -r kill; echo shutting down node-ca; exit 0\' TERM\nexec /usr/bin/cluster-image-registry-operator node-ca-sync'],
               resources: { requests: { cpu: '10m', memory: '10Mi' } },
               securityContext: { privileged: true, runAsUser: 1001, runAsGroup: 0 },
@@ -214,7 +217,7 @@ export function renderNodeCA(): KubeObject {
   };
 }
 
-export function renderOperatorDeployment(): KubeObject {
+export function renderOperatorDeployment(releaseVersion = RELEASE_VERSION): KubeObject {
   const labels = { name: 'cluster-image-registry-operator' };
   return {
     apiVersion: 'apps/v1',
@@ -222,7 +225,7 @@ export function renderOperatorDeployment(): KubeObject {
     metadata: {
       name: 'cluster-image-registry-operator',
       namespace: REGISTRY_NS,
-      annotations: { 'include.release.openshift.io/self-managed-high-availability': 'true', 'release.openshift.io/version': RELEASE_VERSION },
+      annotations: { 'include.release.openshift.io/self-managed-high-availability': 'true', 'release.openshift.io/version': releaseVersion },
     },
     spec: {
       replicas: 1,
@@ -237,16 +240,16 @@ export function renderOperatorDeployment(): KubeObject {
           containers: [
             {
               name: 'cluster-image-registry-operator',
-              image: OPERATOR_IMAGE,
+              image: operatorImage(releaseVersion),
               command: ['cluster-image-registry-operator'],
               args: ['--files=/var/run/configmaps/trusted-ca/tls-ca-bundle.pem', '--files=/etc/secrets/tls.crt', '--files=/etc/secrets/tls.key'],
               ports: [{ containerPort: 60000, name: 'metrics' }],
               env: [
-                { name: 'RELEASE_VERSION', value: RELEASE_VERSION },
+                { name: 'RELEASE_VERSION', value: releaseVersion },
                 { name: 'WATCH_NAMESPACE', value: REGISTRY_NS },
                 { name: 'OPERATOR_NAME', value: 'cluster-image-registry-operator' },
-                { name: 'OPERATOR_IMAGE', value: OPERATOR_IMAGE },
-                { name: 'IMAGE', value: REGISTRY_IMAGE },
+                { name: 'OPERATOR_IMAGE', value: operatorImage(releaseVersion) },
+                { name: 'IMAGE', value: registryImage(releaseVersion) },
               ],
               resources: { requests: { cpu: '10m', memory: '50Mi' } },
               terminationMessagePolicy: 'FallbackToLogsOnError',

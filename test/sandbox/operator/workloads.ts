@@ -12,6 +12,8 @@ export interface WorkloadOptions {
   podStartMs: number;
   /** Overrides every Deployment's spec.progressDeadlineSeconds (tests cannot wait the operator's 120 s). */
   progressDeadlineMs?: number;
+  /** The release the registry and operator containers log at start-up. Default 4.17.12. */
+  releaseVersion?: string;
   onError?: (e: unknown) => void;
 }
 
@@ -157,8 +159,8 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     for (const c of (p.spec?.containers ?? []) as any[]) {
       if (only && c.name !== only) continue;
       let lines: string[] = [];
-      if (labels['docker-registry'] === 'default' && c.name === 'registry') lines = registryStartupLines();
-      else if (c.name === 'cluster-image-registry-operator') lines = operatorStartupLines();
+      if (labels['docker-registry'] === 'default' && c.name === 'registry') lines = registryStartupLines(undefined, opts.releaseVersion);
+      else if (c.name === 'cluster-image-registry-operator') lines = operatorStartupLines(undefined, opts.releaseVersion);
       else if (c.name === 'node-ca') lines = nodeCaLines();
       for (const l of lines) store.logs.append(ns, name, c.name, l);
     }
