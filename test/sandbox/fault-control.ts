@@ -18,15 +18,15 @@ export function checkFaultPatch(patch: unknown): string | undefined {
       if (typeof v !== 'number' || !(v >= 0 && v <= 1)) return `${k} must be a number between 0 and 1`;
     } else if ((COUNTS as readonly string[]).includes(k)) {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return `${k} must be a non-negative integer`;
-    } else if (k === 'down') {
-      if (typeof v !== 'boolean') return 'down must be true or false';
+    } else if (k === 'down' || k === 'prunerJobFails') {
+      if (typeof v !== 'boolean') return `${k} must be true or false`;
     } else if (k === 'failRequests') {
       if (!Array.isArray(v) || v.some((r) => !r || ![429, 500, 503, 'reset'].includes(r.answer) || !Number.isInteger(r.times) || r.times < 0)) {
         return 'failRequests must be a list of {method?, path?, answer: 429|500|503|"reset", times}';
       }
     } else if (k === 'registryStorage') {
       if (v !== null && !STORAGE.includes(v as string)) return `registryStorage must be null or one of ${STORAGE.join(', ')}`;
-    } else return `unknown fault "${k}" (known: ${[...RATES, ...COUNTS, 'down', 'failRequests', 'registryStorage'].join(', ')})`;
+    } else return `unknown fault "${k}" (known: ${[...RATES, ...COUNTS, 'down', 'failRequests', 'registryStorage', 'prunerJobFails'].join(', ')})`;
   }
   return undefined;
 }
@@ -40,6 +40,7 @@ export function applyFaultPatch(faults: Faults, patch: Record<string, unknown>):
 
 export function resetFaults(faults: Faults): void {
   delete faults.registryStorage;
+  delete faults.prunerJobFails;
   Object.assign(faults, defaultFaults(), { conflicts: 0, resetRate: 0, throttleRate: 0, failRequests: [] });
 }
 

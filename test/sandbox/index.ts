@@ -15,7 +15,7 @@ import { INGRESS_DOMAIN, REGISTRY_NS, platformOf, registryCapability, registryMa
 import { startRegistry, type RegistryMetrics } from './registry/index.ts';
 import { startRouter } from './router/router.ts';
 import { createStore } from './store.ts';
-import { DEFAULT_CLUSTER_VERSION, applyRelease, crdManifests, resourceTypesFor, seedCrds, type ClusterVersionName } from './cluster-versions.ts';
+import { DEFAULT_CLUSTER_VERSION, applyRelease, crdManifests, releaseOf, resourceTypesFor, seedCrds, type ClusterVersionName } from './cluster-versions.ts';
 import { type AuthRegistry, type Faults, type KubeObject, type RouteTarget, type Store, defaultFaults } from './types.ts';
 
 export type { ProfileName } from './profiles.ts';
@@ -47,7 +47,7 @@ export interface SandboxOptions {
    */
   apiViaProxy?: boolean;
   /** OpenShift minor version ('4.17' default, '4.14'): the CRD schemas served (and pruned against), the
-   *  CustomResourceDefinition objects, and the release clusterversion reports (cluster-versions.ts). */
+   *  CustomResourceDefinition objects, and the release clusterversion and the registry operator report (cluster-versions.ts). */
   clusterVersion?: ClusterVersionName;
 }
 
@@ -83,6 +83,10 @@ export interface Sandbox {
   restartContainer(namespace: string, pod: string, container?: string): void;
   /** The container keeps crashing: CrashLoopBackOff, the pod not Ready, a BackOff event (until the pod is deleted). */
   crashLoop(namespace: string, pod: string, container?: string): void;
+  /** `kubectl create job JOB --from=cronjob/CRONJOB` (JOB defaults to `<cronjob>-manual-<5 chars>`): a Job from the template now, controlled by the CronJob (so its history limits apply; the CronJob controller warns `UnexpectedJob` while it runs). Returns the Job's name. */
+  runCronJob(namespace: string, cronJob: string, jobName?: string): string;
+  /** The CronJob's next scheduled run happens now, as if the clock had reached it: a Job `<cronjob>-<minutes>` the CronJob controls (history limits apply). Returns its name. */
+  fireCronJob(namespace: string, cronJob: string): string;
   /** Resolves once predicate(store) is true (checked on every store change); rejects after timeoutMs. */
   waitFor(predicate: (store: Store) => boolean, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -206,6 +210,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       ...(ingress.chain === 'intermediate' ? { defaultCertificate: { secretName: ingress.secretName, chainPem: ingress.chainPem } } : {}),
       serviceCaPem: serviceCa.certPem,
       kubeadminPassword,
+      releaseVersion: releaseOf(clusterVersion),
     });
     seedCrds(store, clusterVersion);
     applyRelease(store, clusterVersion);
@@ -216,7 +221,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       degradedAfterMs: opts.degradedAfterMs,
       progressDeadlineMs: opts.progressDeadlineMs,
       servingCert: serving,
-      capabilityManifests: { ImageRegistry: () => [...registryManifests(platformOf(profile), serviceCa.certPem), ...crdManifests(clusterVersion, 'ImageRegistry')] },
+      faults,
+      releaseVersion: releaseOf(clusterVersion),
+      capabilityManifests: { ImageRegistry: () => [...registryManifests(platformOf(profile), serviceCa.certPem, releaseOf(clusterVersion)), ...crdManifests(clusterVersion, 'ImageRegistry')] },
       onError: (e) => {
         if (process.env.SANDBOX_DEBUG) process.stderr.write(`[controllers] ${(e as Error).stack ?? e}\n`);
       },
@@ -334,6 +341,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       issueToken: (user, o) => auth.issueToken(user, o),
       restartContainer: (ns, pod, c) => controllers.restartContainer(ns, pod, c),
       crashLoop: (ns, pod, c) => controllers.crashLoop(ns, pod, c),
+      runCronJob: (ns, name, job) => controllers.runCronJob(ns, name, job),
+      fireCronJob: (ns, name) => controllers.fireCronJob(ns, name),
       waitFor,
       stop: () => (stopped ??= runCleanups()),
     };

@@ -7,6 +7,8 @@ import yaml from 'js-yaml';
 import type { PrinterColumn, ResourceKey, ResourceType } from './types.ts';
 
 export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'data', 'openshift');
+/** CRDs of add-ons installed on the cluster (ACM policy/placement, Argo CD): see data/addons/crds headers. */
+export const ADDON_CRD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'data', 'addons', 'crds');
 
 const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const CREATE_ONLY = ['create'];
@@ -78,6 +80,8 @@ const DEFS: Def[] = [
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], subresources: ['status', 'scale'] },
   { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], subresources: ['status'] },
   { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], subresources: ['status'] },
+  { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', namespaced: true, shortNames: ['cj'], subresources: ['status'] },
+  { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true, subresources: ['status'] },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', namespaced: false },
@@ -103,6 +107,11 @@ const DEFS: Def[] = [
   { group: 'image.openshift.io', version: 'v1', resource: 'imagestreammappings', kind: 'ImageStreamMapping', namespaced: true, verbs: CREATE_ONLY },
   { group: 'image.openshift.io', version: 'v1', resource: 'images', kind: 'Image', namespaced: false, verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] },
   { group: 'project.openshift.io', version: 'v1', resource: 'projects', kind: 'Project', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+  { group: 'policy.open-cluster-management.io', version: 'v1', resource: 'policies', kind: 'Policy', namespaced: true },
+  { group: 'policy.open-cluster-management.io', version: 'v1', resource: 'placementbindings', kind: 'PlacementBinding', namespaced: true },
+  { group: 'cluster.open-cluster-management.io', version: 'v1beta1', resource: 'placements', kind: 'Placement', namespaced: true },
+  { group: 'cluster.open-cluster-management.io', version: 'v1beta2', resource: 'managedclustersetbindings', kind: 'ManagedClusterSetBinding', namespaced: true },
+  { group: 'argoproj.io', version: 'v1alpha1', resource: 'applications', kind: 'Application', namespaced: true },
   { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], subresources: ['status'] },
 ];
 
@@ -117,10 +126,13 @@ export interface CrdInfo {
 }
 
 /** The CRDs of data/openshift/crds (or `dir`, e.g. a cluster version's folder) by group/resource. */
-export function loadCrds(dir = join(DATA_DIR, 'crds')): Map<ResourceKey, CrdInfo> {
+export function loadCrds(dir?: string): Map<ResourceKey, CrdInfo> {
   const out = new Map<ResourceKey, CrdInfo>();
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
-    for (const doc of yaml.loadAll(readFileSync(join(dir, f), 'utf8'))) {
+  const files = dir
+    ? readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(dir, n))
+    : [join(DATA_DIR, 'crds'), ADDON_CRD_DIR].flatMap((d) => readdirSync(d).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(d, n)));
+  for (const f of files) {
+    for (const doc of yaml.loadAll(readFileSync(f, 'utf8'))) {
       const crd = doc as { kind?: string; spec?: any } | null;
       if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
       const spec = crd.spec;

@@ -7,6 +7,7 @@ import type {
 } from './types.ts';
 import { defaultResourceTypes, keyOf, qualifiedKind, qualifiedResource } from './resources.ts';
 import { nowLogTime, parseLogTime } from './log-time.ts';
+import { admitBatch } from './apiserver/batch-admission.ts';
 
 export interface StoreOptions {
   /** Resource table; defaults to resources.ts defaultResourceTypes(). */
@@ -194,6 +195,7 @@ export function admit(key: ResourceKey, obj: KubeObject, old: KubeObject | undef
       }
     }
   }
+  if (key === 'batch/jobs' || key === 'batch/cronjobs') admitBatch(key, obj, !old);
   if (key === '/secrets') {
     const sd = obj.stringData as Record<string, string> | undefined;
     if (sd) {
@@ -366,9 +368,9 @@ export function createStore(opts: StoreOptions = {}): Store {
       if (b.has(k)) {
         throw new StoreError(409, 'AlreadyExists', `${qualifiedResource(t)} "${md.name}" already exists`, { name: md.name, group: t.group, kind: t.resource });
       }
+      md.uid = randomUUID();
       admit(key, obj, undefined, (k, n) => b2(k).get(objKey(undefined, n)));
       rv++;
-      md.uid = randomUUID();
       md.resourceVersion = String(rv);
       md.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       md.generation = 1;

@@ -215,6 +215,8 @@ export interface Faults {
   failRequests?: Array<{ method?: string; path?: string; answer: 'reset' | 429 | 500 | 503; times: number }>;
   /** The registry's storage fails writes with this errno (EROFS / ENOSPC), counted in its storage metrics. */
   registryStorage?: 'READ_ONLY_FILESYSTEM' | 'DEVICE_OUT_OF_SPACE';
+  /** While true, image pruner Job runs fail (`oc adm prune images` errors; operator/cronjobs.ts). */
+  prunerJobFails?: boolean;
 }
 
 export function defaultFaults(): Faults {

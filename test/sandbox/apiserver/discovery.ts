@@ -22,15 +22,29 @@ export function apiVersions(serverAddress: string) {
   };
 }
 
-function groupsOf(types: ResourceType[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const t of types) if (t.group && !m.has(t.group)) m.set(t.group, t.version);
+// kube's version priority (apimachinery/pkg/version CompareKubeAwareVersionStrings): GA > beta > alpha, then higher numbers.
+function versionRank(v: string): [number, number, number] {
+  const m = /^v(\d+)(?:(beta|alpha)(\d+))?$/.exec(v);
+  if (!m) return [-1, 0, 0];
+  return [m[2] === undefined ? 2 : m[2] === 'beta' ? 1 : 0, Number(m[1]), Number(m[3] ?? 0)];
+}
+
+/** Group → its versions, preferred (highest priority) first: a group may serve several (OCM's cluster group). */
+function groupsOf(types: ResourceType[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const t of types) {
+    if (!t.group) continue;
+    const vs = m.get(t.group) ?? [];
+    if (!vs.includes(t.version)) vs.push(t.version);
+    m.set(t.group, vs);
+  }
+  for (const vs of m.values()) vs.sort((a, b) => { const x = versionRank(a), y = versionRank(b); return y[0] - x[0] || y[1] - x[1] || y[2] - x[2]; });
   return m;
 }
 
-function apiGroup(name: string, version: string) {
-  const gv = { groupVersion: `${name}/${version}`, version };
-  return { name, versions: [gv], preferredVersion: gv };
+function apiGroup(name: string, versions: string[]) {
+  const gvs = versions.map((version) => ({ groupVersion: `${name}/${version}`, version }));
+  return { name, versions: gvs, preferredVersion: gvs[0] };
 }
 
 export function apiGroupList(types: ResourceType[]) {

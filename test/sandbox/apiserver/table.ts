@@ -363,6 +363,26 @@ const PRINTERS: Record<string, Printer> = {
       return [o.metadata?.name, s.desiredNumberScheduled ?? 0, s.currentNumberScheduled ?? 0, s.numberReady ?? 0, s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0, formatLabels(o.spec?.template?.spec?.nodeSelector), ...age(o, n), ...containers(o.spec?.template), selectorString(o.spec?.selector)];
     },
   },
+  // kube 1.30 printJob / printCronJob.
+  'batch/jobs': {
+    columns: cols('Name', 'Status', 'Completions', 'Duration', 'Age', 'Containers:string:1', 'Images:string:1', 'Selector:string:1'),
+    cells: (o, n) => {
+      const s = o.status ?? {};
+      const has = (t: string) => ((s.conditions ?? []) as Obj[]).some((c) => c.type === t && c.status === 'True');
+      const status = has('Complete') ? 'Complete' : has('Failed') ? 'Failed' : o.metadata?.deletionTimestamp ? 'Terminating' : has('Suspended') ? 'Suspended' : has('FailureTarget') ? 'FailureTarget' : 'Running';
+      const par = o.spec?.parallelism ?? 0;
+      const completions = o.spec?.completions != null ? `${s.succeeded ?? 0}/${o.spec.completions}` : par > 1 ? `${s.succeeded ?? 0}/1 of ${par}` : `${s.succeeded ?? 0}/1`;
+      const duration = !s.startTime ? '' : humanDuration((s.completionTime ? Date.parse(s.completionTime) : n) - Date.parse(s.startTime));
+      return [o.metadata?.name, status, completions, duration, ...age(o, n), ...containers(o.spec?.template), selectorString(o.spec?.selector)];
+    },
+  },
+  'batch/cronjobs': {
+    columns: cols('Name', 'Schedule', 'Timezone', 'Suspend:boolean', 'Active:integer', 'Last Schedule', 'Age', 'Containers:string:1', 'Images:string:1', 'Selector:string:1'),
+    cells: (o, n) => [
+      o.metadata?.name, o.spec?.schedule ?? '', o.spec?.timeZone ?? '<none>', o.spec?.suspend == null ? '<unset>' : o.spec.suspend ? 'True' : 'False', (o.status?.active ?? []).length,
+      o.status?.lastScheduleTime ? since(o.status.lastScheduleTime, n) : '<none>', ...age(o, n), ...containers(o.spec?.jobTemplate?.spec?.template), selectorString(o.spec?.jobTemplate?.spec?.selector),
+    ],
+  },
   'storage.k8s.io/storageclasses': {
     columns: cols('Name', 'Provisioner', 'ReclaimPolicy', 'VolumeBindingMode', 'AllowVolumeExpansion:boolean', 'Age'),
     cells: (o, n) => {

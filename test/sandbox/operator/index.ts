@@ -1,8 +1,10 @@
 // Starts every in-process controller of the sandbox against one store.
-import type { Store } from '../types.ts';
+import type { Faults, Store } from '../types.ts';
 import { type CapabilityManifests, startClusterVersionOperator } from './cvo.ts';
 import { startConfigPolicyController } from './config-policy.ts';
+import { startCronJobController } from './cronjobs.ts';
 import { startProjectDefaults } from './projects.ts';
+import { startPrunerController } from './pruner.ts';
 import { type Platform, startRegistryOperator } from './registry-operator.ts';
 import { startRouteAdmission } from './routes.ts';
 import { startWorkloadController } from './workloads.ts';
@@ -28,6 +30,8 @@ export interface ControllerOptions {
   /** The cluster's release (releaseOf the cluster version): operator versions, annotations, images, start-up logs. Default 4.17.12. */
   releaseVersion?: string;
   onError?: (e: unknown) => void;
+  /** The sandbox's faults (prunerJobFails). */
+  faults?: Faults;
 }
 
 export interface Controllers {
@@ -38,6 +42,10 @@ export interface Controllers {
   restartContainer(namespace: string, pod: string, container?: string): void;
   /** Puts a container into CrashLoopBackOff (the pod stops being Ready). */
   crashLoop(namespace: string, pod: string, container?: string): void;
+  /** `kubectl create job NAME --from=cronjob/NAME`; returns the Job's name. */
+  runCronJob(namespace: string, cronJob: string, jobName?: string): string;
+  /** The CronJob's next scheduled run happens now; returns the Job's name. */
+  fireCronJob(namespace: string, cronJob: string): string;
 }
 
 export function startControllers(store: Store, opts: ControllerOptions): Controllers {
@@ -57,11 +65,17 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
     releaseVersion: opts.releaseVersion,
     onError,
   });
+  const cronJobs = startCronJobController(store, { runMs: opts.podStartMs ?? 300, faults: opts.faults, scheduledAnnotation: !/^4\.(1[0-5]|[0-9])\./.test(opts.releaseVersion ?? '4.17'), onError });
+  const pruner = startPrunerController(store, { releaseVersion: opts.releaseVersion, onError });
   return {
+    runCronJob: (ns, name, job) => cronJobs.runNow(ns, name, job),
+    fireCronJob: (ns, name) => cronJobs.fire(ns, name),
     operatorLog: (msg) => operator.log.write(msg),
     restartContainer: (ns, pod, c) => workloads.restartContainer(ns, pod, c),
     crashLoop: (ns, pod, c) => workloads.crashLoop(ns, pod, c),
     stop() {
+      pruner.stop();
+      cronJobs.stop();
       operator.stop();
       configPolicy.stop();
       cvo.stop();

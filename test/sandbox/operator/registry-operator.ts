@@ -137,15 +137,8 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
       p = store.create(PRUNERS, defaultPruner());
       log.write('object *v1.ImagePruner, Namespace=, Name=cluster created', 'generator.go:118');
     }
-    const st = structuredClone((p.status ?? {}) as any);
-    const conds: Condition[] = st.conditions ?? [];
-    setCondition(conds, 'Available', 'True', 'AsExpected', 'Pruner CronJob has been created');
-    setCondition(conds, 'Failed', 'False', 'Complete', 'Pruner completed successfully');
-    if ((p.spec as any)?.suspend) setCondition(conds, 'Scheduled', 'False', 'Suspended', 'The pruner job has been suspended');
-    else setCondition(conds, 'Scheduled', 'True', 'Scheduled', 'The pruner job has been scheduled');
-    setCondition(conds, 'Degraded', 'False', 'AsExpected', '');
-    const status = { ...st, observedGeneration: p.metadata.generation, conditions: conds };
-    return writeStatus(store, PRUNERS, p, status);
+    // Its CronJob and status: the ImagePrunerController (pruner.ts).
+    return p;
   }
 
   // ---------- image.config ----------

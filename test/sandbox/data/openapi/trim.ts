@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultResourceTypes, VIRTUAL_RESOURCES, keyOf } from '../../resources.ts';
 
 const src = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
-const builtin = defaultResourceTypes().filter((t) => !t.schema && (t.group === '' || t.group.endsWith('k8s.io') || t.group === 'apps'));
+const builtin = defaultResourceTypes().filter((t) => !t.schema && (t.group === '' || t.group.endsWith('k8s.io') || t.group === 'apps' || t.group === 'batch'));
 const keep: Record<string, unknown> = {};
 for (const [p, item] of Object.entries<any>(src.paths)) {
   for (const t of builtin) {
