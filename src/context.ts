@@ -1,7 +1,8 @@
 import type { IO } from './output/io.js';
 import type { Logger } from './output/logger.js';
 import type { Cluster } from './cluster/cluster.js';
-import type { RegistryAccessOptions, RegistrySession } from './registry/session.js';
+import type { OpenHow, RegistrySession } from './registry/session.js';
+import type { RegistryAccessOptions } from './registry/access.js';
 import { parseDuration } from './output/format.js';
 import { UsageError, RegctlError } from './errors.js';
 import { withSpinner, type Spinner } from './output/spinner.js';
@@ -32,9 +33,10 @@ export interface Context {
   cluster(namespace?: string): Promise<Cluster>;
   /**
    * A registry client with host, trust and credentials chosen from the registry flags (src/registry/session.ts);
-   * loads undici on first use. `referenceHost`: the host an image reference names, if any.
+   * loads undici on first use. `how`: the host an image reference names, a host or credentials the command
+   * already has, whether to check them (GET /v2/).
    */
-  registry(options: RegistryAccessOptions, referenceHost?: string): Promise<RegistrySession>;
+  registry(options: RegistryAccessOptions, how?: OpenHow): Promise<RegistrySession>;
   /** Trace sink for -v / REGCTL_DEBUG=api (method, URL, status, time; never headers). */
   trace?: (line: string) => void;
   requestTimeoutMs: number;
@@ -94,8 +96,8 @@ export function createContext(d: ContextDeps): Context {
       }
       return c;
     },
-    registry(options, referenceHost) {
-      return import('./registry/session.js').then((m) => m.openRegistry(ctx, options, referenceHost));
+    registry(options, how) {
+      return import('./registry/session.js').then((m) => m.openRegistry(ctx, options, how));
     },
     async readStdin(kind: InputKind) {
       if (d.io.stdinTTY) throw new UsageError('expected input on stdin, but stdin is a terminal', 'pipe the value in, e.g. `printf %s "$SECRET" | regctl …`');

@@ -10,13 +10,13 @@ import { ingressCA } from './routes.js';
 import { withKubeconfigProxy } from './proxy-agent.js';
 import { isApiError } from './api-error.js';
 import { tokenRejected } from '../registry/errors.js';
+import type { ClusterCredentialSource } from '../registry/access.js';
 
-export type CredentialSource = 'kubeconfig' | 'token' | 'service-account' | 'password';
 
 export interface Token {
   token: string;
   username: string;
-  source: CredentialSource;
+  source: ClusterCredentialSource;
   expiresAt?: string;
   rejectedHint: string;
 }

@@ -251,7 +251,11 @@ async function parseValue(s: Setting, raw: string, readSource: (src: string) => 
       if (!raw.startsWith('@') || raw.length < 2) throw new UsageError(`${s.key} is read from a YAML file`, `write ${s.key}=@FILE.yaml (or ${s.key}=@- to read stdin)`);
       const text = await readSource(raw.slice(1));
       let v = loadUserYaml(text, raw.slice(1));
-      // Accept either the bare value or a fragment keyed by the setting name (copied from a spec).
+      // Accept either the bare value or a fragment keyed by the setting name (copied from a spec, or `config get KEY -o yaml`).
+      if (isObj(v) && v.apiVersion === 'regctl.openshift.io/v1' && v.kind === 'RegistryConfigValues') {
+        const { apiVersion: _a, kind: _k, ...rest } = v;
+        v = rest;
+      }
       if (isObj(v) && Object.keys(v).length === 1 && s.key in v) v = v[s.key];
       if (v === undefined || v === null) throw new UsageError(`${raw.slice(1)} is empty`, `put the ${s.key} value in the file`);
       return v;

@@ -57,6 +57,7 @@ export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof s
     if (advice) ctx.log.info(advice);
   }
   print(ctx.io, format, {
+    kind: 'AccessReport',
     data: report,
     rows: report.subjects,
     columns: [

@@ -3,6 +3,7 @@ import { defineCommand, type OptionsOf } from './spec.js';
 import { outputFormat, namespaceOption, outputOption } from './common.js';
 import { positiveInt, registryOptions } from './common.js';
 import { ListWriter } from '../output/list-writer.js';
+import { envelope } from '../output/printer.js';
 import { AuthError } from '../errors.js';
 import { imageStreamPages, repositoryOf } from '../cluster/imagestreams.js';
 import { RegistryAuthError } from '../registry/errors.js';
@@ -30,7 +31,7 @@ export async function run(ctx: Context, _args: string[], o: OptionsOf<typeof spe
   const format = outputFormat(o, FORMATS);
   const pageSize = positiveInt(o.pageSize, '--page-size', 1000, 1000);
   const writerFor = (head: Record<string, unknown>) =>
-    new ListWriter<string>(ctx.io, { format, head, key: 'repositories', columns: [{ header: 'repository', value: (r) => r }], names: (r) => [r] });
+    new ListWriter<string>(ctx.io, { format, head: envelope('RepositoryList', head), key: 'repositories', columns: [{ header: 'repository', value: (r) => r }], names: (r) => [r] });
 
   if (o.namespace !== undefined) {
     const cluster = await ctx.cluster(o.namespace);

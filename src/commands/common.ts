@@ -3,8 +3,13 @@ import { parseOutput, type OutputFormat } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { UsageError } from '../errors.js';
 
-export function outputOption<const D extends OutputFormat = 'table'>(formats: readonly OutputFormat[], def: D = 'table' as D) {
-  return { flags: '-o, --output <format>', description: `output format: ${formats.join('|')}`, default: def } as const;
+/**
+ * The one -o spec of every command: the formats it accepts, its default (null: none, the command then prints its own
+ * non-structured output without -o) and an optional note for the help. Parse the value with outputFormat().
+ */
+export function outputOption(formats: readonly OutputFormat[], def: OutputFormat | null = 'table', note?: string) {
+  const description = `output format: ${formats.join('|')}${note ? ` (${note})` : ''}`;
+  return def === null ? ({ flags: '-o, --output <format>', description } as const) : ({ flags: '-o, --output <format>', description, default: def } as const);
 }
 
 export function namespaceOption(what = "the project (namespace); defaults to the kubeconfig context's") {

@@ -82,7 +82,7 @@ async function runGet(ctx: Context, keys: string[], o: OptionsOf<typeof getSpec>
   const cfg = await ctx.spin('Reading the registry configuration', () => rc.readConfig(cluster));
   const spec = rc.redactSpec(cfg.spec);
   const data: Json = keys.length ? Object.fromEntries(keys.map((k) => [rc.findSetting(k, { get: true }).key, rc.settingValue(spec, k) ?? null])) : spec;
-  print(ctx.io, format, { data });
+  print(ctx.io, format, { kind: 'RegistryConfigValues', data });
   return 0;
 }
 

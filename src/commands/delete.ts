@@ -132,6 +132,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
 
   const data = { dryRun: Boolean(o.dryRun), items: results };
   print(ctx.io, format, {
+    kind: 'DeleteResult',
     data,
     rows: results,
     columns: [

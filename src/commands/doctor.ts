@@ -5,9 +5,9 @@ import { print } from '../output/printer.js';
 import { EXIT, ErrorAfterOutput, UsageError } from '../errors.js';
 import { CHECK_IDS, CHECKS, isCheckId, type CheckId } from '../doctor/model.js';
 import { renderReport } from '../doctor/render.js';
+import { validateAccessOptions, INTERNAL_REGISTRY_HOST } from '../registry/access.js';
 
 const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
-const INTERNAL_REGISTRY_HOST = 'image-registry.openshift-image-registry.svc:5000';
 
 export const spec = defineCommand({
   name: 'doctor',
@@ -60,10 +60,7 @@ export async function run(ctx: Context, _args: string[], opts: OptionsOf<typeof 
   if (typeof opts.pullTest === 'string' && !/^([a-z0-9][a-z0-9-]*\/)?[a-z0-9][a-z0-9._-]*(:[\w][\w.-]{0,127})?$/.test(opts.pullTest)) {
     throw new UsageError(`invalid --pull-test image "${opts.pullTest}"`, 'give NAME[:TAG] of the project or PROJECT/NAME[:TAG], e.g. --pull-test app:v1');
   }
-  if (opts.registry && (/^[a-z]+:\/\//i.test(opts.registry) || /[\s/]/.test(opts.registry.replace(/\/+$/, '')))) {
-    throw new UsageError(`invalid --registry "${opts.registry}"`, 'give host[:port] without a scheme or path, e.g. --registry default-route-openshift-image-registry.apps.example.com');
-  }
-  if (opts.internal && opts.registry) throw new UsageError('--registry and --internal cannot be combined', `--internal means --registry ${INTERNAL_REGISTRY_HOST}`);
+  validateAccessOptions(opts);
   const { runDoctor } = await import('../doctor/run.js');
   const report = await ctx.spin('Running checks', (s) =>
     runDoctor(ctx, { namespace: opts.namespace, registry: opts.registry, internal: opts.internal, authfile: opts.authfile, certsDir: opts.certsDir, only, skip, pushTest: opts.pushTest, pullTest: opts.pullTest }, (id) =>

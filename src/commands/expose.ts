@@ -5,7 +5,7 @@ import type { Cluster, Json } from '../cluster/cluster.js';
 import type { RouteInfo } from '../cluster/routes.js';
 import type { RouteEntry, TLSMaterial } from '../cluster/route-plan.js';
 import { outputFormat, dryRunOption, outputOption } from './common.js';
-import { toJSON, toYAML } from '../output/printer.js';
+import { print, toYAML } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { RegctlError, TimeoutError, UsageError } from '../errors.js';
 import { readTextFileCapped, type InputKind } from '../input/read.js';
@@ -359,9 +359,7 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, progres
     ca: d ? { subject: d.subject, notAfter: d.notAfter, sha256: d.sha256, file: caFile ?? trusted, trusted, source: caSource } : null,
     changed,
   };
-  if (format === 'json') ctx.io.stdout.write(toJSON(result));
-  else if (format === 'yaml') ctx.io.stdout.write(toYAML(result));
-  else if (!removing && host) ctx.io.stdout.write(host + '\n');
+  print(ctx.io, format, { kind: 'ExposeResult', data: result, human: () => (!removing && host ? host + '\n' : '') });
 }
 
 /** Edits spec.routes with a JSON patch guarded by `test`; retried when someone else changed it meanwhile. */
@@ -415,7 +413,7 @@ async function verifyTrust(ctx: Context, host: string, caPem: string): Promise<v
 
 function printDryRun(ctx: Context, format: string, changes: Change[]): void {
   if (format === 'json') {
-    ctx.io.stdout.write(toJSON({ dryRun: true, changes }));
+    print(ctx.io, 'json', { kind: 'ExposePlan', data: { dryRun: true, changes } });
     return;
   }
   if (!changes.length) {

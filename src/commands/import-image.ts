@@ -159,6 +159,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   const policyShown = policies.length > 1 ? 'Mixed' : policies[0] ?? req.repository?.referencePolicy ?? req.images[0]?.referencePolicy ?? 'Source';
   const data = { namespace: ns, imageStream: stream, dryRun: Boolean(o.dryRun), referencePolicy: policyShown, imported: results, referencePolicyChanges: changes, skippedTags: skipped };
   print(ctx.io, format, {
+    kind: 'ImageImportResult',
     data,
     rows: results,
     columns: [

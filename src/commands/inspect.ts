@@ -46,7 +46,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   }
   if (o.raw && o.output !== undefined && o.output !== 'table') throw new UsageError('--raw prints the bytes as served; it cannot be combined with -o', 'drop -o, or drop --raw');
   const ref = await resolveReference(ctx, input, o.namespace);
-  const s = await ctx.registry(o, ref.host);
+  const s = await ctx.registry(o, { referenceHost: ref.host });
   const repo = ref.path;
   const reference = manifestRef(ref);
   const full = formatReference({ ...ref, host: s.host });

@@ -2,12 +2,13 @@
 // checked against HOST's /v2/ (Basic, or distribution's token flow), saved as auths[HOST] = base64(user:password).
 // No cluster: the kubeconfig is never read and no cluster token is involved.
 // Also here: the password prompt shared with the OAuth login, and `--ca-file` → certs.d after a login.
-import { USER_AGENT, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { print, type OutputFormat } from '../output/printer.js';
 import { UsageError } from '../errors.js';
 import type { LoginOptions } from './login.js';
+import type { CredentialSource } from '../registry/access.js';
 import { promptSecret } from '../input/secret-prompt.js';
-import { readCAFile, resolveTrust } from '../registry/trust.js';
+import { readCAFile } from '../registry/trust.js';
 import { certsDir, writeCA } from '../registry/certsd.js';
 import { requireHelper } from '../registry/credential-helper.js';
 import * as af from '../registry/authfile.js';
@@ -74,29 +75,27 @@ export async function loginToRegistry(ctx: Context, hostArg: string, o: LoginOpt
   let verified = false;
   let trust: string | null = null;
   if (!o.skipCheck) {
-    const { RegistryClient } = await import('../registry/client.js');
-    const t = await resolveTrust({ host, caFile: o.caFile, certsDir: o.certsDir, insecure: o.insecureSkipTlsVerify, env: ctx.env });
-    trust = t.source;
-    if (t.source === 'insecure') ctx.log.warn(`not verifying the certificate of ${host} (--insecure-skip-tls-verify)`);
-    const client = new RegistryClient({
-      host,
-      credentials: { username: user, token: password },
-      trust: t.trust,
-      env: ctx.env,
-      timeoutMs: ctx.requestTimeoutMs,
-      trace: ctx.trace,
-      userAgent: USER_AGENT,
-      rejectedMessage: `login failed: ${host} rejected the user name or password for "${user}"`,
-      rejectedHint: `check the user name and password for ${host}; nothing was written`,
+    const s = await ctx.registry(o, {
+      allowPath: true,
+      withoutCluster: true,
+      host: { name: host, source: 'argument' },
+      credentials: {
+        username: user,
+        token: password,
+        source: 'registry-password',
+        rejectedMessage: `login failed: ${host} rejected the user name or password for "${user}"`,
+        rejectedHint: `check the user name and password for ${host}; nothing was written`,
+      },
+      checkLabel: `Checking the credentials against ${host}`,
     });
-    await ctx.spin(`Checking the credentials against ${host}`, () => client.ping(ctx.signal));
+    trust = s.trust.source;
     verified = true;
   }
   const result = {
     registry: host,
     hostSource: 'argument',
     username: user,
-    credentials: 'registry-password',
+    credentials: 'registry-password' satisfies CredentialSource,
     authfile: target.path,
     credentialHelper: routed?.helper ?? null,
     verified,
@@ -106,12 +105,12 @@ export async function loginToRegistry(ctx: Context, hostArg: string, o: LoginOpt
   };
   if (o.dryRun) {
     ctx.log.info(`Would save credentials for ${host} (user ${user}) into ${routed ? `credential helper: ${routed.helper}` : target.path} (dry run)`);
-    print(ctx.io, format, { data: result, human: () => '' });
+    print(ctx.io, format, { kind: 'LoginResult', data: result, human: () => '' });
     return;
   }
   const w = af.setCredentials(target.path, host, user, password, { env: ctx.env, debug: (l) => ctx.log.debug(l) });
   for (const warning of w.warnings) ctx.log.warn(warning);
   ctx.log.info(`Login Succeeded! Saved credentials for ${host} into ${w.helper ? `credential helper: ${w.helper}` : w.file}`);
   if (o.caFile) await saveCAForClients(ctx, host, o.caFile, o.certsDir);
-  print(ctx.io, format, { data: { ...result, authfile: w.file, credentialHelper: w.helper ?? null }, human: () => '' });
+  print(ctx.io, format, { kind: 'LoginResult', data: { ...result, authfile: w.file, credentialHelper: w.helper ?? null }, human: () => '' });
 }

@@ -1,4 +1,4 @@
-import { USER_AGENT, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { defineCommand, type OptionsOf } from './spec.js';
 import { outputFormat, tokenDurationSeconds, namespaceOption, outputOption, dryRunOption } from './common.js';
 import { print } from '../output/printer.js';
@@ -8,12 +8,12 @@ import { registryUsername } from '../registry/auth.js';
 import { assertClusterRegistryHost } from '../cluster/registry-hosts.js';
 import { discoverRegistryHost } from '../cluster/routes.js';
 import { requireHelper } from '../registry/credential-helper.js';
-import { readCAFile, resolveTrust } from '../registry/trust.js';
+import { readCAFile } from '../registry/trust.js';
+import { validateAccessOptions, INTERNAL_REGISTRY_HOST as INTERNAL_HOST } from '../registry/access.js';
 import * as af from '../registry/authfile.js';
 import { loginToRegistry, readPassword, saveCAForClients } from './login-registry.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
-const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
 
 export const spec = defineCommand({
   name: 'login',
@@ -63,15 +63,12 @@ export function validateLoginOptions(o: LoginOptions, how: { interactive?: boole
   }
   if (o.passwordStdin && !o.username) throw new UsageError('--password-stdin needs --username', 'add -u USER, or drop --password-stdin to use your kubeconfig token');
   if (o.username?.includes(':')) throw new UsageError(`user name "${o.username}" contains ':', which breaks Basic auth`, 'give the user name without a colon');
-  if (o.registry && o.internal) throw new UsageError('--registry and --internal cannot be combined', `--internal means --registry ${INTERNAL_HOST}`);
+  // --registry may name host/path here: auth.json keys may.
+  validateAccessOptions(o, { allowPath: true });
   if (o.authfile && o.docker) throw new UsageError('--authfile and --docker cannot be combined', 'choose the file with one of them');
-  if (o.insecureSkipTlsVerify && o.caFile) throw new UsageError('--insecure-skip-tls-verify and --ca-file cannot be combined', 'drop --insecure-skip-tls-verify: --ca-file verifies properly');
   if (o.registryUsername !== undefined) {
     if (!o.registryUsername) throw new UsageError('--registry-username is empty', 'give a name, e.g. --registry-username ci');
     if (o.registryUsername.includes(':')) throw new UsageError(`--registry-username "${o.registryUsername}" contains ':', which breaks Basic auth (user:password)`, 'choose a name without a colon');
-  }
-  if (o.registry && (/^[a-z]+:\/\//i.test(o.registry) || /\s/.test(o.registry))) {
-    throw new UsageError(`invalid --registry "${o.registry}"`, 'give host[:port] without a scheme, e.g. --registry default-route-openshift-image-registry.apps.example.com');
   }
   return { durationSeconds: o.serviceAccount ? tokenDurationSeconds(o.duration) : 3600 };
 }
@@ -124,22 +121,14 @@ export async function run(ctx: Context, args: string[], o: LoginOptions): Promis
   let verified = false;
   let trustSource: string | undefined;
   if (!o.skipCheck) {
-    const { RegistryClient } = await import('../registry/client.js');
-    const t = await resolveTrust({ host: hostOnly, caFile: o.caFile, certsDir: o.certsDir, insecure: o.insecureSkipTlsVerify, env: ctx.env, cluster, internal: o.internal || hostOnly === INTERNAL_HOST });
-    trustSource = t.source;
-    ctx.log.debug(`trusting ${t.source}${t.from ? ` (${t.from})` : ''} for ${hostOnly}`);
-    if (t.source === 'insecure') ctx.log.warn(`not verifying the certificate of ${hostOnly} (--insecure-skip-tls-verify)`);
-    const client = new RegistryClient({
-      host: hostOnly,
-      credentials: { username: regUser, token: tok.token },
-      trust: t.trust,
-      env: ctx.env,
-      timeoutMs: ctx.requestTimeoutMs,
-      trace: ctx.trace,
-      userAgent: USER_AGENT,
-      rejectedHint: tok.rejectedHint,
+    const s = await ctx.registry(o, {
+      allowPath: true,
+      host: { name: hostOnly, source: hostSource },
+      credentials: { username: regUser, token: tok.token, source: tok.source, rejectedHint: tok.rejectedHint },
+      checkLabel: `Checking the credentials against ${hostOnly}`,
     });
-    await ctx.spin(`Checking the credentials against ${hostOnly}`, () => client.ping(ctx.signal));
+    const t = s.trust;
+    trustSource = t.source;
     verified = true;
     if (t.source === 'ingress-ca' || t.source === 'route-ca') {
       ctx.log.warn(`podman, skopeo and buildah do not trust ${hostOnly} yet (no CA in certs.d); run \`regctl expose --trust\` or use --cert-dir`);
@@ -161,7 +150,7 @@ export async function run(ctx: Context, args: string[], o: LoginOptions): Promis
   const into = (file: string, helper?: string) => (helper ? `credential helper: ${helper}` : file);
   if (o.dryRun) {
     ctx.log.info(`Would save credentials for ${host} (user ${regUser}) into ${into(target.path, routed?.helper)} (dry run)`);
-    print(ctx.io, format, { data: result, human: () => '' });
+    print(ctx.io, format, { kind: 'LoginResult', data: result, human: () => '' });
     return;
   }
   const w = af.setCredentials(target.path, host, regUser, tok.token, { env: ctx.env, debug: (l) => ctx.log.debug(l) });
@@ -170,6 +159,6 @@ export async function run(ctx: Context, args: string[], o: LoginOptions): Promis
   if (o.caFile) await saveCAForClients(ctx, hostOnly, o.caFile, o.certsDir);
   if (w.helper) ctx.log.info(`${w.file} routes ${host} to docker-credential-${w.helper} (credHelpers); the file was not changed.`);
   if (tok.expiresAt) ctx.log.info(`The token expires at ${tok.expiresAt}.`);
-  print(ctx.io, format, { data: { ...result, authfile: w.file, credentialHelper: w.helper ?? null }, human: () => '' });
+  print(ctx.io, format, { kind: 'LoginResult', data: { ...result, authfile: w.file, credentialHelper: w.helper ?? null }, human: () => '' });
 }
 

@@ -69,5 +69,5 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
       if (elsewhere && elsewhere.file !== target.path) ctx.log.warn(`credentials for ${host} are also in ${elsewhere.file}; remove them with --authfile ${elsewhere.file}`);
     }
   }
-  print(ctx.io, format, { data: { authfile: target.path, removed }, human: () => '' });
+  print(ctx.io, format, { kind: 'LogoutResult', data: { authfile: target.path, removed }, human: () => '' });
 }

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { defineCommand, type OptionsOf } from './spec.js';
+import { outputFormat, outputOption } from './common.js';
 import type { LogQuery, PodRef } from '../cluster/logs.js';
 
 import { EXIT, UsageError } from '../errors.js';
@@ -31,7 +32,7 @@ export const spec = defineCommand({
     operator: { flags: '--operator', description: 'the logs of the cluster-image-registry-operator instead of the registry' },
     level: { flags: '--level <level>', description: 'only lines at this level or above: trace|debug|info|warn|error|fatal|panic' },
     prefix: { flags: '--prefix', description: 'always prefix lines with [pod]', negate: 'never prefix lines with [pod]' },
-    output: { flags: '-o, --output <format>', description: 'output format: text|json (json: one object per line)', default: 'text' },
+    output: outputOption(['text', 'json'], 'text', 'json: one object per line'),
   },
   examples: [
     'regctl logs',
@@ -68,9 +69,8 @@ export function parseLogsQuery(opts: LogsOptions): LogQuery {
 }
 
 export async function run(ctx: Context, _args: string[], opts: LogsOptions): Promise<number> {
-  const output = opts.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UsageError(`unsupported output format "${output}"`, 'use one of: text, json');
-  const json = output === 'json';
+  // -o json: NDJSON, one log entry per line; the lines carry no apiVersion/kind (docs/commands/logs.md).
+  const json = outputFormat(opts, ['text', 'json'], 'text') === 'json';
   let minLevel: Level | undefined;
   if (opts.level !== undefined) {
     minLevel = normalizeLevel(opts.level);

@@ -7,10 +7,11 @@ import { obtainToken } from '../cluster/credentials.js';
 import { AuthError, EXIT, RegctlError, UsageError } from '../errors.js';
 import { parseDuration } from '../output/format.js';
 import { writeAsync } from '../output/io.js';
+import { envelope } from '../output/printer.js';
 import { makeFilter, type NameFilter } from '../metrics/filter.js';
 import { assertClusterRegistryHost } from '../cluster/registry-hosts.js';
 import { discoverRegistryHost } from '../cluster/routes.js';
-import { resolveTrust } from '../registry/trust.js';
+import { validateAccessOptions, registryFlagHost, INTERNAL_REGISTRY_HOST as INTERNAL_HOST } from '../registry/access.js';
 import { USER_AGENT } from '../context.js';
 import { ParseError, parsePrometheusText } from '../metrics/parse.js';
 import { filterFamilies, filterRaw } from '../metrics/filter.js';
@@ -20,7 +21,6 @@ import * as r from '../metrics/render.js';
 import { readCAFile } from '../registry/trust.js';
 
 const FORMATS = ['table', 'wide', 'json'] as const;
-const INTERNAL_HOST = 'image-registry.openshift-image-registry.svc:5000';
 const MIN_INTERVAL_MS = 500;
 
 export const spec = defineCommand({
@@ -67,11 +67,7 @@ interface Plan {
 /** Flag checks that need no I/O. */
 export function validateMetricsOptions(o: MetricsOptions): Plan {
   const format = outputFormat(o, FORMATS) as Plan['format'];
-  if (o.registry && o.internal) throw new UsageError('--registry and --internal cannot be combined', `--internal means --registry ${INTERNAL_HOST}`);
-  if (o.registry && (/^[a-z]+:\/\//i.test(o.registry) || /[\s/]/.test(o.registry))) {
-    throw new UsageError(`invalid --registry "${o.registry}"`, 'give host[:port] without a scheme or path');
-  }
-  if (o.caFile && o.insecureSkipTlsVerify) throw new UsageError('--ca-file and --insecure-skip-tls-verify cannot be combined', 'keep --ca-file: it verifies properly');
+  validateAccessOptions(o);
   if (o.namespace && !o.serviceAccount) throw new UsageError('-n/--namespace only applies with --service-account', 'add --service-account SA, or drop -n');
   if (o.raw && format !== 'table') throw new UsageError('--raw cannot be combined with -o', '--raw prints the Prometheus text as it came; use -o json for structured output');
   if (o.raw && o.watch) throw new UsageError('--raw cannot be combined with --watch', 'rates need parsing: drop --raw');
@@ -95,19 +91,23 @@ export async function run(ctx: Context, _args: string[], o: MetricsOptions): Pro
   const cluster = await ctx.cluster(o.namespace);
 
   let host: string;
+  let hostSource = 'flag';
   if (o.registry) {
-    host = o.registry;
+    host = registryFlagHost(o.registry);
     await assertClusterRegistryHost(cluster, host, 'regctl metrics sends the cluster token only to them', (m) => ctx.log.warn(m));
-  } else if (o.internal) host = INTERNAL_HOST;
-  else {
+  } else if (o.internal) {
+    host = INTERNAL_HOST;
+    hostSource = 'internal';
+  } else {
     const d = await ctx.spin('Finding the registry host', () => discoverRegistryHost(cluster, cluster.namespace));
     host = d.host;
+    hostSource = d.source;
     ctx.log.debug(`registry host ${host} (from ${d.source})`);
   }
   const tok = await ctx.spin('Getting a token', () => obtainToken(ctx, cluster, { serviceAccount: o.serviceAccount, durationSeconds: 3600 }));
-  const t = await resolveTrust({ host, caFile: o.caFile, insecure: o.insecureSkipTlsVerify, env: ctx.env, cluster, internal: host === INTERNAL_HOST });
-  ctx.log.debug(`trusting ${t.source}${t.from ? ` (${t.from})` : ''} for ${host}`);
-  if (t.source === 'insecure') ctx.log.warn(`not verifying the certificate of ${host} (--insecure-skip-tls-verify)`);
+  // Host and trust through the one registry factory; the metrics endpoint is scraped with the same token.
+  const session = await ctx.registry(o, { host: { name: host, source: hostSource }, credentials: { username: tok.username, token: tok.token, source: tok.source, rejectedHint: tok.rejectedHint }, check: false });
+  const t = session.trust;
 
   const { MetricsClient } = await import('../metrics/fetch.js');
   const client = new MetricsClient(
@@ -144,7 +144,7 @@ async function printOnce(ctx: Context, o: MetricsOptions, plan: Plan, s: Scrape,
   }
   const shown = filterFamilies(families, plan.filter);
   if (plan.format === 'json') {
-    const head = { apiVersion: 'regctl.openshift.io/v1', kind: 'RegistryMetrics', endpoint: s.url, scrapedAt: s.at.toISOString() };
+    const head = envelope('RegistryMetrics', { endpoint: s.url, scrapedAt: s.at.toISOString() });
     await writeAsync(ctx.io.stdout, r.metricsDocument(head, summarize(families), shown));
     return;
   }
@@ -209,14 +209,12 @@ async function watch(ctx: Context, plan: Plan, client: MetricsClient, cluster: i
     const rates = summarizeRates(prev.families, cur.families, seconds);
     const series = plan.filter ? seriesRates(filterFamilies(prev.families, plan.filter), filterFamilies(cur.families, plan.filter), seconds) : undefined;
     if (plan.format === 'json') {
-      const doc = {
-        apiVersion: 'regctl.openshift.io/v1',
-        kind: 'RegistryMetricsRates',
+      const doc = envelope('RegistryMetricsRates', {
         endpoint: client.url,
         time: cur.scrape.at.toISOString(),
         ...rates,
         ...(series ? { series: series.map((x) => ({ name: x.name, type: x.type, labels: x.labels, value: x.value, perSecond: x.perSecond })) } : {}),
-      };
+      });
       await writeAsync(ctx.io.stdout, r.toJSONLine(doc) + '\n');
     } else {
       let text = series ? `${ctx.io.out.bold(cur.scrape.at.toISOString())}  ${seconds.toFixed(1)}s\n${r.renderSeries(ctx.io, series, true)}\n` : r.renderRates(ctx.io, rates, cur.scrape.at);

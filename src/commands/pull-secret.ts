@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { collect, defineCommand, type OptionsOf } from './spec.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
 import type { LinkFor } from '../cluster/pull-secret.js';
-import { dryRunOption, namespaceOption } from './common.js';
+import { dryRunOption, namespaceOption, outputOption } from './common.js';
 import { parseOutput, printObjects } from '../output/printer.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { failedPartWay } from '../cluster/partial.js';
@@ -32,7 +32,7 @@ const createSpec = defineCommand({
     link: { flags: '--link <sa>', description: 'link to this service account, e.g. default or builder (repeatable, comma-separated)', parse: collect },
     for: { flags: '--for <use>', description: 'with --link: pull, mount or pull,mount' },
     dryRun: dryRunOption,
-    output: { flags: '-o, --output <format>', description: 'print the (redacted) Secret and changed service accounts as json|yaml' },
+    output: outputOption(['json', 'yaml'], null, 'the redacted Secret and changed service accounts'),
   },
   examples: [
     'printf %s "$QUAY_TOKEN" | regctl pull-secret create quaycreds --server quay.io --username myuser --password-stdin --link default -n myapp',
@@ -53,7 +53,7 @@ const linkSpec = defineCommand({
     namespace: namespaceOption(),
     for: { flags: '--for <use>', description: 'pull, mount or pull,mount' },
     dryRun: dryRunOption,
-    output: { flags: '-o, --output <format>', description: 'print the changed service accounts as json|yaml' },
+    output: outputOption(['json', 'yaml'], null, 'the changed service accounts'),
   },
   examples: ['regctl pull-secret link registrycreds default --for pull -n myapp', 'regctl pull-secret link registrycreds builder -n myapp'],
 });
@@ -70,7 +70,7 @@ const unlinkSpec = defineCommand({
     namespace: namespaceOption(),
     for: { flags: '--for <use>', description: 'only from imagePullSecrets (pull) or secrets (mount); default: both' },
     dryRun: dryRunOption,
-    output: { flags: '-o, --output <format>', description: 'print the changed service accounts as json|yaml' },
+    output: outputOption(['json', 'yaml'], null, 'the changed service accounts'),
   },
   examples: ['regctl pull-secret unlink registrycreds default -n myapp', 'regctl pull-secret unlink registrycreds default builder --dry-run -o yaml'],
 });

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { collect, type OptionsOf } from './spec.js';
 import type { Binding, SubjectRequest } from '../cluster/policy.js';
 import type { Intent } from '../cluster/policy-intents.js';
-import { dryRunOption, namespaceOption } from './common.js';
+import { dryRunOption, namespaceOption, outputOption } from './common.js';
 import { parseOutput } from '../output/printer.js';
 import { UsageError } from '../errors.js';
 import { INTENT_NAMES, resolveIntent, unknownIntent } from '../cluster/policy-intents.js';
@@ -29,7 +29,7 @@ export function roleOptions(verb: 'grant' | 'revoke') {
           : 'ROLE is a namespaced Role of this project (must equal -n): only bindings of that Role',
     },
     dryRun: dryRunOption,
-    output: { flags: '-o, --output <format>', description: 'print the binding(s) as json|yaml instead of the oc-style line' },
+    output: outputOption(['json', 'yaml'], null, 'without -o: the oc-style line'),
   } as const;
 }
 

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { defineCommand, type OptionsOf } from './spec.js';
 import type { RegistryStatus, Condition } from '../cluster/status.js';
 import { outputFormat, outputOption } from './common.js';
-import { print, toYAML, type OutputFormat } from '../output/printer.js';
+import { print, printStreamItem, type OutputFormat } from '../output/printer.js';
 import { renderTable } from '../output/table.js';
 import { age, parseDuration } from '../output/format.js';
 import { AuthError, CheckFailedError, ErrorAfterOutput, EXIT, NotFoundError, UsageError } from '../errors.js';
@@ -160,8 +160,7 @@ async function watchLoop(ctx: Context, format: OutputFormat, read: () => Promise
       if (key === last) return;
       last = key;
       if (ctx.io.stdoutTTY && format !== 'json' && format !== 'yaml') ctx.io.stdout.write('\x1b[2J\x1b[H');
-      if (format === 'json') ctx.io.stdout.write(JSON.stringify(s) + '\n');
-      else if (format === 'yaml') ctx.io.stdout.write('---\n' + toYAML(s));
+      if (format === 'json' || format === 'yaml') printStreamItem(ctx.io, format, s);
       else render(ctx, format, s, true);
     });
     return pending;

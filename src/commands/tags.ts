@@ -8,7 +8,7 @@ import { ListWriter } from '../output/list-writer.js';
 import { NotFoundError, RegctlError, UsageError, toRegctlError } from '../errors.js';
 import type { OutputFormat } from '../output/printer.js';
 import { assertOpenShiftRepository, needsNamespace, parseReference, withNamespace } from '../registry/reference.js';
-import { print } from '../output/printer.js';
+import { envelope, print } from '../output/printer.js';
 import { RegistryAuthError, RegistryHttpError } from '../registry/errors.js';
 import { imageStreamPages, repositoryOf } from '../cluster/imagestreams.js';
 import { catalogDenied } from './catalog.js';
@@ -61,7 +61,7 @@ export async function run(ctx: Context, args: string[], o: TagsOptions): Promise
     throw new UsageError(`the repository names project ${ref.namespace} but -n says ${o.namespace}`, 'give the project in one place only');
   }
   if (!ref.hostExplicit) assertOpenShiftRepository(ref, input!, 'repository');
-  const s = await ctx.registry(o, ref.host);
+  const s = await ctx.registry(o, { referenceHost: ref.host });
   let r: RepoTags;
   try {
     r = await repositoryTags(s.client, ref.path, { limiter: new Limiter(concurrency), digests, signal: ctx.signal });
@@ -69,7 +69,7 @@ export async function run(ctx: Context, args: string[], o: TagsOptions): Promise
     throw await notFound(e, s.host, ref.path);
   }
   if (format === 'json' || format === 'yaml') {
-    print(ctx.io, format, { data: { registry: s.host, ...r } });
+    print(ctx.io, format, { kind: 'TagList', data: { registry: s.host, ...r } });
     return;
   }
   const out = new ListWriter<string>(ctx.io, {
@@ -121,7 +121,7 @@ async function listAll(ctx: Context, o: TagsOptions, format: OutputFormat, concu
   const repoWidth = Math.max(10, ...names.map((n) => n.length));
   const out = new ListWriter<RepoTags>(ctx.io, {
     format,
-    head,
+    head: envelope('RepositoryTagsList', head),
     key: 'repositories',
     columns: wide
       ? [

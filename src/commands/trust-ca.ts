@@ -5,7 +5,7 @@ import type { ServerChain } from '../registry/server-chain.js';
 import type { CertSummary } from '../pki/pem.js';
 import { requireConfirmation } from '../context.js';
 import { outputFormat, dryRunOption, outputOption } from './common.js';
-import { print, toJSON, toYAML } from '../output/printer.js';
+import { print } from '../output/printer.js';
 import { UsageError } from '../errors.js';
 import { parseRegistryHost, validateConfigMapName } from '../pki/host.js';
 import { caWarnings, parseCABundle } from '../pki/pem.js';
@@ -18,12 +18,10 @@ const CHANGE_FORMATS = ['text', 'json', 'yaml'] as const;
 type ChangeFormat = (typeof CHANGE_FORMATS)[number];
 
 /** add/remove print a change, not a table: text (messages on stderr; YAML with --dry-run), json or yaml. */
-const changeOutputOption = { flags: '-o, --output <format>', description: `output format: ${CHANGE_FORMATS.join('|')} (text prints YAML with --dry-run)`, default: 'text' } as const;
+const changeOutputOption = outputOption(CHANGE_FORMATS, 'text', 'text prints YAML with --dry-run');
 
 function changeFormat(opts: { output?: string }): ChangeFormat {
-  const v = opts.output ?? 'text';
-  if (!(CHANGE_FORMATS as readonly string[]).includes(v)) throw new UsageError(`unsupported output format "${v}"`, `use one of: ${CHANGE_FORMATS.join(', ')}`);
-  return v as ChangeFormat;
+  return outputFormat(opts, CHANGE_FORMATS, 'text') as ChangeFormat;
 }
 
 const addSpec = defineCommand({
@@ -182,8 +180,7 @@ function report(ctx: Context, format: ChangeFormat, r: ApplyResult, dryRun: bool
     configMap: r.configMap,
   };
   const nothing = r.configMapWrite === 'none' && !r.imageConfigPatch;
-  if (format === 'json') ctx.io.stdout.write(toJSON(data));
-  else if (format === 'yaml' || dryRun) ctx.io.stdout.write(toYAML(data));
+  if (format !== 'text' || dryRun) print(ctx.io, format === 'json' ? 'json' : 'yaml', { data });
   if (format === 'text') for (const c of r.changes) ctx.log.info(changeLine(c, r, dryRun));
   const where = `${r.namespace}/${r.configMapName}`;
   if (dryRun) ctx.log.info(nothing ? `dry run: nothing would change in ${where}` : `dry run: nothing was changed (would ${r.configMapWrite === 'none' ? 'keep' : r.configMapWrite} ConfigMap ${where}${r.imageConfigPatch ? ' and patch image.config.openshift.io/cluster' : ''})`);

@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
 import type { RouteInfo } from '../cluster/routes.js';
 import type { RegistryClient } from '../registry/client.js';
+import type { CredentialSource } from '../registry/access.js';
 import * as reads from '../cluster/doctor-reads.js';
 import { registryRoutes } from '../cluster/routes.js';
 import { NAMES, R } from '../cluster/resources.js';
@@ -32,7 +33,7 @@ export interface Identity {
 export interface RegistryAccess {
   host: string;
   client: RegistryClient;
-  credentials: 'auth.json' | 'kubeconfig' | 'token' | 'none';
+  credentials: Extract<CredentialSource, 'auth.json' | 'kubeconfig' | 'token' | 'none'>;
 }
 
 export interface PushedImage {

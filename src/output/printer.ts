@@ -3,7 +3,8 @@ import type { IO } from './io.js';
 import { renderTable, type Column } from './table.js';
 import { UsageError } from '../errors.js';
 
-export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
+/** 'text': a command's own plain output (logs lines, trust-ca messages) where it is not a table. */
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name' | 'text';
 
 export function parseOutput(value: string | undefined, allowed: readonly OutputFormat[], fallback: OutputFormat = 'table'): OutputFormat {
   const v = (value ?? fallback) as OutputFormat;
@@ -36,9 +37,24 @@ export function toYAML(data: unknown): string {
   return yaml.dump(data, { noRefs: true, lineWidth: -1, sortKeys: false });
 }
 
+/** apiVersion of every regctl-made -o json|yaml result (Kubernetes objects keep their own). */
+export const REGCTL_API_VERSION = 'regctl.openshift.io/v1';
+
+/** A result object as -o json|yaml prints it: apiVersion and kind first, then its own fields unchanged. */
+export function envelope<D extends object>(kind: string, data: D): { apiVersion: typeof REGCTL_API_VERSION; kind: string } & D {
+  return { apiVersion: REGCTL_API_VERSION, kind, ...data };
+}
+
+/** One item of a stream (a --watch update): json as one compact line (NDJSON), yaml as a `---` document. */
+export function printStreamItem(io: IO, format: 'json' | 'yaml', data: unknown): void {
+  io.stdout.write(format === 'json' ? JSON.stringify(data) + '\n' : '---\n' + toYAML(data));
+}
+
 export interface PrintSpec<T> {
   /** Structured form for json/yaml. */
   data: unknown;
+  /** With a kind, json/yaml print envelope(kind, data) (data must be an object). */
+  kind?: string;
   rows?: T[];
   columns?: Column<T>[];
   /** For -o name. */
@@ -48,12 +64,13 @@ export interface PrintSpec<T> {
 }
 
 export function print<T>(io: IO, format: OutputFormat, spec: PrintSpec<T>): void {
+  const data = () => (spec.kind ? envelope(spec.kind, spec.data as object) : spec.data);
   switch (format) {
     case 'json':
-      io.stdout.write(toJSON(spec.data));
+      io.stdout.write(toJSON(data()));
       return;
     case 'yaml':
-      io.stdout.write(toYAML(spec.data));
+      io.stdout.write(toYAML(data()));
       return;
     case 'name':
       for (const n of spec.names ?? []) io.stdout.write(n + '\n');

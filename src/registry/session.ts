@@ -10,21 +10,39 @@ import { RegistryAuthError } from './errors.js';
 import { lookupCredentials } from './authfile.js';
 import { resolveTrust, type ResolvedTrust } from './trust.js';
 import { INTERNAL_REGISTRY_HOST } from './reference.js';
+import { validateAccessOptions, registryFlagHost, type CredentialSource, type RegistryAccessOptions } from './access.js';
 import { clusterRegistryHosts, isClusterRegistryHost, normalizeHost, type ClusterRegistryHosts } from '../cluster/registry-hosts.js';
-import { RegctlError, UsageError, toRegctlError } from '../errors.js';
+import { RegctlError, toRegctlError } from '../errors.js';
 import { USER_AGENT } from '../version.js';
 
-export interface RegistryAccessOptions {
-  registry?: string;
-  internal?: boolean;
-  authfile?: string;
-  caFile?: string;
-  certsDir?: string;
-  insecureSkipTlsVerify?: boolean;
-  namespace?: string;
+export type { RegistryAccessOptions, CredentialSource };
+export { validateAccessOptions };
+
+/** Credentials the command already holds (a token it obtained or minted): no auth.json lookup, no cluster token. */
+export interface GivenCredentials {
+  username: string;
+  token: string;
+  source: CredentialSource;
+  rejectedHint?: string;
+  rejectedMessage?: string;
 }
 
-export type CredentialSource = 'token' | 'auth.json' | 'kubeconfig' | 'none';
+export interface OpenHow {
+  /** The host an image reference names (wins over discovery; must agree with --registry/--internal). */
+  referenceHost?: string;
+  /** A host the command already chose (login, metrics), with where it came from. */
+  host?: { name: string; source: string };
+  /** Use these credentials only. */
+  credentials?: GivenCredentials;
+  /** false: resolve host and trust only, send nothing (default: GET /v2/ with the credentials). */
+  check?: boolean;
+  /** Spinner text while checking. */
+  checkLabel?: string;
+  /** Another registry (`login HOST -u USER`): the kubeconfig is never read, the cluster's CA never used. */
+  withoutCluster?: boolean;
+  /** Flag rules for validateAccessOptions. */
+  allowPath?: boolean;
+}
 
 export interface RegistrySession {
   client: RegistryClient;
@@ -34,19 +52,6 @@ export interface RegistrySession {
   /** The auth file the credentials came from. */
   authfile?: string;
   trust: ResolvedTrust;
-}
-
-/** Checks the flags alone, before any I/O. */
-export function validateAccessOptions(o: RegistryAccessOptions, referenceHost?: string): void {
-  if (o.registry && o.internal) throw new UsageError('--registry and --internal cannot be combined', `--internal means --registry ${INTERNAL_REGISTRY_HOST}`);
-  if (o.insecureSkipTlsVerify && o.caFile) throw new UsageError('--insecure-skip-tls-verify and --ca-file cannot be combined', 'drop --insecure-skip-tls-verify: --ca-file verifies properly');
-  if (o.registry && (/^[a-z]+:\/\//i.test(o.registry) || /[\s/]/.test(o.registry.replace(/\/+$/, '')))) {
-    throw new UsageError(`invalid --registry "${o.registry}"`, 'give host[:port] without a scheme or path, e.g. --registry default-route-openshift-image-registry.apps.example.com');
-  }
-  const flagHost = o.internal ? INTERNAL_REGISTRY_HOST : o.registry?.replace(/\/+$/, '');
-  if (referenceHost && flagHost && referenceHost !== flagHost) {
-    throw new UsageError(`the image names registry ${referenceHost} but ${o.internal ? '--internal' : '--registry'} says ${flagHost}`, 'give the host in one place only');
-  }
 }
 
 /** The cluster when a kubeconfig is usable; undefined otherwise (explicit hosts and auth.json need none). */
@@ -59,16 +64,20 @@ async function optionalCluster(ctx: Context, namespace?: string): Promise<Cluste
   }
 }
 
-export async function openRegistry(ctx: Context, o: RegistryAccessOptions, referenceHost?: string): Promise<RegistrySession> {
-  validateAccessOptions(o, referenceHost);
+export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: OpenHow = {}): Promise<RegistrySession> {
+  const referenceHost = how.referenceHost;
+  validateAccessOptions(o, { referenceHost, allowPath: how.allowPath });
   let host: string;
   let hostSource: string;
   let cluster: Cluster | undefined;
-  if (referenceHost) {
+  if (how.host) {
+    host = how.host.name;
+    hostSource = how.host.source;
+  } else if (referenceHost) {
     host = referenceHost;
     hostSource = 'image reference';
   } else if (o.registry) {
-    host = o.registry.replace(/\/+$/, '');
+    host = registryFlagHost(o.registry);
     hostSource = 'flag';
   } else if (o.internal) {
     host = INTERNAL_REGISTRY_HOST;
@@ -89,8 +98,9 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
     host = d.host;
     hostSource = d.source;
   }
-  ctx.log.debug(`registry ${host} (from ${hostSource})`);
-  cluster ??= await optionalCluster(ctx, o.namespace);
+  if (!how.host) ctx.log.debug(`registry ${host} (from ${hostSource})`);
+  if (!how.withoutCluster) cluster ??= await optionalCluster(ctx, o.namespace);
+  if (how.credentials) return openWithGiven(ctx, o, how, host, hostSource, cluster, how.credentials);
 
   // Credentials: what podman/skopeo would use for this host (auth.json, credential helpers), with the user name
   // stored there; the cluster token (--token, else the kubeconfig's) only for this cluster's registry hosts.
@@ -148,17 +158,7 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
     ? undefined
     : `no credentials for ${host} in auth.json, and regctl sends the cluster token only to this cluster's registry hosts (image.config, the registry routes): log in to it with \`podman login ${host}\`${o.authfile ? ` --authfile ${o.authfile}` : ''}`;
 
-  const trust = await resolveTrust({
-    host,
-    caFile: o.caFile,
-    certsDir: o.certsDir,
-    insecure: o.insecureSkipTlsVerify,
-    env: ctx.env,
-    cluster,
-    internal: host === INTERNAL_REGISTRY_HOST,
-  });
-  ctx.log.debug(`trusting ${trust.source}${trust.from ? ` (${trust.from})` : ''} for ${host}`);
-  if (trust.source === 'insecure') ctx.log.warn(`not verifying the certificate of ${host} (--insecure-skip-tls-verify)`);
+  const trust = await trustFor(ctx, o, host, cluster);
 
   const make = (t: string | undefined, src: CredentialSource) =>
     new RegistryClient({
@@ -198,4 +198,49 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, refer
     await client.ping(ctx.signal);
   }
   return { client, host, hostSource, credentials, authfile, trust };
+}
+
+/** The trust for host from --ca-file, --certs-dir/certs.d, --insecure-skip-tls-verify or the cluster's CA. */
+async function trustFor(ctx: Context, o: RegistryAccessOptions, host: string, cluster: Cluster | undefined): Promise<ResolvedTrust> {
+  const trust = await resolveTrust({
+    host,
+    caFile: o.caFile,
+    certsDir: o.certsDir,
+    insecure: o.insecureSkipTlsVerify,
+    env: ctx.env,
+    cluster,
+    internal: host === INTERNAL_REGISTRY_HOST,
+  });
+  ctx.log.debug(`trusting ${trust.source}${trust.from ? ` (${trust.from})` : ''} for ${host}`);
+  if (trust.source === 'insecure') ctx.log.warn(`not verifying the certificate of ${host} (--insecure-skip-tls-verify)`);
+  return trust;
+}
+
+/** A session with credentials the command obtained itself (login's token, metrics' token): nothing is looked up. */
+async function openWithGiven(
+  ctx: Context,
+  o: RegistryAccessOptions,
+  how: OpenHow,
+  host: string,
+  hostSource: string,
+  cluster: Cluster | undefined,
+  given: GivenCredentials,
+): Promise<RegistrySession> {
+  const trust = await trustFor(ctx, o, host, cluster);
+  const client = new RegistryClient({
+    host,
+    credentials: { username: given.username, token: given.token },
+    trust: trust.trust,
+    env: ctx.env,
+    timeoutMs: ctx.requestTimeoutMs,
+    trace: ctx.trace,
+    userAgent: USER_AGENT,
+    rejectedMessage: given.rejectedMessage,
+    rejectedHint: given.rejectedHint,
+  });
+  if (how.check !== false) {
+    const ping = () => client.ping(ctx.signal);
+    await (how.checkLabel ? ctx.spin(how.checkLabel, ping) : ping());
+  }
+  return { client, host, hostSource, credentials: given.source, trust };
 }

@@ -72,11 +72,11 @@ describe('config get storage', () => {
     const r = await regctl(['config', 'get', 'storage']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(yaml.load(r.stdout)).toEqual({ storage: config().spec.storage });
+    expect(yaml.load(r.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'RegistryConfigValues', storage: config().spec.storage });
     expect(config().spec.storage.s3.bucket).toBeTruthy();
     const j = await regctl(['config', 'get', 'storage.s3.bucket', 'defaultRoute', '-o', 'json']);
     expect(j.code).toBe(0);
-    expect(JSON.parse(j.stdout)).toEqual({ 'storage.s3.bucket': config().spec.storage.s3.bucket, defaultRoute: config().spec.defaultRoute ?? null });
+    expect(JSON.parse(j.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'RegistryConfigValues', 'storage.s3.bucket': config().spec.storage.s3.bucket, defaultRoute: config().spec.defaultRoute ?? null });
     const secret: any = sb.store.get('/secrets', 'openshift-image-registry', 'image-registry-private-configuration-user');
     const values = Object.values(secret?.data ?? {}).map((v) => Buffer.from(String(v), 'base64').toString('utf8'));
     expect(values.length).toBeGreaterThan(0);

@@ -52,9 +52,9 @@ describe('config on AWS', () => {
     const [y, j, keys] = await Promise.all([h.regctl(['config', 'get']), h.regctl(['config', 'get', '-o', 'json']), h.regctl(['config', 'get', 'replicas', 'rolloutStrategy', 'proxy.http', '-o', 'json'])]);
     expect(y.code).toBe(0);
     const spec = yaml.load(y.stdout) as any;
-    expect(spec).toMatchObject({ managementState: 'Managed', replicas: 2, httpSecret: 'REDACTED', storage: { s3: { region: 'us-east-1' } } });
+    expect(spec).toMatchObject({ apiVersion: 'regctl.openshift.io/v1', kind: 'RegistryConfigValues', managementState: 'Managed', replicas: 2, httpSecret: 'REDACTED', storage: { s3: { region: 'us-east-1' } } });
     expect(JSON.parse(j.stdout)).toEqual(spec);
-    expect(JSON.parse(keys.stdout)).toEqual({ replicas: 2, rolloutStrategy: 'RollingUpdate', 'proxy.http': null });
+    expect(JSON.parse(keys.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'RegistryConfigValues', replicas: 2, rolloutStrategy: 'RollingUpdate', 'proxy.http': null });
     expect(y.all + j.all + keys.all).not.toContain(secret);
   });
 

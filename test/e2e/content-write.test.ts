@@ -31,6 +31,7 @@ describe('delete', () => {
     const r = await e.cli(['delete', 'team/app:v2', `team/app@${v1.manifestDigest}`, '--dry-run', '-o', 'json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
+      apiVersion: 'regctl.openshift.io/v1', kind: 'DeleteResult',
       dryRun: true,
       items: [
         { namespace: 'team', imageStream: 'app', tag: 'v2', image: v2.manifestDigest, stillReferencedBy: [], inHistoryOf: [], result: 'would delete' },

@@ -35,7 +35,7 @@ describe('catalog', () => {
     const out = JSON.parse(r.stdout);
     const all = e.sb.store.list(IS).items.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort();
     expect(all.length).toBeGreaterThan(100);
-    expect(out).toEqual({ registry: e.host, source: 'catalog', repositories: all });
+    expect(out).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'RepositoryList', registry: e.host, source: 'catalog', repositories: all });
     expect(out.repositories).toEqual(expect.arrayContaining([...bulk, 'team/app']));
     expect(r.all).not.toContain(e.sb.tokens.admin);
   });
@@ -62,7 +62,7 @@ describe('tags', () => {
     expect(r.code).toBe(0);
     const sk = await e.skopeo(['list-tags', '--cert-dir', `${e.certsDir}/${e.host}`, `docker://${e.host}/team/app`]);
     expect(sk.ok).toBe(true);
-    expect(JSON.parse(r.stdout)).toEqual({ registry: e.host, name: 'team/app', tags: [...JSON.parse(sk.stdout).Tags].sort() });
+    expect(JSON.parse(r.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'TagList', registry: e.host, name: 'team/app', tags: [...JSON.parse(sk.stdout).Tags].sort() });
     expect(JSON.parse(r.stdout).tags).toEqual(['latest', 'v1']);
   });
 

@@ -69,7 +69,7 @@ describe.each(['htpasswd', 'token'] as const)('docker-registry with %s auth and 
     const r = await cli(['catalog', ...flags(), '-o', 'json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ registry: regs[mode].host, source: 'catalog', repositories: ['team/app'] });
+    expect(JSON.parse(r.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'RepositoryList', registry: regs[mode].host, source: 'catalog', repositories: ['team/app'] });
     expect(r.all).not.toContain(PASSWORD);
   });
 
@@ -78,7 +78,7 @@ describe.each(['htpasswd', 'token'] as const)('docker-registry with %s auth and 
     expect(r.code, r.stderr).toBe(0);
     const sk = await skopeo(['list-tags', '--creds', `${USER}:${PASSWORD}`, '--cert-dir', regs[mode].certDir, `docker://${regs[mode].host}/team/app`]);
     expect(sk.ok, sk.stderr).toBe(true);
-    expect(JSON.parse(r.stdout)).toEqual({ registry: regs[mode].host, name: 'team/app', tags: JSON.parse(sk.stdout).Tags });
+    expect(JSON.parse(r.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'TagList', registry: regs[mode].host, name: 'team/app', tags: JSON.parse(sk.stdout).Tags });
     expect(r.all).not.toContain(PASSWORD);
   });
 

@@ -146,7 +146,7 @@ describe('logout', () => {
     expect(r.stderr).toMatch(/Not logged in/);
     r = await t.cli(['logout', '--all', '--authfile', file, '-o', 'json']);
     expect(r.code, r.all).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ authfile: file, removed: ['quay.io'] });
+    expect(JSON.parse(r.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'LogoutResult', authfile: file, removed: ['quay.io'] });
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).auths).toEqual({});
   });
 

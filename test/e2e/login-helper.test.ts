@@ -132,7 +132,7 @@ describe('credHelpers routes the registry to docker-credential-sandbox', () => {
     expect(cat.all).not.toContain(token);
     const tags = await cli(['tags', `${host}/default/helper-app`, '--authfile', file, '--certs-dir', t.certsDir, '-o', 'json', '-v'], { noKube: true });
     expect(tags.code, tags.all).toBe(0);
-    expect(JSON.parse(tags.stdout)).toEqual({ registry: host, name: 'default/helper-app', tags: ['v1'] });
+    expect(JSON.parse(tags.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'TagList', registry: host, name: 'default/helper-app', tags: ['v1'] });
     expect(tags.all).not.toContain(token);
   });
 
@@ -156,7 +156,7 @@ describe('credHelpers routes the registry to docker-credential-sandbox', () => {
     expect(r.code, r.all).toBe(0);
     expect(r.stderr).toContain(`Removed login credentials for ${host} from credential helper: sandbox\n`);
     expect(r.stderr).toContain(`Removed login credentials for ${host} from ${file}\n`);
-    expect(JSON.parse(r.stdout)).toEqual({ authfile: file, removed: [host] });
+    expect(JSON.parse(r.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'LogoutResult', authfile: file, removed: [host] });
     expect(store()[host]).toBeUndefined();
     expect(calls()).toContain('["erase"]');
     r = await cli(['logout', host, '--authfile', file]);
@@ -177,7 +177,7 @@ describe('logout --all', () => {
     expect(r.code, r.all).toBe(0);
     r = await cli(['logout', '--all', '--authfile', file, '-o', 'json']);
     expect(r.code, r.all).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ authfile: file, removed: [host, 'quay.io'] });
+    expect(JSON.parse(r.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'LogoutResult', authfile: file, removed: [host, 'quay.io'] });
     expect(r.stderr).toContain(`Credentials of ${host} stay in the credential helpers ${file} names (credHelpers)`);
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ auths: {}, credHelpers: { [host]: 'sandbox' } });
     expect(store()[host]?.Secret).toBe(token);

@@ -79,6 +79,8 @@ describe.each(['htpasswd', 'token'] as const)('docker-registry with %s auth', (m
     const r = await cli(['login', reg.host, '-u', USER, '--password-stdin', '--ca-file', reg.caFile, '--certs-dir', c.certsDir, '--authfile', c.authfile, '-o', 'json'], `${PASSWORD}\n`);
     expect(r.code, r.all).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
+      apiVersion: 'regctl.openshift.io/v1',
+      kind: 'LoginResult',
       registry: reg.host,
       hostSource: 'argument',
       username: USER,
