@@ -1,6 +1,7 @@
 // The operator's Config object (configs.imageregistry.operator.openshift.io/cluster): reading it, building
 // minimal JSON patches for it, the settings vocabulary of `regctl config`, the ReadWriteOnce rules and
 // following the operator's conditions after a change (openshift-behaviors.md d.2, d.6).
+import { withDeadline } from './deadline.js';
 import type { Cluster, Json } from './cluster.js';
 import { isApiError } from './api-error.js';
 import { R, NAMES } from './resources.js';
@@ -357,35 +358,25 @@ export interface WaitOptions {
 
 /** Watches the Config until evaluate() says ready (returns its summary) or failed (CheckFailedError, exit 3). */
 export async function waitForOperator(c: Cluster, o: WaitOptions): Promise<string> {
-  const ac = new AbortController();
-  const stop = () => ac.abort();
-  o.signal.addEventListener('abort', stop);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ac.abort();
-  }, o.timeoutMs);
+  const deadline = withDeadline(o.signal, o.timeoutMs);
   let last: Verdict | undefined;
   try {
-    await c.watch(R.registryConfig, { namespace: null, fieldSelector: `metadata.name=${NAMES.cluster}`, signal: ac.signal }, (ev) => {
+    await c.watch(R.registryConfig, { namespace: null, fieldSelector: `metadata.name=${NAMES.cluster}`, signal: deadline.signal }, (ev) => {
       if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return false;
       const v = evaluate(ev.object, o.generation);
       if (v.summary !== last?.summary) o.onProgress?.(v.summary);
       last = v;
       if (v.state === 'pending') return false;
-      // Cluster.watch keeps reading the stream after `true`; aborting closes it.
-      ac.abort();
       return true;
     });
   } finally {
-    clearTimeout(timer);
-    o.signal.removeEventListener('abort', stop);
+    deadline.dispose();
   }
   if (last?.state === 'ready') return last.summary;
   if (last?.state === 'failed') {
     throw new CheckFailedError(`the operator reports ${last.reason}: ${last.message}`, { hint: 'fix the cause and run the command again; `regctl status` shows every condition' });
   }
-  if (timedOut) {
+  if (deadline.timedOut()) {
     throw new TimeoutError(`the registry did not become Available in time (${last?.summary ?? 'no status seen'})`, {
       hint: 'raise --timeout, or follow it with `regctl status --watch`',
     });

@@ -2,6 +2,7 @@
 // (image-registry-private-configuration-user), never the Config, then follow the operator while it copies them
 // into image-registry-private-configuration and rolls the registry (the Deployment's dependencies checksum
 // changes with that secret: cluster-image-registry-operator pkg/resource/deployment.go, pkg/storage/*).
+import { withDeadline } from './deadline.js';
 import type { Context } from '../context.js';
 import type { Cluster, Json } from './cluster.js';
 import { CheckFailedError, TimeoutError, UsageError } from '../errors.js';
@@ -73,14 +74,7 @@ interface Before {
  * Config reported already before the write does not end the wait (the operator has not reacted yet).
  */
 export async function waitForRollout(c: Cluster, before: Before, o: { timeoutMs: number; signal: AbortSignal; onProgress: (s: string) => void }): Promise<string> {
-  const ac = new AbortController();
-  const stop = () => ac.abort();
-  o.signal.addEventListener('abort', stop);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ac.abort();
-  }, o.timeoutMs);
+  const deadline = withDeadline(o.signal, o.timeoutMs);
   let last = '';
   let verdict: { ok: true; summary: string } | { ok: false; reason: string; message: string } | undefined;
   const report = (s: string) => {
@@ -88,7 +82,7 @@ export async function waitForRollout(c: Cluster, before: Before, o: { timeoutMs:
     last = s;
   };
   try {
-    await c.watch(R.registryConfig, { namespace: null, fieldSelector: `metadata.name=${NAMES.cluster}`, signal: ac.signal }, async (ev) => {
+    await c.watch(R.registryConfig, { namespace: null, fieldSelector: `metadata.name=${NAMES.cluster}`, signal: deadline.signal }, async (ev) => {
       if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return false;
       const v = evaluate(ev.object, 0);
       if (v.state === 'failed' && `${v.reason}: ${v.message}` !== before.failure) {
@@ -111,12 +105,11 @@ export async function waitForRollout(c: Cluster, before: Before, o: { timeoutMs:
       return true;
     });
   } finally {
-    clearTimeout(timer);
-    o.signal.removeEventListener('abort', stop);
+    deadline.dispose();
   }
   if (verdict?.ok) return verdict.summary;
   if (verdict) throw new CheckFailedError(`the operator reports ${verdict.reason}: ${verdict.message}`, { hint: 'check the credentials and run the command again; `regctl status` shows every condition' });
-  if (timedOut) throw new TimeoutError(`the registry did not roll out on the new credentials in time (${last || 'no status seen'})`, { hint: 'raise --timeout, or follow it with `regctl status --watch`' });
+  if (deadline.timedOut()) throw new TimeoutError(`the registry did not roll out on the new credentials in time (${last || 'no status seen'})`, { hint: 'raise --timeout, or follow it with `regctl status --watch`' });
   throw new CheckFailedError('stopped waiting for the operator', { hint: 'follow it with `regctl status --watch`' });
 }
 
