@@ -73,7 +73,6 @@ Object.assign(sb.faults, {
   ...(values['api-down'] ? { down: true } : {}),
 });
 const control = await startFaultControl(sb.faults, num('fault-control-port', values['fault-control-port'], 65535));
-process.stdout.write(`sandbox ready: profile=${profile} dir=${sb.dir} env=${sb.envPath} api=${sb.apiUrl} proxy=${sb.proxyUrl} faults=${control.url}/faults (source ${sb.envPath})\n`);
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -86,3 +85,5 @@ const stop = async (signal: string) => {
 };
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+// Ready only once the signal handlers are in place: a SIGTERM right after the line must clean up, not kill.
+process.stdout.write(`sandbox ready: profile=${profile} dir=${sb.dir} env=${sb.envPath} api=${sb.apiUrl} proxy=${sb.proxyUrl} faults=${control.url}/faults (source ${sb.envPath})\n`);
