@@ -3,6 +3,7 @@
 // path (--registry HOST); `--internal` checks the in-cluster path (the service host through HTTPS_PROXY, trusted
 // with the service CA), as the content commands' --internal does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult, DoctorReport } from '../../src/doctor/model.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { loginEnv, type LoginEnv } from './support/login-env.ts';
 
@@ -10,22 +11,8 @@ const CONFIGS = 'imageregistry.operator.openshift.io/configs';
 const INTERNAL = 'image-registry.openshift-image-registry.svc:5000';
 const NS = 'doctor-internal';
 
-interface Check {
-  id: string;
-  verdict: 'ok' | 'warn' | 'fail' | 'skipped';
-  summary: string;
-  evidence: string[];
-  fix?: string;
-  skipped?: { dependsOn?: string; failedCheck?: string; reason: string };
-  details?: Record<string, any>;
-}
-
-interface Report {
-  result: string;
-  summary: Record<string, number>;
-  registryHost?: string;
-  checks: Check[];
-}
+type Check = CheckResult;
+type Report = DoctorReport;
 
 describe('doctor on a healthy registry that is not exposed (the state after install)', () => {
   let sb: Sandbox;

@@ -5,31 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult, DoctorReport } from '../../src/doctor/model.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { loginEnv, type LoginEnv } from './support/login-env.ts';
 
 const CONFIGS = 'imageregistry.operator.openshift.io/configs';
 const NS = 'doctor-team';
 
-interface Check {
-  id: string;
-  verdict: 'ok' | 'warn' | 'fail' | 'skipped';
-  summary: string;
-  evidence: string[];
-  fix?: string;
-  skipped?: { dependsOn?: string; failedCheck?: string; reason: string };
-  details?: Record<string, any>;
-}
-
-interface Report {
-  kind: string;
-  result: string;
-  summary: Record<string, number>;
-  namespace: string;
-  user?: string;
-  registryHost?: string;
-  checks: Check[];
-}
+type Check = CheckResult;
+type Report = DoctorReport;
 
 function parse(stdout: string): { report: Report; check(id: string): Check } {
   const report = JSON.parse(stdout) as Report;

@@ -4,23 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { waitForOutput } from './support/wait-output.js';
+import { registryPods, twoReadyRegistryPods } from './support/registry-pods.js';
 import { runCli } from '../helpers/cli.js';
 
 const NS = 'openshift-image-registry';
-const CFG = 'imageregistry.operator.openshift.io/configs';
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 
 function envFor(sb: Sandbox) {
   return { KUBECONFIG: sb.kubeconfigPath, HTTPS_PROXY: sb.proxyUrl, NO_PROXY: '127.0.0.1,localhost' };
 }
 
-function readyRegistryPods(sb: Sandbox): string[] {
-  return sb.store
-    .list('/pods', NS, { labelSelector: 'docker-registry=default' })
-    .items.filter((p: any) => !p.metadata.deletionTimestamp && (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'))
-    .map((p) => p.metadata.name!)
-    .sort();
-}
 
 function logrus(msg: string): string {
   return `time="${new Date().toISOString()}" level=info msg="${msg}" go.version="go1.22.9"`;
@@ -39,12 +32,7 @@ describe('regctl logs: merged by timestamp across pods', () => {
   let pods: string[];
   beforeAll(async () => {
     sb = await startSandbox({ profile: 'aws' });
-    await sb.waitFor((s) => {
-      const cfg = s.get(CFG, undefined, 'cluster') as any;
-      return (cfg?.status?.conditions ?? []).some((c: any) => c.type === 'Available' && c.status === 'True' && c.reason === 'Ready');
-    }, 30_000);
-    await sb.waitFor(() => readyRegistryPods(sb).length === 2, 30_000);
-    pods = readyRegistryPods(sb);
+    pods = await twoReadyRegistryPods(sb);
   }, 45_000);
   afterAll(async () => sb?.stop());
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { waitForOutput } from './support/wait-output.js';
+import { registryPods, twoReadyRegistryPods } from './support/registry-pods.js';
 import { runCli } from '../helpers/cli.js';
 
 const NS = 'openshift-image-registry';
@@ -13,13 +14,6 @@ function envFor(sb: Sandbox, extra: Record<string, string> = {}) {
   return { KUBECONFIG: sb.kubeconfigPath, HTTPS_PROXY: sb.proxyUrl, NO_PROXY: '127.0.0.1,localhost', ...extra };
 }
 
-function registryPods(sb: Sandbox, ready = true): string[] {
-  return sb.store
-    .list('/pods', NS, { labelSelector: 'docker-registry=default' })
-    .items.filter((p: any) => !p.metadata.deletionTimestamp && (!ready || (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')))
-    .map((p) => p.metadata.name!)
-    .sort();
-}
 
 function patchSpec(sb: Sandbox, f: (spec: any) => void): void {
   const cfg = sb.store.get(CFG, undefined, 'cluster')!;
@@ -37,12 +31,7 @@ describe('regctl logs', () => {
   let pods: string[];
   beforeAll(async () => {
     sb = await startSandbox({ profile: 'aws' });
-    await sb.waitFor((s) => {
-      const cfg = s.get(CFG, undefined, 'cluster') as any;
-      return (cfg?.status?.conditions ?? []).some((c: any) => c.type === 'Available' && c.status === 'True' && c.reason === 'Ready');
-    }, 20_000);
-    await sb.waitFor(() => registryPods(sb).length === 2, 20_000);
-    pods = registryPods(sb);
+    pods = await twoReadyRegistryPods(sb);
   });
   afterAll(async () => sb?.stop());
 
