@@ -6,35 +6,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentEnv, type ContentEnv } from './support/content-env.ts';
 import { runTool } from './support/tool.ts';
-import { sha256, tar, writeDirImage, type TestImage } from '../sandbox/registry/testing/image.ts';
-import { gzipSync } from 'node:zlib';
+import { buildImage, writeDirImage, type TestImage } from '../sandbox/registry/testing/image.ts';
 
 /** A one-layer image whose config says windows/amd64: an OS nobody would guess as a default. */
 function windowsImage(): TestImage {
-  const layerTar = tar({ 'Files/hello.txt': 'hello from windows\n' });
-  const layerData = gzipSync(layerTar);
-  const layer = { digest: sha256(layerData), data: layerData, mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' };
-  const configData = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'windows',
-      'os.version': '10.0.17763.5458',
-      created: '2026-03-04T05:06:07.891Z',
-      config: { Cmd: ['cmd.exe'], Labels: { purpose: 'os-test' }, StopSignal: 'SIGTERM' },
-      rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },
-    }),
-  );
-  const config = { digest: sha256(configData), data: configData, mediaType: 'application/vnd.docker.container.image.v1+json' };
-  const manifestMediaType = 'application/vnd.docker.distribution.manifest.v2+json';
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: manifestMediaType,
-      config: { mediaType: config.mediaType, size: config.data.length, digest: config.digest },
-      layers: [{ mediaType: layer.mediaType, size: layer.data.length, digest: layer.digest }],
-    }),
-  );
-  return { manifest, manifestDigest: sha256(manifest), manifestMediaType, config, layers: [layer] };
+  return buildImage('hello from windows\n', {
+    file: 'Files/hello.txt',
+    config: { os: 'windows', 'os.version': '10.0.17763.5458', created: '2026-03-04T05:06:07.891Z', config: { Cmd: ['cmd.exe'], Labels: { purpose: 'os-test' }, StopSignal: 'SIGTERM' }, history: undefined },
+  });
 }
 
 let e: ContentEnv;

@@ -1,9 +1,9 @@
 // `npm run sandbox` entry point: prints one ready line, writes the env file, stops cleanly on SIGTERM.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { spawnSandboxCli } from './cli-process.ts';
 
 function descendants(pid: number): number[] {
   const parent = new Map<number, number>();
@@ -27,22 +27,11 @@ const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/\) Z /.test(fs
 describe('sandbox cli', () => {
   it('starts, prints ready with the env file, and cleans up on SIGTERM', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-sandbox-cli-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/sandbox/cli.ts', '--dir', dir, '--profile', 'baremetal', '--latency-ms', '5'], {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const cli = spawnSandboxCli(['--dir', dir, '--profile', 'baremetal', '--latency-ms', '5']);
+    const { child, exited } = cli;
     try {
-      await new Promise<void>((resolve, reject) => {
-        const t = setInterval(() => {
-          if (out.includes('ready')) (clearInterval(t), resolve());
-          if (child.exitCode !== null) (clearInterval(t), reject(new Error(`cli exited: ${err}`)));
-        }, 50);
-      });
+      await cli.ready();
+      const out = cli.out();
       expect(out.trim().split('\n')).toHaveLength(1);
       expect(out).toContain(dir);
       expect(out).toContain(path.join(dir, 'env'));
@@ -53,7 +42,7 @@ describe('sandbox cli', () => {
       expect(await exited).toBe(0);
       await new Promise((r) => setTimeout(r, 200));
       expect(kids.filter(alive)).toEqual([]);
-      expect(out + err).not.toMatch(/sha256~/);
+      expect(cli.out() + cli.err()).not.toMatch(/sha256~/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // The default ingress certificate as cluster-ingress-operator sets it up: what the router serves and what
 // certificate-publisher puts in openshift-config-managed/default-ingress-cert (its tls.crt, leaf first), for the
 // operator-generated certificate and for a custom one chaining to an intermediate of a private root.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,6 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthRegistry } from './apiserver/index.ts';
 import { createIngressPki } from './ingress-pki.ts';
+import { spawnSandboxCli } from './cli-process.ts';
 import { createCA } from './pki.ts';
 import { startSandbox, type Sandbox } from './index.ts';
 import { seedCluster } from './profiles.ts';
@@ -126,33 +127,18 @@ describe('custom default certificate signed by an intermediate (ingressChain: in
 });
 
 describe('npm run sandbox -- --ingress-chain', () => {
-  const root = path.resolve(import.meta.dirname, '../..');
-  const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'test/sandbox/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-
   it('refuses an unknown value (exit 2, one error line)', async () => {
-    const child = cli(['--ingress-chain', 'bogus']);
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    expect(code).toBe(2);
-    expect(err).toBe('error: unknown --ingress-chain "bogus" (one of root, intermediate)\n');
+    const bad = spawnSandboxCli(['--ingress-chain', 'bogus']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.err()).toBe('error: unknown --ingress-chain "bogus" (one of root, intermediate)\n');
   });
 
   it('intermediate: kubectl sees leaf + intermediate in default-ingress-cert; DIR/ingress-ca.crt holds the root', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-sandbox-chain-'));
-    const child = cli(['--dir', dir, '--profile', 'baremetal', '--ingress-chain', 'intermediate']);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const sandbox = spawnSandboxCli(['--dir', dir, '--profile', 'baremetal', '--ingress-chain', 'intermediate']);
+    const { child, exited } = sandbox;
     try {
-      await new Promise<void>((resolve, reject) => {
-        const t = setInterval(() => {
-          if (out.includes('ready')) (clearInterval(t), resolve());
-          if (child.exitCode !== null) (clearInterval(t), reject(new Error(`cli exited: ${err}`)));
-        }, 50);
-      });
+      await sandbox.ready();
       const { stdout } = await promisify(execFile)('kubectl', ['get', 'configmap', 'default-ingress-cert', '-n', 'openshift-config-managed', '-o', 'jsonpath={.data.ca-bundle\\.crt}'], {
         env: { PATH: process.env.PATH!, HOME: dir, KUBECONFIG: path.join(dir, 'kubeconfig') },
       });

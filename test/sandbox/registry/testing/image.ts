@@ -45,8 +45,9 @@ export function tar(files: Record<string, string | Buffer>): Buffer {
   return Buffer.concat(blocks);
 }
 
-export function buildImage(content = 'hello from the sandbox\n'): TestImage {
-  const layerTar = tar({ 'hello.txt': content });
+/** A one-layer image; `config` fields replace the default config's (e.g. another os), `file` names the one file. */
+export function buildImage(content = 'hello from the sandbox\n', o: { file?: string; config?: Record<string, unknown> } = {}): TestImage {
+  const layerTar = tar({ [o.file ?? 'hello.txt']: content });
   const layerData = gzipSync(layerTar);
   const layer: Blob = { digest: sha256(layerData), data: layerData, mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' };
   const configData = Buffer.from(
@@ -56,6 +57,7 @@ export function buildImage(content = 'hello from the sandbox\n'): TestImage {
       config: { Cmd: ['/bin/sh'] },
       rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },
       history: [{ created: '2026-01-01T00:00:00Z', created_by: 'regctl sandbox test' }],
+      ...o.config,
     }),
   );
   const config: Blob = { digest: sha256(configData), data: configData, mediaType: 'application/vnd.docker.container.image.v1+json' };
