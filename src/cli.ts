@@ -15,7 +15,7 @@ export interface MainDeps {
 }
 
 /** Turns a spec's run into a commander action (src/cli.ts main: with a Context). */
-type Act = (run: Run) => (...all: unknown[]) => Promise<void>;
+type Act = (load: () => Promise<Run>) => (...all: unknown[]) => Promise<void>;
 
 /** Adds a command built from its spec (and its subcommands) to `parent`. */
 export function addCommand(parent: Command, m: CommandModule, act: Act): Command {
@@ -44,7 +44,8 @@ export function addCommand(parent: Command, m: CommandModule, act: Act): Command
   if (s.examples) c.addHelpText('after', `\nExamples:\n${s.examples.map((l) => `  ${l}`).join('\n')}\n`);
   if (s.epilog) c.addHelpText('after', s.epilog);
   for (const sub of s.subcommands ?? []) addCommand(c, sub, act);
-  if (m.run) c.action(act(m.run));
+  const load = m.load ?? (m.run ? async () => m.run! : undefined);
+  if (load) c.action(act(load));
   return c;
 }
 
@@ -84,7 +85,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
   let exitCode: number = EXIT.ok;
   let verbose = argv.includes('-v') || argv.includes('--verbose');
 
-  const act: Act = (run) => async (...all: unknown[]) => {
+  const act: Act = (load) => async (...all: unknown[]) => {
     const command = all[all.length - 1] as Command;
     const opts = all[all.length - 2] as Record<string, unknown>;
     const args = all.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]));
@@ -94,6 +95,7 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     const log = createLogger(io, { quiet: Boolean(globals.quiet), verbose });
     const ctx = createContext({ io, log, env: deps.env, globals, signal: deps.signal });
     // The one untyped seam: commander's options record becomes the OptionsOf<spec> that run declares.
+    const run = await load();
     const code = await run(ctx, args, opts as never);
     exitCode = typeof code === 'number' ? code : EXIT.ok;
   };

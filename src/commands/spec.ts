@@ -1,5 +1,6 @@
-// The one shape of a command: plain data (a spec) plus the function that runs it. src/cli.ts builds the commander
-// program from the specs; the option types of `run` are inferred from the spec (OptionsOf<typeof spec>).
+// The one shape of a command: plain data (a spec) in src/commands/<name>.ts, and the function that runs it in
+// src/commands/<name>.run.ts, loaded only when that command runs. src/cli.ts builds the commander program from the
+// specs; the option types of `run` are inferred from the spec (OptionsOf<typeof spec>).
 import type { Context } from '../context.js';
 
 export interface OptionSpec {
@@ -43,9 +44,12 @@ export interface CommandSpec {
 
 export type Run<O = never> = (ctx: Context, args: string[], opts: O) => Promise<number | void>;
 
-/** A command: its spec, and what runs it (a group without `run` only holds subcommands). */
+/** A command: its spec, and how to load what runs it (a group without `load` only holds subcommands). */
 export interface CommandModule {
   readonly spec: CommandSpec;
+  /** e.g. `async () => (await import('./token.run.js')).run`: the run module is imported only for this command. */
+  readonly load?: () => Promise<Run>;
+  /** TRANSITIONAL (being removed while the commands move to <name>.run.ts): an eagerly imported run. */
   readonly run?: Run;
 }
 

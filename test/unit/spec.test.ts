@@ -34,7 +34,7 @@ describe('command specs', () => {
   it('builds options commander parses as the types say', async () => {
     let got: unknown;
     const program = new Command().exitOverride();
-    addCommand(program, { spec, run: async (_ctx, _args, o) => void (got = o) }, (run) => async (...all: unknown[]) => void (await run(undefined as never, [], all[all.length - 2] as never)));
+    addCommand(program, { spec, load: async () => async (_ctx, _args, o) => void (got = o) }, (load) => async (...all: unknown[]) => void (await (await load())(undefined as never, [], all[all.length - 2] as never)));
     await program.parseAsync(['demo', '--bucket', 'b', '--group', 'x,y', '--group', 'z', '--tag', 't1', 't2', '--no-wait', '--pull-test', '--mode', 'a'], { from: 'user' });
     expect(got).toEqual({ output: 'table', bucket: 'b', group: ['x', 'y', 'z'], tag: ['t1', 't2'], wait: false, pullTest: true, mode: 'a' });
   });
