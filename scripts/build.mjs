@@ -1,6 +1,8 @@
-// Bundles src/cli.ts into dist/ with code splitting. Every command is in the entry chunk (dist/cli.js); the heavy
-// libraries (@kubernetes/client-node, undici, ora) are reached only through dynamic import() (ctx.cluster(),
-// ctx's registry client, the spinner), so they land in lazy chunks: the build fails if the entry chunk includes them.
+// Bundles src/cli.ts into dist/ with code splitting. Every command's spec (src/commands/<name>.ts) is in the entry
+// chunk (dist/cli.js); its run (src/commands/<name>.run.ts) is reached only through the spec's `load` (a dynamic
+// import()), and so are the heavy libraries (@kubernetes/client-node, undici, ora: ctx.cluster(), ctx.registry(),
+// the spinner), so they all land in lazy chunks. The build fails if the entry chunk, or a chunk it imports
+// statically, includes a run module or a heavy package (checkEntryChunk).
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -101,8 +103,9 @@ for (const dir of [dist, path.join(dist, 'chunks')]) {
 }
 
 /**
- * Fails the build when dist/cli.js, or a chunk it imports statically, contains a module of a heavy package: they
- * must be reached through import() only (start-up cost of `--help` and usage errors).
+ * Fails the build when dist/cli.js, or a chunk it imports statically, contains a module of a heavy package or a
+ * command's run module (src/commands/*.run.ts): they must be reached through import() only (start-up cost of
+ * `--help` and usage errors).
  */
 function checkEntryChunk(metafile) {
   const seen = new Set();
@@ -114,12 +117,13 @@ function checkEntryChunk(metafile) {
     for (const input of Object.keys(o.inputs)) {
       const pkg = HEAVY.find((p) => input.includes(`node_modules/${p}/`));
       if (pkg) bad.push(`${pkg} (${input}) via ${out}`);
+      if (/^src\/commands\/[^/]+\.run\.ts$/.test(input)) bad.push(`${input} via ${out} (import a command's run only through its spec's load)`);
     }
     for (const i of o.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
   };
   visit('dist/cli.js');
   if (bad.length) {
-    console.error(`build: the start-up code statically includes heavy packages (reach them through import() only):\n  ${[...new Set(bad)].slice(0, 10).join('\n  ')}`);
+    console.error(`build: the start-up code statically includes heavy packages or command run modules (reach them through import() only):\n  ${[...new Set(bad)].slice(0, 10).join('\n  ')}`);
     process.exit(1);
   }
 }

@@ -1,7 +1,9 @@
 // Option specs shared by several commands (spec fragments for src/commands/spec.ts).
-import { parseOutput, type OutputFormat } from '../output/printer.js';
+import type { OutputFormat } from '../output/printer.js';
+import { parseOutput } from '../output/formats.js';
 import { parseDuration } from '../output/format.js';
 import { UsageError } from '../errors.js';
+import { collect } from './spec.js';
 
 /**
  * The one -o spec of every command: the formats it accepts, its default (null: none, the command then prints its own
@@ -17,6 +19,23 @@ export function namespaceOption(what = "the project (namespace); defaults to the
 }
 
 export const dryRunOption = { flags: '--dry-run', description: 'print what would change and change nothing' } as const;
+
+/**
+ * The options of every command that applies a plan (src/plan): --dry-run[=client|server] (bare = client, as kubectl),
+ * -o json|yaml with --dry-run prints the plan as data, --render FORMAT writes what GitOps/ACM consume instead.
+ * Parse them with planMode() from src/plan/mode.ts.
+ */
+export const planOptions = {
+  dryRun: { flags: '--dry-run [mode]', description: 'client (the default): print the plan and change nothing; server: also have the API server check each write (dryRun=All)' },
+  render: { flags: '--render <format>', description: 'write the change for GitOps/ACM instead of applying it: manifests, kustomize, acm-policy or argocd', choices: ['manifests', 'kustomize', 'acm-policy', 'argocd'] },
+  outputDir: { flags: '--output-dir <dir>', description: 'with --render: write the files into this directory (default: stdout)' },
+  remediation: { flags: '--remediation <action>', description: 'with --render acm-policy: inform (report, the default) or enforce (make it so)', choices: ['inform', 'enforce'] },
+  placementLabel: { flags: '--placement-label <label>', description: 'with --render acm-policy: place the policy on clusters with this label, key=value (repeatable)', parse: (v: string, prev: string[] = []) => [...prev, v] },
+  renderNamespace: { flags: '--render-namespace <ns>', description: 'with --render acm-policy|argocd: namespace of the Policy (default: default) or Application (default: openshift-gitops)' },
+  repoUrl: { flags: '--repo-url <url>', description: 'with --render argocd: the Git repository the Application syncs from' },
+  path: { flags: '--path <path>', description: 'with --render argocd: the path in the repository that holds manifests/' },
+  showSecrets: { flags: '--show-secrets', description: 'with --render and --output-dir: write secret values into the files (default: <redacted>)' },
+} as const;
 
 export function outputFormat(opts: { output?: string }, formats: readonly OutputFormat[], def: OutputFormat = 'table'): OutputFormat {
   return parseOutput(opts.output, formats, def);
@@ -51,3 +70,33 @@ export const registryOptions = {
   certsDir: { flags: '--certs-dir <dir>', description: 'certs.d directory to look up the registry CA in (default: as podman)' },
   insecureSkipTlsVerify: { flags: '--insecure-skip-tls-verify', description: 'do not verify the registry certificate (not recommended)' },
 } as const;
+
+/** The options of grant and revoke (oc policy flags plus regctl's --group/--cluster-wide). */
+export function roleOptions(verb: 'grant' | 'revoke') {
+  return {
+    namespace: namespaceOption("the project (namespace) of the RoleBinding and of -z service accounts; defaults to the kubeconfig context's"),
+    group: { flags: '--group <group>', description: `${verb === 'grant' ? 'grant to' : 'revoke from'} this group (repeatable, comma-separated)`, parse: collect },
+    serviceAccount: { flags: '-z, --service-account <name>', description: 'a service account of the project (repeatable, comma-separated)', parse: collect },
+    serviceaccount: { flags: '--serviceaccount <name>', description: 'alias of --service-account (oc spelling)', parse: collect, hidden: true },
+    clusterWide: { flags: '--cluster-wide', description: `${verb === 'grant' ? 'create a ClusterRoleBinding' : 'revoke from ClusterRoleBindings'} (all projects) instead of a RoleBinding` },
+    rolebindingName: { flags: '--rolebinding-name <name>', description: verb === 'grant' ? 'create or extend this binding instead of a new one named ROLE, ROLE-0, …' : 'only revoke from this binding' },
+    clusterRole: { flags: '--cluster-role <name>', description: `${verb === 'grant' ? 'bind' : 'unbind'} this ClusterRole instead of an intent (every argument is then a subject)${verb === 'grant' ? '; it must exist' : ''}` },
+    roleNamespace: {
+      flags: '--role-namespace <ns>',
+      description:
+        verb === 'grant'
+          ? 'ROLE is a namespaced Role of this project (must equal -n): bind it instead of a ClusterRole'
+          : 'ROLE is a namespaced Role of this project (must equal -n): only bindings of that Role',
+    },
+    dryRun: dryRunOption,
+    output: outputOption(['json', 'yaml'], null, 'without -o: the oc-style line'),
+  } as const;
+}
+
+export const roleArguments = [
+  { name: 'role', description: 'intent (a Role name with --role-namespace; none with --cluster-role)' },
+  { name: 'subjects', description: 'user names', variadic: true },
+] as const;
+
+/** The doctor checks, for `regctl doctor --help` (src/doctor/model.ts is pure data). */
+export { CHECK_IDS, CHECKS } from '../doctor/model.js';

@@ -1,19 +1,6 @@
-import type { Context } from '../context.js';
 import { defineCommand } from './spec.js';
-// A cycle (src/cli.ts lists this command), used only when the command runs.
-import { buildProgram } from '../cli.js';
-import { VERSION } from '../version.js';
-import { completionTree } from '../completion/tree.js';
-import { UsageError } from '../errors.js';
-import * as d from '../completion/dynamic.js';
-import { bashScript } from '../completion/bash.js';
-import { zshScript } from '../completion/zsh.js';
-import { fishScript } from '../completion/fish.js';
 
-const SHELLS = ['bash', 'zsh', 'fish'] as const;
-type Shell = (typeof SHELLS)[number];
-/** What the scripts run when TAB needs data from outside the CLI; not listed in help. */
-const HELPERS = ['__contexts', '__namespaces'] as const;
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 export const spec = defineCommand({
   name: 'completion',
@@ -33,28 +20,4 @@ export const spec = defineCommand({
   examples: ['source <(regctl completion bash)', "echo 'source <(regctl completion bash)' >> ~/.bashrc", 'regctl completion fish > ~/.config/fish/completions/regctl.fish'],
 });
 
-export async function run(ctx: Context, args: string[]): Promise<void> {
-  const shell = args[0] ?? '';
-  if ((HELPERS as readonly string[]).includes(shell)) return lookup(ctx, shell as (typeof HELPERS)[number]);
-  if (!(SHELLS as readonly string[]).includes(shell)) {
-    throw new UsageError(`unsupported shell "${shell}"`, `use one of ${SHELLS.join('|')}, e.g. \`source <(regctl completion bash)\``);
-  }
-  const program = buildProgram();
-  const tree = completionTree(program);
-  const script = scriptFor(shell as Shell);
-  ctx.io.stdout.write(script(tree, VERSION));
-}
-
-function scriptFor(shell: Shell) {
-  return shell === 'bash' ? bashScript : shell === 'zsh' ? zshScript : fishScript;
-}
-
-/** Words the scripts complete from: one per line, nothing (and exit 0) on any failure. */
-async function lookup(ctx: Context, what: (typeof HELPERS)[number]): Promise<void> {
-  try {
-    const words = what === '__contexts' ? d.contextNames(ctx) : await d.namespaceNames(ctx);
-    if (words.length) ctx.io.stdout.write(`${words.join('\n')}\n`);
-  } catch {
-    // completion never prints errors
-  }
-}
+export const load = async () => (await import('./completion.run.js')).run;

@@ -1,10 +1,5 @@
-import type { Context } from '../context.js';
-import { defineCommand, type OptionsOf } from './spec.js';
-import type { Binding, RemoveChange, Subject } from '../cluster/policy.js';
-
-import { prepareRoleChange, roleArguments, roleOptions, where } from './role-args.js';
-import { printObjects } from '../output/printer.js';
-import { reviewSubject } from '../cluster/policy-access.js';
+import { defineCommand } from './spec.js';
+import { roleArguments, roleOptions } from './common.js';
 
 export const spec = defineCommand({
   name: 'revoke',
@@ -25,87 +20,4 @@ export const spec = defineCommand({
   ],
 });
 
-export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof spec>): Promise<number | void> {
-  const { parsed, roleKind, cluster, policy, rbac, clusterWide, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
-  const { intent } = parsed;
-  const namespace = clusterWide ? undefined : cluster.namespace;
-  const bindingType = namespace ? 'RoleBinding' : 'ClusterRoleBinding';
-
-  for (let attempt = 0; ; attempt++) {
-    const bindings = await rbac.listBindings(cluster, namespace);
-    const plans = intent.roles.map((role) => ({ role, plan: policy.planRemove(bindings, { namespace, role, roleKind, bindingName: opts.rolebindingName }, subjects) }));
-    const changes: Array<RemoveChange & { role: string }> = plans.flatMap((p) => p.plan.changes.map((c) => ({ ...c, role: p.role })));
-    if (!changes.length) {
-      const missing = plans.find((p) => p.plan.missingBinding);
-      const reason = missing
-        ? `${bindingType.toLowerCase()} "${opts.rolebindingName}" not found`
-        : plans.every((p) => !p.plan.candidates.length)
-          ? `unable to locate any ${bindingType} for ${roleKind} ${intent.roles.map((r) => `"${r}"`).join(' or ')}${namespace ? ` in ${namespace}` : ''}`
-          : policy.notFoundTargets(targets);
-      ctx.log.info(`nothing to revoke: ${reason}`);
-      if (parsed.format) printObjects(ctx.io, parsed.format, [], true);
-      return;
-    }
-    if (dryRun) {
-      for (const c of changes) ctx.log.info(`(dry run) would ${c.action} ${where(c.binding)}${c.action === 'update' ? ` (remove ${c.removed.map(policy.describeSubject).join(', ')})` : ''}`);
-      report(ctx, policy, parsed.format, changes, targets, true, roleKind);
-      return;
-    }
-    const written: Binding[] = [];
-    let retry = false;
-    for (const c of changes) {
-      try {
-        if (c.action === 'update') written.push(await rbac.updateBinding(cluster, c.binding));
-        else {
-          await rbac.deleteBinding(cluster, c.binding).catch((e) => {
-            if (!rbac.isNotFound(e)) throw e;
-          });
-          written.push(c.binding);
-        }
-      } catch (e) {
-        if (rbac.isConflict(e) && attempt < 5) {
-          retry = true;
-          break;
-        }
-        throw e;
-      }
-      ctx.log.success(`${c.action === 'update' ? 'Updated' : 'Deleted'} ${where(c.binding)}: removed ${c.removed.map(policy.describeSubject).join(', ')} from ${roleKind} ${c.role}`);
-      if (c.autoupdate) ctx.log.warn(policy.autoupdateWarning(c.binding));
-    }
-    if (retry) continue;
-    report(ctx, policy, parsed.format, changes.map((c, i) => ({ ...c, binding: written[i] ?? c.binding })), targets, false, roleKind);
-    if (namespace) await stillAllowed(ctx, cluster, namespace, subjects);
-    return;
-  }
-}
-
-type PolicyModule = typeof import('../cluster/policy.js');
-
-function report(
-  ctx: Context,
-  policy: PolicyModule,
-  format: 'json' | 'yaml' | undefined,
-  changes: Array<RemoveChange & { role: string }>,
-  targets: string[],
-  dryRun: boolean,
-  roleKind: 'ClusterRole' | 'Role',
-): void {
-  if (format) return printObjects(ctx.io, format, changes.map((c) => c.binding), true);
-  for (const role of [...new Set(changes.map((c) => c.role))]) ctx.io.stdout.write(policy.successLine(role, 'removed', targets, dryRun, undefined, roleKind) + '\n');
-}
-
-/** Other bindings may still let the subjects pull or push: say so instead of leaving a false sense of revocation. */
-async function stillAllowed(ctx: Context, cluster: import('../cluster/cluster.js').Cluster, namespace: string, subjects: Subject[]): Promise<void> {
-  for (const s of subjects) {
-    try {
-      const r = await reviewSubject(cluster, namespace, s, ['pull', 'push']);
-      if (!r) return;
-      const still = (['pull', 'push'] as const).filter((k) => r[k]?.allowed);
-      if (!still.length) continue;
-      const reason = r[still[0]!]?.reason;
-      ctx.log.warn(`${s.name} can still ${still.join(' and ')} in ${namespace}${reason ? ` (${reason})` : ''}; see \`regctl access ${s.kind === 'Group' ? '--group ' : ''}${s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:` : ''}${s.name} -n ${namespace}\``);
-    } catch {
-      // best effort: the revoke itself succeeded
-    }
-  }
-}
+export const load = async () => (await import('./revoke.run.js')).run;

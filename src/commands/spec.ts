@@ -38,6 +38,8 @@ export interface CommandSpec {
   /** Help text after the examples. */
   readonly epilog?: string;
   readonly subcommands?: readonly CommandModule[];
+  /** A group's subcommand that runs when the group is given none (`regctl pruner` = `regctl pruner show`). */
+  readonly isDefault?: boolean;
   /** Accept unknown options and extra arguments (a command that only refuses, whatever it is given). */
   readonly acceptAnything?: boolean;
 }
@@ -49,8 +51,6 @@ export interface CommandModule {
   readonly spec: CommandSpec;
   /** e.g. `async () => (await import('./token.run.js')).run`: the run module is imported only for this command. */
   readonly load?: () => Promise<Run>;
-  /** TRANSITIONAL (being removed while the commands move to <name>.run.ts): an eagerly imported run. */
-  readonly run?: Run;
 }
 
 /** Keeps the literal types of a spec (flags, choices, defaults) so OptionsOf can read them. */

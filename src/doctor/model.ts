@@ -1,5 +1,7 @@
-// The doctor's report model: check ids in run order, what each depends on, verdicts and the JSON shape
+// The doctor's report model: check ids in run order (and --only/--skip parsing), what each depends on, verdicts and the JSON shape
 // (docs/commands/doctor.md). Pure and light: the command imports it statically to validate --only/--skip.
+
+import { UsageError } from '../errors.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'skipped';
 
@@ -109,4 +111,14 @@ export function summarize(checks: CheckResult[]): Pick<DoctorReport, 'result' | 
   const summary: Record<Verdict, number> = { ok: 0, warn: 0, fail: 0, skipped: 0 };
   for (const c of checks) summary[c.verdict]++;
   return { result: summary.fail ? 'fail' : summary.warn ? 'warn' : 'ok', summary };
+}
+
+/** --only/--skip values: known check ids, each once (a usage error names the valid ones). */
+export function parseCheckIds(flag: string, values: string[] | undefined): CheckId[] | undefined {
+  if (!values) return undefined;
+  if (!values.length) throw new UsageError(`${flag} needs at least one check`, `valid checks: ${CHECK_IDS.join(', ')}`);
+  for (const v of values) {
+    if (!isCheckId(v)) throw new UsageError(`unknown check "${v}" in ${flag}`, `valid checks: ${CHECK_IDS.join(', ')}`);
+  }
+  return [...new Set(values)] as CheckId[];
 }

@@ -1,18 +1,13 @@
 import yaml from 'js-yaml';
 import type { IO } from './io.js';
 import { renderTable, type Column } from './table.js';
-import { UsageError } from '../errors.js';
 
-/** 'text': a command's own plain output (logs lines, trust-ca messages) where it is not a table. */
-export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name' | 'text';
+/** 'text': a command's own plain output (logs lines, trust-ca messages) where it is not a table; 'openmetrics': an
+ *  OpenMetrics text exposition (usage), rendered by the command through `human`. */
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name' | 'text' | 'openmetrics';
 
-export function parseOutput(value: string | undefined, allowed: readonly OutputFormat[], fallback: OutputFormat = 'table'): OutputFormat {
-  const v = (value ?? fallback) as OutputFormat;
-  if (!allowed.includes(v)) {
-    throw new UsageError(`unsupported output format "${value}"`, `use one of: ${allowed.join(', ')}`);
-  }
-  return v;
-}
+/** The -o check lives in ./formats.ts (light: the start-up bundle uses it without this module). */
+export { parseOutput } from './formats.js';
 
 /** kubectl's default --show-managed-fields=false: metadata.managedFields is not printed. */
 function withoutManagedFields(o: unknown): unknown {

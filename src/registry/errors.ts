@@ -163,3 +163,11 @@ export function httpError(res: { status: number; url: string; text(): string }, 
   const d = distributionError(res.text());
   return new RegistryHttpError(res.status, method, res.url, d.code, d.message ?? `HTTP ${res.status}`);
 }
+
+/** /v2/_catalog answered "denied": what it needs, and the per-project listing that works without it (catalog, tags --all). */
+export function catalogDenied(host: string): AuthError {
+  return new AuthError(
+    `${host} refused /v2/_catalog: listing the catalog needs cluster-wide "list imagestreams" (image.openshift.io), which this user does not have`,
+    { hint: 'list one project through the ImageStream API instead: `regctl catalog -n PROJECT` (or ask a cluster admin for cluster-reader)' },
+  );
+}

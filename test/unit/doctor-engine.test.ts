@@ -2,9 +2,8 @@
 // opt-in tests, --only/--skip selection, per-dependency acceptance and error handling.
 import { describe, expect, it } from 'vitest';
 import { passes, runChecks, selectedIds, type CheckImpl } from '../../src/doctor/engine.js';
-import { CHECK_IDS, CHECKS, fail, ok, skip, summarize, type CheckId, type Outcome } from '../../src/doctor/model.js';
+import { CHECK_IDS, CHECKS, fail, ok, parseCheckIds, skip, summarize, type CheckId, type Outcome } from '../../src/doctor/model.js';
 import { outcomeOfError } from '../../src/doctor/run.js';
-import { parseCheckIds } from '../../src/commands/doctor.js';
 import { ApiError, ConnectionError } from '../../src/cluster/api-error.js';
 import '../../src/cluster/cluster.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import os from 'node:os';
 import { main } from '../../src/cli.js';
-import { parseRoleArgs } from '../../src/commands/role-args.js';
+import { parseRoleArgs } from '../../src/cluster/role-change.js';
 
 async function run(argv: string[], input?: string) {
   let stdout = '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogsQuery } from '../../src/commands/logs.js';
+import { parseLogsQuery } from '../../src/commands/logs.run.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('logs flags → kubelet query', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateExpose, type ExposeOptions } from '../../../src/commands/expose.js';
+import { validateExpose, type ExposeOptions } from '../../../src/commands/expose.run.js';
 import { allocatedHost, hostnameProblem, redactSecret, routeNameProblem, routesPatch, tlsSecret, underWildcard, upsertRoute, withoutRoute } from '../../../src/cluster/route-plan.js';
 import { createCA } from '../../sandbox/pki.ts';
 

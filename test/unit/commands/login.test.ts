@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateLoginOptions } from '../../../src/commands/login.js';
+import { validateLoginOptions } from '../../../src/commands/login.run.js';
 
 const usage = (o: Parameters<typeof validateLoginOptions>[0], msg: RegExp) => {
   let err: any;

@@ -4,8 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { promptSecret } from '../../../src/input/secret-prompt.ts';
 import { INPUT_LIMITS } from '../../../src/input/read.ts';
-import { validateLoginOptions } from '../../../src/commands/login.ts';
-import { validateRegistryLogin } from '../../../src/commands/login-registry.ts';
+import { validateLoginOptions, validateRegistryLogin } from '../../../src/commands/login.run.ts';
 
 /** A terminal stand-in that records raw-mode switches and writes, in order. */
 function terminal() {

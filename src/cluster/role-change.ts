@@ -1,45 +1,27 @@
-// Shared by grant and revoke: their flags, argument parsing, and how they print bindings.
-import type { Context } from '../context.js';
-import { collect, type OptionsOf } from './spec.js';
-import type { Binding, SubjectRequest } from '../cluster/policy.js';
-import type { Intent } from '../cluster/policy-intents.js';
-import { dryRunOption, namespaceOption, outputOption } from './common.js';
-import { parseOutput } from '../output/printer.js';
+// grant and revoke: argument parsing (oc's texts and checks) and what both work out before changing a binding.
+import type { Cluster } from './cluster.js';
+import type { Binding, SubjectRequest } from './policy.js';
+import type { Intent } from './policy-intents.js';
+import { parseOutput } from '../output/formats.js';
 import { UsageError } from '../errors.js';
-import { INTENT_NAMES, resolveIntent, unknownIntent } from '../cluster/policy-intents.js';
-import { validateSubjects } from '../cluster/policy.js';
-import * as policy from '../cluster/policy.js';
-import * as rbac from '../cluster/rbac.js';
+import { INTENT_NAMES, resolveIntent, unknownIntent } from './policy-intents.js';
+import { validateSubjects } from './policy.js';
+import * as policy from './policy.js';
+import * as rbac from './rbac.js';
 
-/** The options of grant and revoke (oc policy flags plus regctl's --group/--cluster-wide). */
-export function roleOptions(verb: 'grant' | 'revoke') {
-  return {
-    namespace: namespaceOption("the project (namespace) of the RoleBinding and of -z service accounts; defaults to the kubeconfig context's"),
-    group: { flags: '--group <group>', description: `${verb === 'grant' ? 'grant to' : 'revoke from'} this group (repeatable, comma-separated)`, parse: collect },
-    serviceAccount: { flags: '-z, --service-account <name>', description: 'a service account of the project (repeatable, comma-separated)', parse: collect },
-    serviceaccount: { flags: '--serviceaccount <name>', description: 'alias of --service-account (oc spelling)', parse: collect, hidden: true },
-    clusterWide: { flags: '--cluster-wide', description: `${verb === 'grant' ? 'create a ClusterRoleBinding' : 'revoke from ClusterRoleBindings'} (all projects) instead of a RoleBinding` },
-    rolebindingName: { flags: '--rolebinding-name <name>', description: verb === 'grant' ? 'create or extend this binding instead of a new one named ROLE, ROLE-0, …' : 'only revoke from this binding' },
-    clusterRole: { flags: '--cluster-role <name>', description: `${verb === 'grant' ? 'bind' : 'unbind'} this ClusterRole instead of an intent (every argument is then a subject)${verb === 'grant' ? '; it must exist' : ''}` },
-    roleNamespace: {
-      flags: '--role-namespace <ns>',
-      description:
-        verb === 'grant'
-          ? 'ROLE is a namespaced Role of this project (must equal -n): bind it instead of a ClusterRole'
-          : 'ROLE is a namespaced Role of this project (must equal -n): only bindings of that Role',
-    },
-    dryRun: dryRunOption,
-    output: outputOption(['json', 'yaml'], null, 'without -o: the oc-style line'),
-  } as const;
+/** The options of grant and revoke (their specs: roleOptions in src/commands/common.ts). */
+export interface RoleOptions {
+  namespace?: string;
+  group?: string[];
+  serviceAccount?: string[];
+  serviceaccount?: string[];
+  clusterWide?: boolean;
+  rolebindingName?: string;
+  clusterRole?: string;
+  roleNamespace?: string;
+  dryRun?: boolean;
+  output?: string;
 }
-
-export const roleArguments = [
-  { name: 'role', description: 'intent (a Role name with --role-namespace; none with --cluster-role)' },
-  { name: 'subjects', description: 'user names', variadic: true },
-] as const;
-
-/** Options shared by grant and revoke. */
-export type RoleOptions = OptionsOf<{ options: ReturnType<typeof roleOptions> }>;
 
 export interface ParsedRoleArgs {
   word: string;
@@ -108,7 +90,7 @@ export function where(b: Binding): string {
 }
 
 /** What grant and revoke both work out before changing any binding. */
-export async function prepareRoleChange(ctx: Context, args: string[], opts: RoleOptions) {
+export async function prepareRoleChange(ctx: { cluster(namespace?: string): Promise<Cluster> }, args: string[], opts: RoleOptions) {
   const parsed = await parseRoleArgs(args, opts);
   const cluster = await ctx.cluster(opts.namespace);
   // Without -n the binding's namespace is the kubeconfig context's, known only now.
