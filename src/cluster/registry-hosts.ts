@@ -9,7 +9,7 @@ import type { ResourceRef } from './resources.js';
 import { isApiError } from './api-error.js';
 import { NAMES, R } from './resources.js';
 import { registryRoutes } from './routes.js';
-import { UsageError } from '../errors.js';
+import { AuthError, UsageError } from '../errors.js';
 
 const PROJECTS: ResourceRef = { group: 'project.openshift.io', version: 'v1', resource: 'projects', kind: 'Project', namespaced: false };
 /** Projects looked into for an image stream when nothing else is readable (the list is the user's own projects). */
@@ -19,6 +19,10 @@ export interface ClusterRegistryHosts {
   hosts: Set<string>;
   /** False when no cluster source could be read (then only the fixed internal host is known). */
   known: boolean;
+  /** Only image streams were readable: they name the internal host and the FIRST external host only
+   *  (openshift-apiserver pkg/cmd/openshift-apiserver/openshiftapiserver/config.go), so a host missing here may
+   *  still be one of the cluster's. */
+  partial?: boolean;
 }
 
 /** host[:port] compared without case and without the default https port. */
@@ -82,39 +86,103 @@ export async function clusterRegistryHosts(c: Cluster, namespace: string): Promi
       if (!forbidden(e)) throw e;
     }
   }
-  return { hosts, known };
+  return { hosts, known, partial: known };
 }
 
 export function isClusterRegistryHost(host: string, known: ClusterRegistryHosts): boolean {
   return known.hosts.has(normalizeHost(host));
 }
 
-/**
- * For commands that send the cluster token to a host the user named (login, metrics): a host the cluster's lists
- * do not name is a usage error (exit 2) before anything is sent; a user who may read none of the lists is warned.
- */
-export async function assertClusterRegistryHost(c: Cluster, host: string, why: string, warn: (message: string) => void): Promise<void> {
-  let known: ClusterRegistryHosts;
-  try {
-    known = await clusterRegistryHosts(c, c.namespace);
-  } catch (e) {
-    // No valid kubeconfig token (expired, or a password login): the command's own token step reports it.
-    if (!isApiError(e, 401)) throw e;
-    known = { hosts: new Set(), known: false };
-  }
-  if (isClusterRegistryHost(host, known)) return;
-  if (!known.known) {
-    warn(`cannot confirm that ${host} is this cluster's registry (you may not read image.config, the registry routes or an image stream); using it because --registry names it`);
-    return;
-  }
-  throw new UsageError(
-    `${host} is not one of this cluster's registry hosts (${[...known.hosts].sort().join(', ')}): ${why}`,
-    `for another registry use \`podman login ${host}\`; if ${host} serves this registry, a cluster admin adds it to image.config spec.externalRegistryHostnames`,
-  );
+/** Where the host a command talks to came from, for the token rule. */
+export type HostOrigin =
+  /** Discovered from the cluster (image.config, its routes), or the in-cluster service host (--internal). */
+  | 'cluster'
+  /** Named by the user as this cluster's registry: --registry HOST (login's and metrics' REGISTRY too). */
+  | 'named'
+  /** The host of an image reference: any registry. */
+  | 'reference';
+
+export interface TokenDecision {
+  /** The cluster token may go to the host. */
+  allowed: boolean;
+  /** This cluster's registry hosts, when they were read. */
+  known?: ClusterRegistryHosts;
+  /** Not allowed: why (for messages). */
+  note?: string;
+  /**
+   * Not allowed because the host is a --registry host and the cluster's lists could not be read: the error (exit 4)
+   * for a command that needed the token there (login, metrics; the content commands and doctor when no credentials
+   * are stored for the host).
+   */
+  unconfirmed?: { message: string; hint: string };
 }
 
-/** For commands about this cluster's registry (doctor): false only when the cluster's lists are readable and do not name host. */
-export async function clusterTokenAllowed(c: Cluster, host: string): Promise<boolean> {
-  const known = await clusterRegistryHosts(c, c.namespace).catch(() => undefined);
-  return !known?.known || isClusterRegistryHost(host, known);
+/**
+ * THE token rule (docs/conventions.md, "the cluster token stays with the cluster's registry"), decided here and
+ * nowhere else: the cluster token may go to the in-cluster service host and to a host discovered from the
+ * cluster; to any other host only when the cluster's own lists (clusterRegistryHosts) name it. When none of the
+ * lists can be read (a least-privilege user, or the API failing), no other host gets it: not an image reference's
+ * host, and not a host the user named with --registry either (it cannot be confirmed as this cluster's registry).
+ */
+export async function clusterTokenDecision(c: Cluster | undefined, host: string, origin: HostOrigin): Promise<TokenDecision> {
+  if (origin === 'cluster' || normalizeHost(host) === normalizeHost(NAMES.internalHost)) return { allowed: true };
+  let known: ClusterRegistryHosts = { hosts: new Set(), known: false };
+  let failure: string | undefined;
+  let rejected = false;
+  if (c) {
+    try {
+      known = await clusterRegistryHosts(c, c.namespace);
+    } catch (e) {
+      rejected = isApiError(e, 401);
+      failure = rejected ? 'the API server rejected the token (401): expired or revoked' : (e as Error).message;
+    }
+  } else failure = 'no cluster connection';
+  if (isClusterRegistryHost(host, known)) return { allowed: true, known };
+  if (known.known && !known.partial) return { allowed: false, known, note: `not one of this cluster's registry hosts (${[...known.hosts].sort().join(', ')})` };
+  const why = failure
+    ? `reading them failed: ${failure}`
+    : known.partial
+      ? 'you may not read image.config or the registry routes, and image streams name only its first external host'
+      : 'you may not read image.config, the registry routes or an image stream';
+  if (origin !== 'named') return { allowed: false, known, note: `this cluster's registry hosts could not be read (${why})` };
+  const unconfirmed = {
+    message: `cannot confirm that ${host} is this cluster's registry (${why}); regctl sends the cluster token only to hosts the cluster names`,
+    hint: rejected
+      ? 'log in again with `oc login` (or pass a valid --token), then run the command again'
+      : `a cluster admin runs \`regctl grant reader ${await readerSubject(c)}\` so regctl can read the registry hosts, or hand the token over yourself: \`regctl token | podman login -u unused --password-stdin ${shellWord(host)}\``,
+  };
+  return { allowed: false, known, note: `cannot confirm that ${host} is this cluster's registry (${why})`, unconfirmed };
+}
+
+/** `grant reader`'s subject for the current user: `-z SA -n NS` for a service account, else the user name. */
+async function readerSubject(c: Cluster | undefined): Promise<string> {
+  const fallback = 'USER (or -z SA -n NS)';
+  if (!c) return fallback;
+  try {
+    const { username } = await c.whoami();
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+    if (sa) return `-z ${shellWord(sa[2]!)} -n ${shellWord(sa[1]!)}`;
+    return username ? shellWord(username) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function shellWord(v: string): string {
+  return /^[A-Za-z0-9_./:@%+=,~-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * For commands that send the cluster token to a host the user named (login, metrics), before any token is read or
+ * minted: a host the cluster's lists do not name is a usage error (exit 2); a host that cannot be confirmed (the
+ * lists cannot be read) an AuthError (exit 4). Nothing is sent to the host either way.
+ */
+export async function assertClusterRegistryHost(c: Cluster, host: string, why: string): Promise<void> {
+  const d = await clusterTokenDecision(c, host, 'named');
+  if (d.allowed) return;
+  if (d.unconfirmed) throw new AuthError(d.unconfirmed.message, { hint: d.unconfirmed.hint });
+  throw new UsageError(
+    `${host} is ${d.note ?? "not one of this cluster's registry hosts"}: ${why}`,
+    `for another registry use \`podman login ${host}\`; if ${host} serves this registry, a cluster admin adds it to image.config spec.externalRegistryHostnames`,
+  );
 }

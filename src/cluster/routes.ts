@@ -234,7 +234,7 @@ export async function discoverRegistryHost(c: Cluster, namespace: string): Promi
   }
   if (configForbidden && routesForbidden) {
     throw new AuthError('cannot find the registry host: you may not read image.config, the registry routes or an image stream', {
-      hint: 'name it with --registry HOST, or ask a cluster admin for `regctl grant reader USER` (or `-z SA -n NS`): it lets you read image.config',
+      hint: 'ask a cluster admin for `regctl grant reader USER` (or `-z SA -n NS`): it lets you read image.config; or name the host with --registry HOST and hand it the token yourself (`regctl token | podman login -u unused --password-stdin HOST`)',
     });
   }
   throw new NotFoundError('the registry is not exposed: no external hostname (image.config) and no registry route', {

@@ -1,16 +1,13 @@
 // Checks of the path from this machine: the route's TLS chain against what podman would trust (system CAs and
 // certs.d) and against the cluster's CA; /healthz and /v2/ with the user's token (behaviours f.1–f.3);
 // the registry permissions as SelfSubjectAccessReviews (f.1, e, f.4).
-import { USER_AGENT } from '../version.js';
 import { AuthError, NotFoundError, toRegctlError } from '../errors.js';
 import { discoverRegistryHost, ingressCA, type RouteInfo } from '../cluster/routes.js';
 import { NAMES, R } from '../cluster/resources.js';
 import { CAPABILITIES } from '../cluster/policy-rules.js';
 import { fetchServerChain } from '../registry/server-chain.js';
 import { certsSearchPath, readTrustedCAs } from '../registry/certsd.js';
-import { lookupCredentials } from '../registry/authfile.js';
-import { RegistryClient } from '../registry/client.js';
-import { HttpClient, type Trust } from '../registry/http.js';
+import type { ResolvedTrust } from '../registry/trust.js';
 import { RegistryAuthError, RegistryConnectionError } from '../registry/errors.js';
 import { INTERNAL_REGISTRY_HOST } from '../registry/reference.js';
 import { passes, type CheckImpl } from './engine.js';
@@ -129,15 +126,16 @@ export const tlsCheck: CheckImpl<DoctorEnv> = {
   },
 };
 
-async function trustFor(env: DoctorEnv, host: string): Promise<{ trust: Trust; source: string }> {
-  if (env.machineTrusted === false && env.clusterCaPem) return { trust: { caPem: env.clusterCaPem }, source: 'the cluster CA (this machine does not trust the host)' };
+/** The trust for the registry API: what the tls check found (the cluster CA when this machine does not trust the host). */
+async function trustFor(env: DoctorEnv, host: string): Promise<{ resolved: ResolvedTrust; source: string }> {
+  if (env.machineTrusted === false && env.clusterCaPem) return { resolved: { trust: { caPem: env.clusterCaPem }, source: 'route-ca' }, source: 'the cluster CA (this machine does not trust the host)' };
   const local = readTrustedCAs(host, { certsDir: env.opts.certsDir, env: env.ctx.env });
-  if (local) return { trust: { caPem: local.pem }, source: local.files[0]! };
-  if (env.clusterCaPem) return { trust: { caPem: env.clusterCaPem }, source: 'the cluster CA' };
-  if (env.machineTrusted) return { trust: {}, source: 'system CAs' };
+  if (local) return { resolved: { trust: { caPem: local.pem }, source: 'certs.d', from: local.files[0] }, source: local.files[0]! };
+  if (env.clusterCaPem) return { resolved: { trust: { caPem: env.clusterCaPem }, source: 'route-ca' }, source: 'the cluster CA' };
+  if (env.machineTrusted) return { resolved: { trust: {}, source: 'system' }, source: 'system CAs' };
   const { resolveTrust } = await import('../registry/trust.js');
   const r = await resolveTrust({ host, certsDir: env.opts.certsDir, env: env.ctx.env, cluster: await env.cluster(), internal: host === INTERNAL_REGISTRY_HOST });
-  return { trust: r.trust, source: r.from ?? r.source };
+  return { resolved: r, source: r.from ?? r.source };
 }
 
 function connectionOutcome(env: DoctorEnv, e: unknown, what: string, evidence: string[]): Outcome {
@@ -156,11 +154,18 @@ export const registryApiCheck: CheckImpl<DoctorEnv> = {
     if ('verdict' in found) return found;
     const { host } = found;
     env.host = host;
-    const { trust, source } = await trustFor(env, host);
+    const { resolved, source } = await trustFor(env, host);
     const evidence = [`trusting ${source}`];
-    const http = new HttpClient({ env: ctx.env, trust, timeoutMs: ctx.requestTimeoutMs || 30_000, trace: ctx.trace, userAgent: USER_AGENT });
+    const c = await env.cluster();
+    // Host, trust and credentials through the one registry factory, so the cluster token follows the token rule
+    // (src/cluster/registry-hosts.ts clusterTokenDecision) exactly as for login and the content commands.
+    const origin = env.opts.internal || !env.opts.registry ? 'cluster' : 'named';
+    const s = await ctx.registry(
+      { registry: env.opts.registry, internal: env.opts.internal, authfile: env.opts.authfile, namespace: env.opts.namespace },
+      { host: { name: host, source: found.source, origin }, trust: resolved, timeoutMs: ctx.requestTimeoutMs || 30_000, check: false },
+    );
     try {
-      const res = await http.request({ url: `https://${host}/healthz`, signal: ctx.signal });
+      const res = await s.client.http.request({ url: `https://${host}/healthz`, signal: ctx.signal });
       const text = (await res.text()).slice(0, 300);
       evidence.push(`GET https://${host}/healthz → ${res.status}`);
       if (res.status !== 200) {
@@ -171,33 +176,30 @@ export const registryApiCheck: CheckImpl<DoctorEnv> = {
       return connectionOutcome(env, e, `GET https://${host}/healthz failed`, evidence);
     }
 
-    const c = await env.cluster();
-    // The cluster token (kubeconfig or --token) only for this cluster's registry hosts (docs/conventions.md).
-    const allowed = await (await import('../cluster/registry-hosts.js')).clusterTokenAllowed(c, host);
-    const kubeToken = c.usesClientCertificate() || !allowed ? undefined : await c.bearerToken().catch(() => undefined);
-    const flagToken = allowed ? ctx.globals.token : undefined;
-    const saved = flagToken ? undefined : lookupCredentials(host, { authfile: env.opts.authfile, env: ctx.env });
-    const token = flagToken ?? saved?.password ?? kubeToken;
-    const credentials: RegistryAccess['credentials'] = flagToken ? 'token' : saved?.password ? 'auth.json' : kubeToken ? 'kubeconfig' : 'none';
-    const make = (t: string | undefined) =>
-      new RegistryClient({ host, credentials: t ? { username: 'user', token: t } : undefined, trust, env: ctx.env, timeoutMs: ctx.requestTimeoutMs || 30_000, trace: ctx.trace, userAgent: USER_AGENT });
-    const client = make(token);
-    const via = credentials === 'auth.json' ? `the token saved in ${saved!.file} (as podman/skopeo use it)` : credentials === 'kubeconfig' ? 'your kubeconfig token' : credentials === 'token' ? 'the --token' : 'no credentials';
+    const credentials = s.credentials as RegistryAccess['credentials'];
+    const client = s.client;
+    const via = credentials === 'auth.json' ? `the token saved in ${s.authfile} (as podman/skopeo use it)` : credentials === 'kubeconfig' ? 'your kubeconfig token' : credentials === 'token' ? 'the --token' : 'no credentials';
     try {
       const p = await client.ping(ctx.signal);
       evidence.push(`GET https://${host}/v2/ with ${via} → ${p.status}${p.apiVersion ? ` (${p.apiVersion})` : ''}, ${p.scheme} auth`);
     } catch (e) {
       if (e instanceof RegistryAuthError) {
         evidence.push(`GET https://${host}/v2/ with ${via} → 401 (${e.message})`);
-        if (credentials === 'auth.json' && kubeToken && kubeToken !== token) {
+        const withClusterToken = credentials === 'auth.json' ? await s.withClusterToken() : undefined;
+        if (withClusterToken) {
           try {
-            await make(kubeToken).ping(ctx.signal);
+            await withClusterToken.ping(ctx.signal);
             evidence.push(`GET https://${host}/v2/ with your kubeconfig token → 200: the registry works, the saved token does not`);
           } catch (e2) {
             evidence.push(`GET https://${host}/v2/ with your kubeconfig token → ${toRegctlError(e2).message}`);
           }
         }
-        if (credentials === 'auth.json') return fail(`the token saved for ${host} in ${saved!.file} was rejected: expired or revoked`, loginFix(env), evidence);
+        if (credentials === 'auth.json') return fail(`the token saved for ${host} in ${s.authfile} was rejected: expired or revoked`, loginFix(env), evidence);
+        const unconfirmed = credentials === 'none' ? s.tokenUnconfirmed : undefined;
+        if (unconfirmed) return fail(unconfirmed.message, commandIn(unconfirmed.hint) ?? 'regctl grant reader', [...evidence, `hint: ${unconfirmed.hint}`]);
+        if (credentials === 'none' && s.tokenWithheld) {
+          return fail(`${host} wants credentials: none are saved for it, and regctl sends it no cluster token (${s.tokenNote})`, `podman login ${sh(host)}`, evidence);
+        }
         if (credentials === 'none') return fail(`you have no token for ${host} (your kubeconfig uses a client certificate, which the registry does not accept)`, `regctl login --service-account SA -n ${c.namespace}`, evidence);
         return fail(`${host} rejected ${via}: ${e.message}`, credentials === 'token' ? 'oc whoami -t' : 'oc login', evidence);
       }

@@ -78,6 +78,8 @@ export interface AuthenticatorOptions {
   rejectedHint?: string;
   /** Hint when the registry wants credentials and none are held for it. */
   missingHint?: string;
+  /** Message instead of `HOST requires credentials` (why none are held, e.g. the token rule withheld the cluster token). */
+  missingMessage?: string;
   /** Message for rejected credentials when they are not (only) an OpenShift token, e.g. a stored password. */
   rejectedMessage?: string;
   /**
@@ -150,7 +152,7 @@ export class TokenAuthenticator {
       if (sent !== basicHeaderValue && !(basic.params.error && sent)) return (this.header = basicHeaderValue);
     }
     if (!this.creds) {
-      throw new RegistryAuthError('rejected', this.host, `${this.host} requires credentials`, this.opts.missingHint ?? 'log in first: `regctl login`');
+      throw new RegistryAuthError('rejected', this.host, this.opts.missingMessage ?? `${this.host} requires credentials`, this.opts.missingHint ?? 'log in first: `regctl login`');
     }
     // The credentials were sent and refused.
     const err = basic?.params.error ?? bearer?.params.error ?? distributionError(bodyText).message ?? '';
@@ -200,7 +202,7 @@ export class TokenAuthenticator {
     });
     const text = await res.text();
     if (res.status === 401) {
-      if (!creds) throw new RegistryAuthError('rejected', this.host, `${this.host} requires credentials`, this.opts.missingHint ?? 'log in first: `regctl login`');
+      if (!creds) throw new RegistryAuthError('rejected', this.host, this.opts.missingMessage ?? `${this.host} requires credentials`, this.opts.missingHint ?? 'log in first: `regctl login`');
       throw this.rejected();
     }
     if (res.status === 403) {

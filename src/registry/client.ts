@@ -21,6 +21,8 @@ export interface RegistryClientOptions extends Omit<HttpOptions, 'trust'> {
   rejectedHint?: string;
   /** Hint when the registry wants credentials and none are held for it. */
   missingHint?: string;
+  /** Message instead of `HOST requires credentials`. */
+  missingMessage?: string;
   /** Message for rejected credentials that are not an OpenShift token (a stored password). */
   rejectedMessage?: string;
   /** Hosts besides this one a Bearer realm may be on (this cluster's registry hosts); elsewhere no credential goes. */
@@ -81,6 +83,7 @@ export class RegistryClient {
     this.auth = new TokenAuthenticator(this.http, this.host, opts.credentials, {
       rejectedHint: opts.rejectedHint,
       missingHint: opts.missingHint,
+      missingMessage: opts.missingMessage,
       rejectedMessage: opts.rejectedMessage,
       realmHosts: opts.realmHosts,
       scheme: opts.scheme ?? 'https',

@@ -1,8 +1,10 @@
-// One authenticated registry client for the content commands (catalog, tags, inspect): the host (flag,
-// reference, --internal, or discovered like `regctl login`), the credentials (auth.json as login or podman
-// writes it; the cluster token, --token or the kubeconfig's, only for this cluster's registry hosts) and the
-// trust (--ca-file, certs.d, the route/ingress CA), checked with one GET /v2/ so every later request reuses the
-// same token and keep-alive connections.
+// The one registry factory behind ctx.registry(): every command that talks to a registry (catalog, tags, inspect,
+// login, metrics, doctor's registry-api check, expose --trust's anonymous CA probe) gets its client here. The host
+// (flag, reference, --internal, discovered like `regctl login`, or the command's own), the credentials (auth.json as
+// login or podman writes it; the cluster token, --token or the kubeconfig's, as the token rule in
+// src/cluster/registry-hosts.ts decides; or the command's own, or none) and the trust (--ca-file, certs.d, the
+// route/ingress CA, or the command's own), checked with one GET /v2/ so every later request reuses the same token
+// and keep-alive connections.
 import type { Context } from '../context.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { RegistryClient } from './client.js';
@@ -11,7 +13,7 @@ import { lookupCredentials } from './authfile.js';
 import { resolveTrust, type ResolvedTrust } from './trust.js';
 import { INTERNAL_REGISTRY_HOST } from './reference.js';
 import { validateAccessOptions, registryFlagHost, type CredentialSource, type RegistryAccessOptions } from './access.js';
-import { clusterRegistryHosts, isClusterRegistryHost, normalizeHost, type ClusterRegistryHosts } from '../cluster/registry-hosts.js';
+import { clusterTokenDecision, type HostOrigin, type TokenDecision } from '../cluster/registry-hosts.js';
 import { RegctlError, toRegctlError } from '../errors.js';
 import { USER_AGENT } from '../version.js';
 
@@ -30,11 +32,20 @@ export interface GivenCredentials {
 export interface OpenHow {
   /** The host an image reference names (wins over discovery; must agree with --registry/--internal). */
   referenceHost?: string;
-  /** A host the command already chose (login, metrics), with where it came from. */
-  host?: { name: string; source: string };
+  /**
+   * A host the command already chose (login, metrics, doctor), with where it came from; `origin` for the token
+   * rule (default: named when `source` is 'flag', else cluster).
+   */
+  host?: { name: string; source: string; origin?: HostOrigin };
   /** Use these credentials only. */
   credentials?: GivenCredentials;
-  /** false: resolve host and trust only, send nothing (default: GET /v2/ with the credentials). */
+  /** No credentials at all (no auth.json, no cluster token): a probe such as `expose --trust`'s CA check. */
+  anonymous?: boolean;
+  /** A trust the command already resolved (doctor: what its tls check found; expose: the CA it wrote). */
+  trust?: ResolvedTrust;
+  /** Per-request timeout instead of --request-timeout. */
+  timeoutMs?: number;
+  /** false: resolve host, trust and credentials only, send nothing (default: GET /v2/ with the credentials). */
   check?: boolean;
   /** Spinner text while checking. */
   checkLabel?: string;
@@ -52,6 +63,14 @@ export interface RegistrySession {
   /** The auth file the credentials came from. */
   authfile?: string;
   trust: ResolvedTrust;
+  /** The token rule's note: why the cluster token was withheld. */
+  tokenNote?: string;
+  /** The cluster token was withheld from this host (not one of this cluster's registry hosts, or unconfirmed). */
+  tokenWithheld?: boolean;
+  /** Withheld because the --registry host cannot be confirmed as this cluster's registry: the error for it (exit 4). */
+  tokenUnconfirmed?: { message: string; hint: string };
+  /** A client with the cluster token when the rule allows it and it differs from the credentials used (doctor's evidence). */
+  withClusterToken(): Promise<RegistryClient | undefined>;
 }
 
 /** The cluster when a kubeconfig is usable; undefined otherwise (explicit hosts and auth.json need none). */
@@ -99,8 +118,8 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: 
     hostSource = d.source;
   }
   if (!how.host) ctx.log.debug(`registry ${host} (from ${hostSource})`);
-  if (!how.withoutCluster) cluster ??= await optionalCluster(ctx, o.namespace);
-  if (how.credentials) return openWithGiven(ctx, o, how, host, hostSource, cluster, how.credentials);
+  if (!how.withoutCluster && !(how.anonymous && how.trust)) cluster ??= await optionalCluster(ctx, o.namespace);
+  if (how.credentials || how.anonymous) return openWithGiven(ctx, o, how, host, hostSource, cluster, how.credentials);
 
   // Credentials: what podman/skopeo would use for this host (auth.json, credential helpers), with the user name
   // stored there; the cluster token (--token, else the kubeconfig's) only for this cluster's registry hosts.
@@ -109,28 +128,24 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: 
   let username = 'user';
   let authfile: string | undefined;
   let helper: string | undefined;
-  const discovered = hostSource !== 'image reference' && hostSource !== 'flag';
-  let known: ClusterRegistryHosts | undefined;
-  let unverified = false;
+  const origin: HostOrigin = how.host
+    ? (how.host.origin ?? (hostSource === 'flag' ? 'named' : 'cluster'))
+    : hostSource === 'flag' || (hostSource === 'image reference' && o.registry)
+      ? 'named'
+      : hostSource === 'image reference'
+        ? 'reference'
+        : 'cluster';
+  const discovered = origin === 'cluster';
+  let decision: TokenDecision | undefined;
   let withheld = false;
-  const isClusterHost = async (): Promise<boolean> => {
-    if (discovered || normalizeHost(host) === normalizeHost(INTERNAL_REGISTRY_HOST)) return true;
-    if (!known && cluster && !unverified) {
-      try {
-        known = await clusterRegistryHosts(cluster, cluster.namespace);
-      } catch (e) {
-        ctx.log.debug(`cannot read this cluster's registry hosts: ${(e as Error).message}`);
-      }
-      unverified = !known;
-    }
-    return known ? isClusterRegistryHost(host, known) : false;
-  };
+  /** The cluster token (--token, else the kubeconfig's) when the token rule lets it go to host. */
   const clusterToken = async (): Promise<string | undefined> => {
     const t = ctx.globals.token ?? (cluster && !cluster.usesClientCertificate() ? await cluster.bearerToken().catch(() => undefined) : undefined);
     if (!t) return undefined;
-    if (await isClusterHost()) return t;
+    decision ??= await clusterTokenDecision(cluster, host, origin);
+    if (decision.allowed) return t;
     withheld = true;
-    ctx.log.debug(`not sending the cluster token to ${host}: ${known?.known ? `not one of this cluster's registry hosts (${[...known.hosts].join(', ')})` : "this cluster's registry hosts could not be read"}`);
+    ctx.log.debug(`not sending the cluster token to ${host}: ${decision.note}`);
     return undefined;
   };
   if (ctx.globals.token) {
@@ -154,23 +169,28 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: 
     if (token) credentials = 'kubeconfig';
   }
   ctx.log.debug(`credentials for ${host}: ${credentials}${authfile ? ` (${authfile}${helper ? `, credential helper ${helper}` : ''})` : ''}`);
+  // A --registry host that cannot be confirmed as this cluster's registry: the token rule's error, when it wants credentials.
+  const unconfirmed = withheld ? decision?.unconfirmed : undefined;
   const missingHint = !withheld
     ? undefined
-    : `no credentials for ${host} in auth.json, and regctl sends the cluster token only to this cluster's registry hosts (image.config, the registry routes): log in to it with \`podman login ${host}\`${o.authfile ? ` --authfile ${o.authfile}` : ''}`;
+    : unconfirmed
+      ? unconfirmed.hint
+      : `no credentials for ${host} in auth.json, and regctl sends the cluster token only to this cluster's registry hosts (image.config, the registry routes): log in to it with \`podman login ${host}\`${o.authfile ? ` --authfile ${o.authfile}` : ''}`;
 
-  const trust = await trustFor(ctx, o, host, cluster);
+  const trust = await trustFor(ctx, o, host, cluster, how.trust);
 
   const make = (t: string | undefined, src: CredentialSource) =>
     new RegistryClient({
       host,
       credentials: t ? { username: src === 'auth.json' ? username : 'user', token: t } : undefined,
       missingHint,
+      missingMessage: unconfirmed?.message,
       // Another registry's stored credentials may be a password, not a token.
       rejectedMessage: src === 'auth.json' && !discovered ? `${host} rejected the credentials saved for it in ${authfile}${helper ? ` (credential helper ${helper})` : ''} (401)` : undefined,
-      realmHosts: known?.hosts,
+      realmHosts: decision?.known?.hosts,
       trust: trust.trust,
       env: ctx.env,
-      timeoutMs: ctx.requestTimeoutMs,
+      timeoutMs: how.timeoutMs ?? ctx.requestTimeoutMs,
       trace: ctx.trace,
       userAgent: USER_AGENT,
       rejectedHint:
@@ -183,6 +203,28 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: 
             : 'your kubeconfig token expired or was revoked: log in again with `oc login`',
     });
   let client = make(token, credentials);
+  const session: RegistrySession = {
+    client,
+    host,
+    hostSource,
+    credentials,
+    authfile,
+    trust,
+    get tokenNote() {
+      return decision?.note;
+    },
+    get tokenWithheld() {
+      return withheld;
+    },
+    get tokenUnconfirmed() {
+      return withheld ? decision?.unconfirmed : undefined;
+    },
+    async withClusterToken() {
+      const kt = await clusterToken();
+      return kt && kt !== token ? make(kt, ctx.globals.token ? 'token' : 'kubeconfig') : undefined;
+    },
+  };
+  if (how.check === false) return session;
   try {
     await client.ping(ctx.signal);
   } catch (e) {
@@ -197,11 +239,12 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: 
     helper = undefined;
     await client.ping(ctx.signal);
   }
-  return { client, host, hostSource, credentials, authfile, trust };
+  return { ...session, client, credentials, authfile, tokenWithheld: withheld, tokenNote: decision?.note, tokenUnconfirmed: withheld ? decision?.unconfirmed : undefined };
 }
 
 /** The trust for host from --ca-file, --certs-dir/certs.d, --insecure-skip-tls-verify or the cluster's CA. */
-async function trustFor(ctx: Context, o: RegistryAccessOptions, host: string, cluster: Cluster | undefined): Promise<ResolvedTrust> {
+async function trustFor(ctx: Context, o: RegistryAccessOptions, host: string, cluster: Cluster | undefined, given?: ResolvedTrust): Promise<ResolvedTrust> {
+  if (given) return given;
   const trust = await resolveTrust({
     host,
     caFile: o.caFile,
@@ -216,7 +259,10 @@ async function trustFor(ctx: Context, o: RegistryAccessOptions, host: string, cl
   return trust;
 }
 
-/** A session with credentials the command obtained itself (login's token, metrics' token): nothing is looked up. */
+/**
+ * A session with credentials the command obtained itself (login's token, metrics' token; their host passed the
+ * token rule first: assertClusterRegistryHost), or with none (anonymous): nothing is looked up.
+ */
 async function openWithGiven(
   ctx: Context,
   o: RegistryAccessOptions,
@@ -224,23 +270,23 @@ async function openWithGiven(
   host: string,
   hostSource: string,
   cluster: Cluster | undefined,
-  given: GivenCredentials,
+  given: GivenCredentials | undefined,
 ): Promise<RegistrySession> {
-  const trust = await trustFor(ctx, o, host, cluster);
+  const trust = await trustFor(ctx, o, host, cluster, how.trust);
   const client = new RegistryClient({
     host,
-    credentials: { username: given.username, token: given.token },
+    credentials: given ? { username: given.username, token: given.token } : undefined,
     trust: trust.trust,
     env: ctx.env,
-    timeoutMs: ctx.requestTimeoutMs,
+    timeoutMs: how.timeoutMs ?? ctx.requestTimeoutMs,
     trace: ctx.trace,
     userAgent: USER_AGENT,
-    rejectedMessage: given.rejectedMessage,
-    rejectedHint: given.rejectedHint,
+    rejectedMessage: given?.rejectedMessage,
+    rejectedHint: given?.rejectedHint,
   });
   if (how.check !== false) {
     const ping = () => client.ping(ctx.signal);
     await (how.checkLabel ? ctx.spin(how.checkLabel, ping) : ping());
   }
-  return { client, host, hostSource, credentials: given.source, trust };
+  return { client, host, hostSource, credentials: given?.source ?? 'none', trust, withClusterToken: async () => undefined };
 }

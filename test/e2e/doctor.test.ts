@@ -27,6 +27,29 @@ function parse(stdout: string): { report: Report; check(id: string): Check } {
   };
 }
 
+/**
+ * Lets USER get image.config (and nothing else), so that regctl can confirm --registry HOST as this cluster's registry
+ * (the token rule) without the operator objects `regctl grant reader` would add.
+ */
+function letReadImageConfig(sb: Sandbox, user: string): void {
+  const RBAC = 'rbac.authorization.k8s.io';
+  if (!sb.store.get(`${RBAC}/clusterroles`, undefined, 'e2e-image-config-reader')) {
+    sb.store.create(`${RBAC}/clusterroles`, {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: 'e2e-image-config-reader' },
+      rules: [{ apiGroups: ['config.openshift.io'], resources: ['images'], resourceNames: ['cluster'], verbs: ['get'] }],
+    });
+  }
+  sb.store.create(`${RBAC}/clusterrolebindings`, {
+    apiVersion: `${RBAC}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: { name: `e2e-image-config-reader-${user}` },
+    roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'e2e-image-config-reader' },
+    subjects: [{ apiGroup: RBAC, kind: 'User', name: user }],
+  });
+}
+
 function readyPods(sb: Sandbox): number {
   return sb.store
     .list('/pods', 'openshift-image-registry', { labelSelector: 'docker-registry=default' })
@@ -154,6 +177,7 @@ describe('doctor on an AWS cluster, from a machine that has done nothing yet', (
   it('rbac: a developer who may pull but not push → the push check fails naming `regctl grant builder developer -n NS` (the test pushes to a new image stream)', async () => {
     const granted = await t.cli(['grant', 'puller', 'developer', '-n', NS]);
     expect(granted.code, granted.all).toBe(0);
+    letReadImageConfig(sb, 'developer');
     const dev = { REGISTRY_AUTH_FILE: path.join(t.tmp, 'developer-auth.json') };
     const { r, check } = await json(['--context', 'developer', '-n', NS, '--push-test', '--registry', sb.defaultRouteHost], dev);
     expect(r.code).toBe(3);
@@ -191,6 +215,7 @@ describe('doctor on an AWS cluster, from a machine that has done nothing yet', (
     const copy = await t.skopeo(['copy', '--dest-cert-dir', certDir, '--dest-authfile', path.join(t.xdg, 'containers', 'auth.json'), `dir:${t.imageDir}`, `docker://${sb.defaultRouteHost}/${team}/app:v1`]);
     expect(copy.ok, copy.stderr).toBe(true);
     expect((await t.cli(['grant', 'puller', 'alice', '-n', team])).code).toBe(0);
+    letReadImageConfig(sb, 'alice');
     // alice has no kubeconfig context: her token is given with the (hidden) global --token.
     const alice = { REGISTRY_AUTH_FILE: path.join(t.tmp, 'alice-auth.json') };
     const asAlice = (extra: string[]) => json(['--context', 'developer', '--token', sb.tokens.alice!, '-n', team, '--registry', sb.defaultRouteHost, '--pull-test', 'app:v1', '--only', 'rbac,pull-test', ...extra], alice);

@@ -77,6 +77,9 @@ describe('other credential sources and hosts', () => {
         'current-context': 'alice',
       }),
     );
+    // So that regctl can confirm --registry HOST as this cluster's registry (the token rule): the reader role.
+    const reader = await t.cli(['grant', 'reader', 'alice']);
+    expect(reader.code, reader.all).toBe(0);
     const authfile = path.join(t.tmp, 'exec.json');
     const r = await t.cli(['login', '--registry', host, '--authfile', authfile, '--certs-dir', t.certsDir], { env: { KUBECONFIG: kc } });
     expect(r.code, r.all).toBe(0);

@@ -142,7 +142,10 @@ describe('failures: one-line error, hint, exit code, files untouched', () => {
     expectOneError(r, /^error: cannot verify the certificate of .* \(x509: [A-Z_]+\)$/, /regctl expose --trust/);
     expect(fs.existsSync(authfile)).toBe(false);
     expect(r.all).not.toContain(sb.tokens.admin!);
-    // A developer who may not read the ingress CA and has no certs.d entry: the same error, the same fix.
+    // A developer who may not read the ingress CA and has no certs.d entry: the same error, the same fix. (With the
+    // reader role, so that regctl can confirm --registry HOST as this cluster's registry: the token rule.)
+    const reader = await t.cli(['grant', 'reader', 'developer']);
+    expect(reader.code, reader.all).toBe(0);
     const dev = await t.cli(['login', '--context', 'developer', '--registry', host, '--certs-dir', path.join(t.tmp, 'empty-certs.d'), '--authfile', authfile]);
     expect(dev.code).toBe(1);
     expectOneError(dev, /^error: cannot verify the certificate of .* \(x509: [A-Z_]+\)$/, /regctl expose --trust/);

@@ -76,6 +76,9 @@ describe('push to a new image stream', () => {
   });
 
   it('doctor --push-test: rbac warns, the push test fails for the new stream and names `regctl grant builder`; the grant fixes it', async () => {
+    // So that regctl can confirm --registry HOST as this cluster's registry (the token rule): the reader role.
+    const reader = await t.cli(['grant', 'reader', 'developer']);
+    expect(reader.code, reader.all).toBe(0);
     const { r, check } = await doctor(['--context', 'developer', '-n', NS, '--only', 'rbac,push-test']);
     expect(r.code).toBe(3);
     expect(check('rbac')).toMatchObject({ verdict: 'warn', fix: `regctl grant builder developer -n ${NS}` });
