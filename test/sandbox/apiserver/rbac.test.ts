@@ -117,6 +117,31 @@ describe('rbac', () => {
     expect(authz.authorize({ ...sa, username: 'system:serviceaccount:other:bot' }, { verb: 'get', group: '', resource: 'configmaps', namespace: 'proj', name: 'only-this' }).allowed).toBe(false);
   });
 
+  it('every authenticated user reads the shared openshift namespace (shared-resource-viewers), nothing more', () => {
+    const { store, authz } = setup();
+    const rb = store.get(`${RBAC}/rolebindings`, 'openshift', 'shared-resource-viewers');
+    expect(rb).toMatchObject({ roleRef: { kind: 'Role', name: 'shared-resource-viewer' }, subjects: [{ kind: 'Group', name: 'system:authenticated' }] });
+    expect(store.get('/namespaces', undefined, 'openshift')).toBeDefined();
+    const dev = user('developer');
+    const img = (verb: string, resource: string, namespace = 'openshift', subresource?: string) =>
+      authz.authorize(dev, { verb, group: 'image.openshift.io', resource, namespace, ...(subresource ? { subresource } : {}) }).allowed;
+    for (const r of ['imagestreams', 'imagestreamtags', 'imagestreamimages', 'imagetags']) {
+      for (const v of ['get', 'list', 'watch']) expect(img(v, r), `${v} ${r}`).toBe(true);
+    }
+    expect(img('get', 'imagestreams', 'openshift', 'layers')).toBe(true);
+    expect(img('update', 'imagestreams', 'openshift', 'layers')).toBe(false);
+    expect(img('create', 'imagestreams')).toBe(false);
+    expect(img('delete', 'imagestreamtags')).toBe(false);
+    expect(img('list', 'imagestreams', 'proj')).toBe(false);
+    expect(authz.authorize(dev, { verb: 'list', group: 'template.openshift.io', resource: 'templates', namespace: 'openshift' }).allowed).toBe(true);
+    expect(authz.authorize(dev, { verb: 'get', group: '', resource: 'configmaps', namespace: 'openshift', name: 'motd' }).allowed).toBe(true);
+    expect(authz.authorize(dev, { verb: 'list', group: '', resource: 'configmaps', namespace: 'openshift' }).allowed).toBe(false);
+    expect(authz.authorize(dev, { verb: 'get', group: '', resource: 'secrets', namespace: 'openshift', name: 's' }).allowed).toBe(false);
+    expect(authz.authorize({ username: 'system:anonymous', groups: ['system:unauthenticated'] }, { verb: 'list', group: 'image.openshift.io', resource: 'imagestreams', namespace: 'openshift' }).allowed).toBe(false);
+    const d = authz.authorize(dev, { verb: 'list', group: 'image.openshift.io', resource: 'imagestreams', namespace: 'openshift' });
+    expect(d.reason).toContain('RoleBinding "shared-resource-viewers/openshift"');
+  });
+
   it('seeds the image roles, bindings, operator roles and registry-monitoring, not prometheus-scraper', () => {
     const { store, authz } = setup();
     for (const n of ['registry-viewer', 'registry-editor', 'registry-admin', 'system:image-puller', 'system:image-pusher', 'system:image-builder', 'system:image-signer', 'system:image-auditor', 'system:registry', 'system:image-pruner', 'registry-monitoring', 'cluster-reader', 'self-provisioner', 'basic-user', 'system:discovery']) {

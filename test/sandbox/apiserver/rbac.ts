@@ -264,6 +264,8 @@ export function loadRbacFile(file: string): KubeObject[] {
 const BOOTSTRAP_FILES = [
   'bootstrap-clusterroles-image-registry.yaml',
   'bootstrap-clusterrolebindings-image.yaml',
+  // openshift-apiserver's namespace policy: every authenticated user reads the shared `openshift` namespace
+  'bootstrap-namespace-openshift-shared-resources.yaml',
   'operator-managed-clusterroles.yaml',
   'registry-monitoring.yaml',
 ];
@@ -276,7 +278,8 @@ const KIND_KEY: Record<string, string> = {
 };
 
 /**
- * Bootstrap ClusterRoles/bindings plus the image-registry roles of data/openshift/rbac.
+ * Bootstrap ClusterRoles/bindings plus the image-registry roles and the `openshift` namespace's
+ * shared-resource-viewer Role/RoleBinding of data/openshift/rbac.
  * Namespaces referenced by namespaced objects (openshift-image-registry) are created when missing.
  * Existing objects are left alone, so calling it twice is harmless.
  */
