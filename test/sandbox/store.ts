@@ -8,6 +8,7 @@ import type {
 import { defaultResourceTypes, keyOf, qualifiedKind, qualifiedResource } from './resources.ts';
 import { nowLogTime, parseLogTime } from './log-time.ts';
 import { admitBatch } from './apiserver/batch-admission.ts';
+import { prepareImageForCreate } from './apiserver/image-strategy.ts';
 
 export interface StoreOptions {
   /** Resource table; defaults to resources.ts defaultResourceTypes(). */
@@ -179,7 +180,7 @@ function specOf(o: KubeObject): string {
 
 /**
  * What the real API servers' admission/strategies do on write, done here so in-process controllers get it too:
- * route host allocation, Secret stringData → data, Service clusterIP.
+ * route host allocation, Secret stringData → data, Service clusterIP, the Image strategy (image-strategy.ts).
  */
 export function admit(key: ResourceKey, obj: KubeObject, old: KubeObject | undefined, get: (k: ResourceKey, name: string) => KubeObject | undefined): void {
   if (key === 'route.openshift.io/routes') {
@@ -195,7 +196,8 @@ export function admit(key: ResourceKey, obj: KubeObject, old: KubeObject | undef
       }
     }
   }
-  if (key === 'batch/jobs' || key === 'batch/cronjobs') admitBatch(key, obj, !old);
+  if (key === 'batch/jobs' || key === 'batch/cronjobs') admitBatch(key, obj, !old, old);
+  if (key === 'image.openshift.io/images' && !old) prepareImageForCreate(obj);
   if (key === '/secrets') {
     const sd = obj.stringData as Record<string, string> | undefined;
     if (sd) {
@@ -275,6 +277,7 @@ export function createStore(opts: StoreOptions = {}): Store {
   function reallyDelete(key: ResourceKey, t: ResourceType, cur: KubeObject): KubeObject {
     const b = bucket(key);
     b.delete(objKey(cur.metadata.namespace, cur.metadata.name!));
+    orderCache.delete(key);
     rv++;
     const gone = clone(cur);
     gone.metadata.resourceVersion = String(rv);
@@ -289,6 +292,30 @@ export function createStore(opts: StoreOptions = {}): Store {
     }
     void t;
     return clone(gone);
+  }
+
+  // Keys of each bucket in list order (namespace, then name), rebuilt after a create or delete changed the set.
+  const sortKey = (o: KubeObject) => `${o.metadata.namespace ?? ''}\u0000${o.metadata.name}`;
+  const orderCache = new Map<ResourceKey, Array<{ sk: string; k: string }>>();
+  function sortedKeys(key: ResourceKey): Array<{ sk: string; k: string }> {
+    let order = orderCache.get(key);
+    if (!order) {
+      order = [...bucket(key)].map(([k, o]) => ({ sk: sortKey(o), k }));
+      order.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+      orderCache.set(key, order);
+    }
+    return order;
+  }
+  /** The first index whose sort key is greater than sk. */
+  function upperBound(order: Array<{ sk: string }>, sk: string): number {
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (order[mid]!.sk <= sk) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   const store: Store = {
@@ -307,16 +334,13 @@ export function createStore(opts: StoreOptions = {}): Store {
 
     list(key, namespace, lo: ListOptions = {}) {
       const t = typeOrThrow(key);
-      let items = [...bucket(key).values()];
-      if (t.namespaced && namespace) items = items.filter((o) => o.metadata.namespace === namespace);
-      if (lo.labelSelector) {
-        const reqs = parseLabelSelector(lo.labelSelector);
-        items = items.filter((o) => matchLabels(reqs, o.metadata.labels));
-      }
-      if (lo.fieldSelector) items = items.filter(fieldMatcher(lo.fieldSelector, t.kind));
-      const sortKey = (o: KubeObject) => `${o.metadata.namespace ?? ''}\u0000${o.metadata.name}`;
-      items.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+      const b = bucket(key);
+      const nsOnly = t.namespaced && namespace ? namespace : undefined;
+      const labelReqs = lo.labelSelector ? parseLabelSelector(lo.labelSelector) : undefined;
+      const fieldOk = lo.fieldSelector ? fieldMatcher(lo.fieldSelector, t.kind) : undefined;
+      const matches = (o: KubeObject) => (nsOnly === undefined || o.metadata.namespace === nsOnly) && (!labelReqs || matchLabels(labelReqs, o.metadata.labels)) && (!fieldOk || fieldOk(o));
       let listRv = String(rv);
+      let after: string | undefined;
       if (lo.continue) {
         let c: { k: string; rv: string };
         try {
@@ -329,11 +353,19 @@ export function createStore(opts: StoreOptions = {}): Store {
           throw new StoreError(410, 'Gone', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
         }
         listRv = c.rv;
-        items = items.filter((o) => sortKey(o) > c.k);
+        after = c.k;
+      }
+      // Walk the keys in order from the continue point; stop once a page and one more item are found.
+      const order = sortedKeys(key);
+      const want = lo.limit && lo.limit > 0 ? lo.limit + 1 : Infinity;
+      const items: KubeObject[] = [];
+      for (let i = after === undefined ? 0 : upperBound(order, after); i < order.length && items.length < want; i++) {
+        const o = b.get(order[i]!.k);
+        if (o && matches(o)) items.push(o);
       }
       const res: ListResult = { items: [], resourceVersion: listRv };
-      if (lo.limit && lo.limit > 0 && items.length > lo.limit) {
-        items = items.slice(0, lo.limit);
+      if (items.length === want) {
+        items.length = lo.limit!;
         res.continue = Buffer.from(JSON.stringify({ k: sortKey(items[items.length - 1]!), rv: listRv })).toString('base64url');
       }
       res.items = items.map(clone);
@@ -381,6 +413,7 @@ export function createStore(opts: StoreOptions = {}): Store {
         md.labels = { 'kubernetes.io/metadata.name': md.name, ...md.labels };
       }
       b.set(k, obj);
+      orderCache.delete(key);
       emit(key, { type: 'ADDED', object: obj });
       return clone(obj);
     },
@@ -480,6 +513,36 @@ export function createStore(opts: StoreOptions = {}): Store {
       return () => {
         watchers.delete(w);
       };
+    },
+
+    restore(key, objects) {
+      const t = typeOrThrow(key);
+      const b = bucket(key);
+      const ready: Array<[string, KubeObject]> = [];
+      const seen = new Set<string>();
+      for (const input of objects) {
+        const obj = withTypeMeta(t, input);
+        const md = (obj.metadata ??= {});
+        if (!t.namespaced) delete md.namespace;
+        const k = objKey(md.namespace, md.name ?? '');
+        if (!md.name || b.has(k) || seen.has(k)) {
+          throw new StoreError(409, 'AlreadyExists', `${qualifiedResource(t)} "${md.name ?? ''}" already exists`, { name: md.name, group: t.group, kind: t.resource });
+        }
+        seen.add(k);
+        ready.push([k, obj]);
+      }
+      rv++;
+      const version = String(rv);
+      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      for (const [k, obj] of ready) {
+        const md = obj.metadata;
+        md.uid ??= randomUUID();
+        md.resourceVersion = version;
+        md.creationTimestamp ??= now;
+        md.generation ??= 1;
+        b.set(k, obj);
+      }
+      orderCache.delete(key);
     },
 
     on(listener) {

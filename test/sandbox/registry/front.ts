@@ -5,7 +5,8 @@ import { Transform } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { extractToken, type AccessAttributes, type RegistryAuth } from './auth.ts';
 import { E, logCode, type RegistryError } from './errors.ts';
-import type { ImageStreams } from './imagestreams.ts';
+import { INTERNAL_REGISTRY, type ImageStreams } from './imagestreams.ts';
+import { pushedImage } from './pushed-image.ts';
 import { GO_VERSION, goDuration, logLine, type Fields, type Level } from './logfmt.ts';
 import type { RegistryMetrics } from './metrics.ts';
 import { mapOrder, pageTags } from './tags-list.ts';
@@ -485,7 +486,26 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
       }
       if (method === 'PUT') {
         c.operation = 'ManifestService.Put';
-        if (isDigest) return forward(c);
+        // By digest: the Image is created on its own (pushByDigest in manifestService.Put).
+        if (isDigest) {
+          return forward(c, {
+            intercept: async (up) => {
+              const digest = String(up.headers['docker-content-digest'] ?? '');
+              if (!digest) return false;
+              const mediaType = String(c.req.headers['content-type'] ?? '').split(';')[0]!.trim() || undefined;
+              const r = await pushedImage(upstreamUrl, upstreamAgent, INTERNAL_REGISTRY, name, digest, mediaType)
+                .then((image) => streams.createImage(image))
+                .catch((e: Error) => ({ ok: false as const, reason: 'error' as const, message: e.message }));
+              if (r.ok) {
+                seenDigests.add(digest);
+                return false;
+              }
+              log(c, 'error', `manifestService.Put: image creation failed for image ${digest}: ${r.message}`);
+              sendErrors(c, 500, [E.unknown(r.message)]);
+              return true;
+            },
+          });
+        }
         return forward(c, {
           intercept: async (up) => {
             const digest = String(up.headers['docker-content-digest'] ?? '');
@@ -493,7 +513,9 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
             const mediaType = String(c.req.headers['content-type'] ?? '').split(';')[0]!.trim() || undefined;
             if (c.storage?.kind === 'manifest') c.storage.newManifest = !seenDigests.has(digest);
             // A missing stream is created with the pusher's own token (a.token): see ImageStreams.recordTag.
-            const r = await streams.recordTag(repo.ns, repo.name, ref, digest, mediaType, a.token).catch((e: Error) => ({ ok: false as const, reason: 'error' as const, message: e.message }));
+            const r = await pushedImage(upstreamUrl, upstreamAgent, INTERNAL_REGISTRY, name, digest, mediaType)
+              .then((image) => streams.recordTag(repo.ns, repo.name, ref, image, a.token))
+              .catch((e: Error) => ({ ok: false as const, reason: 'error' as const, message: e.message }));
             if (r.ok) {
               seenDigests.add(digest);
               return false;

@@ -55,14 +55,10 @@ export class ImageStreams {
    * POST an ImageStreamMapping with the registry's own token. openshift-apiserver never creates a missing stream:
    * on its NotFound (kind imagestreammappings) the stream is created with the PUSHING USER's token (`userToken`,
    * '' = anonymous) and the mapping posted once more. 'forbidden' becomes 403 DENIED, 'error' 500 UNKNOWN.
+   * `image` is what manifestService.Put sends (pushed-image.ts).
    */
-  async recordTag(ns: string, name: string, tag: string, digest: string, mediaType: string | undefined, userToken: string): Promise<RecordResult> {
+  async recordTag(ns: string, name: string, tag: string, image: Record<string, unknown>, userToken: string): Promise<RecordResult> {
     const reference = `${ns}/${name}`;
-    const image: Record<string, unknown> = {
-      metadata: { name: digest, annotations: { 'openshift.io/image.managed': 'true' } },
-      dockerImageReference: `${INTERNAL_REGISTRY}/${reference}@${digest}`,
-    };
-    if (mediaType) image.dockerImageManifestMediaType = mediaType;
     const first = await this.createMapping(ns, name, tag, image);
     if (first.status === 201 || first.status === 200) return { ok: true };
     const status = first.body?.kind === 'Status' ? first.body : undefined;
@@ -91,6 +87,16 @@ export class ImageStreams {
     const second = await this.createMapping(ns, name, tag, image);
     if (second.status === 201 || second.status === 200) return { ok: true };
     return { ok: false, reason: 'error', message: rerr('Unknown', `CreateImageStreamMapping: error creating ${reference} ImageStreamMapping second time`, String(second.body?.message ?? `HTTP ${second.status}`)) };
+  }
+
+  /**
+   * A manifest pushed by digest (no tag): manifestService.Put creates the Image alone, with the registry's own
+   * client; AlreadyExists is success. No stream is touched.
+   */
+  async createImage(image: Record<string, unknown>): Promise<RecordResult> {
+    const res = await this.api.request('POST', `${IS_BASE}/images`, this.registryToken, { apiVersion: 'image.openshift.io/v1', kind: 'Image', ...image });
+    if (res.status === 201 || res.status === 200 || res.status === 409) return { ok: true };
+    return { ok: false, reason: 'error', message: String(res.body?.message ?? `HTTP ${res.status}`) };
   }
 
   /** The digest the stream's tag points at now, undefined when the stream or tag does not exist. */

@@ -48,6 +48,7 @@ beforeAll(async () => {
           { verb: '*', resource: 'imagestreams/status' },
           { verb: 'create', resource: 'subjectaccessreviews' },
           { verb: 'create', resource: 'imagestreammappings' },
+          { verb: 'create', resource: 'images' },
         ],
       },
       // dev holds system:image-builder's registry rules in team (push, and create imagestreams for new names).

@@ -45,7 +45,7 @@ beforeAll(async () => {
   api = await startFakeApiServer({
     namespaces: ['team'],
     users: {
-      'tok-registry': { username: 'system:serviceaccount:openshift-image-registry:registry', rules: [{ verb: '*', resource: 'imagestreams' }, { verb: '*', resource: 'imagestreams/status' }, { verb: 'create', resource: 'subjectaccessreviews' }, { verb: 'create', resource: 'imagestreammappings' }] },
+      'tok-registry': { username: 'system:serviceaccount:openshift-image-registry:registry', rules: [{ verb: '*', resource: 'imagestreams' }, { verb: '*', resource: 'imagestreams/status' }, { verb: 'create', resource: 'subjectaccessreviews' }, { verb: 'create', resource: 'imagestreammappings' }, { verb: 'create', resource: 'images' }] },
       'tok-dev': { username: 'dev', rules: [{ verb: '*', resource: 'imagestreams/layers', namespace: 'team' }, { verb: 'create', resource: 'imagestreams', namespace: 'team' }] },
       'tok-nobody': { username: 'nobody', rules: [] },
     },

@@ -119,6 +119,14 @@ export async function startFakeApiServer(opts: { users: Record<string, FakeUser>
         const next = start + limit < keys.length ? String(start + limit) : undefined;
         return send(200, { kind: 'ImageStreamList', apiVersion: 'image.openshift.io/v1', metadata: { resourceVersion: String(rv), continue: next }, items: page.map((k) => api.streams.get(k)) });
       }
+      // A manifest pushed by digest: the registry creates the Image alone (AlreadyExists is fine for it).
+      if (req.method === 'POST' && p === '/apis/image.openshift.io/v1/images') {
+        if (!can('create', 'images')) return forbidden('create images');
+        const digest = String(body?.metadata?.name ?? '');
+        if (api.images.has(digest)) return send(409, status(409, 'AlreadyExists', `images.image.openshift.io "${digest}" already exists`, { name: digest, group: 'image.openshift.io', kind: 'images' }));
+        api.images.set(digest, body);
+        return send(201, body);
+      }
       const ism = /^\/apis\/image\.openshift\.io\/v1\/namespaces\/([^/]+)\/imagestreammappings$/.exec(p);
       if (ism && req.method === 'POST') {
         const ns = decodeURIComponent(ism[1]!);
