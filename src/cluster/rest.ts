@@ -124,6 +124,33 @@ export class RestClient {
   }
 
   /**
+   * An HTTP/1.1 upgrade (pods/exec over WebSocket): resolves with the socket once the server answers 101; any other
+   * answer rejects with its ApiError. Authentication, TLS and the proxy are the client's own.
+   */
+  async upgrade(path: string, query: Array<[string, string]>, headers: Record<string, string>, signal?: AbortSignal): Promise<{ socket: import('node:net').Socket; head: Buffer; headers: http.IncomingHttpHeaders }> {
+    const base = await this.prepare();
+    const u = this.url(path);
+    for (const [k, v] of query) u.searchParams.append(k, v);
+    const mod = u.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(u, { ...base, method: 'GET', signal, headers: { ...(base.headers as Record<string, string>), 'User-Agent': this.opts.userAgent, ...headers } });
+      req.on('upgrade', (res, socket, head) => {
+        this.opts.trace?.(`GET ${u.pathname} ${res.statusCode} (upgraded)`);
+        resolve({ socket, head, headers: res.headers });
+      });
+      req.on('response', (res) => {
+        this.opts.trace?.(`GET ${u.pathname} ${res.statusCode}`);
+        readAll(res).then((text) => reject(toApiError(res.statusCode ?? 0, 'GET', path, text)), reject);
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.name === 'AbortError') return reject(e);
+        reject(new ConnectionError(this.k.server, e.code ?? 'EUNKNOWN', e.message, this.proxy ? { url: this.proxy } : undefined));
+      });
+      req.end();
+    });
+  }
+
+  /**
    * Streams newline-delimited data (watch events, followed logs). Resolves when the stream ends;
    * rejects with ApiError on a non-2xx answer.
    */
