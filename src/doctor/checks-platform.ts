@@ -116,6 +116,9 @@ export function evaluateOperator(config: Json, co: Json | null, pruner?: Json | 
     if (c) evidence.push(`ClusterOperator ${condText(c)}`);
   }
   if (!co) evidence.push('ClusterOperator image-registry: not found');
+  for (const c of (pruner?.status?.conditions ?? []) as Json[]) {
+    if ((c.type === 'Degraded' || c.type === 'Failed') && c.status === 'True') evidence.push(`ImagePruner ${condText(c)}`);
+  }
   const spec: Json = config.spec ?? {};
   if (!conds.length) return fail('the operator has not reported any condition on its config', 'regctl logs --operator', evidence);
   const v = registryHealth({ config: conds as HealthCondition[], pruner: pruner?.status?.conditions, clusterOperator: coConds as HealthCondition[], managementState: spec.managementState });
@@ -129,7 +132,7 @@ export function evaluateOperator(config: Json, co: Json | null, pruner?: Json | 
   const progressing = condOf(conds, 'Progressing');
   const prunerDegraded = condOf(coConds, 'ImagePrunerDegraded') ?? conds.find((c) => /^ImagePruner.*Degraded$/.test(c.type) && c.status === 'True');
   if (progressing?.status === 'True') return warn(`Available, but still progressing: ${progressing.reason ?? ''}${progressing.message ? `: ${firstLine(progressing.message)}` : ''}`, 'regctl status --watch --timeout 5m', evidence);
-  if (prunerDegraded?.status === 'True') return warn(`the image pruner is degraded: ${firstLine(prunerDegraded.message)}`, 'regctl logs --operator', evidence);
+  if (prunerDegraded?.status === 'True') return warn(`the image pruner is degraded: ${firstLine(prunerDegraded.message)}`, 'regctl pruner', evidence);
   return ok(`Available (${available?.reason ?? 'Ready'}), not Degraded${co ? ', ClusterOperator healthy' : ''}`, evidence);
 }
 
@@ -151,6 +154,10 @@ function operatorFix(reason: string, message: string, spec: Json): string {
   }
   if (/ImageRegistryCertificatesController/.test(reason) && /configmap "[^"]+" not found/.test(message)) return 'regctl trust-ca add HOST[:PORT] --ca FILE';
   if (/NodeCADaemon/.test(reason)) return `kubectl get pods -n ${NS} -l name=node-ca`;
+  // The last pruner Job failed: `regctl pruner` shows its log and what to change (cluster/pruner.ts prunerFailureFix).
+  if (/ImagePrunerJobFailed/.test(reason)) return 'regctl pruner';
+  // The API server refuses the CronJob the ImagePruner's schedule renders: back to the default schedule.
+  if (/ImagePrunerSyncError/.test(reason) && /spec\.schedule: /.test(message)) return 'regctl pruner set schedule-';
   return 'regctl logs --operator';
 }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { buildStatus } from '../../src/cluster/status.js';
 import { registryHealth, unionCondition, operatorInputs, type HealthCondition } from '../../src/cluster/health.js';
 import { evaluateManagementState, evaluateOperator } from '../../src/doctor/checks-platform.js';
-import { unhealthy } from '../../src/commands/status.js';
+import { unhealthy } from '../../src/commands/status.run.js';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/real/image-registry-health');
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'));

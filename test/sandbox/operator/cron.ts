@@ -1,7 +1,8 @@
 // Standard cron schedules as kube-controller-manager's CronJob controller reads them (robfig/cron/v3
 // ParseStandard): 5 fields (minute hour day-of-month month day-of-week) with lists, ranges, steps, `*`/`?`, month
 // and weekday names, the @yearly/@annually/@monthly/@weekly/@daily/@midnight/@hourly descriptors and `@every D`.
-// Times are UTC (the controller manager's zone on OpenShift).
+// Times are UTC (the controller manager's zone on OpenShift). Errors are robfig's (parser.go), which kube-apiserver
+// returns as `spec.schedule: Invalid value: "…": <error>` (batch-admission.ts).
 
 export interface Schedule {
   next(after: Date): Date;
@@ -35,7 +36,11 @@ function field(spec: string, min: number, max: number, names?: string[]): { set:
       hi = b !== undefined ? num(b) : stepS !== undefined ? max : lo;
     }
     const step = stepS !== undefined ? num(stepS) : 1;
-    if (lo < min || hi > max || lo > hi || step < 1) throw new Error(`end of range (${hi}) above maximum (${max}): ${part}`);
+    // robfig/cron v3 parser.go getRange, in its order and words.
+    if (lo < min) throw new Error(`beginning of range (${lo}) below minimum (${min}): ${part}`);
+    if (hi > max) throw new Error(`end of range (${hi}) above maximum (${max}): ${part}`);
+    if (lo > hi) throw new Error(`beginning of range (${lo}) beyond end of range (${hi}): ${part}`);
+    if (step < 1) throw new Error(`step of range should be a positive number: ${part}`);
     for (let v = lo; v <= hi; v += step) set.add(v);
   }
   return { set, star };
@@ -56,8 +61,7 @@ export function parseSchedule(spec: string): Schedule {
   const hour = field(parts[1]!, 0, 23);
   const dom = field(parts[2]!, 1, 31);
   const month = field(parts[3]!, 1, 12, MONTHS);
-  const dow = field(parts[4]!, 0, 7, DAYS);
-  if (dow.set.has(7)) dow.set.add(0);
+  const dow = field(parts[4]!, 0, 6, DAYS); // robfig: dow bounds 0-6 (7 is refused, unlike Vixie cron)
   // robfig: with both day fields restricted, either matches; with one `*`, only the other counts.
   const dayOk = (d: Date): boolean => {
     const a = dom.set.has(d.getUTCDate());

@@ -187,6 +187,24 @@ describe('image pruner', () => {
     expect(cj.status.active).toBeUndefined();
   });
 
+  it('a schedule the API server refuses: the CronJob keeps the old one, the operator is Degraded SyncError until it is fixed', async () => {
+    const bad = await kubectl('create', 'cronjob', 'x', '-n', NS, '--image=busybox', '--schedule=61 * * * *');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('error: failed to create cronjob: CronJob.batch "x" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61');
+    const tz = await kubectl('create', 'cronjob', 'x', '-n', NS, '--image=busybox', '--schedule=CRON_TZ=UTC 0 0 * * *');
+    expect(tz.stderr).toContain('spec.schedule: Invalid value: "CRON_TZ=UTC 0 0 * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead');
+    expect((await kubectl('create', 'cronjob', 'x', '-n', NS, '--image=busybox', '--schedule=0 0 * * 7')).stderr).toContain('end of range (7) above maximum (6): 7');
+    const before = cronJob(sb.store).spec.schedule;
+    await patchPruner({ schedule: '61 * * * *' });
+    await sb.waitFor((s) => prunerCond(s, 'Degraded')?.reason === 'SyncError' && coCond(s, 'Degraded')?.status === 'True', 10_000);
+    const msg = 'Error: unable to apply objects: failed to update object *v1.CronJob, Namespace=openshift-image-registry, Name=image-pruner: CronJob.batch "image-pruner" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61';
+    expect(prunerCond(sb.store, 'Degraded')).toMatchObject({ status: 'True', reason: 'SyncError', message: msg });
+    expect(coCond(sb.store, 'Degraded')).toMatchObject({ reason: 'ImagePrunerSyncError', message: `ImagePrunerDegraded: ${msg}` });
+    expect(cronJob(sb.store).spec.schedule).toBe(before);
+    await patchPruner({ schedule: '' });
+    await sb.waitFor((s) => prunerCond(s, 'Degraded')?.status === 'False' && coCond(s, 'Degraded')?.status === 'False', 10_000);
+  });
+
   it('keeps at most successfulJobsHistoryLimit / failedJobsHistoryLimit Jobs, kubectl-created ones included', async () => {
     await patchPruner({ successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 1 });
     await sb.waitFor((s) => cronJob(s)?.spec.successfulJobsHistoryLimit === 1, 10_000);

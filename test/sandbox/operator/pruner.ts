@@ -151,7 +151,14 @@ export function startPrunerController(store: Store, opts: PrunerControllerOption
       const img = tryGet(store, IMAGES, undefined, 'cluster');
       if (!img) throw new Error('unable to apply objects: image.config.openshift.io "cluster" not found');
       const host = (img.status as any)?.internalRegistryHostname as string | undefined;
-      applyOwned(store, CRONJOBS, renderPrunerCronJob(spec, host || undefined, release));
+      const existed = !!tryGet(store, CRONJOBS, REGISTRY_NS, PRUNER_CRONJOB);
+      try {
+        applyOwned(store, CRONJOBS, renderPrunerCronJob(spec, host || undefined, release));
+      } catch (e) {
+        // pkg/resource/generator.go ApplyMutator + generatorimagepruner.go Apply: the API server's refusal, wrapped.
+        const what = `*v1.CronJob, Namespace=${REGISTRY_NS}, Name=${PRUNER_CRONJOB}`;
+        throw new Error(`unable to apply objects: failed to ${existed ? 'update' : 'create'} object ${what}: ${(e as Error).message}`);
+      }
     } catch (e) {
       applyError = (e as Error).message;
     }

@@ -2,6 +2,7 @@
 import type { KubeObject } from '../types.ts';
 import type { StorageResult } from './storage.ts';
 import { REGISTRY_NS, RELEASE_VERSION, sha256Hex } from './util.ts';
+import { prunerImage } from './pruner.ts';
 
 export const IMAGE_REGISTRY = 'image-registry';
 export const ROUTE_MARKER = 'imageregistry.openshift.io';
@@ -250,6 +251,8 @@ export function renderOperatorDeployment(releaseVersion = RELEASE_VERSION): Kube
                 { name: 'OPERATOR_NAME', value: 'cluster-image-registry-operator' },
                 { name: 'OPERATOR_IMAGE', value: operatorImage(releaseVersion) },
                 { name: 'IMAGE', value: registryImage(releaseVersion) },
+                // The image of the pruner's CronJob (manifests/07-operator.yaml; prunercronjob.go reads it with os.Getenv).
+                { name: 'IMAGE_PRUNER', value: prunerImage(releaseVersion) },
               ],
               resources: { requests: { cpu: '10m', memory: '50Mi' } },
               terminationMessagePolicy: 'FallbackToLogsOnError',
