@@ -20,6 +20,8 @@ export const INPUT_LIMITS = {
   secret: 64 * KiB,
   /** kubeconfig files. */
   kubeconfig: 16 * MiB,
+  /** Lists of kubeconfig context names (--contexts-from). */
+  contextList: 1 * MiB,
 } as const;
 
 export type InputKind = keyof typeof INPUT_LIMITS;
@@ -51,6 +53,8 @@ function describe(kind: InputKind): string {
       return 'a secret';
     case 'kubeconfig':
       return 'a kubeconfig file';
+    case 'contextList':
+      return 'a list of contexts';
   }
 }
 
