@@ -3,11 +3,14 @@
 // `--json FILE` also writes the rows and the machine as JSON. Timings are never asserted: FAIL rows exit 0.
 import fs from 'node:fs';
 import os from 'node:os';
+import { copy } from './copy.ts';
 import { logs } from './logs.ts';
 import { metrics } from './metrics.ts';
+import { prune } from './prune.ts';
 import { status } from './status.ts';
 import { startup } from './startup.ts';
 import { tags } from './tags.ts';
+import { usage } from './usage.ts';
 import { log } from './lib/env.ts';
 import { hasGnuTime } from './lib/measure.ts';
 import { printTable, type Row } from './lib/report.ts';
@@ -19,16 +22,16 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { only: new Set([1, 2, 3, 4, 5]), quick: false };
+  const a: Args = { only: new Set([1, 2, 3, 4, 5, 6, 7, 8]), quick: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
-    if (x === '--only') a.only = new Set(String(argv[++i] ?? '').split(',').map(Number).filter((n) => n >= 1 && n <= 5));
-    else if (x.startsWith('--only=')) a.only = new Set(x.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 5));
+    if (x === '--only') a.only = new Set(String(argv[++i] ?? '').split(',').map(Number).filter((n) => n >= 1 && n <= 8));
+    else if (x.startsWith('--only=')) a.only = new Set(x.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 8));
     else if (x === '--quick') a.quick = true;
     else if (x === '--json') a.json = argv[++i];
     else throw new Error(`unknown argument ${x} (use --only N[,N…], --quick, --json FILE)`);
   }
-  if (!a.only.size) throw new Error('--only needs benchmark numbers 1-5, e.g. --only 1,3');
+  if (!a.only.size) throw new Error('--only needs benchmark numbers 1-8, e.g. --only 1,3');
   return a;
 }
 
@@ -55,6 +58,9 @@ async function main(): Promise<void> {
     [3, 'tags --all vs skopeo', () => tags({ repos: q ? 200 : 1000, tagsPer: 10, skopeoSample: q ? 10 : 50, rounds: q ? 1 : 3 })],
     [4, 'logs -f', () => logs({ bytes: q ? 128 * 2 ** 20 : 2 ** 30 })],
     [5, 'metrics', () => metrics({ series: 50_000 })],
+    [6, 'copy vs skopeo', () => copy(q ? { images: 5, layers: 5, layerBytes: 1_000_000 } : { images: 20, layers: 5, layerBytes: 2_000_000 })],
+    [7, 'prune plan, prediction', () => prune(q ? { images: 20_000, cycleImages: 10, layerBytes: 1_000_000 } : { images: 100_000, cycleImages: 50, layerBytes: 2_000_000 })],
+    [8, 'usage (100k images)', () => usage({ images: q ? 20_000 : 100_000, rounds: q ? 1 : 3 })],
   ];
   const rows: Row[] = [];
   for (const [n, name, fn] of steps) {

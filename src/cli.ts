@@ -5,6 +5,7 @@ import { createContext, VERSION, type GlobalOptions } from './context.js';
 import { EXIT, ErrorAfterOutput, toRegctlError } from './errors.js';
 import type { CommandModule, Run } from './commands/spec.js';
 import { commands } from './commands/index.js';
+import { addFanOutOptions, assertNoStrayFanOutFlags, commandPath, fanOutRequested, type FanOutGlobals } from './multi/options.js';
 
 export interface MainDeps {
   stdout: Stream;
@@ -20,7 +21,8 @@ type Act = (load: () => Promise<Run>) => (...all: unknown[]) => Promise<void>;
 /** Adds a command built from its spec (and its subcommands) to `parent`. */
 export function addCommand(parent: Command, m: CommandModule, act: Act): Command {
   const s = m.spec;
-  const c = parent.command(s.name);
+  // A group's default subcommand runs when none is named (`regctl pruner` = `regctl pruner show`).
+  const c = s.isDefault ? parent.command(s.name, { isDefault: true }) : parent.command(s.name);
   if (s.aliases) c.aliases(s.aliases);
   if (s.summary) c.summary(s.summary);
   if (s.description) c.description(s.description);
@@ -44,8 +46,7 @@ export function addCommand(parent: Command, m: CommandModule, act: Act): Command
   if (s.examples) c.addHelpText('after', `\nExamples:\n${s.examples.map((l) => `  ${l}`).join('\n')}\n`);
   if (s.epilog) c.addHelpText('after', s.epilog);
   for (const sub of s.subcommands ?? []) addCommand(c, sub, act);
-  const load = m.load ?? (m.run ? async () => m.run! : undefined);
-  if (load) c.action(act(load));
+  if (m.load) c.action(act(m.load));
   return c;
 }
 
@@ -68,6 +69,7 @@ export function buildProgram(act: Act = () => async () => {}): Command {
       'after',
       `\nExamples:\n  regctl status\n  regctl expose --default-route --trust\n  regctl login && podman push default-route-openshift-image-registry.apps.example.com/team/app:1\n  regctl grant pusher -z builder -n team\n  regctl doctor --push-test\n\nExit codes: 0 ok, 1 failure, 2 usage, 3 check failed, 4 unauthenticated/forbidden, 5 not found, 124 timeout, 130 interrupted.\nDocs: docs/commands/<command>.md`,
     );
+  addFanOutOptions(program);
   for (const m of commands) addCommand(program, m, act);
   return program;
 }
@@ -94,6 +96,14 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     const io = await getIO();
     const log = createLogger(io, { quiet: Boolean(globals.quiet), verbose });
     const ctx = createContext({ io, log, env: deps.env, globals, signal: deps.signal });
+    const fanOut = globals as FanOutGlobals;
+    // The program's --yes takes the flag wherever it is given: it is also the --yes of a command that has its own.
+    if (fanOut.yes && command.options.some((o) => o.long === '--yes')) opts.yes = true;
+    if (fanOutRequested(fanOut)) {
+      exitCode = await (await import('./multi/run.js')).runAcrossContexts({ ctx, path: commandPath(command), load, args, opts });
+      return;
+    }
+    assertNoStrayFanOutFlags(fanOut);
     // The one untyped seam: commander's options record becomes the OptionsOf<spec> that run declares.
     const run = await load();
     const code = await run(ctx, args, opts as never);

@@ -3,6 +3,7 @@ import * as access from './access.js';
 import * as catalog from './catalog.js';
 import * as completion from './completion.js';
 import * as config from './config.js';
+import * as copy from './copy.js';
 import * as deleteCmd from './delete.js';
 import * as doctor from './doctor.js';
 import * as expose from './expose.js';
@@ -13,13 +14,17 @@ import * as login from './login.js';
 import * as logout from './logout.js';
 import * as logs from './logs.js';
 import * as metrics from './metrics.js';
+import * as prune from './prune.js';
+import * as pruner from './pruner.js';
 import * as pullSecret from './pull-secret.js';
 import * as revoke from './revoke.js';
 import * as setStorage from './set-storage.js';
 import * as status from './status.js';
+import * as tag from './tag.js';
 import * as tags from './tags.js';
 import * as token from './token.js';
 import * as trustCa from './trust-ca.js';
+import * as usage from './usage.js';
 
-/** Every command: each module exports its `spec` and its `run`. Keep sorted by name. */
-export const commands: readonly CommandModule[] = [access, catalog, completion, config, deleteCmd, doctor, expose, grant, importImage, inspect, login, logout, logs, metrics, pullSecret, revoke, setStorage, status, tags, token, trustCa];
+/** Every command: each module exports its `spec` and `load` (its run, from <name>.run.ts). Keep sorted by name. */
+export const commands: readonly CommandModule[] = [access, catalog, completion, config, copy, deleteCmd, doctor, expose, grant, importImage, inspect, login, logout, logs, metrics, prune, pruner, pullSecret, revoke, setStorage, status, tag, tags, token, trustCa, usage];

@@ -35,7 +35,7 @@ describe('sandbox cli', () => {
       expect(out.trim().split('\n')).toHaveLength(1);
       expect(out).toContain(dir);
       expect(out).toContain(path.join(dir, 'env'));
-      expect(fs.readFileSync(path.join(dir, 'env'), 'utf8')).toMatch(/^export KUBECONFIG=.*\nexport HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+\nexport NO_PROXY=127\.0\.0\.1,localhost\n$/);
+      expect(fs.readFileSync(path.join(dir, 'env'), 'utf8')).toMatch(/^export KUBECONFIG=.*\nexport HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+\nexport NO_PROXY=127\.0\.0\.1,localhost\nexport SANDBOX_REGISTRY_STORAGE=\/.*\/storage\n$/);
       const kids = descendants(child.pid!);
       expect(kids.length).toBeGreaterThan(0); // docker-registry
       child.kill('SIGTERM');

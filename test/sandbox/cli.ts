@@ -29,18 +29,23 @@ const { values } = parseArgs({
     'api-via-proxy': { type: 'boolean' },
     'ingress-chain': { type: 'string', default: 'root' },
     'cluster-version': { type: 'string', default: DEFAULT_CLUSTER_VERSION },
+    'seed-images': { type: 'string' },
+    'seed-streams': { type: 'string' },
+    clusters: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
 });
 
 if (values.help) {
-  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N] [--error-rate R] [--conflicts N] [--reset-rate R] [--throttle-rate R] [--api-down] [--fault-control-port P] [--pod-start-ms N] [--nodes N] [--ingress-chain root|intermediate] [--api-via-proxy] [--cluster-version 4.17|4.14]\n');
+  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N] [--error-rate R] [--conflicts N] [--reset-rate R] [--throttle-rate R] [--api-down] [--fault-control-port P] [--pod-start-ms N] [--nodes N] [--ingress-chain root|intermediate] [--api-via-proxy] [--cluster-version 4.17|4.14] [--clusters N [--profile P1,P2,…]] [--seed-images N [--seed-streams M]]\n');
   process.exit(0);
 }
 const dir = values.dir ?? path.join(process.cwd(), '.sandbox');
-const profile = values.profile as ProfileName;
-if (!PROFILES.includes(profile)) fail(`unknown profile "${values.profile}" (one of ${PROFILES.join(', ')})`);
+const profiles = values.profile!.split(',') as ProfileName[];
+for (const p of profiles) if (!PROFILES.includes(p)) fail(`unknown profile "${p}" (one of ${PROFILES.join(', ')})`);
+if (profiles.length > 1 && values.clusters === undefined) fail('a list of profiles needs --clusters N (cluster i gets the i-th, the last repeats)');
+const profile = profiles[0]!;
 const ingressChain = values['ingress-chain'] as IngressChain;
 if (!INGRESS_CHAINS.includes(ingressChain)) fail(`unknown --ingress-chain "${values['ingress-chain']}" (one of ${INGRESS_CHAINS.join(', ')})`);
 const clusterVersion = values['cluster-version']!;
@@ -52,6 +57,13 @@ const num = (name: string, v: string | undefined, max = Infinity): number | unde
   return n;
 };
 
+if (values.clusters !== undefined) {
+  // N whole sandboxes, one kubeconfig with contexts sandbox-1..N (test/sandbox/multi.ts); the fault flags are not applied.
+  const n = num('clusters', values.clusters, 50)!;
+  if (!Number.isInteger(n) || n < 1) fail('--clusters must be a whole number between 1 and 50');
+  const options = { latencyMs: num('latency-ms', values['latency-ms']), errorRate: num('error-rate', values['error-rate'], 1), podStartMs: num('pod-start-ms', values['pod-start-ms']), nodes: num('nodes', values.nodes), clusterVersion };
+  await (await import('./multi.ts')).serveClusters({ dir, n, profiles, options });
+}
 const sb = await startSandbox({
   dir,
   profile,
@@ -62,7 +74,13 @@ const sb = await startSandbox({
   apiViaProxy: values['api-via-proxy'] === true,
   ingressChain,
   clusterVersion,
+  seedImages: num('seed-images', values['seed-images'], 1_000_000),
+  seedStreams: num('seed-streams', values['seed-streams'], 1_000_000),
 });
+if (sb.seeded) {
+  const s = sb.seeded;
+  process.stderr.write(`seeded ${s.images} images in ${s.streams} image streams (${s.projects.length} projects ${s.projects[0]}…), ${s.blobs} distinct blobs, ${s.bytes} bytes, ${s.sharedLayers} shared layers, ${s.deployments} deployments, ${s.cronJobs} cronjobs in ${s.ms} ms\n`);
+}
 // Faults that start on (the API server only serves once the sandbox is ready); change them later through the control endpoint.
 const conflicts = num('conflicts', values.conflicts);
 if (conflicts !== undefined && !Number.isInteger(conflicts)) fail('--conflicts must be a whole number');

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { KubeObject, Store } from './types.ts';
 import { dockerImageMetadata } from './image-metadata.ts';
 import { prioritizeTags } from './tag-priority.ts';
+import { updateTrackingTags } from './apiserver/imagestreamtags.ts';
 
 export interface ImporterOptions {
   store: Store;
@@ -27,6 +28,8 @@ export interface ImporterOptions {
 export type ImportHook = (namespace: string, isi: KubeObject) => Promise<KubeObject>;
 
 export interface Importer extends ImportHook {
+  /** Links an image of the sandbox registry (HOST/NS/NAME@DIGEST) into another repository there (see linkInto). */
+  link(dockerImageReference: string, targetRepository: string): Promise<void>;
   /** Closes the importer's connections. */
   close(): Promise<void>;
 }
@@ -322,6 +325,8 @@ export function createImporter(o: ImporterOptions): Importer {
         t.items ??= [];
       }
     }
+    // The stream update's strategy (updateChangedTrackingTags): aliases of an imported tag follow it.
+    for (const x of outcomes.filter((y) => y.ok)) updateTrackingTags(cur, statusTags, x.tag, statusTags.find((s) => s.tag === x.tag).items[0]);
     statusTags.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
     return o.store.update(IS_KEY, { ...cur, status: { ...status, tags: statusTags } }, { subresource: 'status' });
   }
@@ -406,5 +411,12 @@ export function createImporter(o: ImporterOptions): Importer {
     out.metadata = { ...out.metadata, namespace, creationTimestamp: null };
     return out;
   };
-  return Object.assign(hook, { close: async () => void (await Promise.allSettled([secure.close(), insecure.close()])) });
+  const link = async (dockerImageReference: string, targetRepository: string): Promise<void> => {
+    const src = parseSource(dockerImageReference);
+    const top = await manifest(src, src.digest ?? src.tag ?? 'latest', secure);
+    const children: Fetched[] = [];
+    for (const c of (Array.isArray(top.json.manifests) ? top.json.manifests : []) as any[]) children.push(await manifest(src, c.digest, secure));
+    await linkInto(src, targetRepository, [top, ...children], secure);
+  };
+  return Object.assign(hook, { link, close: async () => void (await Promise.allSettled([secure.close(), insecure.close()])) });
 }

@@ -9,12 +9,16 @@ import yaml from 'js-yaml';
 import { createAuthRegistry, createAuthorizer, seedBootstrapRbac, startApiServer } from './apiserver/index.ts';
 import { startControllers } from './operator/index.ts';
 import { createImporter, type ImportHook } from './importer.ts';
+import { runScheduledImports } from './scheduled-imports.ts';
 import { createCA } from './pki.ts';
 import { createIngressPki, type IngressChain } from './ingress-pki.ts';
 import { INGRESS_DOMAIN, REGISTRY_NS, platformOf, registryCapability, registryManifests, seedCluster, type ProfileName } from './profiles.ts';
 import { startRegistry, type RegistryMetrics } from './registry/index.ts';
+import { pruneMode, runHardPrune } from './registry/hard-prune.ts';
+import { notFoundInPath, type PodExecHook } from './apiserver/exec.ts';
 import { startRouter } from './router/router.ts';
 import { createStore } from './store.ts';
+import { seedScale, type SeedScaleResult } from './seed-scale.ts';
 import { DEFAULT_CLUSTER_VERSION, applyRelease, crdManifests, releaseOf, resourceTypesFor, seedCrds, type ClusterVersionName } from './cluster-versions.ts';
 import { type AuthRegistry, type Faults, type KubeObject, type RouteTarget, type Store, defaultFaults } from './types.ts';
 
@@ -49,6 +53,10 @@ export interface SandboxOptions {
   /** OpenShift minor version ('4.17' default, '4.14'): the CRD schemas served (and pruned against), the
    *  CustomResourceDefinition objects, and the release clusterversion and the registry operator report (cluster-versions.ts). */
   clusterVersion?: ClusterVersionName;
+  /** Seeding for scale (seed-scale.ts) once the sandbox is ready: this many images in `seedStreams` streams (default
+   *  images / 10) sharing layers, written straight into the store, plus some workloads running some of them. */
+  seedImages?: number;
+  seedStreams?: number;
 }
 
 export interface Sandbox {
@@ -57,6 +65,11 @@ export interface Sandbox {
   envPath: string;
   /** The registry's storage (a temp dir removed by stop()). */
   registryDataDir: string;
+  /** docker-registry's storage root (`rootdirectory` of its filesystem driver, inside registryDataDir): measure it
+   *  with `du`; exported as SANDBOX_REGISTRY_STORAGE in the env file. */
+  registryStorageDir: string;
+  /** What seedImages seeded (undefined without it). */
+  seeded?: SeedScaleResult;
   env: Record<string, string>;
   /** The kubeconfig's server (https://api.sandbox.example.com:6443 with apiViaProxy, else apiDirectUrl). */
   apiUrl: string;
@@ -87,6 +100,8 @@ export interface Sandbox {
   runCronJob(namespace: string, cronJob: string, jobName?: string): string;
   /** The CronJob's next scheduled run happens now, as if the clock had reached it: a Job `<cronjob>-<minutes>` the CronJob controls (history limits apply). Returns its name. */
   fireCronJob(namespace: string, cronJob: string): string;
+  /** The scheduled image imports run now (as if their period had passed): streams with `importPolicy.scheduled` tags are re-imported. Returns the `ns/name` of each. */
+  runScheduledImports(): Promise<string[]>;
   /** Resolves once predicate(store) is true (checked on every store change); rejects after timeoutMs. */
   waitFor(predicate: (store: Store) => boolean, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -231,7 +246,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     cleanups.push(() => controllers.stop());
 
     // image-stream imports need the router, which starts later: the hook is filled in then.
-    const hooks: { importImage?: ImportHook } = {};
+    const hooks: { importImage?: ImportHook; linkImage?: (ref: string, target: string) => Promise<void>; podExec?: PodExecHook } = {};
     const api = await startApiServer({
       store, auth, authorizer, faults, hooks,
       tls: { certPem: apiCert.certPem, keyPem: apiCert.keyPem, clientCaPem: clientCa.certPem },
@@ -292,6 +307,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     cleanups.push(() => router.close());
     const importer = createImporter({ store, proxyUrl: router.proxyUrl, caPems: [ingress.rootPem, serviceCa.certPem], token: tokens.admin! });
     hooks.importImage = importer;
+    hooks.linkImage = importer.link;
+    // `oc exec` into a registry pod: the registry's hard-prune entry point (registry/hard-prune.ts).
+    hooks.podExec = async (r) => {
+      const mode = pruneMode(r.command);
+      const isRegistry = r.namespace === REGISTRY_NS && (r.pod.metadata.labels as Record<string, string> | undefined)?.['docker-registry'] === 'default' && r.container === 'registry';
+      if (!isRegistry || !mode) return notFoundInPath(r.command[0]!);
+      // The pruner lists Images with the pod's service account (system:registry alone may not).
+      const sa = String((r.pod.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName || 'registry');
+      const user = { username: `system:serviceaccount:${REGISTRY_NS}:${sa}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${REGISTRY_NS}`, 'system:authenticated'] };
+      const canList = authorizer.authorize(user, { verb: 'list', group: 'image.openshift.io', resource: 'images' }).allowed;
+      return runHardPrune(dataDir, mode, { holdMs: faults.hardPruneHoldMs ?? 0, gate: faults.hardPruneGate, ...(canList ? {} : { forbiddenUser: user.username }) });
+    };
     cleanups.push(() => importer.close());
 
     const kubeconfigPath = path.join(dir, 'kubeconfig');
@@ -299,7 +326,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const env = { KUBECONFIG: kubeconfigPath, HTTPS_PROXY: router.proxyUrl, NO_PROXY: '127.0.0.1,localhost' };
     const apiUrl = opts.apiViaProxy ? `https://${API_HOST}:${API_PORT}` : api.url;
     fs.writeFileSync(kubeconfigPath, kubeconfig(apiUrl, apiCa.certPem, tokens, adminClient), { mode: 0o600 });
-    fs.writeFileSync(envPath, Object.entries(env).map(([k, v]) => `export ${k}=${v}\n`).join(''));
+    const registryStorageDir = path.join(dataDir, 'storage');
+    fs.writeFileSync(envPath, Object.entries({ ...env, SANDBOX_REGISTRY_STORAGE: registryStorageDir }).map(([k, v]) => `export ${k}=${v}\n`).join(''));
     fs.writeFileSync(path.join(dir, 'api-ca.crt'), apiCa.certPem);
     fs.writeFileSync(path.join(dir, 'ingress-ca.crt'), ingress.rootPem);
     fs.writeFileSync(path.join(dir, 'service-ca.crt'), serviceCa.certPem);
@@ -315,6 +343,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       if (profile === 'degraded') return cfgCond(s, 'Degraded')?.status === 'True' && cfgCond(s, 'NodeCADaemonAvailable')?.status === 'True';
       return cfgCond(s, 'Removed')?.status === 'True' && cfgCond(s, 'NodeCADaemonAvailable')?.status === 'True';
     }, 8000).catch(() => undefined);
+    const seeded = opts.seedImages ? seedScale(store, { images: opts.seedImages, ...(opts.seedStreams ? { streams: opts.seedStreams } : {}) }) : undefined;
 
     let stopped: Promise<void> | undefined;
     return {
@@ -322,6 +351,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       kubeconfigPath,
       envPath,
       registryDataDir: dataDir,
+      registryStorageDir,
+      ...(seeded ? { seeded } : {}),
       env,
       apiUrl,
       apiDirectUrl: api.url,
@@ -343,6 +374,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       crashLoop: (ns, pod, c) => controllers.crashLoop(ns, pod, c),
       runCronJob: (ns, name, job) => controllers.runCronJob(ns, name, job),
       fireCronJob: (ns, name) => controllers.fireCronJob(ns, name),
+      runScheduledImports: () => runScheduledImports(store, importer),
       waitFor,
       stop: () => (stopped ??= runCleanups()),
     };

@@ -61,7 +61,7 @@ describe('aws profile', () => {
   });
 
   it('writes kubeconfig and env files', () => {
-    expect(fs.readFileSync(sb.envPath, 'utf8')).toBe(`export KUBECONFIG=${sb.kubeconfigPath}\nexport HTTPS_PROXY=${sb.proxyUrl}\nexport NO_PROXY=127.0.0.1,localhost\n`);
+    expect(fs.readFileSync(sb.envPath, 'utf8')).toBe(`export KUBECONFIG=${sb.kubeconfigPath}\nexport HTTPS_PROXY=${sb.proxyUrl}\nexport NO_PROXY=127.0.0.1,localhost\nexport SANDBOX_REGISTRY_STORAGE=${sb.registryStorageDir}\n`);
     const kc = fs.readFileSync(sb.kubeconfigPath, 'utf8');
     expect(kc).toContain('current-context: admin');
     for (const c of ['admin', 'developer', 'system-admin']) expect(kc).toContain(`name: ${c}\n`);

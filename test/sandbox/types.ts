@@ -117,6 +117,12 @@ export interface Store {
   watch(key: ResourceKey, namespace: string | undefined, fromResourceVersion: string | undefined, onEvent: (e: WatchEvent) => void): () => void;
   /** Every change of every resource, for in-process controllers. */
   on(listener: (key: ResourceKey, event: WatchEvent) => void): () => void;
+  /**
+   * Bulk load, as if restored from an etcd backup (seed-scale.ts): the objects are stored as given (not copied; the
+   * caller lets go of them) with uid, one resourceVersion for the batch, creationTimestamp (kept when set) and
+   * generation 1; no events, no watch history, no admission. An existing name → StoreError 409, nothing stored.
+   */
+  restore(key: ResourceKey, objects: KubeObject[]): void;
   readonly logs: PodLogStore;
 }
 
@@ -217,6 +223,12 @@ export interface Faults {
   registryStorage?: 'READ_ONLY_FILESYSTEM' | 'DEVICE_OUT_OF_SPACE';
   /** While true, image pruner Job runs fail (`oc adm prune images` errors; operator/cronjobs.ts). */
   prunerJobFails?: boolean;
+  /** The registry's hard prune (`dockerregistry -prune=…` via pods/exec) waits this long between finding and deleting
+   *  the blobs, so a test can interrupt the client while the garbage collection runs (registry/hard-prune.ts). */
+  hardPruneHoldMs?: number;
+  /** In-process tests: the hard prune calls `reached()` after finding the blobs and deletes them only once `released`
+   *  settles, so a test interrupts the client at a known point instead of after a guessed delay. */
+  hardPruneGate?: { reached: () => void; released: Promise<void> };
 }
 
 export function defaultFaults(): Faults {

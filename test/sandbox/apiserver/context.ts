@@ -12,7 +12,7 @@ export interface ApiServerOptions {
   faults: Faults;
   tls: { certPem: string; keyPem: string; clientCaPem: string };
   oauth: { issuer: string };
-  hooks?: { importImage?: (ns: string, isi: KubeObject) => Promise<KubeObject> };
+  hooks?: { importImage?: (ns: string, isi: KubeObject) => Promise<KubeObject>; linkImage?: (dockerImageReference: string, targetRepository: string) => Promise<void>; podExec?: import('./exec.ts').PodExecHook };
   /** Port to listen on (default 0 = any free port). */
   port?: number;
 }

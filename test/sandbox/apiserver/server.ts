@@ -18,6 +18,7 @@ import { handlePodLog } from './podlogs.ts';
 import { createOAuthHandler } from './oauth.ts';
 import { handleOpenApi } from './openapi.ts';
 import { requestFault } from './faults.ts';
+import { handleExecUpgrade } from './exec.ts';
 
 export type { ApiServerOptions } from './context.ts';
 
@@ -202,6 +203,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
+  // pods/exec (WebSocket upgrade): exec.ts.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => void handleExecUpgrade(opts, req, socket, (r) => impersonated(r, authenticate(opts, r), opts.authorizer)));
   server.on('tlsClientError', () => undefined);
   server.on('clientError', (_e, s) => s.destroy());
 

@@ -8,6 +8,7 @@ import { jsonBody, sendJson } from './context.ts';
 import type { RequestCtx, ResourceRequest } from './context.ts';
 import { decorate } from './rest.ts';
 import { createImageStreamMapping } from './imagestreammappings.ts';
+import { writeImageStreamTag } from './imagestreamtags.ts';
 
 function userInfo(u: Identity) {
   const info: Record<string, unknown> = { username: u.username, groups: u.groups };
@@ -222,6 +223,10 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
       status.tags = (status.tags ?? []).filter((x: any) => x.tag !== tag);
       store.update('image.openshift.io/imagestreams', { ...updated, status }, { subresource: 'status' });
       sendJson(ctx.res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: rr.name, group: 'image.openshift.io', kind: 'imagestreamtags' } });
+      return true;
+    }
+    if (method === 'POST' || (method === 'PUT' && rr.name)) {
+      await writeImageStreamTag(ctx, rr);
       return true;
     }
     throw methodNotAllowed();
