@@ -18,6 +18,9 @@ export interface MainDeps {
 /** Turns a spec's run into a commander action (src/cli.ts main: with a Context). */
 type Act = (load: () => Promise<Run>) => (...all: unknown[]) => Promise<void>;
 
+/** The value a `valueOnlyAfterEquals` option gets when given bare; its parse turns it back into `true`. */
+const BARE = '\u0000bare';
+
 /** Adds a command built from its spec (and its subcommands) to `parent`. */
 export function addCommand(parent: Command, m: CommandModule, act: Act): Command {
   const s = m.spec;
@@ -35,11 +38,21 @@ export function addCommand(parent: Command, m: CommandModule, act: Act): Command
     if (opt.attributeName() !== key) throw new Error(`internal error: ${s.name}: option ${o.flags} is keyed "${key}", not "${opt.attributeName()}"`);
     if (o.default !== undefined) opt.default(o.default);
     if (o.choices) opt.choices(o.choices);
-    if (o.parse) opt.argParser(o.parse);
+    if (o.valueOnlyAfterEquals) opt.argParser((v: string, prev: unknown) => (v === BARE ? true : o.parse ? o.parse(v, prev) : v));
+    else if (o.parse) opt.argParser(o.parse);
     if (o.required) opt.makeOptionMandatory();
     if (o.hidden) opt.hideHelp();
     c.addOption(opt);
     if (o.negate) c.addOption(new Option(`--no-${opt.long!.slice(2)}`, o.negate));
+  }
+  const bare = Object.values(s.options ?? {}).filter((o) => o.valueOnlyAfterEquals).map((o) => new Option(o.flags, '').long!);
+  if (bare.length) {
+    // Commander would take the word after a bare optional-value flag as its value: mark the flag as given without one.
+    const parseOptions = c.parseOptions.bind(c);
+    c.parseOptions = (argv: string[]) => {
+      const end = argv.indexOf('--');
+      return parseOptions(argv.map((a, i) => (bare.includes(a) && (end < 0 || i < end) ? `${a}=${BARE}` : a)));
+    };
   }
   if (s.acceptAnything) c.allowUnknownOption().allowExcessArguments();
   if (s.notes) c.addHelpText('after', s.notes);

@@ -26,7 +26,7 @@ export const dryRunOption = { flags: '--dry-run', description: 'print what would
  * Parse them with planMode() from src/plan/mode.ts.
  */
 export const planOptions = {
-  dryRun: { flags: '--dry-run [mode]', description: 'client (the default): print the plan and change nothing; server: also have the API server check each write (dryRun=All)' },
+  dryRun: { flags: '--dry-run [mode]', valueOnlyAfterEquals: true, description: 'client (the default): print the plan and change nothing; --dry-run=server: also have the API server check each write (dryRun=All)' },
   render: { flags: '--render <format>', description: 'write the change for GitOps/ACM instead of applying it: manifests, kustomize, acm-policy or argocd', choices: ['manifests', 'kustomize', 'acm-policy', 'argocd'] },
   outputDir: { flags: '--output-dir <dir>', description: 'with --render: write the files into this directory (default: stdout)' },
   remediation: { flags: '--remediation <action>', description: 'with --render acm-policy: inform (report, the default) or enforce (make it so)', choices: ['inform', 'enforce'] },

@@ -13,6 +13,9 @@ export interface OptionSpec {
   readonly parse?: (value: string, previous: any) => unknown;
   readonly required?: boolean;
   readonly hidden?: boolean;
+  /** An optional value (`--flag [value]`) given only as `--flag=value`, as kubectl's --dry-run: a bare `--flag` never
+   *  takes the next word (`config set --dry-run logLevel=Debug` keeps logLevel=Debug an operand). */
+  readonly valueOnlyAfterEquals?: boolean;
   /** Also declares `--no-<flag>` right after it, with this description. */
   readonly negate?: string;
 }

@@ -79,12 +79,12 @@ describe('mutating commands --dry-run -o json', () => {
     expect(yaml.load(got.stdout)).toMatchObject({ apiVersion: API, kind: 'RegistryConfigValues', tolerations: [{ key: 'infra' }] });
     const back = path.join(e.tmp, 'kinds-tol-back.yaml');
     fs.writeFileSync(back, got.stdout);
-    expect(await json(['config', 'set', `tolerations=@${back}`, '--dry-run'])).toMatchObject({ kind: 'ConfigChange', changed: false });
+    expect(await json(['config', 'set', `tolerations=@${back}`, '--dry-run'])).toMatchObject({ kind: 'Plan', steps: [] });
   });
 
-  it('config set → ConfigChange, set-storage → StorageChange', async () => {
-    expect(await json(['config', 'set', 'logLevel=Debug', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'ConfigChange', dryRun: true });
-    expect(await json(['set-storage', 'emptydir', '--yes', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'StorageChange', dryRun: true });
+  it('config set, set-storage --dry-run → Plan (issue 18)', async () => {
+    expect(await json(['config', 'set', 'logLevel=Debug', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'config-set', dryRun: 'client' });
+    expect(await json(['set-storage', 'emptydir', '--yes', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'set-storage-emptydir', dryRun: 'client' });
   });
 
   it('delete → DeleteResult, import-image → ImageImportResult, expose → ExposePlan', async () => {

@@ -236,7 +236,7 @@ describe('set-storage on AWS (S3 with user credentials, 2 replicas)', () => {
     noSecrets(r.all);
   });
 
-  it('--dry-run with new credentials shows REDACTED values and changes nothing', async () => {
+  it('--dry-run with new credentials shows <redacted> values and changes nothing', async () => {
     const file = path.join(dir, 'aws-secret');
     fs.writeFileSync(file, S3_SECRET_2);
     const [text, json] = await Promise.all([
@@ -244,13 +244,14 @@ describe('set-storage on AWS (S3 with user credentials, 2 replicas)', () => {
       h.regctl(['set-storage', 's3', '--bucket', 'minio-service', '--region', 'dummyregion', '--access-key-id', 'minio2', '--secret-access-key-file', file, '--dry-run', '-o', 'json']),
     ]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/# 1\. patch Secret openshift-image-registry\/image-registry-private-configuration-user .*\(application\/merge-patch\+json\)\ndata:\n  REGISTRY_STORAGE_S3_ACCESSKEY: REDACTED\n  REGISTRY_STORAGE_S3_SECRETKEY: REDACTED\n/);
+    expect(text.stdout).toMatch(/# 1\. patch Secret openshift-image-registry\/image-registry-private-configuration-user .*\(application\/merge-patch\+json\)\ndata:\n  REGISTRY_STORAGE_S3_ACCESSKEY: <redacted>\n  REGISTRY_STORAGE_S3_SECRETKEY: <redacted>\n/);
     expect(json.code).toBe(0);
     const out = JSON.parse(json.stdout);
-    expect(out.dryRun).toBe(true);
-    expect(out.writes[0]).toEqual({ action: 'patch', kind: 'Secret', namespace: NS, name: USER_SECRET, patchType: 'merge', body: { data: { REGISTRY_STORAGE_S3_ACCESSKEY: 'REDACTED', REGISTRY_STORAGE_S3_SECRETKEY: 'REDACTED' } } });
+    // The plan as data (issue 18): kind Plan, the patch exactly as it would be sent, values redacted.
+    expect(out).toMatchObject({ apiVersion: 'regctl.openshift.io/v1', kind: 'Plan', name: 'set-storage-s3', dryRun: 'client' });
+    expect(out.steps[0]).toMatchObject({ action: 'patch', target: { apiVersion: 'v1', kind: 'Secret', namespace: NS, name: USER_SECRET }, patchType: 'merge', patch: { data: { REGISTRY_STORAGE_S3_ACCESSKEY: '<redacted>', REGISTRY_STORAGE_S3_SECRETKEY: '<redacted>' } } });
     // Same type: the fields not given (regionEndpoint, encrypt …) are kept, so only the secret changes (issue 17).
-    expect(out.writes).toHaveLength(1);
+    expect(out.steps).toHaveLength(1);
     noSecrets(text.all + json.all);
     expect(unb64(h.secret().data.REGISTRY_STORAGE_S3_SECRETKEY)).toBe(S3_SECRET);
     expect(h.config().spec.storage.s3.regionEndpoint).toBe('http://minio.minio.svc.cluster.local:9000');

@@ -135,6 +135,7 @@ describe('set-storage credentials s3 on the aws profile', () => {
     expect(dry.stdout).toBe(
       '# dry run: nothing was changed\n---\n' +
         '# 1. patch configs.imageregistry.operator.openshift.io/cluster: replace /spec/storage (application/json-patch+json)\n' +
+        '# rolls out the registry: changes spec.storage\n' +
         `[\n  ${JSON.stringify({ op: 'replace', path: '/spec/storage', value })}\n]\n`,
     );
     const r = await h.regctl(['set-storage', 's3', '--region-endpoint', endpoint, '--yes']);

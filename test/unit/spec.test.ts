@@ -39,6 +39,23 @@ describe('command specs', () => {
     expect(got).toEqual({ output: 'table', bucket: 'b', group: ['x', 'y', 'z'], tag: ['t1', 't2'], wait: false, pullTest: true, mode: 'a' });
   });
 
+  it('a valueOnlyAfterEquals option takes a value only after "=": bare, it never swallows the next operand', async () => {
+    const got: unknown[] = [];
+    const program = new Command().exitOverride();
+    const dry = { spec: { name: 'dry', arguments: [{ name: 'pairs', variadic: true }], options: { dryRun: { flags: '--dry-run [mode]', description: 'x', valueOnlyAfterEquals: true } } } };
+    addCommand(program, { ...dry, load: async () => async (_ctx, args, o) => void got.push([args, o]) }, (load) => async (...all: unknown[]) =>
+      void (await (await load())(undefined as never, (all[0] as string[]) ?? [], all[all.length - 2] as never)),
+    );
+    await program.parseAsync(['dry', '--dry-run', 'a=b'], { from: 'user' });
+    await program.parseAsync(['dry', '--dry-run=server', 'a=b'], { from: 'user' });
+    await program.parseAsync(['dry', 'a=b', '--', '--dry-run'], { from: 'user' });
+    expect(got).toEqual([
+      [['a=b'], { dryRun: true }],
+      [['a=b'], { dryRun: 'server' }],
+      [['a=b', '--dry-run'], {}],
+    ]);
+  });
+
   it('refuses an option keyed unlike the property commander gives it', () => {
     const bad = { spec: { name: 'bad', options: { wrong: { flags: '--right <x>', description: 'x' } } } };
     expect(() => addCommand(new Command(), bad, () => async () => {})).toThrow(/keyed "wrong", not "right"/);
