@@ -117,9 +117,11 @@ export function addBuildStrategy(u: Usage, referrer: Referrer, namespace: string
     if (name.trim()) addImageReference(u, referrer, 'build strategy', name);
   } else if (from.kind === 'ImageStreamImage') {
     const i = name.indexOf('@');
-    if (i <= 0 || i === name.length - 1) return void u.invalid.push({ referrer, where: 'build strategy', reference: name, error: 'expected exactly one @ in the isimage name' });
+    if (i <= 0 || i === name.length - 1 || name.indexOf('@', i + 1) >= 0) return void u.invalid.push({ referrer, where: 'build strategy', reference: name, error: 'expected exactly one @ in the isimage name' });
     addRef(u, u.images, `${from.namespace || namespace}/${name.slice(0, i)}@${name.slice(i + 1)}`, referrer);
   } else if (from.kind === 'ImageStreamTag') {
+    // imageutil.ParseImageStreamTagName: an `@` makes it an isimage, not an istag.
+    if (name.includes('@')) return void u.invalid.push({ referrer, where: 'build strategy', reference: name, error: 'is an image stream image, not an image stream tag' });
     const i = name.indexOf(':');
     if (i <= 0 || i === name.length - 1 || name.indexOf(':', i + 1) >= 0) return void u.invalid.push({ referrer, where: 'build strategy', reference: name, error: 'expected exactly one : delimiter in the istag' });
     addRef(u, u.tags, `${from.namespace || namespace}/${name.slice(0, i)}:${name.slice(i + 1)}`, referrer);

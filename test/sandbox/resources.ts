@@ -69,6 +69,7 @@ interface Def {
 const DEFS: Def[] = [
   { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'], subresources: ['status'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
   { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, shortNames: ['po'], subresources: ['status', 'log'] },
+  { group: '', version: 'v1', resource: 'replicationcontrollers', kind: 'ReplicationController', namespaced: true, shortNames: ['rc'], subresources: ['status'] },
   { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, shortNames: ['svc'], subresources: ['status'] },
   { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
@@ -80,6 +81,7 @@ const DEFS: Def[] = [
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], subresources: ['status', 'scale'] },
   { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], subresources: ['status'] },
   { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], subresources: ['status'] },
+  { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], subresources: ['status'] },
   { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', namespaced: true, shortNames: ['cj'], subresources: ['status'] },
   { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespaced: true, subresources: ['status'] },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true },
@@ -95,6 +97,11 @@ const DEFS: Def[] = [
   { group: 'user.openshift.io', version: 'v1', resource: 'groups', kind: 'Group', namespaced: false },
   { group: 'user.openshift.io', version: 'v1', resource: 'identities', kind: 'Identity', namespaced: false },
   { group: 'route.openshift.io', version: 'v1', resource: 'routes', kind: 'Route', namespaced: true, subresources: ['status'] },
+  // openshift-apiserver pkg/apps/apiserver/apiserver.go and pkg/build/apiserver/apiserver.go (short names from their etcd.go);
+  // their other subresources (instantiate, rollback, log, scale, clone, details, webhooks) are not served here.
+  { group: 'apps.openshift.io', version: 'v1', resource: 'deploymentconfigs', kind: 'DeploymentConfig', namespaced: true, shortNames: ['dc'], subresources: ['status'] },
+  { group: 'build.openshift.io', version: 'v1', resource: 'builds', kind: 'Build', namespaced: true },
+  { group: 'build.openshift.io', version: 'v1', resource: 'buildconfigs', kind: 'BuildConfig', namespaced: true, shortNames: ['bc'] },
   { group: 'config.openshift.io', version: 'v1', resource: 'images', kind: 'Image', namespaced: false, subresources: ['status'] },
   { group: 'config.openshift.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', namespaced: false, subresources: ['status'] },
   { group: 'config.openshift.io', version: 'v1', resource: 'clusterversions', kind: 'ClusterVersion', namespaced: false, subresources: ['status'] },

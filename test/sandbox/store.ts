@@ -8,6 +8,7 @@ import type {
 import { defaultResourceTypes, keyOf, qualifiedKind, qualifiedResource } from './resources.ts';
 import { nowLogTime, parseLogTime } from './log-time.ts';
 import { admitBatch } from './apiserver/batch-admission.ts';
+import { prepareWorkloadForCreate, WORKLOAD_STRATEGY_KEYS } from './apiserver/workload-strategy.ts';
 import { prepareImageForCreate } from './apiserver/image-strategy.ts';
 
 export interface StoreOptions {
@@ -197,6 +198,7 @@ export function admit(key: ResourceKey, obj: KubeObject, old: KubeObject | undef
     }
   }
   if (key === 'batch/jobs' || key === 'batch/cronjobs') admitBatch(key, obj, !old, old);
+  if (!old && WORKLOAD_STRATEGY_KEYS.has(key)) prepareWorkloadForCreate(key, obj);
   if (key === 'image.openshift.io/images' && !old) prepareImageForCreate(obj);
   if (key === '/secrets') {
     const sd = obj.stringData as Record<string, string> | undefined;

@@ -42,4 +42,20 @@ describe('workload references', () => {
     expect([...u.images]).toEqual([[`other/base@${D}`, ['build/ns/b-1']]]);
     expect(u.invalid).toMatchObject([{ referrer: 'build/ns/b-2', reference: 'nocolon' }]);
   });
+
+  it('build strategies: two @ in an isimage, or an @ in an istag, are invalid (imageutil.ParseImageStream*Name)', () => {
+    const u = newUsage();
+    addBuildStrategy(u, 'build/ns/x', 'ns', { sourceStrategy: { from: { kind: 'ImageStreamImage', name: `base@${D}@x` } } });
+    addBuildStrategy(u, 'build/ns/y', 'ns', { dockerStrategy: { from: { kind: 'ImageStreamTag', name: `base@x:${'a'.repeat(3)}` } } });
+    expect([...u.tags, ...u.images]).toEqual([]);
+    expect(u.invalid.map((i) => i.referrer)).toEqual(['build/ns/x', 'build/ns/y']);
+  });
+
+  it('a build strategy with no from (dockerStrategy without one, or no strategy) references nothing, as GetInputReference', () => {
+    const u = newUsage();
+    addBuildStrategy(u, 'bc/ns/a', 'ns', { dockerStrategy: {} });
+    addBuildStrategy(u, 'bc/ns/b', 'ns', { jenkinsPipelineStrategy: { jenkinsfile: 'node {}' } });
+    addBuildStrategy(u, 'bc/ns/c', 'ns', { sourceStrategy: { from: { kind: 'DockerImage', name: '  ' } } });
+    expect([...u.tags, ...u.images, ...u.invalid]).toEqual([]);
+  });
 });
