@@ -6,8 +6,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { fleetKubeconfig, sandboxContext } from '../sandbox/multi.js';
+import type { Sandbox } from '../sandbox/index.js';
+import { fleetKubeconfig, sandboxContext, startClusters, type Clusters } from '../sandbox/multi.js';
 import { runCli } from '../helpers/cli.js';
 import { runTool } from './support/tool.ts';
 
@@ -16,6 +16,7 @@ const NS = 'team';
 let one: Sandbox;
 let two: Sandbox;
 let tmp: string;
+let fleet: Clusters | undefined;
 let kubeconfig: string;
 const env = () => ({ KUBECONFIG: kubeconfig, NO_PROXY: '127.0.0.1,localhost' });
 const regctl = (args: string[]) => runCli(args, { env: env() });
@@ -50,8 +51,9 @@ async function project(sb: Sandbox): Promise<void> {
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-multi-mut-e2e-'));
-  one = await startSandbox({ profile: 'aws' });
-  two = await startSandbox({ profile: 'baremetal' });
+  // Two clusters served by one process (test/sandbox/multi.ts), as `npm run sandbox -- --clusters 2` does.
+  fleet = await startClusters(2, { profiles: ['aws', 'baremetal'] });
+  [one, two] = fleet.sandboxes as [Sandbox, Sandbox];
   await Promise.all([project(one), project(two)]);
   kubeconfig = path.join(tmp, 'kubeconfig');
   fs.writeFileSync(
@@ -66,8 +68,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await one?.stop();
-  await two?.stop();
+  await fleet?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -87,7 +88,7 @@ describe('grant across contexts', () => {
     const r = await regctl(['--contexts', 'one,two', 'grant', 'viewer', 'alice', '-n', NS, '--dry-run', '-o', 'json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.items.map((i: any) => [i.context, i.exitCode, i.result?.kind])).toEqual([['one', 0, 'RoleBinding'], ['two', 0, 'RoleBinding']]);
+    expect(doc.items.map((i: any) => [i.context, i.exitCode, i.result?.kind])).toEqual([['one', 0, 'Plan'], ['two', 0, 'Plan']]);
     expect(await viewers('one')).toEqual([]);
     expect(await viewers('two')).toEqual([]);
   });

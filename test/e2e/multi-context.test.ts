@@ -7,14 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { fleetKubeconfig, sandboxContext } from '../sandbox/multi.js';
+import type { Sandbox } from '../sandbox/index.js';
+import { fleetKubeconfig, sandboxContext, startClusters, type Clusters } from '../sandbox/multi.js';
 import { runCli } from '../helpers/cli.js';
 import { runTool } from './support/tool.ts';
 
 let healthy: Sandbox;
 let degraded: Sandbox;
 let tmp: string;
+let fleet: Clusters | undefined;
 let kubeconfig: string;
 const env = () => ({ KUBECONFIG: kubeconfig, NO_PROXY: '127.0.0.1,localhost' });
 const regctl = (args: string[]) => runCli(args, { env: env() });
@@ -42,8 +43,9 @@ function secrets(): string[] {
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-multi-e2e-'));
-  healthy = await startSandbox({ profile: 'aws' });
-  degraded = await startSandbox({ profile: 'degraded' });
+  // Two clusters served by one process (test/sandbox/multi.ts), as `npm run sandbox -- --clusters 2` does.
+  fleet = await startClusters(2, { profiles: ['aws', 'degraded'] });
+  [healthy, degraded] = fleet.sandboxes as [Sandbox, Sandbox];
   kubeconfig = path.join(tmp, 'kubeconfig');
   fs.writeFileSync(
     kubeconfig,
@@ -57,8 +59,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await healthy?.stop();
-  await degraded?.stop();
+  await fleet?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 

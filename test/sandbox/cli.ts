@@ -18,6 +18,7 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     profile: { type: 'string', default: 'aws' },
     'latency-ms': { type: 'string' },
+    'api-latency': { type: 'string' },
     'error-rate': { type: 'string' },
     conflicts: { type: 'string' },
     'reset-rate': { type: 'string' },
@@ -38,7 +39,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N] [--error-rate R] [--conflicts N] [--reset-rate R] [--throttle-rate R] [--api-down] [--fault-control-port P] [--pod-start-ms N] [--nodes N] [--ingress-chain root|intermediate] [--api-via-proxy] [--cluster-version 4.17|4.14] [--clusters N [--profile P1,P2,…]] [--seed-images N [--seed-streams M]]\n');
+  process.stdout.write('usage: npm run sandbox -- --dir DIR [--profile aws|baremetal|degraded|no-registry] [--latency-ms N | --api-latency 50ms] [--error-rate R] [--conflicts N] [--reset-rate R] [--throttle-rate R] [--api-down] [--fault-control-port P] [--pod-start-ms N] [--nodes N] [--ingress-chain root|intermediate] [--api-via-proxy] [--cluster-version 4.17|4.14] [--clusters N [--profile P1,P2,…]] [--seed-images N [--seed-streams M]]\n');
   process.exit(0);
 }
 const dir = values.dir ?? path.join(process.cwd(), '.sandbox');
@@ -57,8 +58,16 @@ const num = (name: string, v: string | undefined, max = Infinity): number | unde
   return n;
 };
 
+// --api-latency 50ms|1s|50: the same delay as --latency-ms (every API response), as a duration.
+if (values['api-latency'] !== undefined) {
+  if (values['latency-ms'] !== undefined) fail('give --latency-ms or --api-latency, not both');
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(values['api-latency']);
+  if (!m) fail(`invalid --api-latency "${values['api-latency']}" (a duration such as 50ms or 1s)`);
+  values['latency-ms'] = String(Number(m[1]) * (m[2] === 's' ? 1000 : 1));
+}
+
 if (values.clusters !== undefined) {
-  // N whole sandboxes, one kubeconfig with contexts sandbox-1..N (test/sandbox/multi.ts); the fault flags are not applied.
+  // N clusters in this process, one kubeconfig with contexts admin@cluster-1..N (test/sandbox/multi.ts); the fault flags are not applied.
   const n = num('clusters', values.clusters, 50)!;
   if (!Number.isInteger(n) || n < 1) fail('--clusters must be a whole number between 1 and 50');
   const options = { latencyMs: num('latency-ms', values['latency-ms']), errorRate: num('error-rate', values['error-rate'], 1), podStartMs: num('pod-start-ms', values['pod-start-ms']), nodes: num('nodes', values.nodes), clusterVersion };

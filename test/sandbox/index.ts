@@ -57,6 +57,21 @@ export interface SandboxOptions {
    *  images / 10) sharing layers, written straight into the store, plus some workloads running some of them. */
   seedImages?: number;
   seedStreams?: number;
+  /** The default IngressController's domain (default apps.sandbox.example.com): route hosts, the ingress wildcard
+   *  certificate, the OAuth host. A fleet gives each cluster its own, as real clusters have. */
+  ingressDomain?: string;
+  /** Route this cluster's hosts through that router (the fleet's one ingress proxy) instead of starting its own.
+   *  The in-cluster service host stays with the router's own cluster. */
+  router?: SharedRouter;
+  /** Start docker-registry at the registry front's first request instead of at start-up. */
+  lazyRegistry?: boolean;
+}
+
+/** A router other sandboxes add their route resolvers to (see SandboxOptions.router). */
+export interface SharedRouter {
+  proxyUrl: string;
+  /** Adds a resolver, consulted after the router's own cluster; returns its removal. */
+  add(resolve: (host: string, port: number) => RouteTarget | undefined): () => void;
 }
 
 export interface Sandbox {
@@ -91,6 +106,8 @@ export interface Sandbox {
   registryMetrics: RegistryMetrics;
   profile: ProfileName;
   clusterVersion: ClusterVersionName;
+  /** This sandbox's router, for other sandboxes to route through (SandboxOptions.router). */
+  router: SharedRouter;
   issueToken(user: string, opts?: { groups?: string[]; ttlSeconds?: number }): string;
   /** Simulates a container crash + restart: restartCount+1, lastState terminated, `kubectl logs --previous` has the old log. */
   restartContainer(namespace: string, pod: string, container?: string): void;
@@ -174,6 +191,8 @@ function readyRegistryPods(store: Store): string[] {
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const profile = opts.profile ?? 'aws';
+  const ingressDomain = opts.ingressDomain ?? INGRESS_DOMAIN;
+  const oauthHost = `oauth-openshift.${ingressDomain}`;
   const cleanups: Array<() => Promise<void> | void> = [];
   const runCleanups = async () => {
     for (const c of cleanups.reverse()) {
@@ -199,7 +218,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     const [apiCa, ingress, serviceCa, clientCa] = await Promise.all([
       createCA('kube-apiserver-lb-signer'),
-      createIngressPki(opts.ingressChain ?? 'root', INGRESS_DOMAIN),
+      createIngressPki(opts.ingressChain ?? 'root', ingressDomain),
       createCA(`openshift-service-serving-signer@${Math.floor(Date.now() / 1000)}`),
       createCA('admin-kubeconfig-signer'),
     ]);
@@ -226,6 +245,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       serviceCaPem: serviceCa.certPem,
       kubeadminPassword,
       releaseVersion: releaseOf(clusterVersion),
+      ingressDomain,
     });
     seedCrds(store, clusterVersion);
     applyRelease(store, clusterVersion);
@@ -250,7 +270,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const api = await startApiServer({
       store, auth, authorizer, faults, hooks,
       tls: { certPem: apiCert.certPem, keyPem: apiCert.keyPem, clientCaPem: clientCa.certPem },
-      oauth: { issuer: `https://${OAUTH_HOST}` },
+      oauth: { issuer: `https://${oauthHost}` },
     });
     cleanups.push(() => api.close());
 
@@ -268,6 +288,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       apiServerUrl: api.url,
       apiCaPem: apiCa.certPem,
       dataDir,
+      lazy: opts.lazyRegistry === true,
       registryToken: tokens.registry!,
       faults,
       log: (line) => {
@@ -281,7 +302,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const ingressTarget = (backend: string): RouteTarget => ({ backend, certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingress.chainPem });
     const resolve = (host: string, port: number): RouteTarget | undefined => {
       host = host.toLowerCase();
-      if (host === OAUTH_HOST && port === 443) return ingressTarget(api.url);
+      if (host === oauthHost && port === 443) return ingressTarget(api.url);
       if (SERVICE_HOSTS.has(host) && port === 5000) {
         if (!store.get('/services', REGISTRY_NS, 'image-registry') || !readyRegistryPods(store).length) return undefined;
         return { backend: registry.backendUrl, certPem: serving.certPem, keyPem: serving.keyPem, chainPem: serviceCa.certPem, service: true };
@@ -303,9 +324,34 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const apiListener = new URL(api.url);
     const tunnel = (host: string, port: number) =>
       opts.apiViaProxy && host.toLowerCase() === API_HOST && port === API_PORT ? { host: apiListener.hostname, port: Number(apiListener.port) } : undefined;
-    const router = await startRouter({ resolve, tunnel, defaultCert: { certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingress.chainPem } });
-    cleanups.push(() => router.close());
-    const importer = createImporter({ store, proxyUrl: router.proxyUrl, caPems: [ingress.rootPem, serviceCa.certPem], token: tokens.admin! });
+    // Other clusters' resolvers (a fleet sharing this router) come after this cluster's own hosts.
+    const others: Array<(host: string, port: number) => RouteTarget | undefined> = [];
+    const resolveAll = (host: string, port: number): RouteTarget | undefined => {
+      const own = resolve(host, port);
+      if (own || SERVICE_HOSTS.has(host.toLowerCase())) return own;
+      for (const r of others) {
+        const t = r(host, port);
+        if (t) return t;
+      }
+      return undefined;
+    };
+    let proxyUrl: string;
+    if (opts.router) {
+      cleanups.push(opts.router.add((host, port) => (SERVICE_HOSTS.has(host.toLowerCase()) ? undefined : resolve(host, port))));
+      proxyUrl = opts.router.proxyUrl;
+    } else {
+      const own = await startRouter({ resolve: resolveAll, tunnel, defaultCert: { certPem: wildcard.certPem, keyPem: wildcard.keyPem, chainPem: ingress.chainPem } });
+      cleanups.push(() => own.close());
+      proxyUrl = own.proxyUrl;
+    }
+    const router: SharedRouter = opts.router ?? {
+      proxyUrl,
+      add(r) {
+        others.push(r);
+        return () => void others.splice(others.indexOf(r) >>> 0, 1);
+      },
+    };
+    const importer = createImporter({ store, proxyUrl, caPems: [ingress.rootPem, serviceCa.certPem], token: tokens.admin! });
     hooks.importImage = importer;
     hooks.linkImage = importer.link;
     // `oc exec` into a registry pod: the registry's hard-prune entry point (registry/hard-prune.ts).
@@ -323,7 +369,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     const kubeconfigPath = path.join(dir, 'kubeconfig');
     const envPath = path.join(dir, 'env');
-    const env = { KUBECONFIG: kubeconfigPath, HTTPS_PROXY: router.proxyUrl, NO_PROXY: '127.0.0.1,localhost' };
+    const env = { KUBECONFIG: kubeconfigPath, HTTPS_PROXY: proxyUrl, NO_PROXY: '127.0.0.1,localhost' };
     const apiUrl = opts.apiViaProxy ? `https://${API_HOST}:${API_PORT}` : api.url;
     fs.writeFileSync(kubeconfigPath, kubeconfig(apiUrl, apiCa.certPem, tokens, adminClient), { mode: 0o600 });
     const registryStorageDir = path.join(dataDir, 'storage');
@@ -356,10 +402,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       env,
       apiUrl,
       apiDirectUrl: api.url,
-      proxyUrl: router.proxyUrl,
-      ingressDomain: INGRESS_DOMAIN,
-      defaultRouteHost: `default-route-${REGISTRY_NS}.${INGRESS_DOMAIN}`,
-      oauthHost: OAUTH_HOST,
+      proxyUrl,
+      ingressDomain,
+      defaultRouteHost: `default-route-${REGISTRY_NS}.${ingressDomain}`,
+      oauthHost,
       caPems: { api: apiCa.certPem, ingress: ingress.rootPem, service: serviceCa.certPem, client: clientCa.certPem },
       ingressChain: ingress.chain,
       tokens,
@@ -369,6 +415,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       registryMetrics: registry.metrics,
       profile,
       clusterVersion,
+      router,
       issueToken: (user, o) => auth.issueToken(user, o),
       restartContainer: (ns, pod, c) => controllers.restartContainer(ns, pod, c),
       crashLoop: (ns, pod, c) => controllers.crashLoop(ns, pod, c),

@@ -35,6 +35,8 @@ export interface SeedInput {
   kubeadminPassword: string;
   /** The release the registry operator's Deployment carries (annotation, RELEASE_VERSION env, images). Default 4.17.12. */
   releaseVersion?: string;
+  /** ingresses.config spec.domain; default INGRESS_DOMAIN (each cluster of a fleet has its own). */
+  ingressDomain?: string;
 }
 
 export function platformOf(profile: ProfileName): Platform {
@@ -141,7 +143,7 @@ export function seedCluster(store: Store, auth: AuthRegistry, input: SeedInput):
   });
   put(store, 'config.openshift.io/ingresses', {
     apiVersion: 'config.openshift.io/v1', kind: 'Ingress', metadata: { name: 'cluster' },
-    spec: { domain: INGRESS_DOMAIN, loadBalancer: { platform: { type: bare(profile) ? 'BareMetal' : 'AWS' } } }, status: {},
+    spec: { domain: input.ingressDomain ?? INGRESS_DOMAIN, loadBalancer: { platform: { type: bare(profile) ? 'BareMetal' : 'AWS' } } }, status: {},
   });
   put(store, 'config.openshift.io/images', {
     apiVersion: 'config.openshift.io/v1', kind: 'Image',

@@ -29,12 +29,15 @@ export interface RegistryOptions {
   /** Shared fault settings; `registryStorage` makes storage writes fail (see storage-driver.ts). */
   faults?: { registryStorage?: StorageFault };
   tokenRealmHost?: never;
+  /** Start docker-registry at the front's first request instead of now (a fleet of sandboxes whose registries
+   *  mostly stay unused); the front's listener is up either way. */
+  lazy?: boolean;
 }
 
 export interface RegistryHandle {
   /** http://127.0.0.1:PORT of the front */
   backendUrl: string;
-  /** The docker-registry process' own URL (no auth; for diagnostics only). */
+  /** The docker-registry process' own URL (no auth; for diagnostics only); '' while a lazy registry has not started. */
   distributionUrl: string;
   metrics: RegistryMetrics;
   close(): Promise<void>;
@@ -43,23 +46,48 @@ export interface RegistryHandle {
 export async function startRegistry(opts: RegistryOptions): Promise<RegistryHandle> {
   const log = opts.log ?? (() => {});
   const api = new ApiClient(opts.apiServerUrl, opts.apiCaPem);
-  const dist = await startDistribution({
-    dataDir: opts.dataDir,
-    // docker-registry's own request lines would duplicate the front's; keep only its real problems.
-    onLine: (l) => {
-      if (/level=(fatal|panic)/.test(l) || (/level=error/.test(l) && !/response completed with error/.test(l))) log(l);
-    },
-  });
   const metrics = createMetrics();
-  const front = createFront({
-    upstream: dist.url,
-    auth: new RegistryAuth(api, opts.registryToken, opts.authCacheMs ?? 3000),
-    streams: new ImageStreams(api, opts.registryToken),
-    metrics,
-    log,
-    faults: opts.faults,
-  });
-  const server = http.createServer({ keepAlive: true, requestTimeout: 0 }, front.handler);
+  let distributionUrl = '';
+  const open = async () => {
+    const dist = await startDistribution({
+      dataDir: opts.dataDir,
+      // docker-registry's own request lines would duplicate the front's; keep only its real problems.
+      onLine: (l) => {
+        if (/level=(fatal|panic)/.test(l) || (/level=error/.test(l) && !/response completed with error/.test(l))) log(l);
+      },
+    });
+    const front = createFront({
+      upstream: dist.url,
+      auth: new RegistryAuth(api, opts.registryToken, opts.authCacheMs ?? 3000),
+      streams: new ImageStreams(api, opts.registryToken),
+      metrics,
+      log,
+      faults: opts.faults,
+    });
+    distributionUrl = dist.url;
+    return { dist, front };
+  };
+  let opened: ReturnType<typeof open> | undefined;
+  // A failed start is tried again by the next request.
+  const backend = () => (opened ??= open().catch((e) => ((opened = undefined), Promise.reject(e))));
+  if (!opts.lazy) {
+    try {
+      await backend();
+    } catch (e) {
+      api.close();
+      throw e;
+    }
+  }
+  const handler: http.RequestListener = (req, res) => {
+    backend().then(
+      ({ front }) => front.handler(req, res),
+      () => {
+        res.statusCode = 503;
+        res.end();
+      },
+    );
+  };
+  const server = http.createServer({ keepAlive: true, requestTimeout: 0 }, handler);
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
@@ -71,7 +99,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
       server.listen(0, '127.0.0.1', () => resolve());
     });
   } catch (e) {
-    await dist.stop();
+    if (opened) await opened.then(({ dist }) => dist.stop(), () => undefined);
     api.close();
     throw e;
   }
@@ -82,16 +110,19 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
   let closed: Promise<void> | undefined;
   return {
     backendUrl: `http://127.0.0.1:${port}`,
-    distributionUrl: dist.url,
+    get distributionUrl() {
+      return distributionUrl;
+    },
     metrics,
     close() {
       closed ??= (async () => {
         const done = new Promise<void>((r) => server.close(() => r()));
         for (const s of sockets) s.destroy();
         await done;
-        front.close();
+        const b = await opened?.catch(() => undefined);
+        b?.front.close();
         api.close();
-        await dist.stop();
+        await b?.dist.stop();
       })();
       return closed;
     },
