@@ -19,7 +19,7 @@ export interface RoleOptions {
   rolebindingName?: string;
   clusterRole?: string;
   roleNamespace?: string;
-  dryRun?: boolean;
+  dryRun?: boolean | string;
   output?: string;
 }
 
@@ -98,5 +98,5 @@ export async function prepareRoleChange(ctx: { cluster(namespace?: string): Prom
   const clusterWide = Boolean(opts.clusterWide || parsed.intent.clusterWide);
   const req: SubjectRequest = { ...parsed.request, namespace: cluster.namespace };
   policy.validateSubjects(req);
-  return { parsed, roleKind: parsed.roleKind, cluster, policy, rbac, clusterWide, req, subjects: policy.buildSubjects(req), targets: policy.targetsOf(req), dryRun: Boolean(opts.dryRun) };
+  return { parsed, roleKind: parsed.roleKind, cluster, policy, rbac, clusterWide, req, subjects: policy.buildSubjects(req), targets: policy.targetsOf(req) };
 }

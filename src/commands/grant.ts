@@ -1,5 +1,5 @@
 import { defineCommand } from './spec.js';
-import { roleArguments, roleOptions } from './common.js';
+import { planOptions, roleArguments, roleOptions } from './common.js';
 
 export const spec = defineCommand({
   name: 'grant',
@@ -24,7 +24,7 @@ export const spec = defineCommand({
         'SUBJECTs are users (system:serviceaccount:NS:SA names a service account); add groups with --group and service accounts of the project with -z.',
       ].join('\n'),
   arguments: roleArguments,
-  options: roleOptions('grant'),
+  options: { ...roleOptions('grant'), ...planOptions },
   examples: [
     'regctl grant viewer alice -n myproject',
     'regctl grant pusher -z builder -n myproject',
@@ -34,6 +34,7 @@ export const spec = defineCommand({
     'regctl grant puller bob --cluster-wide --dry-run -o yaml',
     'regctl grant image-pusher-local alice -n myproject --role-namespace myproject   # a Role of the project',
     'regctl grant --cluster-role admin developer -n myproject                       # any ClusterRole',
+    'regctl grant puller -z deployer -n myapp --render acm-policy --placement-label env=prod   # for other clusters',
   ],
 });
 

@@ -4,14 +4,29 @@ import type { Binding, RemoveChange, Subject } from '../cluster/policy.js';
 import { prepareRoleChange, where } from '../cluster/role-change.js';
 import { printObjects } from '../output/printer.js';
 import { reviewSubject } from '../cluster/policy-access.js';
+import { UsageError } from '../errors.js';
+import { planMode } from '../plan/mode.js';
+import { runPlan } from '../plan/engine.js';
+import type { Plan, Step } from '../plan/types.js';
+import { deleteBindingStep, subjectsStep } from '../cluster/role-steps.js';
 import type { spec } from './revoke.js';
 
+const planOf = (steps: Step[]): Plan => ({ name: 'revoke', command: 'regctl revoke', steps, checks: [], warnings: [] });
+
 export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof spec>): Promise<number | void> {
-  const { parsed, roleKind, cluster, policy, rbac, clusterWide, subjects, targets, dryRun } = await prepareRoleChange(ctx, args, opts);
+  const mode = planMode(opts, opts.output);
+  // Taking subjects away or deleting a binding is not desired state: apply/musthave cannot say it.
+  if (mode.render) throw new UsageError('revoke cannot be rendered: removing subjects from a binding (or deleting it) is not desired state', 'run `regctl revoke` on each cluster (--contexts runs it on several); render the bindings to keep with `regctl grant … --render`');
+  const dryRun = mode.dryRun !== 'none';
+  const { parsed, roleKind, cluster, policy, rbac, clusterWide, subjects, targets } = await prepareRoleChange(ctx, args, opts);
   const { intent } = parsed;
   const namespace = clusterWide ? undefined : cluster.namespace;
   const bindingType = namespace ? 'RoleBinding' : 'ClusterRoleBinding';
 
+  const stepOf = (c: RemoveChange) => {
+    const why = `remove ${c.removed.map(policy.describeSubject).join(', ')}`;
+    return c.action === 'update' ? subjectsStep(c.binding, why) : deleteBindingStep(c.binding, `${why}: no subjects left`);
+  };
   for (let attempt = 0; ; attempt++) {
     const bindings = await rbac.listBindings(cluster, namespace);
     const plans = intent.roles.map((role) => ({ role, plan: policy.planRemove(bindings, { namespace, role, roleKind, bindingName: opts.rolebindingName }, subjects) }));
@@ -24,25 +39,25 @@ export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof s
           ? `unable to locate any ${bindingType} for ${roleKind} ${intent.roles.map((r) => `"${r}"`).join(' or ')}${namespace ? ` in ${namespace}` : ''}`
           : policy.notFoundTargets(targets);
       ctx.log.info(`nothing to revoke: ${reason}`);
-      if (parsed.format) printObjects(ctx.io, parsed.format, [], true);
+      if (dryRun) await runPlan(ctx, cluster, planOf([]), mode, { format: parsed.format });
+      else if (parsed.format) printObjects(ctx.io, parsed.format, [], true);
       return;
     }
     if (dryRun) {
       for (const c of changes) ctx.log.info(`(dry run) would ${c.action} ${where(c.binding)}${c.action === 'update' ? ` (remove ${c.removed.map(policy.describeSubject).join(', ')})` : ''}`);
-      report(ctx, policy, parsed.format, changes, targets, true, roleKind);
+      await runPlan(ctx, cluster, planOf(changes.map(stepOf)), mode, { format: parsed.format });
       return;
     }
     const written: Binding[] = [];
     let retry = false;
     for (const c of changes) {
       try {
-        if (c.action === 'update') written.push(await rbac.updateBinding(cluster, c.binding));
-        else {
-          await rbac.deleteBinding(cluster, c.binding).catch((e) => {
-            if (!rbac.isNotFound(e)) throw e;
-          });
-          written.push(c.binding);
-        }
+        const sent = await runPlan(ctx, cluster, planOf([stepOf(c)]), mode, { quiet: true }).catch((e) => {
+          // Already deleted meanwhile: what revoke wanted.
+          if (c.action === 'delete' && rbac.isNotFound(e)) return { results: [] };
+          throw e;
+        });
+        written.push(c.action === 'update' ? (sent.results[0] as Binding) : c.binding);
       } catch (e) {
         if (rbac.isConflict(e) && attempt < 5) {
           retry = true;

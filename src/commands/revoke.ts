@@ -1,5 +1,5 @@
 import { defineCommand } from './spec.js';
-import { roleArguments, roleOptions } from './common.js';
+import { planOptions, roleArguments, roleOptions } from './common.js';
 
 export const spec = defineCommand({
   name: 'revoke',
@@ -10,7 +10,8 @@ export const spec = defineCommand({
         'Nothing to remove is not an error: the subjects already lack the role (exit 0).',
       ].join('\n'),
   arguments: roleArguments,
-  options: roleOptions('revoke'),
+  // --render is refused (a removal is not desired state); declared hidden so the refusal can say why.
+  options: { ...roleOptions('revoke'), dryRun: planOptions.dryRun, render: { ...planOptions.render, hidden: true } },
   examples: [
     'regctl revoke viewer alice -n myproject',
     'regctl revoke puller --group system:serviceaccounts:myapp -n shared',

@@ -102,27 +102,30 @@ describe('grant --role-namespace', () => {
     const before = bindingState();
     const dry = await regctl(['grant', ROLE, 'bob', '-n', NS, '--role-namespace', NS, '--dry-run', '-o', 'yaml']);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toBe(
+    // A Plan (issue 18): one step, the RoleBinding as it would be sent.
+    expect(dry.stdout).toContain(
       [
-        'apiVersion: rbac.authorization.k8s.io/v1',
-        'kind: RoleBinding',
-        'metadata:',
-        `  name: ${ROLE}-0`,
-        `  namespace: ${NS}`,
-        'roleRef:',
-        '  apiGroup: rbac.authorization.k8s.io',
-        '  kind: Role',
-        `  name: ${ROLE}`,
-        'subjects:',
-        '  - kind: User',
-        '    apiGroup: rbac.authorization.k8s.io',
-        '    name: bob',
+        '    object:',
+        '      apiVersion: rbac.authorization.k8s.io/v1',
+        '      kind: RoleBinding',
+        '      metadata:',
+        `        name: ${ROLE}-0`,
+        `        namespace: ${NS}`,
+        '      roleRef:',
+        '        apiGroup: rbac.authorization.k8s.io',
+        '        kind: Role',
+        `        name: ${ROLE}`,
+        '      subjects:',
+        '        - kind: User',
+        '          apiGroup: rbac.authorization.k8s.io',
+        '          name: bob',
         '',
       ].join('\n'),
     );
+    expect(dry.stdout).toMatch(/^apiVersion: regctl\.openshift\.io\/v1\nkind: Plan\n/);
     expect(dry.stderr).toContain(`(dry run) would create RoleBinding ${ROLE}-0 in ${NS} (Role ${ROLE})`);
-    const line = await regctl(['grant', ROLE, 'bob', '-n', NS, '--role-namespace', NS, '--dry-run']);
-    expect(line.stdout).toBe(`rolebinding.rbac.authorization.k8s.io/${ROLE}-0 added: "bob" (dry run)\n`);
+    const text = await regctl(['grant', ROLE, 'bob', '-n', NS, '--role-namespace', NS, '--dry-run']);
+    expect(text.stdout).toContain(`# 1. create RoleBinding ${ROLE}-0 in ${NS} (Role ${ROLE})\n`);
     expect(bindingState()).toEqual(before);
 
     const r = await regctl(['grant', ROLE, 'bob', '-n', NS, '--role-namespace', NS, '-o', 'json']);
@@ -144,7 +147,7 @@ describe('revoke --role-namespace', () => {
   it('removes alice from the Role binding (deleted when empty) and is idempotent', async () => {
     const dry = await regctl(['revoke', ROLE, 'alice', '-n', NS, '--role-namespace', NS, '--dry-run', '-o', 'json']);
     expect(dry.code).toBe(0);
-    expect(JSON.parse(dry.stdout).items.map((b: any) => [b.metadata.name, b.roleRef.kind, b.subjects])).toEqual([[ROLE, 'Role', []]]);
+    expect(JSON.parse(dry.stdout).steps.map((s: any) => [s.action, s.target.kind, s.target.name])).toEqual([['delete', 'RoleBinding', ROLE]]);
     expect(rb(ROLE)).toBeDefined();
 
     const r = await regctl(['revoke', ROLE, 'alice', '-n', NS, '--role-namespace', NS]);

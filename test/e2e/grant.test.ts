@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'js-yaml';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { buildImage, writeDirImage } from '../sandbox/registry/testing/image.js';
 import { runCli } from '../helpers/cli.js';
@@ -137,33 +138,32 @@ describe('binding names identical to oc (behaviours c.3)', () => {
     expect(rb('names', 'registry-viewer').metadata.resourceVersion).toBe(rv);
   });
 
-  it('--dry-run -o yaml prints the binding it would create and creates nothing', async () => {
+  it('--dry-run -o yaml prints the plan (kind Plan, issue 18): the binding it would create; creates nothing', async () => {
     const before = rbNames('names');
     const r = await regctl(['grant', 'viewer', 'carol', '-n', 'names', '--dry-run', '-o', 'yaml']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      [
-        'apiVersion: rbac.authorization.k8s.io/v1',
-        'kind: RoleBinding',
-        'metadata:',
-        '  name: registry-viewer-1',
-        '  namespace: names',
-        'roleRef:',
-        '  apiGroup: rbac.authorization.k8s.io',
-        '  kind: ClusterRole',
-        '  name: registry-viewer',
-        'subjects:',
-        '  - kind: User',
-        '    apiGroup: rbac.authorization.k8s.io',
-        '    name: carol',
-        '',
-      ].join('\n'),
-    );
+    const plan = YAML.load(r.stdout) as any;
+    expect(plan).toMatchObject({ apiVersion: 'regctl.openshift.io/v1', kind: 'Plan', name: 'grant-registry-viewer-1-names', dryRun: 'client' });
+    expect(plan.steps).toEqual([
+      {
+        action: 'create',
+        target: expect.objectContaining({ kind: 'RoleBinding', name: 'registry-viewer-1', namespace: 'names' }),
+        summary: 'create RoleBinding registry-viewer-1 in names (ClusterRole registry-viewer)',
+        object: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'registry-viewer-1', namespace: 'names' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'registry-viewer' },
+          subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'carol' }],
+        },
+      },
+    ]);
     expect(r.stderr).toMatch(/Warning: User 'carol' not found/);
     expect(r.stderr).toMatch(/\(dry run\) would create RoleBinding registry-viewer-1 in names/);
     expect(rbNames('names')).toEqual(before);
     const j = await regctl(['grant', 'viewer', 'carol', '-n', 'names', '--dry-run']);
-    expect(j.stdout).toBe('rolebinding.rbac.authorization.k8s.io/registry-viewer-1 added: "carol" (dry run)\n');
+    expect(j.stdout).toMatch(/^# dry run: nothing was changed\n---\n# 1\. create RoleBinding registry-viewer-1 in names \(ClusterRole registry-viewer\)\n/);
+    expect(rbNames('names')).toEqual(before);
   });
 
   it('orders subjects users, groups, -z; reads system:serviceaccount names as service accounts; prints oc\'s list form', async () => {
@@ -232,8 +232,9 @@ describe('metrics', () => {
     sb.store.delete('rbac.authorization.k8s.io/clusterroles', undefined, 'registry-monitoring');
     const dry = await regctl(['grant', 'metrics', 'bob', '--dry-run', '-o', 'json']);
     expect(dry.code).toBe(0);
-    const list = JSON.parse(dry.stdout);
-    expect(list.items.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual(['ClusterRole/prometheus-scraper', 'ClusterRoleBinding/prometheus-scraper']);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.kind).toBe('Plan');
+    expect(plan.steps.map((s: any) => `${s.action} ${s.object.kind}/${s.object.metadata.name}`)).toEqual(['create ClusterRole/prometheus-scraper', 'create ClusterRoleBinding/prometheus-scraper']);
     expect(sb.store.get('rbac.authorization.k8s.io/clusterroles', undefined, 'prometheus-scraper')).toBeUndefined();
 
     // The registry's own check (behaviours e): a SelfSubjectAccessReview for get registry/metrics with bob's token.
@@ -259,9 +260,10 @@ describe('revoke (behaviours c.4)', () => {
     expect(rb('rev', 'registry-editor-0').subjects.map((s: any) => s.name)).toEqual(['alice', 'bob']);
     const dry = await regctl(['revoke', 'editor', 'alice', '-n', 'rev', '--dry-run', '-o', 'json']);
     expect(dry.code).toBe(0);
-    expect(JSON.parse(dry.stdout).items.map((b: any) => [b.metadata.name, b.subjects.map((s: any) => s.name)])).toEqual([
-      ['registry-editor', []],
-      ['registry-editor-0', ['bob']],
+    // A Plan (issue 18): the emptied binding is deleted, the other keeps bob (a merge patch carrying the resourceVersion read).
+    expect(JSON.parse(dry.stdout).steps.map((s: any) => [s.action, s.target.name, s.patch?.subjects?.map((x: any) => x.name)])).toEqual([
+      ['delete', 'registry-editor', undefined],
+      ['patch', 'registry-editor-0', ['bob']],
     ]);
     expect(rb('rev', 'registry-editor')).toBeDefined();
 

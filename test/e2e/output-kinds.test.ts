@@ -103,10 +103,10 @@ describe('mutating commands --dry-run -o json', () => {
     expect(await json(['trust-ca', 'add', 'registry.example.com', '--ca', ca, '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'TrustedCAChange', dryRun: true });
   });
 
-  it('grant prints the RoleBinding, revoke a v1 List (Kubernetes kinds)', async () => {
+  it('grant, revoke --dry-run → Plan (issue 18)', async () => {
     const g = await json(['grant', 'puller', 'alice', '-n', 'team', '--dry-run']);
-    expect(g).toMatchObject({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' });
+    expect(g).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'grant-system-image-puller-team', dryRun: 'client' });
     const r = await json(['revoke', 'puller', 'alice', '-n', 'team', '--dry-run']);
-    expect(r).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+    expect(r).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'revoke', dryRun: 'client' });
   });
 });
