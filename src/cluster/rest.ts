@@ -54,17 +54,34 @@ export class RestClient {
       await applyUserAuth(this.k, o);
       // client-node handles a socks proxy-url itself; http(s) proxies (proxy-url or the environment) go through
       // CONNECT here, with client-go's choice of proxy (proxy-url, else HTTPS_PROXY unless NO_PROXY matches).
+      // With or without a proxy, our keep-alive agent with one secure context replaces client-node's agent (which
+      // closes each connection after its answer, so every request paid a new TLS handshake and secure context).
       const explicit = this.k.kc.getCurrentCluster()?.proxyUrl;
       if (this.base.protocol === 'https:' && !/^socks/i.test(explicit ?? '')) {
         const proxy = proxyForUrl(this.base, this.opts.env ?? {}, explicit);
+        const tlsOpts = this.agentOptions(o);
         if (proxy && (proxy.protocol === 'http:' || proxy.protocol === 'https:')) {
-          o.agent = new ConnectProxyAgent(proxy, tlsAgentOptions(o));
+          o.agent = new ConnectProxyAgent(proxy, tlsOpts);
           this.proxy = redactProxy(proxy);
+        } else {
+          o.agent = new https.Agent(tlsOpts);
         }
+      } else if (this.base.protocol === 'http:' && !explicit) {
+        o.agent = new http.Agent({ keepAlive: true });
       }
       return o;
     })();
     return this.prepared;
+  }
+
+  /** A kubeconfig CA or client certificate Node cannot use fails as a connection would have (before: on each request). */
+  private agentOptions(o: https.RequestOptions): https.AgentOptions {
+    try {
+      return tlsAgentOptions(o);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new ConnectionError(this.k.server, err.code ?? 'EUNKNOWN', err.message);
+    }
   }
 
   private url(path: string, query?: RequestOptions['query']): URL {
@@ -115,7 +132,7 @@ export class RestClient {
     const res = await this.raw(method, path, o);
     const text = await readAll(res);
     const code = res.statusCode ?? 0;
-    if (code < 200 || code >= 300) throw Object.assign(toApiError(code, method, path, text), { retryAfter: res.headers['retry-after'] }); // read by retry.ts
+    if (code < 200 || code >= 300) throw Object.assign(toApiError(code, method, path, text, this.k.inCluster), { retryAfter: res.headers['retry-after'] }); // read by retry.ts
     return (text ? JSON.parse(text) : {}) as T;
   }
 
@@ -140,7 +157,7 @@ export class RestClient {
       });
       req.on('response', (res) => {
         this.opts.trace?.(`GET ${u.pathname} ${res.statusCode}`);
-        readAll(res).then((text) => reject(toApiError(res.statusCode ?? 0, 'GET', path, text)), reject);
+        readAll(res).then((text) => reject(toApiError(res.statusCode ?? 0, 'GET', path, text, this.k.inCluster)), reject);
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e.name === 'AbortError') return reject(e);
@@ -157,7 +174,7 @@ export class RestClient {
   async lines(path: string, o: RequestOptions, onLine: (line: string) => void | Promise<void>): Promise<void> {
     const res = await this.raw('GET', path, { ...o, timeoutMs: o.timeoutMs ?? 0 });
     const code = res.statusCode ?? 0;
-    if (code < 200 || code >= 300) throw toApiError(code, 'GET', path, await readAll(res));
+    if (code < 200 || code >= 300) throw toApiError(code, 'GET', path, await readAll(res), this.k.inCluster);
     let buf = '';
     res.setEncoding('utf8');
     for await (const chunk of res as AsyncIterable<string>) {
@@ -179,12 +196,15 @@ async function readAll(res: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function toApiError(code: number, method: string, path: string, text: string): ApiError {
+function toApiError(code: number, method: string, path: string, text: string, inCluster: boolean): ApiError {
   let status: StatusBody = {};
   try {
     status = JSON.parse(text) as StatusBody;
   } catch {
     status = { message: text.trim().slice(0, 200) || `HTTP ${code}` };
   }
-  return new ApiError(code, method, path, status);
+  const e = new ApiError(code, method, path, status);
+  // The credentials were the pod's service account (in-cluster config): its errors get the pod's hints.
+  if (inCluster) e.inCluster = true;
+  return e;
 }

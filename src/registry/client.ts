@@ -27,6 +27,8 @@ export interface RegistryClientOptions extends Omit<HttpOptions, 'trust'> {
   rejectedMessage?: string;
   /** Hosts besides this one a Bearer realm may be on (this cluster's registry hosts); elsewhere no credential goes. */
   realmHosts?: Iterable<string>;
+  /** The OpenShift user behind the credentials, for the grant hint of a denial (asked only then). */
+  grantSubject?: () => Promise<string | undefined>;
 }
 
 export interface GetOptions {
@@ -37,7 +39,11 @@ export interface GetOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   method?: 'GET' | 'HEAD' | 'DELETE' | 'PUT' | 'POST' | 'PATCH';
-  body?: string | Buffer;
+  /**
+   * A stream is sent once: a 401 cannot be answered by sending it again, so authenticate for the request's scope
+   * first (blob uploads: the POST that opens the session asks for the same push scope as the PUT).
+   */
+  body?: string | Buffer | Readable;
   /** Follow 3xx to other hosts (blob storage redirects); Authorization is dropped on a host change. Default 5. */
   maxRedirects?: number;
 }
@@ -87,6 +93,7 @@ export class RegistryClient {
       rejectedMessage: opts.rejectedMessage,
       realmHosts: opts.realmHosts,
       scheme: opts.scheme ?? 'https',
+      grantSubject: opts.grantSubject,
     });
   }
 
@@ -151,6 +158,7 @@ export class RegistryClient {
     const scope = o.scope ?? scopeFor(o.method ?? 'GET', path);
     // This request's own header: concurrent requests for other scopes may change the authenticator's latest.
     let authorization = this.auth.current(scope);
+    const streamed = o.body !== undefined && typeof o.body !== 'string' && !Buffer.isBuffer(o.body);
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string | undefined> = { accept };
       // Credentials never follow a redirect to another host (blob storage), whoever set them.
@@ -158,7 +166,7 @@ export class RegistryClient {
       if (sameHost) headers.authorization ??= authorization;
       const sent = headers.authorization;
       const res = await this.http.request({ method: o.method ?? 'GET', url, headers, body: o.body, signal: o.signal, timeoutMs: o.timeoutMs });
-      if (res.status === 401 && sameHost && attempt < 3) {
+      if (res.status === 401 && sameHost && attempt < 3 && !streamed) {
         const text = await res.text();
         authorization = await this.auth.authorize(res, text, scope, o.signal, sent);
         continue;
@@ -166,7 +174,7 @@ export class RegistryClient {
       if (res.status === 401) {
         const text = await res.text();
         await this.auth.authorize(res, text, scope, o.signal, sent); // throws the classified error
-        throw new RegistryHttpError(401, o.method ?? 'GET', url, undefined, 'authentication required');
+        throw new RegistryHttpError(401, o.method ?? 'GET', url, undefined, streamed ? 'authentication required (a streamed body is not sent twice)' : 'authentication required');
       }
       if (res.status >= 200 && res.status < 300 && sameHost && sent) this.auth.accepted = true;
       if ([301, 302, 303, 307, 308].includes(res.status) && res.headers.location && redirects-- > 0 && (o.method ?? 'GET') === 'GET') {

@@ -41,8 +41,9 @@ export async function copyImages(ctx: Context, r: CopyRequest): Promise<{ plan: 
   // One abort listener per request in flight.
   setMaxListeners(0, ctx.signal);
   const sessions = new Sessions(ctx);
-  // May the user push to this cluster's registry? Asked before anything is asked of the registry (one API request
-  // after the other, on one kept-alive connection); the image stream read on the way gives the destination's tags
+  // May the user push to this cluster's registry? Asked while both ends open (host discovery, then one GET /v2/ to
+  // the registry, side by side with the API requests), and decided first: a denied copy fails with the grant that
+  // fixes it, having sent the registry nothing else. The image stream read on the way gives the destination's tags
   // without a HEAD per tag.
   let destination: RegistryDest | undefined;
   const rightsFor = async (ns: string, stream: string) => {
@@ -52,8 +53,10 @@ export async function copyImages(ctx: Context, r: CopyRequest): Promise<{ plan: 
     return checkPushRights(cluster, ns, stream, registryKnows, (m) => ctx.log.warn(m), (m) => ctx.log.debug(m));
   };
   const bare = r.dst.kind === 'registry' && r.dst.cluster ? r.dst.ref.path.split('/') : undefined;
+  const opening = Promise.all([openSource(ctx, sessions, r.src, r.srcFlags), openDest(ctx, sessions, r.dst, r.dstFlags)]);
+  opening.catch(() => undefined); // a refused push is reported first; opening's own error comes from the await below
   const knownTags = bare ? await rightsFor(bare[0]!, bare[1]!) : undefined;
-  const [s, d] = await Promise.all([openSource(ctx, sessions, r.src, r.srcFlags), openDest(ctx, sessions, r.dst, r.dstFlags)]);
+  const [s, d] = await opening;
   try {
     if (d.cluster) (d.t as RegistryDest).knownTags = bare ? knownTags : await rightsFor(d.cluster.namespace, d.cluster.stream);
     const plan = await ctx.spin('Reading the source', () =>

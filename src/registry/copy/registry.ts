@@ -93,10 +93,10 @@ export class RegistryDest implements ImageDest {
     const loc = new URL(start.headers.location, this.w.client.baseUrl);
     loc.searchParams.set('digest', b.digest);
     const url = loc.host === new URL(this.w.client.baseUrl).host ? loc.pathname + loc.search : loc.toString();
-    // The body streams: RegistryClient passes it to undici as is (its type says Buffer).
+    // The body streams once: the POST above got the token for this push scope, so the PUT is not answered 401.
     const put = await this.w.client.get(url, {
       method: 'PUT',
-      body: body as unknown as Buffer,
+      body,
       signal,
       scope: `repository:${this.w.repo}:pull,push`,
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(b.size) },

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProxy, startFakeRegistry, type FakeProxy, type FakeRegistry } from './fakes.ts';
 import { RegistryClient, nextLink } from '../../../src/registry/client.js';
 import { closeAllDispatchers, redactUrl } from '../../../src/registry/http.js';
-import { RegistryAuthError, RegistryConnectionError } from '../../../src/registry/errors.js';
+import { RegistryAuthError, RegistryConnectionError, RegistryHttpError } from '../../../src/registry/errors.js';
+import { Readable } from 'node:stream';
 import { toRegctlError } from '../../../src/errors.js';
 
 const HOST = 'default-route-openshift-image-registry.apps.test.example';
@@ -103,6 +104,16 @@ describe('RegistryClient through an HTTPS_PROXY with the ingress CA', () => {
       expect(r.status, key).toBe(200);
     }
     expect(reg.seen.slice(before).map((x) => x.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+  });
+
+  it('a streamed body answered 401 is not sent again (it cannot be replayed): one PUT, then an error', async () => {
+    const before = reg.seen.length;
+    const path = '/v2/team/app/blobs/uploads/u1?digest=sha256:' + '0'.repeat(64);
+    const body = Readable.from([Buffer.from('layer bytes')]);
+    const e = await client({ token: TOKEN }).get(path, { method: 'PUT', body, headers: { 'content-length': '11' } }).catch((x) => x);
+    expect(e).toBeInstanceOf(RegistryHttpError);
+    expect(e.message).toContain('a streamed body is not sent twice');
+    expect(reg.seen.slice(before).filter((s) => s.path.startsWith('/v2/team/app/blobs/uploads/'))).toHaveLength(1);
   });
 
   it('pages follow the Link header', async () => {
