@@ -19,6 +19,9 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
+  /** Sent with a pod's in-cluster configuration (the service account's token). */
+  inCluster?: boolean;
+
   get reason(): string {
     return this.status.reason ?? '';
   }

@@ -9,6 +9,7 @@ import { requestOAuthToken } from '../registry/oauth.js';
 import { ingressCA } from './routes.js';
 import { withKubeconfigProxy } from './proxy-agent.js';
 import { isApiError } from './api-error.js';
+import { tokenRejectedHint } from './in-cluster.js';
 import { tokenRejected } from '../registry/errors.js';
 import type { ClusterCredentialSource } from '../registry/access.js';
 
@@ -70,19 +71,14 @@ export async function obtainToken(
     }
     throw new AuthError('no token is currently in use for this session', { hint: 'log in with `oc login`, or use --service-account SA, --username U --password-stdin, or --token' });
   }
+  // In a pod (in-cluster config) the current token is the pod's service-account token: its own hint.
+  const rejectedHint = fromFlag ? 'pass a valid token with --token (`oc whoami -t`)' : cluster.config.inCluster ? tokenRejectedHint(cluster.config) : `${tokenRejectedHint(cluster.config)}, then \`regctl login\``;
   let username: string;
   try {
     username = (await cluster.whoami()).username;
   } catch (e) {
-    if (isApiError(e, 401)) {
-      throw tokenRejected(new URL(cluster.server).host, fromFlag ? 'pass a valid token with --token (`oc whoami -t`)' : 'your kubeconfig token expired or was revoked: log in again with `oc login`, then `regctl login`');
-    }
+    if (isApiError(e, 401)) throw tokenRejected(new URL(cluster.server).host, rejectedHint);
     throw e;
   }
-  return {
-    token,
-    username,
-    source: fromFlag ? 'token' : 'kubeconfig',
-    rejectedHint: fromFlag ? 'pass a valid token with --token (`oc whoami -t`)' : 'your kubeconfig token expired or was revoked: log in again with `oc login`, then `regctl login`',
-  };
+  return { token, username, source: fromFlag ? 'token' : 'kubeconfig', rejectedHint };
 }

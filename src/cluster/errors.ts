@@ -1,6 +1,7 @@
 import { AuthError, NotFoundError, RegctlError, TimeoutError, EXIT } from '../errors.js';
 import { ApiError, ConnectionError } from './api-error.js';
 import { OPENSHIFT_GROUPS } from './resources.js';
+import { tokenRejectedHint } from './in-cluster.js';
 
 const REGISTRY_OPERATOR_GROUP = 'imageregistry.operator.openshift.io';
 
@@ -40,12 +41,17 @@ export function translateClusterError(e: unknown): RegctlError | undefined {
   switch (e.statusCode) {
     case 401:
       return new AuthError('your token is missing, expired or revoked (401 Unauthorized)', {
-        hint: 'log in again with `oc login`, or pass a fresh token with --token',
+        hint: e.inCluster ? tokenRejectedHint({ inCluster: true }) : 'log in again with `oc login`, or pass a fresh token with --token',
       });
-    case 403:
+    case 403: {
+      // A service account (a pod's, or -z): name it as `regctl grant` takes it.
+      const sa = /User "system:serviceaccount:([^:"]+):([^:"]+)"/.exec(msg);
       return new AuthError(`forbidden: ${msg}`, {
-        hint: 'ask a cluster admin for the role (for registry access: `regctl grant …`); check with `kubectl auth can-i`',
+        hint: sa
+          ? `ask a cluster admin for the role: \`regctl grant ROLE -z ${sa[2]} -n ${sa[1]}\` (reader: the registry status; puller/pusher: images); check with \`kubectl auth can-i --as system:serviceaccount:${sa[1]}:${sa[2]}\``
+          : 'ask a cluster admin for the role (for registry access: `regctl grant …`); check with `kubectl auth can-i`',
       });
+    }
     case 404: {
       const group = s.details?.group ?? groupOfPath(e.path);
       if (!s.details?.name && group === REGISTRY_OPERATOR_GROUP) return registryNotInstalled();

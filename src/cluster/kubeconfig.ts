@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 // Its config module, not the package index (which re-exports every API class, model, watch, exec, …).
@@ -7,6 +8,7 @@ import yaml from 'js-yaml';
 import { AuthError, RegctlError, UsageError } from '../errors.js';
 import { readTextFileCapped } from '../input/read.js';
 import { applyUserAuth, readTokenFile, tokenFileOf } from './user-auth.js';
+import { SA_DIR, inClusterNamespace, inClusterPossible } from './in-cluster.js';
 
 export interface KubeconfigSelection {
   kubeconfig?: string;
@@ -26,9 +28,30 @@ export interface LoadedKubeconfig {
   tokenFiles: Record<string, string>;
 }
 
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/**
+ * client-go rest.InClusterConfig (k8s.io/client-go/rest/config.go): https://JoinHostPort(HOST, PORT) from the env
+ * given (not process.env, as client-node's loadFromCluster reads), the pod's ca.crt when it parses, and the token
+ * as a token FILE, read again on every use (client-go's BearerTokenFile: projected tokens are rotated by the kubelet).
+ */
+function loadInCluster(kc: KubeConfig, env: Record<string, string | undefined>, tokenFiles: Record<string, string>): void {
+  const host = env.KUBERNETES_SERVICE_HOST!;
+  const server = `https://${net.isIPv6(host) ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT}`;
+  const caFile = path.join(SA_DIR, 'ca.crt');
+  let ca = false;
+  try {
+    ca = /-----BEGIN CERTIFICATE-----/.test(readTextFileCapped(caFile, 'pem', caFile));
+  } catch {
+    /* client-go logs "Expected to load root CA config" and goes on with the system roots */
+  }
+  kc.loadFromClusterAndUser({ name: 'inCluster', server, ...(ca ? { caFile } : {}), skipTLSVerify: false }, { name: 'inClusterUser' });
+  tokenFiles.inClusterUser = path.join(SA_DIR, 'token');
+}
 
-/** kubectl's resolution: --kubeconfig, KUBECONFIG (list; missing files skipped), ~/.kube/config, in-cluster. */
+/**
+ * kubectl's resolution: --kubeconfig, KUBECONFIG (list; missing files skipped), ~/.kube/config; when none of those
+ * files exists, in-cluster (client-go DeferredLoadingClientConfig: an empty config falls back to in-cluster when
+ * inClusterClientConfig.Possible()). An explicit --kubeconfig that does not exist stays an error.
+ */
 export function loadKubeconfig(sel: KubeconfigSelection): LoadedKubeconfig {
   const kc = new KubeConfig();
   const tokenFiles: Record<string, string> = {};
@@ -44,23 +67,29 @@ export function loadKubeconfig(sel: KubeconfigSelection): LoadedKubeconfig {
       source = sel.kubeconfig;
     } else if (sel.env.KUBECONFIG) {
       const files = sel.env.KUBECONFIG.split(path.delimiter).filter((f) => f && fs.existsSync(f));
-      if (files.length === 0) throw noConfig(`none of the files in KUBECONFIG exist (${sel.env.KUBECONFIG})`);
-      loadFile(kc, files[0]!);
-      for (const f of files.slice(1)) {
-        const other = new KubeConfig();
-        loadFile(other, f);
-        kc.mergeConfig(other, true);
+      if (files.length === 0) {
+        if (!inClusterPossible(sel.env)) throw noConfig(`none of the files in KUBECONFIG exist (${sel.env.KUBECONFIG})`);
+        loadInCluster(kc, sel.env, tokenFiles);
+        source = IN_CLUSTER;
+        inCluster = true;
+      } else {
+        loadFile(kc, files[0]!);
+        for (const f of files.slice(1)) {
+          const other = new KubeConfig();
+          loadFile(other, f);
+          kc.mergeConfig(other, true);
+        }
+        source = files.join(path.delimiter);
       }
-      source = files.join(path.delimiter);
     } else {
       const home = sel.env.HOME ?? os.homedir();
       const file = path.join(home, '.kube', 'config');
       if (fs.existsSync(file)) {
         loadFile(kc, file);
         source = file;
-      } else if (sel.env.KUBERNETES_SERVICE_HOST && fs.existsSync(path.join(SA_DIR, 'token'))) {
-        kc.loadFromCluster();
-        source = 'in-cluster service account';
+      } else if (inClusterPossible(sel.env)) {
+        loadInCluster(kc, sel.env, tokenFiles);
+        source = IN_CLUSTER;
         inCluster = true;
       } else {
         throw noConfig('no kubeconfig found');
@@ -86,14 +115,7 @@ export function loadKubeconfig(sel: KubeconfigSelection): LoadedKubeconfig {
   if (!cluster) {
     throw noConfig(`the current context "${contextName || '(none)'}" in ${source} has no cluster`);
   }
-  let namespace = ctx?.namespace || 'default';
-  if (inCluster) {
-    try {
-      namespace = fs.readFileSync(path.join(SA_DIR, 'namespace'), 'utf8').trim() || namespace;
-    } catch {
-      /* keep default */
-    }
-  }
+  const namespace = inCluster ? inClusterNamespace(sel.env) : ctx?.namespace || 'default';
   return { kc, contextName, namespace, server: cluster.server, source, inCluster, tokenFiles };
 }
 
@@ -108,6 +130,8 @@ function loadKubeconfigFile(kc: KubeConfig, file: string, tokenFiles: Record<str
     if (typeof u?.name === 'string' && typeof f === 'string' && f && !(u.name in tokenFiles)) tokenFiles[u.name] = path.resolve(path.dirname(file), f);
   }
 }
+
+const IN_CLUSTER = `the pod's service account (${SA_DIR})`;
 
 function noConfig(msg: string): AuthError {
   return new AuthError(msg, { hint: 'log in with `oc login <api-url>`, or set KUBECONFIG / --kubeconfig to a kubeconfig file' });

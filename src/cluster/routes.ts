@@ -55,6 +55,8 @@ export interface WaitOptions {
   signal: AbortSignal;
   /** Called with each state seen (for a spinner). */
   onProgress?: (r: RouteInfo | null) => void;
+  /** The host the change asked for: until the route carries it, what it says is about the route before the change. */
+  host?: string;
 }
 
 /**
@@ -76,6 +78,10 @@ export async function waitForRoute(c: Cluster, name: string, o: WaitOptions): Pr
       }
       const r = routeInfo(ev.object);
       o.onProgress?.(r);
+      // The operator has not rewritten the route yet, or the router has not judged its new host: not our answer.
+      const specHost: string = ev.object.spec?.host ?? '';
+      if (o.host !== undefined && specHost !== o.host) return false;
+      if (specHost && r.host !== specHost) return false;
       if (r.admitted === true && r.host) {
         result = r;
         ac.abort(); // Cluster.watch keeps reading after `true` until the stream ends; end it now
@@ -188,7 +194,7 @@ export async function ingressCA(c: Cluster): Promise<IngressCA> {
   );
 }
 
-export type HostSource = 'flag' | 'image.config spec' | 'image.config status' | 'route' | 'imagestream' | 'internal';
+export type HostSource = 'flag' | 'image.config spec' | 'image.config status' | 'route' | 'imagestream' | 'internal' | 'in-cluster';
 
 export interface DiscoveredHost {
   host: string;
@@ -201,6 +207,9 @@ export interface DiscoveredHost {
  * may not read the image config) the publicDockerImageRepository of an image stream in NS or openshift, as oc does.
  */
 export async function discoverRegistryHost(c: Cluster, namespace: string): Promise<DiscoveredHost> {
+  // In a pod (in-cluster config) the registry is reached through its service, as builds and pods pull from it
+  // (status.internalRegistryHostname); a route host needs --registry.
+  if (c.config.inCluster) return { host: NAMES.internalHost, source: 'in-cluster' };
   let imageConfig: Json | null = null;
   let configForbidden = false;
   try {

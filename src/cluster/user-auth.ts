@@ -4,6 +4,7 @@ import type https from 'node:https';
 import { AuthError, RegctlError } from '../errors.js';
 import { readTextFileCapped } from '../input/read.js';
 import type { LoadedKubeconfig } from './kubeconfig.js';
+import { tokenRejectedHint } from './in-cluster.js';
 
 const RELOGIN = '`oc login <api-url>`';
 
@@ -32,8 +33,10 @@ export function readTokenFile(k: LoadedKubeconfig, file: string): string {
   } catch (e) {
     if (e instanceof RegctlError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    if (k.inCluster) throw new AuthError(`cannot read the pod's service-account token ${file} (${code})`, { hint: tokenRejectedHint(k) });
     throw new AuthError(`cannot read the token file ${file} of kubeconfig user "${userName(k)}" (${code})`, { hint: `fix users[].user.tokenFile in ${k.source}, or log in again with ${RELOGIN}` });
   }
+  if (!token && k.inCluster) throw new AuthError(`the pod's service-account token ${file} is empty`, { hint: tokenRejectedHint(k) });
   if (!token) throw new AuthError(`the token file ${file} of kubeconfig user "${userName(k)}" is empty`, { hint: `log in again with ${RELOGIN}` });
   return token;
 }

@@ -46,8 +46,12 @@ function render(ctx: Context, format: OutputFormat, s: RegistryStatus, quietExit
   }
   const forbidden = Object.entries(s.unavailable).filter(([, v]) => v.reason === 'Forbidden');
   if (forbidden.length === 8) {
+    // A service account (a pod's): the grant that lets it read the status, in the form `regctl grant` takes.
+    const sa = /User "system:serviceaccount:([^:"]+):([^:"]+)"/.exec(s.unavailable.config?.message ?? '');
     throw new AuthError(`forbidden: you may not read any part of the registry status (${s.unavailable.config?.message})`, {
-      hint: 'ask a cluster admin for cluster-reader, or check with `kubectl auth can-i get configs.imageregistry.operator.openshift.io`',
+      hint: sa
+        ? `ask a cluster admin for \`regctl grant reader -z ${sa[2]} -n ${sa[1]}\` (or cluster-reader), or check with \`kubectl auth can-i get configs.imageregistry.operator.openshift.io --as system:serviceaccount:${sa[1]}:${sa[2]}\``
+        : 'ask a cluster admin for cluster-reader, or check with `kubectl auth can-i get configs.imageregistry.operator.openshift.io`',
     });
   }
   print(ctx.io, format, { data: s, human: () => human(ctx.io, s, format === 'wide') });

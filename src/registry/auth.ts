@@ -89,6 +89,11 @@ export interface AuthenticatorOptions {
   realmHosts?: Iterable<string>;
   /** The registry's scheme: an https registry's credentials never go to an http realm. */
   scheme?: 'https' | 'http';
+  /**
+   * The OpenShift user behind the credentials, when known (the cluster's own token): for the grant that fixes a denial.
+   * Asked only when the registry denies access.
+   */
+  grantSubject?: () => Promise<string | undefined>;
 }
 
 /** `repository:NAME:ACTIONS` / `registry:catalog:*` for a registry request, as containers/image asks for it. */
@@ -157,9 +162,23 @@ export class TokenAuthenticator {
     // The credentials were sent and refused.
     const err = basic?.params.error ?? bearer?.params.error ?? distributionError(bodyText).message ?? '';
     if (this.accepted || bearer?.params.error === 'insufficient_scope') {
-      throw new RegistryAuthError('denied', this.host, `access denied by ${this.host}${scope ? ` (${scope})` : ''}: ${err || '401 Unauthorized'}`, 'ask a project admin for a registry role: `regctl grant …` (pull: registry-viewer, push: registry-editor)');
+      throw new RegistryAuthError('denied', this.host, `access denied by ${this.host}${scope ? ` (${scope})` : ''}: ${err || '401 Unauthorized'}`, await this.deniedHint(scope));
     }
     throw this.rejected();
+  }
+
+  /** The grant that fixes a denial, naming the user when the credentials are the cluster's own token. */
+  private async deniedHint(scope: string | undefined): Promise<string> {
+    const generic = 'ask a project admin for a registry role: `regctl grant …` (pull: registry-viewer, push: registry-editor)';
+    const repo = /^repository:([^/:]+)\/[^:]+:(.*)$/.exec(scope ?? '');
+    const user = repo ? await this.opts.grantSubject?.().catch(() => undefined) : undefined;
+    if (!repo || !user) return generic;
+    const project = repo[1]!;
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);
+    // `-z` names a service account of the project (-n); one of another project is named in full, as oc policy takes it.
+    const subject = sa && sa[1] === project ? `-z ${sa[2]}` : user;
+    const role = /push|\*/.test(repo[2]!) ? 'pusher' : 'puller';
+    return `ask an admin of project ${project}: \`regctl grant ${role} ${subject} -n ${project}\``;
   }
 
   private rejected(): RegistryAuthError {

@@ -188,6 +188,7 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: 
       // Another registry's stored credentials may be a password, not a token.
       rejectedMessage: src === 'auth.json' && !discovered ? `${host} rejected the credentials saved for it in ${authfile}${helper ? ` (credential helper ${helper})` : ''} (401)` : undefined,
       realmHosts: decision?.known?.hosts,
+      grantSubject: t ? () => clusterUserOf(cluster, t) : undefined,
       trust: trust.trust,
       env: ctx.env,
       timeoutMs: how.timeoutMs ?? ctx.requestTimeoutMs,
@@ -289,4 +290,10 @@ async function openWithGiven(
     await (how.checkLabel ? ctx.spin(how.checkLabel, ping) : ping());
   }
   return { client, host, hostSource, credentials: given?.source ?? 'none', trust, withClusterToken: async () => undefined };
+}
+
+/** The cluster user when token is the cluster's own token (--token, the kubeconfig's, a pod's), else undefined. */
+async function clusterUserOf(cluster: Cluster | undefined, token: string): Promise<string | undefined> {
+  if (!cluster || (await cluster.bearerToken()) !== token) return undefined;
+  return (await cluster.whoami()).username || undefined;
 }

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { readTextFileCapped } from '../input/read.js';
 import { R } from '../cluster/resources.js';
 
-export type TrustSource = 'ca-file' | 'certs.d' | 'route-ca' | 'ingress-ca' | 'registry-ca' | 'system' | 'insecure';
+export type TrustSource = 'ca-file' | 'certs.d' | 'route-ca' | 'ingress-ca' | 'registry-ca' | 'service-ca' | 'system' | 'insecure';
 
 export interface ResolvedTrust {
   trust: Trust;
@@ -49,6 +49,13 @@ export async function resolveTrust(o: TrustInput): Promise<ResolvedTrust> {
   const { registryRoutes, ingressCA } = await import('../cluster/routes.js');
   const { isApiError } = await import('../cluster/api-error.js');
   if (o.internal) {
+    // In a pod: the service CA OpenShift mounts with the service-account token (it signs the registry's service
+    // certificate), read before asking the API (a pod's service account may not read openshift-config-managed).
+    if (o.cluster.config.inCluster) {
+      const { SERVICE_CA_FILE } = await import('../cluster/in-cluster.js');
+      const pem = readServiceCA(SERVICE_CA_FILE);
+      if (pem) return { trust: { caPem: pem }, source: 'service-ca', from: SERVICE_CA_FILE };
+    }
     try {
       const cm = await o.cluster.getOrNull(R.configMap, 'image-registry-ca', 'openshift-config-managed');
       const pem = Object.values((cm?.data ?? {}) as Record<string, string>).join('\n');
@@ -69,5 +76,15 @@ export async function resolveTrust(o: TrustInput): Promise<ResolvedTrust> {
     return { trust: { caPem: ca.pem }, source: 'ingress-ca', from: ca.source };
   } catch {
     return { trust: {}, source: 'system' };
+  }
+}
+
+/** The pod's service-ca.crt when it holds a PEM certificate (absent on plain Kubernetes). */
+function readServiceCA(file: string): string | undefined {
+  try {
+    const pem = readTextFileCapped(file, 'pem', file);
+    return isPem(pem) ? pem : undefined;
+  } catch {
+    return undefined;
   }
 }
