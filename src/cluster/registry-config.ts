@@ -345,8 +345,18 @@ export function evaluate(config: Json, generation: number): Verdict {
   if (ms === 'Removed') {
     return get('Removed')?.status === 'True' && p?.status === 'False' ? { state: 'ready', summary } : { state: 'pending', summary };
   }
+  // MinimumAvailability (Available, and since CIRO reports it, Progressing=False too) means the Deployment has not
+  // finished its rollout yet (pkg/operator/status.go: !isDeploymentStatusComplete), so it is not done.
+  if (a?.reason === 'MinimumAvailability' || p?.reason === 'MinimumAvailability') return { state: 'pending', summary };
   if (a?.status === 'True' && p?.status === 'False') return { state: 'ready', summary };
   return { state: 'pending', summary };
+}
+
+/** isDeploymentStatusComplete (CIRO pkg/operator/status.go): every wanted replica updated and available, spec observed. */
+export function deploymentComplete(d: Json): boolean {
+  const want = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  return (s.updatedReplicas ?? 0) === want && (s.replicas ?? 0) === want && (s.availableReplicas ?? 0) === want && (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
 }
 
 export interface WaitOptions {
@@ -360,15 +370,38 @@ export interface WaitOptions {
 export async function waitForOperator(c: Cluster, o: WaitOptions): Promise<string> {
   const deadline = withDeadline(o.signal, o.timeoutMs);
   let last: Verdict | undefined;
+  let config: Json | undefined;
+  const see = (obj: Json) => {
+    const v = evaluate(obj, o.generation);
+    if (v.summary !== last?.summary) o.onProgress?.(v.summary);
+    last = v;
+    config = obj;
+    return v.state !== 'pending';
+  };
   try {
-    await c.watch(R.registryConfig, { namespace: null, fieldSelector: `metadata.name=${NAMES.cluster}`, signal: deadline.signal }, (ev) => {
-      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return false;
-      const v = evaluate(ev.object, o.generation);
-      if (v.summary !== last?.summary) o.onProgress?.(v.summary);
-      last = v;
-      if (v.state === 'pending') return false;
-      return true;
-    });
+    for (;;) {
+      await c.watch(R.registryConfig, { namespace: null, fieldSelector: `metadata.name=${NAMES.cluster}`, signal: deadline.signal }, (ev) =>
+        ev.type === 'ADDED' || ev.type === 'MODIFIED' ? see(ev.object) : false,
+      );
+      if (last?.state !== 'ready' || deadline.signal.aborted) break;
+      const ms = config?.spec?.managementState;
+      if (ms === 'Removed' || ms === 'Unmanaged') break;
+      // The operator may have judged a Deployment it had just updated (its cache not yet showing the new generation):
+      // the rollout is done only once the Deployment itself reports it, and the operator still says ready after that.
+      const rollout = await waitForDeployment(c, deadline.signal);
+      if (!rollout) break;
+      if (typeof rollout === 'object') {
+        // What the operator reports for it as Degraded (pkg/operator/status.go), without waiting for its next sync.
+        const message = `Registry deployment has timed out progressing: ${rollout.stuck}`;
+        last = { state: 'failed', reason: 'ProgressDeadlineExceeded', message, summary: message };
+        break;
+      }
+      if (deadline.signal.aborted) {
+        last = { state: 'pending', summary: `${last.summary}; the Deployment has not finished its rollout` };
+        break;
+      }
+      if (see(await c.get(R.registryConfig, NAMES.cluster)) && last?.state === 'ready') break;
+    }
   } finally {
     deadline.dispose();
   }
@@ -383,6 +416,29 @@ export async function waitForOperator(c: Cluster, o: WaitOptions): Promise<strin
   }
   // Interrupted (Ctrl-C) or the watch ended: the caller maps an aborted signal to exit 130.
   throw new CheckFailedError('stopped waiting for the operator', { hint: 'follow it with `regctl status --watch`' });
+}
+
+/**
+ * Watches the registry Deployment until deploymentComplete, or until its rollout is stuck (ProgressDeadlineExceeded:
+ * the operator turns that into Degraded, which the caller reads next); false when it cannot be read (then the
+ * operator's word stands).
+ */
+async function waitForDeployment(c: Cluster, signal: AbortSignal): Promise<boolean | { stuck: string }> {
+  let stuck: string | undefined;
+  const done = (d: Json) => {
+    const p = ((d.status?.conditions ?? []) as Json[]).find((x) => x.type === 'Progressing');
+    if (p?.reason === 'ProgressDeadlineExceeded' && !deploymentComplete(d)) stuck = firstLine(p.message);
+    return deploymentComplete(d) || stuck !== undefined;
+  };
+  try {
+    await c.watch(R.deployment, { namespace: NAMES.registryNamespace, fieldSelector: `metadata.name=${NAMES.deployment}`, signal }, (ev) =>
+      ev.type === 'ADDED' || ev.type === 'MODIFIED' ? done(ev.object) : false,
+    );
+    return stuck === undefined ? true : { stuck };
+  } catch (e) {
+    if (isApiError(e, 403) || isApiError(e, 404)) return false;
+    throw e;
+  }
 }
 
 // ---------- plans: what a command would write ----------

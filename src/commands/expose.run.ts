@@ -259,6 +259,7 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, progres
       routes.waitForRoute(cluster, routeName, {
         timeoutMs: v.timeoutMs,
         signal: ctx.signal,
+        host: v.mode === 'route' ? (o.hostname ?? undefined) : undefined,
         onProgress: (r) => s.update(`Waiting for route ${routeName} to be admitted${r?.host ? ` (${r.host})` : ''}`),
       }),
     );

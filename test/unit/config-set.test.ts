@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   PatchBuilder,
   accessModeProblem,
+  deploymentComplete,
   evaluate,
   findSetting,
   parseAssignments,
@@ -229,6 +230,20 @@ describe('evaluate (the operator verdict)', () => {
 
   it('is pending while the deployment rolls out', () => {
     expect(evaluate(cfg([cond('Available', 'True', 'MinimumAvailability'), cond('Progressing', 'True', 'DeploymentNotCompleted'), cond('Degraded', 'False')]), 5).state).toBe('pending');
+  });
+
+  it('is pending while the Deployment reconciles with minimum availability (CIRO reports Progressing=False then)', () => {
+    expect(evaluate(cfg([cond('Available', 'True', 'MinimumAvailability'), cond('Progressing', 'False', 'MinimumAvailability'), cond('Degraded', 'False')]), 5).state).toBe('pending');
+  });
+
+  it("judges a Deployment's rollout as CIRO's isDeploymentStatusComplete does", () => {
+    const dep = (generation: number, status: Record<string, number>) => ({ metadata: { generation }, spec: { replicas: 3 }, status });
+    expect(deploymentComplete(dep(2, { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 3 }))).toBe(true);
+    // Not yet observed by the deployment controller: its counts describe the previous template.
+    expect(deploymentComplete(dep(2, { observedGeneration: 1, replicas: 3, updatedReplicas: 3, availableReplicas: 3 }))).toBe(false);
+    expect(deploymentComplete(dep(2, { observedGeneration: 2, replicas: 4, updatedReplicas: 3, availableReplicas: 3 }))).toBe(false);
+    expect(deploymentComplete(dep(2, { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 2 }))).toBe(false);
+    expect(deploymentComplete({ metadata: { generation: 1 }, spec: {}, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } })).toBe(true);
   });
 
   it('fails on a permanent error, with the reason and message', () => {
