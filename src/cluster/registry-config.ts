@@ -345,8 +345,9 @@ export function evaluate(config: Json, generation: number): Verdict {
   if (ms === 'Removed') {
     return get('Removed')?.status === 'True' && p?.status === 'False' ? { state: 'ready', summary } : { state: 'pending', summary };
   }
-  // MinimumAvailability (Available, and since CIRO reports it, Progressing=False too) means the Deployment has not
-  // finished its rollout yet (pkg/operator/status.go: !isDeploymentStatusComplete), so it is not done.
+  // Available MinimumAvailability means the Deployment has not finished its rollout yet (pkg/operator/status.go:
+  // !isDeploymentStatusComplete; CIRO then also reports Progressing=True DeploymentNotCompleted). Progressing
+  // never carries MinimumAvailability in 4.16–4.19; that check is only defensive.
   if (a?.reason === 'MinimumAvailability' || p?.reason === 'MinimumAvailability') return { state: 'pending', summary };
   if (a?.status === 'True' && p?.status === 'False') return { state: 'ready', summary };
   return { state: 'pending', summary };

@@ -292,6 +292,22 @@ describe('deployments', () => {
     off2();
     expect(overlap).toBe(false);
   });
+
+  it('a scale-up is not complete until every replica is available (CIRO isDeploymentStatusComplete, not the Deployment condition)', async () => {
+    const s = cluster('aws');
+    await until(s, () => cond(s, 'Available')?.reason === 'Ready' && cond(s, 'Progressing')?.reason === 'Ready');
+    const pairs = new Set<string>();
+    const off = s.on((key) => {
+      if (key === CFG) pairs.add(`${cond(s, 'Available')?.reason}|${cond(s, 'Progressing')?.status} ${cond(s, 'Progressing')?.reason}`);
+    });
+    patchSpec(s, (sp) => (sp.replicas = 3));
+    await until(s, () => registryPods(s).length === 3 && cond(s, 'Available')?.reason === 'Ready' && cond(s, 'Progressing')?.reason === 'Ready');
+    off();
+    // The Deployment keeps Progressing NewReplicaSetAvailable through a scale; CIRO still reports the rollout open.
+    expect(pairs).toContain('MinimumAvailability|True DeploymentNotCompleted');
+    expect(pairs).not.toContain('MinimumAvailability|False Ready');
+    expect(cond(s, 'Available')).toMatchObject({ status: 'True', message: 'The registry is ready' });
+  });
 });
 
 describe('container restarts', () => {

@@ -1,6 +1,8 @@
 // cluster-image-registry-operator, in process: reconciles configs.imageregistry.operator.openshift.io/cluster
 // into the registry Deployment, Service, Routes and credentials secret, and writes the Config status, the
 // image.config status, the CA ConfigMaps, node-ca, the ImagePruner and ClusterOperator image-registry.
+// Config Available/Progressing/Degraded: openshift/cluster-image-registry-operator pkg/operator/status.go
+// (syncStatus, isDeploymentStatusComplete) and status_test.go, release-4.17.
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, Store } from '../types.ts';
 import { RELATED_OBJECTS, aggregate } from './clusteroperator.ts';
@@ -362,11 +364,8 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
     }
   }
 
-  /** isDeploymentStatusComplete: the deployment controller says the new ReplicaSet is available. */
-  function rolloutComplete(d: KubeObject): boolean {
-    return (((d.status as any)?.conditions ?? []) as any[]).some((c) => c.type === 'Progressing' && c.status === 'True' && c.reason === 'NewReplicaSetAvailable');
-  }
-
+  // isDeploymentStatusComplete (pkg/operator/status.go): replica counts and observedGeneration only; the
+  // Deployment's own Progressing condition is not consulted.
   function isComplete(d: KubeObject): boolean {
     const s = (d.status ?? {}) as any;
     const want = (d.spec as any)?.replicas ?? 1;
@@ -384,7 +383,7 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
       else setCondition(conds, 'Available', 'False', 'DeploymentNotFound', 'The deployment does not exist');
     } else if (deploy.metadata.deletionTimestamp) setCondition(conds, 'Available', 'False', 'DeploymentDeleted', 'The deployment is being deleted');
     else if (!((deploy.status as any)?.availableReplicas > 0)) setCondition(conds, 'Available', 'False', 'NoReplicasAvailable', 'The deployment does not have available replicas');
-    else if ((deploy.status as any)?.availableReplicas !== ((deploy.status as any)?.replicas ?? 0)) setCondition(conds, 'Available', 'True', 'MinimumAvailability', 'The registry has minimum availability');
+    else if (!isComplete(deploy)) setCondition(conds, 'Available', 'True', 'MinimumAvailability', 'The registry has minimum availability');
     else setCondition(conds, 'Available', 'True', 'Ready', 'The registry is ready');
     // Progressing
     if (mgmt === 'Unmanaged') setCondition(conds, 'Progressing', 'False', 'Unmanaged', 'The registry configuration is set to unmanaged mode');
@@ -394,7 +393,7 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
     } else if (applyError) setCondition(conds, 'Progressing', perm ? 'False' : 'True', 'Error', `Unable to apply resources: ${applyError.message}`);
     else if (!deploy) setCondition(conds, 'Progressing', 'True', 'WaitingForDeployment', 'All resources are successfully applied, but the deployment does not exist');
     else if (deploy.metadata.deletionTimestamp) setCondition(conds, 'Progressing', 'True', 'FinalizingDeployment', 'The deployment is being deleted');
-    else if (!rolloutComplete(deploy)) setCondition(conds, 'Progressing', 'True', 'DeploymentNotCompleted', 'The deployment has not completed');
+    else if (!isComplete(deploy)) setCondition(conds, 'Progressing', 'True', 'DeploymentNotCompleted', 'The deployment has not completed');
     else setCondition(conds, 'Progressing', 'False', 'Ready', 'The registry is ready');
     // Degraded
     const avail = conds.find((c) => c.type === 'Available')!;
@@ -408,7 +407,7 @@ export function startRegistryOperator(store: Store, opts: RegistryOperatorOption
         setCondition(conds, 'Degraded', 'False', '', '');
         loop.later(degradedAfterMs - since + 20);
       }
-    } else if (deploy && !rolloutComplete(deploy)) {
+    } else if (deploy && !isComplete(deploy)) {
       // A stuck rollout: Available stays True while the new pods never come (pkg/operator/status.go).
       const p = (((deploy.status as any)?.conditions ?? []) as any[]).find((c) => c.type === 'Progressing');
       if (p?.reason === 'ProgressDeadlineExceeded') setCondition(conds, 'Degraded', 'True', 'ProgressDeadlineExceeded', `Registry deployment has timed out progressing: ${p.message ?? ''}`);
