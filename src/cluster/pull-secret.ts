@@ -4,7 +4,7 @@
 import type { Cluster, Json } from './cluster.js';
 import { R } from './resources.js';
 import { isApiError } from './api-error.js';
-import { retryOnConflict } from './retry.js';
+import { target, type PatchStep, type Step } from '../plan/types.js';
 import { NotFoundError, RegctlError, UsageError } from '../errors.js';
 
 export const DOCKERCONFIGJSON = 'kubernetes.io/dockerconfigjson';
@@ -131,28 +131,41 @@ export function redacted(secret: Json): Json {
 
 export type SecretAction = 'create' | 'update' | 'none';
 
-/** Creates the Secret, or updates its credentials when they differ (rotation); the same content is no write. */
-export function applySecret(c: Cluster, desired: Json, dryRun: boolean): Promise<{ action: SecretAction; secret: Json }> {
-  return retryOnConflict(() => applySecretOnce(c, desired, dryRun));
-}
-
-async function applySecretOnce(c: Cluster, desired: Json, dryRun: boolean): Promise<{ action: SecretAction; secret: Json }> {
+/**
+ * The write that makes the Secret hold `desired`: create it when missing, a merge patch of its .dockerconfigjson
+ * when the credentials differ (rotation; a merge patch of one key needs no resourceVersion), none when they are the
+ * same. A Secret of another type is refused before anything is written.
+ */
+export function secretStep(existing: Json | null, desired: Json): { action: SecretAction; step?: Step } {
   const { name, namespace } = desired.metadata;
-  const existing = await c.getOrNull(R.secret, name, namespace);
-  if (!existing) {
-    const secret = dryRun ? desired : await c.create(R.secret, desired, { namespace });
-    return { action: 'create', secret };
-  }
+  const t = target(R.secret, name, namespace);
+  const servers = serversOf(desired);
+  if (!existing) return { action: 'create', step: { action: 'create', target: t, summary: `create Secret ${namespace}/${name} (${DOCKERCONFIGJSON} for ${servers})`, object: desired } };
   if (existing.type !== DOCKERCONFIGJSON) {
     throw new RegctlError(`secret ${name} already exists in ${namespace} with type ${existing.type ?? 'Opaque'}`, {
       hint: `choose another name, or delete it first: oc delete secret ${name} -n ${namespace}`,
       exitCode: 2,
     });
   }
-  if (existing.data?.[KEY] === desired.data[KEY]) return { action: 'none', secret: existing };
-  const updated = { ...existing, data: { ...(existing.data ?? {}), [KEY]: desired.data[KEY] } };
-  const secret = dryRun ? updated : await c.update(R.secret, updated);
-  return { action: 'update', secret };
+  if (existing.data?.[KEY] === desired.data[KEY]) return { action: 'none' };
+  return {
+    action: 'update',
+    step: { action: 'patch', target: t, summary: `patch Secret ${namespace}/${name} (new credentials for ${servers})`, patchType: 'merge', patch: { data: { [KEY]: desired.data[KEY] } }, applyConfig: { type: DOCKERCONFIGJSON, data: { [KEY]: desired.data[KEY] } } },
+  };
+}
+
+/** The Secret as desired state (a rendering): the whole object, whatever this cluster holds. */
+export function secretCreateStep(desired: Json): Step {
+  const { name, namespace } = desired.metadata;
+  return { action: 'create', target: target(R.secret, name, namespace), summary: `create Secret ${namespace}/${name} (${DOCKERCONFIGJSON} for ${serversOf(desired)})`, object: desired };
+}
+
+function serversOf(secret: Json): string {
+  try {
+    return Object.keys((JSON.parse(Buffer.from(String(secret.data?.[KEY] ?? ''), 'base64').toString('utf8')) as DockerConfig).auths ?? {}).join(', ');
+  } catch {
+    return '?';
+  }
 }
 
 export async function getServiceAccount(c: Cluster, name: string, namespace: string, hint?: string): Promise<Json> {
@@ -210,46 +223,33 @@ export function unlinkedServiceAccount(sa: Json, secret: string, fors: LinkFor[]
   return { sa: copy, removed };
 }
 
-/** Read-modify-write of a service account, re-planned and retried on a conflicting concurrent change. */
-async function rewriteServiceAccount(
-  c: Cluster,
-  namespace: string,
-  saName: string,
-  plan: (sa: Json) => { sa: Json; changed: LinkFor[] },
-  dryRun: boolean,
-  hint?: string,
-): Promise<{ sa: Json; changed: LinkFor[] }> {
-  return retryOnConflict(async () => {
-    const r = plan(await getServiceAccount(c, saName, namespace, hint));
-    if (!r.changed.length || dryRun) return r;
-    return { sa: await c.update(R.serviceAccount, r.sa), changed: r.changed };
-  });
-}
+const LIST = { pull: 'imagePullSecrets', mount: 'secrets' } as const;
 
-/** Links with read-modify-write and retries on a conflicting concurrent change. */
-export async function linkSecret(c: Cluster, namespace: string, saName: string, secret: string, fors: LinkFor[], dryRun: boolean): Promise<{ sa: Json; added: LinkFor[] }> {
-  const r = await rewriteServiceAccount(c, namespace, saName, (sa) => {
-    const l = linkedServiceAccount(sa, secret, fors);
-    return { sa: l.sa, changed: l.added };
-  }, dryRun);
-  return { sa: r.sa, added: r.changed };
-}
-
-/** Unlinks the same way; the Secret itself need not exist (dangling references are removed too). */
-export async function unlinkSecret(
-  c: Cluster,
-  namespace: string,
-  saName: string,
-  secret: string,
-  fors: LinkFor[],
-  dryRun: boolean,
-  hint?: string,
-): Promise<{ sa: Json; removed: LinkFor[] }> {
-  const r = await rewriteServiceAccount(c, namespace, saName, (sa) => {
-    const u = unlinkedServiceAccount(sa, secret, fors);
-    return { sa: u.sa, changed: u.removed };
-  }, dryRun, hint);
-  return { sa: r.sa, removed: r.changed };
+/**
+ * The change of a service account's lists as one merge patch carrying the resourceVersion that was read (a
+ * concurrent change is a 409, as oc's update is; the caller reads again). JSON merge replaces lists whole, so the
+ * patch holds each changed list as it will be (null: the list is left empty). Rendered (applyConfig): `secrets` is a
+ * map list keyed by name, so only this secret; `imagePullSecrets` is atomic, so the whole list as it will be here.
+ */
+export function serviceAccountStep(before: Json, after: Json, changed: LinkFor[], secret: string, verb: 'link' | 'unlink'): PatchStep {
+  const patch: Json = { metadata: { resourceVersion: before.metadata?.resourceVersion } };
+  const applyConfig: Json = {};
+  for (const f of changed) {
+    const field = LIST[f];
+    patch[field] = after[field] ?? null;
+    if (after[field]) applyConfig[field] = f === 'mount' ? [{ name: secret }] : after[field];
+  }
+  const { name, namespace } = before.metadata;
+  const how = changed.map((f) => LIST[f]).join(', ');
+  return {
+    action: 'patch',
+    target: target(R.serviceAccount, name, namespace),
+    summary: `patch ServiceAccount ${namespace}/${name} (${verb} ${secret}: ${how})`,
+    patchType: 'merge',
+    patch,
+    applyConfig,
+    ...(verb === 'unlink' ? { removes: changed.map((f) => `${LIST[f]}[name=${secret}]`) } : {}),
+  };
 }
 
 /** Default --for of a link: builder mounts (oc secrets link's default), other accounts pull (seed 003). */

@@ -4,6 +4,10 @@ import type { OptionsOf } from './spec.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
 import type { LinkFor } from '../cluster/pull-secret.js';
 import { parseOutput, printObjects } from '../output/printer.js';
+import { planMode, type PlanMode } from '../plan/mode.js';
+import { runPlan } from '../plan/engine.js';
+import type { Plan, Step } from '../plan/types.js';
+import { retryOnConflict } from '../cluster/retry.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { failedPartWay } from '../cluster/partial.js';
 import { R } from '../cluster/resources.js';
@@ -11,8 +15,6 @@ import { credentialHelperFor } from '../registry/authfile.js';
 import { getCredentials, helperProgram } from '../registry/credential-helper.js';
 import * as ps from '../cluster/pull-secret.js';
 import type { createSpec, linkSpec, unlinkSpec } from './pull-secret.js';
-
-type LinkOptions = OptionsOf<typeof linkSpec> | OptionsOf<typeof unlinkSpec>;
 
 function outFormat(v: string | undefined): 'json' | 'yaml' | undefined {
   return v === undefined ? undefined : (parseOutput(v, ['json', 'yaml']) as 'json' | 'yaml');
@@ -22,6 +24,7 @@ export async function runCreate(ctx: Context, args: string[], opts: OptionsOf<ty
   const [name] = args;
   if (!name) throw new UsageError('you must specify a name for the secret', 'regctl pull-secret create NAME --server S --username U --password-stdin');
   ps.validateObjectName(name, 'secret');
+  const mode = planMode(opts, opts.output);
   const format = outFormat(opts.output);
   const links = opts.link ?? [];
   const fors = ps.parseFor(opts.for);
@@ -55,19 +58,35 @@ export async function runCreate(ctx: Context, args: string[], opts: OptionsOf<ty
 
   const cluster = await ctx.cluster(opts.namespace);
   const ns = cluster.namespace;
-  const dryRun = Boolean(opts.dryRun);
+  const dryRun = mode.dryRun !== 'none';
   // Check every service account before writing anything, so a bad --link leaves nothing half done.
   for (const sa of links) await ps.getServiceAccount(cluster, sa, ns);
   const desired = ps.secretObject(name, ns, config);
   const servers = Object.keys(config.auths).join(', ');
-  const res = await ps.applySecret(cluster, desired, dryRun);
+  const planOf = (steps: Step[]): Plan => ({ name: planName('pull-secret', name, ns), command: `regctl pull-secret create ${name} -n ${ns}`, steps, checks: [], warnings: [] });
+  if (mode.render) {
+    // Desired state for any cluster: the whole Secret, and each account linking it.
+    const sas = await linkSteps(ctx, cluster, name, links, fors, true);
+    await runPlan(ctx, cluster, { ...planOf([ps.secretCreateStep(desired), ...sas.map((x) => x.step)]), warnings: atomicNote(sas) }, mode);
+    return;
+  }
+  const existing = await cluster.getOrNull(R.secret, name, ns);
+  const res = ps.secretStep(existing, desired);
   const dry = dryRun ? '(dry run) would ' : '';
   if (res.action === 'none') ctx.log.info(`secret ${name} in ${ns} already holds these credentials (${servers}): nothing to change`);
-  else ctx.log.success(`${dry}${dryRun ? res.action : res.action === 'create' ? 'Created' : 'Updated'} secret ${name} in ${ns} (${ps.DOCKERCONFIGJSON} for ${servers})`);
-  const lines = [`secret/${name} ${res.action === 'create' ? 'created' : res.action === 'update' ? 'configured' : 'unchanged'}${dryRun ? ' (dry run)' : ''}`];
-  const objects: Json[] = [ps.redacted(res.secret)];
+  if (dryRun) {
+    if (res.action !== 'none') ctx.log.success(`${dry}${res.action} secret ${name} in ${ns} (${ps.DOCKERCONFIGJSON} for ${servers})`);
+    const sas = await linkSteps(ctx, cluster, name, links, fors, false);
+    await runPlan(ctx, cluster, planOf([...(res.step ? [res.step] : []), ...sas.filter((x) => x.added.length).map((x) => x.step)]), mode, { format });
+    return;
+  }
+  let written: Json = existing ?? desired;
+  if (res.step) written = (await runPlan(ctx, cluster, planOf([res.step]), mode, { quiet: true })).results[0] ?? desired;
+  if (res.action !== 'none') ctx.log.success(`${res.action === 'create' ? 'Created' : 'Updated'} secret ${name} in ${ns} (${ps.DOCKERCONFIGJSON} for ${servers})`);
+  const lines = [`secret/${name} ${res.action === 'create' ? 'created' : res.action === 'update' ? 'configured' : 'unchanged'}`];
+  const objects: Json[] = [ps.redacted(written)];
   try {
-    await linkEach(ctx, ps, { cluster, name, sas: links, fors, dryRun }, lines, objects);
+    await linkEach(ctx, { cluster, name, sas: links, fors, mode, plan: planOf }, lines, objects);
   } catch (e) {
     // Never leave a secret this run created without its links: delete it again, or say what is left.
     const linked = lines.filter((l) => l.startsWith('serviceaccount/')).map((l) => l.split(' ')[0]);
@@ -81,6 +100,41 @@ export async function runCreate(ctx: Context, args: string[], opts: OptionsOf<ty
     });
   }
   emit(ctx, format, lines, objects);
+}
+
+/** `pull-secret-NAME-NAMESPACE` in lower-case letters, digits and dashes, short enough for an ACM policy name. */
+function planName(verb: string, name: string, ns: string): string {
+  return `${verb}-${name}-${ns}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50).replace(/-+$/, '');
+}
+
+interface SaChange {
+  sa: string;
+  fors: LinkFor[];
+  added: LinkFor[];
+  step: Step;
+}
+
+/**
+ * Each account's link as a step, from what the cluster holds now. `all`: a rendering, where every account is
+ * desired state (also one that already links the secret here).
+ */
+async function linkSteps(ctx: Context, cluster: Cluster, secret: string, sas: string[], fors: LinkFor[] | undefined, all: boolean): Promise<SaChange[]> {
+  const out: SaChange[] = [];
+  for (const sa of sas) {
+    const f = fors ?? ps.defaultFor(sa);
+    const cur = await ps.getServiceAccount(cluster, sa, cluster.namespace);
+    const l = ps.linkedServiceAccount(cur, secret, f);
+    if (!all) linkLine(ctx, sa, secret, f, l.added, true);
+    out.push({ sa, fors: f, added: l.added, step: ps.serviceAccountStep(cur, l.sa, all ? f : l.added, secret, 'link') });
+  }
+  return out;
+}
+
+/** A rendered account that lists imagePullSecrets: that list is atomic, so the rendering carries all of it. */
+function atomicNote(sas: SaChange[]): string[] {
+  return sas
+    .filter((x) => x.fors.includes('pull'))
+    .map((x) => `imagePullSecrets is one atomic list: the rendered ServiceAccount ${x.sa} lists every entry it has on this cluster, and applying it elsewhere sets that whole list`);
 }
 
 /** The ServiceAccount list a --for use lives in. */
@@ -104,8 +158,9 @@ function linkArgs(ps: typeof import('../cluster/pull-secret.js'), verb: 'link' |
   return { name, sas };
 }
 
-export async function runLink(ctx: Context, args: string[], opts: LinkOptions): Promise<void> {
+export async function runLink(ctx: Context, args: string[], opts: OptionsOf<typeof linkSpec>): Promise<void> {
   const { name, sas } = linkArgs(ps, 'link', args);
+  const mode = planMode(opts, opts.output);
   const format = outFormat(opts.output);
   const fors = ps.parseFor(opts.for);
   const cluster = await ctx.cluster(opts.namespace);
@@ -114,24 +169,40 @@ export async function runLink(ctx: Context, args: string[], opts: LinkOptions): 
     throw new NotFoundError(`secrets "${name}" not found in ${ns}`, { hint: `create it first: regctl pull-secret create ${name} … -n ${ns}` });
   }
   for (const sa of sas) await ps.getServiceAccount(cluster, sa, ns);
+  const planOf = (steps: Step[]): Plan => ({ name: planName('pull-secret-link', name, ns), command: `regctl pull-secret link ${name} ${sas.join(' ')}${fors ? ` --for ${fors.join(',')}` : ''} -n ${ns}`, steps, checks: [], warnings: [] });
+  if (mode.dryRun !== 'none' || mode.render) {
+    const changes = await linkSteps(ctx, cluster, name, sas, fors, Boolean(mode.render));
+    const warnings = mode.render ? [`the Secret ${name} is not part of this rendering: render it with \`regctl pull-secret create ${name} … --render\``, ...atomicNote(changes)] : [];
+    await runPlan(ctx, cluster, { ...planOf(changes.filter((x) => mode.render || x.added.length).map((x) => x.step)), warnings }, mode, { format });
+    return;
+  }
   const lines: string[] = [];
   const objects: Json[] = [];
-  await linkEach(ctx, ps, { cluster, name, sas, fors, dryRun: Boolean(opts.dryRun) }, lines, objects);
+  await linkEach(ctx, { cluster, name, sas, fors, mode, plan: planOf }, lines, objects);
   emit(ctx, format, lines, objects);
 }
 
-/** Links the secret to each service account (default --for per account), adding a line and the changed accounts. */
+/**
+ * Links the secret to each service account (default --for per account), adding a line and the changed accounts.
+ * Each account is read, planned and patched with its resourceVersion; a concurrent change (409) reads it again.
+ */
 async function linkEach(
   ctx: Context,
-  ps: typeof import('../cluster/pull-secret.js'),
-  o: { cluster: Cluster; name: string; sas: string[]; fors: LinkFor[] | undefined; dryRun: boolean },
+  o: { cluster: Cluster; name: string; sas: string[]; fors: LinkFor[] | undefined; mode: PlanMode; plan: (steps: Step[]) => Plan },
   lines: string[],
   objects: Json[],
 ): Promise<void> {
   for (const sa of o.sas) {
     const f = o.fors ?? ps.defaultFor(sa);
-    const l = await ps.linkSecret(o.cluster, o.cluster.namespace, sa, o.name, f, o.dryRun);
-    lines.push(linkLine(ctx, sa, o.name, f, l.added, o.dryRun));
+    const l = await retryOnConflict(async () => {
+      const cur = await ps.getServiceAccount(o.cluster, sa, o.cluster.namespace);
+      const next = ps.linkedServiceAccount(cur, o.name, f);
+      if (!next.added.length) return next;
+      const step = ps.serviceAccountStep(cur, next.sa, next.added, o.name, 'link');
+      const res = await runPlan(ctx, o.cluster, o.plan([step]), o.mode, { quiet: true });
+      return { sa: res.results[0] ?? next.sa, added: next.added };
+    });
+    lines.push(linkLine(ctx, sa, o.name, f, l.added, false));
     if (l.added.length) objects.push(l.sa);
   }
 }
@@ -151,22 +222,46 @@ function unlinkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], r
   return `serviceaccount/${sa} unlinked${dryRun ? ' (dry run)' : ''}`;
 }
 
-export async function runUnlink(ctx: Context, args: string[], opts: LinkOptions): Promise<void> {
+export async function runUnlink(ctx: Context, args: string[], opts: OptionsOf<typeof unlinkSpec>): Promise<void> {
   const { name, sas } = linkArgs(ps, 'unlink', args);
+  const mode = planMode(opts, opts.output);
+  // Taking a reference out of a list is not desired state: an apply configuration cannot say it.
+  if (mode.render) {
+    throw new UsageError('pull-secret unlink cannot be rendered: removing a secret from service accounts is not desired state', `run \`regctl pull-secret unlink ${name} ${sas.join(' ')}\` on each cluster (--contexts runs it on several); render the links to keep with \`regctl pull-secret link … --render\``);
+  }
   const format = outFormat(opts.output);
   // oc secrets unlink removes the secret from both lists; --for narrows it to one.
   const fors = ps.parseFor(opts.for) ?? (['pull', 'mount'] as LinkFor[]);
-  const dryRun = Boolean(opts.dryRun);
+  const dryRun = mode.dryRun !== 'none';
   const cluster = await ctx.cluster(opts.namespace);
   const ns = cluster.namespace;
   const hint = `see the service accounts of ${ns}: oc get serviceaccounts -n ${ns}`;
   for (const sa of sas) await ps.getServiceAccount(cluster, sa, ns, hint);
   if ((await ps.secretExists(cluster, name, ns)) === false) ctx.log.info(`secret ${name} does not exist in ${ns}: removing dangling references to it`);
+  const planOf = (steps: Step[]): Plan => ({ name: planName('pull-secret-unlink', name, ns), command: `regctl pull-secret unlink ${name} ${sas.join(' ')} -n ${ns}`, steps, checks: [], warnings: [] });
+  const unlinkOne = async (sa: string, send: boolean) => {
+    const cur = await ps.getServiceAccount(cluster, sa, ns, hint);
+    const next = ps.unlinkedServiceAccount(cur, name, fors);
+    const step = next.removed.length ? ps.serviceAccountStep(cur, next.sa, next.removed, name, 'unlink') : undefined;
+    if (!send || !step) return { ...next, step };
+    const res = await runPlan(ctx, cluster, planOf([step]), mode, { quiet: true });
+    return { sa: res.results[0] ?? next.sa, removed: next.removed, step };
+  };
+  if (dryRun) {
+    const steps: Step[] = [];
+    for (const sa of sas) {
+      const u = await unlinkOne(sa, false);
+      unlinkLine(ctx, sa, name, fors, u.removed, true);
+      if (u.step) steps.push(u.step);
+    }
+    await runPlan(ctx, cluster, planOf(steps), mode, { format });
+    return;
+  }
   const lines: string[] = [];
   const objects: Json[] = [];
   for (const sa of sas) {
-    const u = await ps.unlinkSecret(cluster, ns, sa, name, fors, dryRun, hint);
-    lines.push(unlinkLine(ctx, sa, name, fors, u.removed, dryRun));
+    const u = await retryOnConflict(() => unlinkOne(sa, true));
+    lines.push(unlinkLine(ctx, sa, name, fors, u.removed, false));
     if (u.removed.length) objects.push(u.sa);
   }
   emit(ctx, format, lines, objects);

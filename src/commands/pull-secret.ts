@@ -1,5 +1,5 @@
 import { collect, defineCommand } from './spec.js';
-import { dryRunOption, namespaceOption, outputOption } from './common.js';
+import { namespaceOption, outputOption, planOptions } from './common.js';
 
 export const createSpec = defineCommand({
   name: 'create',
@@ -20,13 +20,14 @@ export const createSpec = defineCommand({
     registry: { flags: '--registry <host>', description: "with --from-authfile: only this registry's entry" },
     link: { flags: '--link <sa>', description: 'link to this service account, e.g. default or builder (repeatable, comma-separated)', parse: collect },
     for: { flags: '--for <use>', description: 'with --link: pull, mount or pull,mount' },
-    dryRun: dryRunOption,
-    output: outputOption(['json', 'yaml'], null, 'the redacted Secret and changed service accounts'),
+    output: outputOption(['json', 'yaml'], null, 'the redacted Secret and changed service accounts; with --dry-run the Plan'),
+    ...planOptions,
   },
   examples: [
     'printf %s "$QUAY_TOKEN" | regctl pull-secret create quaycreds --server quay.io --username myuser --password-stdin --link default -n myapp',
     'regctl pull-secret create regtoken --from-authfile "$XDG_RUNTIME_DIR/containers/auth.json" --registry registry.example.com -n shared',
     'regctl pull-secret create registrycreds --from-authfile auth.json --link builder --dry-run -o yaml',
+    'regctl pull-secret create quaycreds --from-authfile auth.json --registry quay.io --link default -n myapp --render acm-policy --output-dir policy/',
   ],
 });
 
@@ -41,8 +42,8 @@ export const linkSpec = defineCommand({
   options: {
     namespace: namespaceOption(),
     for: { flags: '--for <use>', description: 'pull, mount or pull,mount' },
-    dryRun: dryRunOption,
-    output: outputOption(['json', 'yaml'], null, 'the changed service accounts'),
+    output: outputOption(['json', 'yaml'], null, 'the changed service accounts; with --dry-run the Plan'),
+    ...planOptions,
   },
   examples: ['regctl pull-secret link registrycreds default --for pull -n myapp', 'regctl pull-secret link registrycreds builder -n myapp'],
 });
@@ -58,8 +59,9 @@ export const unlinkSpec = defineCommand({
   options: {
     namespace: namespaceOption(),
     for: { flags: '--for <use>', description: 'only from imagePullSecrets (pull) or secrets (mount); default: both' },
-    dryRun: dryRunOption,
-    output: outputOption(['json', 'yaml'], null, 'the changed service accounts'),
+    dryRun: planOptions.dryRun,
+    render: { ...planOptions.render, hidden: true },
+    output: outputOption(['json', 'yaml'], null, 'the changed service accounts; with --dry-run the Plan'),
   },
   examples: ['regctl pull-secret unlink registrycreds default -n myapp', 'regctl pull-secret unlink registrycreds default builder --dry-run -o yaml'],
 });

@@ -69,18 +69,18 @@ describe('pull-secret unlink', () => {
     expect(JSON.parse(j.stdout)).toEqual({ apiVersion: 'v1', kind: 'List', metadata: {}, items: [] });
   });
 
-  it('--dry-run prints the change (and -o yaml the account as it would be) and changes nothing', async () => {
+  it('--dry-run prints the plan (the merge patch of the account, -o yaml as a Plan) and changes nothing', async () => {
     const before = await getSa('default');
     const dry = await regctl(['pull-secret', 'unlink', 'later', 'default', '-n', NS, '--dry-run']);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toBe('serviceaccount/default unlinked (dry run)\n');
+    expect(dry.stdout).toContain('# 1. patch ServiceAccount unlinkapp/default (unlink later: imagePullSecrets, secrets) (application/merge-patch+json)');
     expect(dry.stderr).toBe('(dry run) would unlink later from serviceaccount default for pull and mount (imagePullSecrets, secrets)\n');
     const y = await regctl(['pull-secret', 'unlink', 'later', 'default', '-n', NS, '--dry-run', '-o', 'yaml']);
     expect(y.code).toBe(0);
-    expect(y.stdout).toContain('kind: List');
+    expect(y.stdout).toContain('kind: Plan');
     expect(y.stdout).toContain('kind: ServiceAccount');
     expect(y.stdout).toContain('- name: default-dockercfg-x');
-    expect(y.stdout).not.toContain('later');
+    expect(y.stdout).not.toMatch(/- name: later/);
     expect(await getSa('default')).toEqual(before);
   });
 

@@ -67,10 +67,12 @@ describe('pull-secret create --password-stdin --link', () => {
     expect([secret('quaycreds').metadata.resourceVersion, sa('default').metadata.resourceVersion, sa('builder').metadata.resourceVersion]).toEqual(rv);
   });
 
-  it('--dry-run -o yaml shows the redacted Secret and changes nothing; a new password then rotates it', async () => {
+  it('--dry-run -o yaml shows the Plan (the redacted patch) and changes nothing; a new password then rotates it', async () => {
     const dry = await regctl(['pull-secret', 'create', 'quaycreds', '--server', 'quay.io', '--username', 'me', '--password-stdin', '-n', NS, '--dry-run', '-o', 'yaml'], 'rotated-Secret-99');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain("  .dockerconfigjson: '(redacted: me@quay.io)'");
+    expect(dry.stdout).toContain('kind: Plan');
+    expect(dry.stdout).toContain('summary: patch Secret myapp/quaycreds (new credentials for quay.io)');
+    expect(dry.stdout).toContain('.dockerconfigjson: <redacted>');
     expect(dry.stderr).toMatch(/\(dry run\) would update secret quaycreds/);
     noSecrets(dry.all, 'rotated-Secret-99');
     expect(dockerconfig('quaycreds').auths['quay.io'].password).toBe(PASSWORD);

@@ -110,7 +110,7 @@ describe('a change that fails part-way is undone', () => {
 
   it('pull-secret create --link: the link fails (500) → the secret it created is deleted again', async () => {
     const sa = JSON.stringify(sb.store.get('/serviceaccounts', NS, 'builder'));
-    sb.faults.failRequests = [{ method: 'PUT', path: '/serviceaccounts/builder$', answer: 500, times: 1 }];
+    sb.faults.failRequests = [{ method: 'PATCH', path: '/serviceaccounts/builder$', answer: 500, times: 1 }];
     const r = await runCli(['pull-secret', 'create', 'halfway', '--server', 'quay.io', '--username', 'u', '--password-stdin', '--link', 'builder', '-n', NS], {
       env: { KUBECONFIG: sb.kubeconfigPath, HTTPS_PROXY: sb.proxyUrl, NO_PROXY: '127.0.0.1,localhost' },
       input: 'not-a-real-password',
@@ -138,7 +138,7 @@ describe('a change that fails part-way is undone', () => {
 
   it('when the undo fails too, the error names what is left and the commands that finish or undo it', async () => {
     sb.faults.failRequests = [
-      { method: 'PUT', path: '/serviceaccounts/builder$', answer: 500, times: 1 },
+      { method: 'PATCH', path: '/serviceaccounts/builder$', answer: 500, times: 1 },
       { method: 'DELETE', path: '/secrets/stuck$', answer: 500, times: 1 },
     ];
     const r = await runCli(['pull-secret', 'create', 'stuck', '--server', 'quay.io', '--username', 'u', '--password-stdin', '--link', 'builder', '-n', NS], {
