@@ -284,6 +284,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     // Registry log lines go to the running registry pods, round-robin (there is one real registry behind them).
     let rr = 0;
+    let served = 0;
     const registry = await startRegistry({
       apiServerUrl: api.url,
       apiCaPem: apiCa.certPem,
@@ -295,6 +296,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         const pods = readyRegistryPods(store);
         if (!pods.length) return;
         store.logs.append(REGISTRY_NS, pods[rr++ % pods.length]!, 'registry', line);
+      },
+      // A write goes to a ready pod, round-robin: its env decides whether it refuses it (registry/maintenance.ts).
+      servingPodEnv: () => {
+        const pods = readyRegistryPods(store);
+        if (!pods.length) return undefined;
+        const pod = store.get('/pods', REGISTRY_NS, pods[served++ % pods.length]!);
+        return ((pod?.spec as any)?.containers ?? []).find((c: any) => c.name === 'registry')?.env;
       },
     });
     cleanups.push(() => registry.close());

@@ -21,6 +21,9 @@ export interface FrontDeps {
   log: (line: string) => void;
   /** Read on every write: an injected storage failure (sb.faults.registryStorage). */
   faults?: { registryStorage?: StorageFault };
+  /** Asked for each repository request other than GET/HEAD: the docker-registry in read-only maintenance mode that
+   *  the serving pod runs (maintenance.ts), or undefined when that pod is read-write. */
+  readOnlyUpstream?: () => Promise<string | undefined>;
 }
 
 interface AccessRecord {
@@ -258,12 +261,12 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
     return { token, deferred };
   }
 
-  function copyUpstreamHeaders(c: Ctx, up: http.IncomingMessage): void {
+  function copyUpstreamHeaders(c: Ctx, up: http.IncomingMessage, origin = upstreamUrl.origin): void {
     const { scheme, host } = externalOrigin(c.req, c.req.headers['x-forwarded-proto'] ? 'https' : 'http');
     for (const [k, v] of Object.entries(up.headers)) {
       if (v === undefined || HOP.has(k) || k === 'docker-distribution-api-version') continue;
-      if (k === 'location' && typeof v === 'string' && v.startsWith(upstreamUrl.origin)) {
-        c.res.setHeader(k, `${scheme}://${host}${v.slice(upstreamUrl.origin.length)}`);
+      if (k === 'location' && typeof v === 'string' && v.startsWith(origin)) {
+        c.res.setHeader(k, `${scheme}://${host}${v.slice(origin.length)}`);
         continue;
       }
       c.res.setHeader(k, v);
@@ -273,9 +276,11 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
   /**
    * Streams the request to docker-registry and the answer back. With `intercept`, a 2xx answer is
    * buffered (small: manifests) and handed over first; intercept returns true when it answered itself.
+   * `upstream`: another docker-registry than the main one (a read-only pod's).
    */
-  function forward(c: Ctx, o: { path?: string; intercept?: (up: http.IncomingMessage) => Promise<boolean> } = {}): Promise<void> {
+  function forward(c: Ctx, o: { path?: string; intercept?: (up: http.IncomingMessage) => Promise<boolean>; upstream?: URL } = {}): Promise<void> {
     const { req, res } = c;
+    const target = o.upstream ?? upstreamUrl;
     return new Promise<void>((resolve) => {
       const headers: http.OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(req.headers)) {
@@ -289,7 +294,7 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
           resolve();
         }
       };
-      const up = http.request({ hostname: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: o.path ?? req.url, headers, agent: upstreamAgent });
+      const up = http.request({ hostname: target.hostname, port: target.port, method: req.method, path: o.path ?? req.url, headers, agent: upstreamAgent });
       up.on('response', async (ur) => {
         try {
           const status = ur.statusCode ?? 502;
@@ -304,12 +309,12 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
               }
             }
             if (o.intercept && status < 300 && (await o.intercept(ur))) return finish();
-            copyUpstreamHeaders(c, ur);
+            copyUpstreamHeaders(c, ur, target.origin);
             res.writeHead(status);
             res.end(body);
             return finish();
           }
-          copyUpstreamHeaders(c, ur);
+          copyUpstreamHeaders(c, ur, target.origin);
           res.writeHead(status);
           ur.pipe(counter(() => {})).pipe(res);
           ur.on('end', finish);
@@ -450,6 +455,18 @@ export function createFront(deps: FrontDeps): { handler: http.RequestListener; c
     }
     const a = await authorize(c, records, deferrable);
     if (!a) return;
+    // After authorization (app.go dispatcher: authorized() before dispatch), a read-only pod's distribution answers
+    // itself: 405 for anything but GET/HEAD, before the repository's services or storage are reached.
+    if (method !== 'GET' && method !== 'HEAD' && deps.readOnlyUpstream) {
+      let ro: string | undefined;
+      try {
+        ro = await deps.readOnlyUpstream();
+      } catch (e) {
+        c.req.resume();
+        return sendErrors(c, 503, [E.unavailable((e as Error).message)]);
+      }
+      if (ro) return forward(c, { upstream: new URL(ro) });
+    }
     const repo = splitRepo(name)!;
     const isDigest = ref.includes(':');
     if (kind !== 'tags') {

@@ -5,6 +5,7 @@ import type net from 'node:net';
 import { ApiClient } from './apiclient.ts';
 import { RegistryAuth } from './auth.ts';
 import { createFront } from './front.ts';
+import { createMaintenance, type EnvVar } from './maintenance.ts';
 import { ImageStreams } from './imagestreams.ts';
 import { GO_VERSION, logLine } from './logfmt.ts';
 import { createMetrics, type RegistryMetrics } from './metrics.ts';
@@ -32,6 +33,9 @@ export interface RegistryOptions {
   /** Start docker-registry at the front's first request instead of now (a fleet of sandboxes whose registries
    *  mostly stay unused); the front's listener is up either way. */
   lazy?: boolean;
+  /** The registry container env of the pod that serves the next write (the caller picks among the ready pods);
+   *  a pod with REGISTRY_STORAGE_MAINTENANCE_READONLY refuses it as distribution does (maintenance.ts). */
+  servingPodEnv?: () => EnvVar[] | undefined;
 }
 
 export interface RegistryHandle {
@@ -48,6 +52,12 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
   const api = new ApiClient(opts.apiServerUrl, opts.apiCaPem);
   const metrics = createMetrics();
   let distributionUrl = '';
+  const maintenance = createMaintenance({
+    dataDir: opts.dataDir,
+    onLine: (l) => {
+      if (/level=(fatal|panic)/.test(l)) log(l);
+    },
+  });
   const open = async () => {
     const dist = await startDistribution({
       dataDir: opts.dataDir,
@@ -63,6 +73,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
       metrics,
       log,
       faults: opts.faults,
+      readOnlyUpstream: () => maintenance.readOnlyUpstream(opts.servingPodEnv?.()),
     });
     distributionUrl = dist.url;
     return { dist, front };
@@ -122,6 +133,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
         const b = await opened?.catch(() => undefined);
         b?.front.close();
         api.close();
+        await maintenance.close();
         await b?.dist.stop();
       })();
       return closed;

@@ -87,17 +87,21 @@ function installExitHook(): void {
   });
 }
 
-export async function startDistribution(opts: { dataDir: string; onLine?: (line: string) => void; timeoutMs?: number }): Promise<DistributionProcess> {
+/**
+ * `env`: start another instance on the config.yml an earlier call wrote (same storage and http secret, as the pods of
+ * one Deployment share REGISTRY_HTTP_SECRET) with these REGISTRY_* overrides, on its own port (REGISTRY_HTTP_ADDR).
+ */
+export async function startDistribution(opts: { dataDir: string; onLine?: (line: string) => void; timeoutMs?: number; env?: Record<string, string> }): Promise<DistributionProcess> {
   const storageDir = path.join(opts.dataDir, 'storage');
   await mkdir(storageDir, { recursive: true });
   const port = await freePort();
   const configPath = path.join(opts.dataDir, 'config.yml');
-  await writeFile(configPath, configYaml(storageDir, port), { mode: 0o600 });
+  if (!opts.env) await writeFile(configPath, configYaml(storageDir, port), { mode: 0o600 });
 
   installExitHook();
   const child = spawn(DOCKER_REGISTRY_BIN, ['serve', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: opts.dataDir },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: opts.dataDir, ...(opts.env ? { ...opts.env, REGISTRY_HTTP_ADDR: `127.0.0.1:${port}` } : {}) },
   });
   running.add(child);
   const lines: string[] = [];
