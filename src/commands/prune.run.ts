@@ -5,14 +5,14 @@ import type { OptionsOf } from './spec.js';
 import type { applySpec, planSpec } from './prune.js';
 import { parseDuration } from '../output/format.js';
 import { print } from '../output/printer.js';
-import { AuthError, CheckFailedError, UsageError } from '../errors.js';
+import { AuthError, CheckFailedError, TimeoutError, UsageError } from '../errors.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { validateAccessOptions } from '../registry/access.js';
 import { decide, type PruneOptions } from '../prune/decide.js';
 import { loadInventory } from '../prune/load.js';
 import { buildPlan, bytes, summaryLines, type PrunePlan } from '../prune/plan.js';
 import { applyPrune, type ApplyStats } from '../prune/apply.js';
-import { PRUNER_BINDING, leftOverBinding, leftOverReadOnly, letRegistryPrune, registryServiceAccount, removePrunerBinding, restoreReadOnly, runRegistryPrune, setReadOnly, waitReadOnlyPod, type GcResult } from '../prune/hard.js';
+import { PRUNER_BINDING, leftOverBinding, leftOverReadOnly, letRegistryPrune, registryServiceAccount, removePrunerBinding, restoreReadOnly, runRegistryPrune, setReadOnly, waitReadOnlyPod, waitReadWrite, type GcResult } from '../prune/hard.js';
 import type { Column } from '../output/table.js';
 
 type DecideFlags = { keepTagRevisions?: string; keepYoungerThan?: string; all?: boolean; ignoreInvalidRefs?: boolean };
@@ -177,6 +177,11 @@ async function hardPrune(ctx: Context, c: Cluster, timeoutMs: number): Promise<G
     if (set) {
       await restoreReadOnly(c);
       ctx.log.info('registry set read-write again (spec.readOnly=false)');
+      if (!ctx.signal.aborted) {
+        await ctx
+          .spin('Waiting for the registry to roll out read-write', () => waitReadWrite(c, { timeoutMs, signal: ctx.signal }))
+          .catch((e: unknown) => (e instanceof TimeoutError ? ctx.log.warn(e.message) : Promise.reject(e)));
+      }
     }
   }
 }

@@ -49,6 +49,29 @@ export async function setReadOnly(c: Cluster, now: Date): Promise<boolean> {
 const envOf = (podSpec: Json | undefined): Json[] => ((podSpec?.containers as Json[] | undefined) ?? [])[0]?.env ?? [];
 const readOnlyIn = (podSpec: Json | undefined) => envOf(podSpec).some((e) => e.name === READONLY_ENV && /enabled:\s*true/.test(String(e.value ?? '')));
 
+/** Every wanted pod runs the current template (cluster-image-registry-operator's isDeploymentStatusComplete). */
+function rolledOut(d: Json): boolean {
+  const want: number = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  return (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (s.updatedReplicas ?? 0) === want && (s.replicas ?? 0) === want && (s.availableReplicas ?? 0) >= want;
+}
+
+/**
+ * After readOnly is off again: waits until no registry pod runs read-only, so a push right after `prune apply --hard`
+ * is not refused (a read-only pod answers writes 405). A registry without a Deployment (Removed) serves nothing.
+ */
+export async function waitReadWrite(c: Cluster, o: { timeoutMs: number; signal: AbortSignal }): Promise<void> {
+  const until = Date.now() + o.timeoutMs;
+  for (;;) {
+    const d = await c.getOrNull<Json>(R.deployment, NAMES.deployment, NAMES.registryNamespace);
+    if (!d || (!readOnlyIn(d.spec?.template?.spec) && rolledOut(d))) return;
+    if (Date.now() > until) {
+      throw new TimeoutError('the registry has not rolled out read-write again yet (pushes may be refused until it has)', { hint: 'follow it with `regctl status --watch`; spec.readOnly is already false' });
+    }
+    await sleep(500, o.signal);
+  }
+}
+
 /** Waits until the registry Deployment runs read-only everywhere; returns a ready read-only pod's name. */
 export async function waitReadOnlyPod(c: Cluster, o: { timeoutMs: number; signal: AbortSignal; progress?: (s: string) => void }): Promise<string> {
   const until = Date.now() + o.timeoutMs;
@@ -57,11 +80,8 @@ export async function waitReadOnlyPod(c: Cluster, o: { timeoutMs: number; signal
     const d = await c.getOrNull<Json>(R.deployment, NAMES.deployment, NAMES.registryNamespace);
     let state = 'waiting for the operator to render the read-only registry';
     if (d && readOnlyIn(d.spec?.template?.spec)) {
-      const want: number = d.spec?.replicas ?? 1;
-      const s = d.status ?? {};
-      const done = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (s.updatedReplicas ?? 0) === want && (s.replicas ?? 0) === want && (s.availableReplicas ?? 0) >= want;
-      state = `rolling out the read-only registry: ${s.updatedReplicas ?? 0} of ${want} pods updated`;
-      if (done) {
+      state = `rolling out the read-only registry: ${d.status?.updatedReplicas ?? 0} of ${d.spec?.replicas ?? 1} pods updated`;
+      if (rolledOut(d)) {
         const pods = await c.list<Json>(R.pod, { namespace: NAMES.registryNamespace, labelSelector: 'docker-registry=default' });
         const pod = pods.items.find(
           (p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running' && readOnlyIn(p.spec) && ((p.status?.conditions as Json[] | undefined) ?? []).some((x) => x.type === 'Ready' && x.status === 'True'),

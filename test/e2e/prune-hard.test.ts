@@ -27,6 +27,21 @@ async function waitFor(pred: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
+/**
+ * A completed `prune apply --hard` waits for the registry to roll out read-write again; one interrupted by Ctrl-C does
+ * not, and until the pods have rolled out a push may reach a read-only pod and be refused (405), as on a cluster.
+ */
+async function registryReadWrite(): Promise<void> {
+  const readOnly = (spec: any) => (spec?.containers ?? []).some((c: any) => (c.env ?? []).some((e: any) => e.name === 'REGISTRY_STORAGE_MAINTENANCE_READONLY'));
+  await env.sb.waitFor((s) => {
+    const d: any = s.get('apps/deployments', 'openshift-image-registry', 'image-registry');
+    if (!d || readOnly(d.spec.template.spec)) return false;
+    const pods = s.list('/pods', 'openshift-image-registry', { labelSelector: 'docker-registry=default' }).items.filter((p: any) => !p.metadata.deletionTimestamp);
+    const ready = (p: any) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+    return pods.length === d.spec.replicas && pods.every((p: any) => ready(p) && !readOnly(p.spec));
+  }, 30_000);
+}
+
 beforeAll(async () => {
   env = await contentEnv('prune-hard');
   env.createNamespace('team');
@@ -72,6 +87,7 @@ describe('prune apply --hard', () => {
   });
 
   it('resumes a run cut off between the stream update and the manifest link: the link still goes, the GC frees the blobs', async () => {
+    // The run before it completed: regctl waited for the read-write rollout, so this push is accepted at once.
     const old = await pushRandom(env, 'team/res:latest', 2 * MB);
     await pushRandom(env, 'team/res:latest', 2 * MB);
     // What an interrupted run leaves: the history entry removed from the stream, the registry's links untouched.
@@ -132,6 +148,7 @@ describe('prune apply --hard', () => {
   });
 
   it('killed mid-GC (SIGKILL): readOnly stays on with the mark; the next run restores it and says so', async () => {
+    await registryReadWrite();
     await pushRandom(env, 'team/app:latest', MB);
     await pushRandom(env, 'team/app:latest', MB);
     // The registry's pruner stops between mark and sweep until released: the CLI is killed while it waits for the exec.
