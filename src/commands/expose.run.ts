@@ -1,28 +1,30 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Context } from '../context.js';
 import type { OptionsOf } from './spec.js';
-import type { Cluster, Json } from '../cluster/cluster.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { RouteInfo } from '../cluster/routes.js';
 import type { RouteEntry, TLSMaterial } from '../cluster/route-plan.js';
 import { outputFormat } from './common.js';
-import { print, toYAML } from '../output/printer.js';
+import { print } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { RegctlError, TimeoutError, UsageError } from '../errors.js';
 import { readTextFileCapped, type InputKind } from '../input/read.js';
 import { hostnameProblem, routeNameProblem } from '../cluster/route-plan.js';
-import { asRegctlError, failedPartWay, isPartialReport } from '../cluster/partial.js';
+import { asRegctlError, isPartialReport } from '../cluster/partial.js';
 import { NAMES, R } from '../cluster/resources.js';
-import { retryOnConflict } from '../cluster/retry.js';
 import { caOnly, describeBundle } from '../registry/ca.js';
 import { writeAtomic } from '../registry/authfile.js';
 import { isApiError } from '../cluster/api-error.js';
 import { RegistryConnectionError } from '../registry/errors.js';
-import * as plan from '../cluster/route-plan.js';
+import * as rp from '../cluster/route-plan.js';
+import * as xs from '../cluster/expose-steps.js';
+import { CONFIG } from '../cluster/expose-steps.js';
+import { planMode, type PlanMode } from '../plan/mode.js';
+import { runPlan } from '../plan/engine.js';
+import type { Check, Plan, Step } from '../plan/types.js';
 import * as routes from '../cluster/routes.js';
 import * as certsd from '../registry/certsd.js';
 import { FORMATS, type spec } from './expose.js';
-
-const CONFIG = 'configs.imageregistry.operator.openshift.io/cluster';
 
 type Mode = 'default' | 'route' | 'remove-default' | 'remove-route' | 'trust-only';
 
@@ -107,14 +109,6 @@ export async function validateExpose(o: ExposeOptions, now = new Date()): Promis
   return { mode, timeoutMs, tls: { certPem, keyPem, caPem }, routeCA: caPem ?? (selfSigned ? certPem : undefined) };
 }
 
-interface Change {
-  action: 'patch' | 'create' | 'update' | 'delete' | 'write' | 'remove';
-  target: string;
-  patchType?: 'merge' | 'json';
-  patch?: unknown;
-  object?: unknown;
-}
-
 interface Result {
   host: string | null;
   routes: Array<Pick<RouteInfo, 'name' | 'host' | 'admitted'>>;
@@ -122,10 +116,24 @@ interface Result {
   changed: boolean;
 }
 
+/** What expose will do: the plan, the route it waits for, its host as far as known now, and messages for stderr. */
+interface Planned {
+  plan: Plan;
+  routeName: string;
+  host: string | null;
+  /** Said whatever the mode (e.g. already exposed). */
+  notes: string[];
+  /** Said after the step is applied (the messages of a normal run). */
+  done: Map<Step, string>;
+}
+
+const removingMode = (m: Mode) => m === 'remove-default' || m === 'remove-route';
+
 export async function run(ctx: Context, args: string[], o: ExposeOptions): Promise<void> {
+  const mode = planMode(o, o.output);
   const progress = { changed: false };
   try {
-    await runSteps(ctx, args, o, progress);
+    await runSteps(ctx, args, o, mode, progress);
   } catch (e) {
     // regctl's own errors after the change (not admitted, timed out…) already say where things stand.
     if (!progress.changed || isPartialReport(e) || e instanceof RegctlError) throw e;
@@ -138,110 +146,99 @@ export async function run(ctx: Context, args: string[], o: ExposeOptions): Promi
   }
 }
 
-async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, progress: { changed: boolean }): Promise<void> {
-  const format = outputFormat(o, FORMATS);
-  const v = await validateExpose(o, ctx.now());
-  const cluster = await ctx.cluster();
+/** The command line, for the plan and messages (no file contents). */
+function commandLine(o: ExposeOptions): string {
+  const parts = ['regctl expose'];
+  if (o.remove) parts.push('--remove');
+  if (o.defaultRoute) parts.push('--default-route');
+  if (o.route !== undefined) parts.push(`--route ${o.route}`);
+  if (o.hostname) parts.push(`--hostname ${o.hostname}`);
+  if (o.cert) parts.push(`--cert ${o.cert} --key ${o.key}`);
+  if (o.ca) parts.push(`--ca ${o.ca}`);
+  return parts.join(' ');
+}
+
+/** Reads the config (and the secret, the route) and computes the plan; called again when the config changed meanwhile. */
+async function planExpose(cluster: Cluster, o: ExposeOptions, v: Validated, hostDomain: string | undefined): Promise<Planned> {
   const cfg = await cluster.get(R.registryConfig, NAMES.cluster);
-  const changes: Change[] = [];
-  let changed = false;
+  const steps: Step[] = [];
+  const checks: Check[] = [];
+  const notes: string[] = [];
+  const done = new Map<Step, string>();
+  const timeout = o.timeout ?? '2m';
+  const wait = o.wait !== false;
   let routeName: string = NAMES.defaultRoute;
   let host: string | null = null;
-  let caPem: string | undefined;
-  let caSource = '';
-
-  // Hosts are allocated under the apps domain; the ingress wildcard certificate covers *.domain only.
-  const { domain, hostDomain } = await routes.routeDomains(cluster);
   const currentRoute = async (name: string) => {
     const r = await cluster.getOrNull(R.route, name, NAMES.registryNamespace);
     return r ? routes.routeInfo(r) : undefined;
   };
+  const allocated = (name: string) => (hostDomain ? rp.allocatedHost(name, hostDomain) : null);
+  let name = 'expose-default-route';
 
   switch (v.mode) {
     case 'default': {
-      if (cfg.spec?.defaultRoute === true) ctx.log.info(`The registry is already exposed by the default route (${CONFIG} spec.defaultRoute=true).`);
+      if (cfg.spec?.defaultRoute === true) notes.push(`The registry is already exposed by the default route (${CONFIG} spec.defaultRoute=true).`);
       else {
-        const patch = { spec: { defaultRoute: true } };
-        changes.push({ action: 'patch', target: CONFIG, patchType: 'merge', patch });
-        if (!o.dryRun) {
-          await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'merge');
-          ctx.log.info(`Set spec.defaultRoute=true on ${CONFIG}.`);
-          changed = progress.changed = true;
-        }
+        const s = xs.defaultRouteStep(true);
+        steps.push(s);
+        done.set(s, `Set spec.defaultRoute=true on ${CONFIG}.`);
       }
-      host = (await currentRoute(routeName))?.host || (hostDomain ? plan.allocatedHost(routeName, hostDomain) : null);
+      host = (await currentRoute(routeName))?.host || allocated(routeName);
+      if (wait) checks.push(xs.admittedCheck(routeName, undefined, timeout));
       break;
     }
     case 'route': {
       routeName = o.route!;
-      const secretName = v.tls ? plan.secretNameFor(routeName) : undefined;
-      const entry: RouteEntry = { name: routeName, hostname: o.hostname, secretName };
+      name = `expose-route-${routeName}`;
+      const secretName = v.tls ? rp.secretNameFor(routeName) : undefined;
       if (v.tls) {
-        const desired = plan.tlsSecret(secretName!, v.tls);
-        // Read-modify-write: a 409 (someone updated the secret meanwhile) reads it again and re-applies.
-        await retryOnConflict(async () => {
-          const existing = await cluster.getOrNull(R.secret, secretName!, NAMES.registryNamespace);
-          if (existing && plan.sameData(existing.data, desired.data)) return;
-          if (!changes.some((c) => c.target.startsWith('secret/'))) changes.push({ action: existing ? 'update' : 'create', target: `secret/${secretName} -n ${NAMES.registryNamespace}`, object: plan.redactSecret(desired) });
-          if (o.dryRun) return;
-          if (existing) await cluster.update(R.secret, { ...desired, metadata: { ...existing.metadata, labels: { ...existing.metadata?.labels, ...desired.metadata.labels } } });
-          else await cluster.create(R.secret, desired, { namespace: NAMES.registryNamespace });
-          changed = progress.changed = true;
-        });
+        const existing = await cluster.getOrNull(R.secret, secretName!, NAMES.registryNamespace);
+        const s = xs.tlsSecretStep(secretName!, v.tls, existing ?? undefined);
+        if (s) steps.push(s);
       }
-      const createdSecret = changed && changes.some((c) => c.action === 'create');
-      try {
-        changed = progress.changed = (await editRoutes(ctx, cluster, cfg, (rs) => plan.upsertRoute(rs, entry), changes, Boolean(o.dryRun))) || changed;
-      } catch (e) {
-        if (!changed) throw e;
-        // The certificate secret was written but no route uses it: delete it when this run created it, else name it.
-        throw await failedPartWay(e, {
-          step: `adding route ${routeName} to ${CONFIG} spec.routes`,
-          left: `secret ${secretName} in ${NAMES.registryNamespace} (${createdSecret ? 'created' : 'updated'}), not used by any route`,
-          finish: `regctl expose --route ${routeName} … (the same command again)`,
-          undoCommand: `oc delete secret ${secretName} -n ${NAMES.registryNamespace}`,
-          undo: createdSecret ? () => cluster.delete(R.secret, secretName!, { namespace: NAMES.registryNamespace }) : undefined,
-        });
+      const before = cfg.spec?.routes as RouteEntry[] | undefined;
+      const next = rp.upsertRoute(before ?? [], { name: routeName, hostname: o.hostname, secretName });
+      if (JSON.stringify(next) !== JSON.stringify(before ?? [])) {
+        const s = xs.routesStep(before, next, `${(before ?? []).some((r) => r.name === routeName) ? 'update' : 'add'} ${routeName}${o.hostname ? ` (${o.hostname})` : ''}`);
+        steps.push(s);
+        done.set(s, `Updated spec.routes on ${CONFIG}.`);
       }
-      if (!changed && !changes.length) ctx.log.info(`Route ${routeName} is already configured in ${CONFIG} spec.routes.`);
-      host = o.hostname ?? (await currentRoute(routeName))?.host ?? (hostDomain ? plan.allocatedHost(routeName, hostDomain) : null);
-      if (!v.tls && o.hostname && domain && !plan.underWildcard(o.hostname, domain)) {
-        ctx.log.warn(`${o.hostname} is not under *.${domain}: the ingress certificate will not match it; pass --cert/--key for it`);
-      }
+      if (!steps.length) notes.push(`Route ${routeName} is already configured in ${CONFIG} spec.routes.`);
+      host = o.hostname ?? (await currentRoute(routeName))?.host ?? allocated(routeName);
+      if (wait) checks.push(xs.admittedCheck(routeName, o.hostname, timeout));
       break;
     }
     case 'remove-default': {
-      host = (await currentRoute(routeName))?.host || (hostDomain ? plan.allocatedHost(routeName, hostDomain) : null);
-      if (cfg.spec?.defaultRoute !== true) ctx.log.info('The default route is not enabled; nothing to remove.');
+      name = 'expose-remove-default-route';
+      host = (await currentRoute(routeName))?.host || allocated(routeName);
+      if (cfg.spec?.defaultRoute !== true) notes.push('The default route is not enabled; nothing to remove.');
       else {
-        const patch = { spec: { defaultRoute: false } };
-        changes.push({ action: 'patch', target: CONFIG, patchType: 'merge', patch });
-        if (!o.dryRun) {
-          await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'merge');
-          ctx.log.info(`Set spec.defaultRoute=false on ${CONFIG}.`);
-          changed = progress.changed = true;
-        }
+        const s = xs.defaultRouteStep(false);
+        steps.push(s);
+        done.set(s, `Set spec.defaultRoute=false on ${CONFIG}.`);
       }
       break;
     }
     case 'remove-route': {
       routeName = o.route!;
-      const entry = ((cfg.spec?.routes ?? []) as RouteEntry[]).find((r) => r.name === routeName);
+      name = `expose-remove-route-${routeName}`;
+      const before = cfg.spec?.routes as RouteEntry[] | undefined;
+      const entry = (before ?? []).find((r) => r.name === routeName);
       host = entry?.hostname ?? (await currentRoute(routeName))?.host ?? null;
-      if (!entry) ctx.log.info(`Route ${routeName} is not in ${CONFIG} spec.routes; nothing to remove.`);
-      else changed = await editRoutes(ctx, cluster, cfg, (rs) => plan.withoutRoute(rs, routeName), changes, Boolean(o.dryRun));
-      const secretName = entry?.secretName ?? plan.secretNameFor(routeName);
-      const secret = await cluster.getOrNull(R.secret, secretName, NAMES.registryNamespace);
-      if (secret?.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'regctl') {
-        changes.push({ action: 'delete', target: `secret/${secretName} -n ${NAMES.registryNamespace}` });
-        if (!o.dryRun) {
-          await cluster.delete(R.secret, secretName, { namespace: NAMES.registryNamespace });
-          changed = progress.changed = true;
-        }
+      if (!entry) notes.push(`Route ${routeName} is not in ${CONFIG} spec.routes; nothing to remove.`);
+      else {
+        const s = xs.routesStep(before, rp.withoutRoute(before ?? [], routeName), `remove ${routeName}`);
+        steps.push(s);
+        done.set(s, `Updated spec.routes on ${CONFIG}.`);
       }
+      const secretName = entry?.secretName ?? rp.secretNameFor(routeName);
+      const secret = await cluster.getOrNull(R.secret, secretName, NAMES.registryNamespace);
+      if (secret?.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'regctl') steps.push(xs.deleteSecretStep(secretName, secret.metadata?.uid));
       break;
     }
     case 'trust-only': {
+      name = 'expose-trust';
       const all = await routes.registryRoutes(cluster);
       const pick = all.find((r) => r.admitted && r.host);
       if (!pick) throw new RegctlError('the registry is not exposed: no admitted registry route', { hint: 'expose it: `regctl expose --default-route --trust`' });
@@ -250,11 +247,91 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, progres
       break;
     }
   }
+  if (removingMode(v.mode) && wait && steps.length) checks.push(xs.goneCheck(routeName, timeout));
+  const removing = removingMode(v.mode);
+  const plan: Plan = {
+    name: name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50).replace(/-+$/, ''),
+    command: commandLine(o),
+    steps,
+    checks,
+    warnings: [],
+    finish: `${commandLine(o)} (the same command again)`,
+    // Part-way is only possible after the secret step: what undoes it is deleting that secret.
+    undo: v.tls ? `oc delete secret ${rp.secretNameFor(routeName)} -n ${NAMES.registryNamespace}` : undefined,
+  };
+  return { plan, routeName, host, notes, done };
+}
 
-  // Wait for the route to be admitted (or gone).
+/** --ca-out and --trust: files on this machine, written after the cluster steps; listed in the plan with its checks. */
+function localActions(ctx: Context, o: ExposeOptions, removing: boolean, host: string | null, routeName: string): Check[] {
+  const out: Check[] = [];
+  if (o.caOut) out.push(xs.localAction('ca-out', `write the CA that signs route ${routeName} to ${o.caOut}`));
+  if (o.trust) {
+    const dir = certsd.certsDir({ certsDir: o.certsDir, env: ctx.env });
+    const file = host ? certsd.caPath(dir, host) : `${dir}/<host of route ${routeName}>/ca.crt`;
+    out.push(xs.localAction('trust', removing ? `remove ${file}` : `write ${file}`));
+  }
+  return out;
+}
+
+/** A 422 (the `test` of spec.routes failed) or 409 on the config: someone changed it meanwhile. */
+function configConflict(e: unknown): boolean {
+  const c = isApiError(e, 422) || isApiError(e, 409) ? e : (e as { cause?: unknown })?.cause;
+  return isApiError(c, 422) || isApiError(c, 409);
+}
+
+async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: PlanMode, progress: { changed: boolean }): Promise<void> {
+  const format = outputFormat(o, FORMATS);
+  const v = await validateExpose(o, ctx.now());
+  const removing = removingMode(v.mode);
+  if (mode.render && removing) {
+    throw new UsageError('expose --remove cannot be rendered: removing a route is not desired state', `run \`${commandLine(o)}\` on each cluster (--dry-run shows what it removes)`);
+  }
+  if (mode.render && (o.trust || o.caOut)) {
+    throw new UsageError('--trust and --ca-out write files on this machine and cannot be rendered', 'render without them; once the route is admitted, run `regctl expose --trust` where podman/skopeo run');
+  }
+  const cluster = await ctx.cluster();
+  // Hosts are allocated under the apps domain; the ingress wildcard certificate covers *.domain only.
+  const { domain, hostDomain } = await routes.routeDomains(cluster);
+  const dryRun = mode.dryRun !== 'none';
+  if (v.mode === 'route' && !v.tls && o.hostname && domain && !rp.underWildcard(o.hostname, domain)) {
+    ctx.log.warn(`${o.hostname} is not under *.${domain}: the ingress certificate will not match it; pass --cert/--key for it`);
+  }
+
+  let p: Planned;
+  let changed = false;
+  for (let attempt = 0; ; attempt++) {
+    p = await planExpose(cluster, o, v, hostDomain);
+    if (attempt === 0) for (const n of p.notes) ctx.log.info(n);
+    if (dryRun || mode.render) {
+      p.plan.checks.push(...localActions(ctx, o, removing, p.host, p.routeName));
+      await runPlan(ctx, cluster, p.plan, mode, { format: format === 'table' ? undefined : format });
+      return;
+    }
+    if (!p.plan.steps.length) break;
+    try {
+      await runPlan(ctx, cluster, p.plan, mode, { quiet: true });
+    } catch (e) {
+      // spec.routes changed since it was read (the `test` failed): read again, plan again.
+      if (attempt < 3 && configConflict(e)) {
+        ctx.log.debug(`${CONFIG} changed meanwhile; planning again`);
+        continue;
+      }
+      throw e;
+    }
+    changed = progress.changed = true;
+    for (const s of p.plan.steps) {
+      const msg = p.done.get(s);
+      if (msg) ctx.log.info(msg);
+    }
+    break;
+  }
+  const routeName = p.routeName;
+  let host = p.host;
+
+  // The checks: the route admitted (or gone).
   let info: RouteInfo | undefined;
-  const removing = v.mode === 'remove-default' || v.mode === 'remove-route';
-  if (!o.dryRun && !removing && v.mode !== 'trust-only' && o.wait !== false) {
+  if (!removing && v.mode !== 'trust-only' && o.wait !== false) {
     info = await ctx.spin(`Waiting for route ${routeName} to be admitted`, (s) =>
       routes.waitForRoute(cluster, routeName, {
         timeoutMs: v.timeoutMs,
@@ -270,18 +347,20 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, progres
       });
     }
     host = info.host;
-  } else if (!o.dryRun && removing && changed && o.wait !== false) {
+  } else if (removing && changed && o.wait !== false) {
     const gone = await ctx.spin(`Waiting for route ${routeName} to be removed`, () => routes.waitForRouteGone(cluster, routeName, { timeoutMs: v.timeoutMs, signal: ctx.signal }));
     if (!gone && !ctx.signal.aborted) throw new TimeoutError(`route ${routeName} still exists after ${o.timeout}`, { hint: 'see `regctl status`; the operator deletes it on its next sync' });
   }
 
-  if (!removing && v.mode !== 'trust-only' && !v.tls && !o.hostname && host && domain && !plan.underWildcard(host, domain)) {
+  if (!removing && v.mode !== 'trust-only' && !v.tls && !o.hostname && host && domain && !rp.underWildcard(host, domain)) {
     ctx.log.warn(`${host} is not under *.${domain} (ingresses.config/cluster spec.appsDomain is ${hostDomain}): the default ingress certificate will not match it; give the route a certificate (--route NAME --cert/--key) or replace the default ingress certificate with one that covers *.${hostDomain}`);
   }
 
-  // The CA that signs the route's certificate.
+  // The local actions: the CA that signs the route's certificate, to --ca-out and certs.d.
   let caFile: string | null = null;
   let trusted: string | null = null;
+  let caPem: string | undefined;
+  let caSource = '';
   if (!removing && (o.caOut || o.trust || format !== 'table')) {
     ({ caPem, caSource } = await routeCA(cluster, v, routeName, info));
   }
@@ -290,34 +369,23 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, progres
     throw new RegctlError(`cannot tell which CA signs route ${routeName}`, { hint: v.tls ? 'pass the issuing CA with --ca FILE' : 'ask a cluster admin for the ingress CA' });
   }
   if (o.caOut && cleanCA) {
-    changes.push({ action: 'write', target: o.caOut });
-    if (!o.dryRun) {
-      writeAtomic(o.caOut, cleanCA, 0o644, 0o755);
-      caFile = o.caOut;
-      ctx.log.info(`Wrote the CA of ${host ?? routeName} to ${o.caOut}.`);
-    }
+    writeAtomic(o.caOut, cleanCA, 0o644, 0o755);
+    caFile = o.caOut;
+    ctx.log.info(`Wrote the CA of ${host ?? routeName} to ${o.caOut}.`);
   }
   if (o.trust) {
     const dir = certsd.certsDir({ certsDir: o.certsDir, env: ctx.env });
     if (!host) throw new RegctlError(`route ${routeName} has no host yet, so there is no certs.d entry to ${removing ? 'remove' : 'write'}`, { hint: 'run again without --no-wait' });
     if (removing) {
-      changes.push({ action: 'remove', target: certsd.caPath(dir, host) });
-      if (!o.dryRun && certsd.removeCA(dir, host)) ctx.log.info(`Removed ${certsd.caPath(dir, host)}.`);
+      if (certsd.removeCA(dir, host)) ctx.log.info(`Removed ${certsd.caPath(dir, host)}.`);
     } else {
-      changes.push({ action: 'write', target: certsd.caPath(dir, host) });
-      if (!o.dryRun) {
-        const w = certsd.writeCA(dir, host, cleanCA!);
-        trusted = w.file;
-        ctx.log.info(w.changed ? `Trusted the CA of ${host}: wrote ${w.file}.` : `${w.file} already holds the CA of ${host}.`);
-        if (info) await verifyTrust(ctx, host, cleanCA!);
-      }
+      const w = certsd.writeCA(dir, host, cleanCA!);
+      trusted = w.file;
+      ctx.log.info(w.changed ? `Trusted the CA of ${host}: wrote ${w.file}.` : `${w.file} already holds the CA of ${host}.`);
+      if (info) await verifyTrust(ctx, host, cleanCA!);
     }
   }
 
-  if (o.dryRun) {
-    printDryRun(ctx, format, changes);
-    return;
-  }
   const all = await routes.registryRoutes(cluster).catch(() => [] as RouteInfo[]);
   const d = cleanCA ? describeBundle(cleanCA) : undefined;
   const result: Result = {
@@ -327,31 +395,6 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, progres
     changed,
   };
   print(ctx.io, format, { kind: 'ExposeResult', data: result, human: () => (!removing && host ? host + '\n' : '') });
-}
-
-/** Edits spec.routes with a JSON patch guarded by `test`; retried when someone else changed it meanwhile. */
-async function editRoutes(ctx: Context, cluster: Cluster, cfg: Json, edit: (rs: RouteEntry[]) => RouteEntry[], changes: Change[], dryRun: boolean): Promise<boolean> {
-  let current = cfg;
-  for (let attempt = 0; attempt < 4; attempt++) {
-    const before = current.spec?.routes as RouteEntry[] | undefined;
-    const next = edit(before ?? []);
-    if (JSON.stringify(next) === JSON.stringify(before ?? [])) return false;
-    const patch = plan.routesPatch(before, next);
-    if (dryRun) {
-      changes.push({ action: 'patch', target: CONFIG, patchType: 'json', patch });
-      return false;
-    }
-    try {
-      await cluster.patch(R.registryConfig, NAMES.cluster, patch, 'json');
-      changes.push({ action: 'patch', target: CONFIG, patchType: 'json', patch });
-      ctx.log.info(`Updated spec.routes on ${CONFIG}.`);
-      return true;
-    } catch (e) {
-      if (!(isApiError(e, 422) || isApiError(e, 409)) || attempt === 3) throw e;
-      current = await cluster.get(R.registryConfig, NAMES.cluster);
-    }
-  }
-  return false;
 }
 
 async function routeCA(cluster: Cluster, v: Validated, routeName: string, info: RouteInfo | undefined): Promise<{ caPem?: string; caSource: string }> {
@@ -378,22 +421,4 @@ async function verifyTrust(ctx: Context, host: string, caPem: string): Promise<v
       ctx.log.debug(`could not reach ${host} to check the CA: ${(e as Error).message}`);
     }
   }
-}
-
-function printDryRun(ctx: Context, format: string, changes: Change[]): void {
-  if (format === 'json') {
-    print(ctx.io, 'json', { kind: 'ExposePlan', data: { dryRun: true, changes } });
-    return;
-  }
-  if (!changes.length) {
-    ctx.log.info('Nothing would change (dry run).');
-    return;
-  }
-  const docs = changes.map((c) => {
-    const head = `# ${c.action}${c.patchType ? ` (${c.patchType} patch)` : ''} ${c.target}\n`;
-    const body = c.patch ?? c.object;
-    return head + (body === undefined ? '' : toYAML(body));
-  });
-  ctx.io.stdout.write(docs.join('---\n'));
-  ctx.log.info('(dry run: nothing was changed)');
 }

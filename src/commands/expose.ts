@@ -1,5 +1,5 @@
 import { defineCommand } from './spec.js';
-import { dryRunOption, outputOption } from './common.js';
+import { outputOption, planOptions } from './common.js';
 
 export const FORMATS = ['table', 'json', 'yaml'] as const;
 
@@ -24,7 +24,7 @@ export const spec = defineCommand({
     caOut: { flags: '--ca-out <file>', description: "write the CA that signs the route's certificate to FILE" },
     trust: { flags: '--trust', description: 'install that CA where podman/skopeo/buildah look: <certs.d>/<host>/ca.crt (with --remove: delete it)' },
     certsDir: { flags: '--certs-dir <dir>', description: 'certs.d directory for --trust (default: /etc/containers/certs.d as root, else ~/.config/containers/certs.d)' },
-    dryRun: dryRunOption,
+    ...planOptions,
     output: outputOption(FORMATS),
   },
   examples: [

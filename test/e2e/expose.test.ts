@@ -40,8 +40,10 @@ describe('expose --default-route', () => {
   it('--dry-run prints the patch and changes nothing', async () => {
     const r = await t.cli(['expose', '--default-route', '--trust', '--certs-dir', t.certsDir, '--dry-run']);
     expect(r.code, r.all).toBe(0);
-    expect(r.stdout).toContain('# patch (merge patch) configs.imageregistry.operator.openshift.io/cluster\nspec:\n  defaultRoute: true\n');
-    expect(r.stdout).toContain(`# write ${path.join(t.certsDir, sb.defaultRouteHost, 'ca.crt')}`);
+    // The plan (issue 18): the merge patch, the check it waits for, and the certs.d file as a local action.
+    expect(r.stdout).toContain('# 1. patch Config cluster: spec.defaultRoute=true (application/merge-patch+json)\nspec:\n  defaultRoute: true\n');
+    expect(r.stdout).toContain('#   route default-route admitted:');
+    expect(r.stdout).toContain(`#   local: trust: write ${path.join(t.certsDir, sb.defaultRouteHost, 'ca.crt')}`);
     expect(config().spec.defaultRoute).not.toBe(true);
     expect(fs.existsSync(t.certsDir)).toBe(false);
   });
@@ -99,9 +101,11 @@ describe('expose --route NAME (custom routes)', () => {
     const r = await t.cli(['expose', '--route', 'public', '--hostname', CUSTOM, '--cert', custom.cert, '--key', custom.key, '--ca', custom.ca, '--dry-run', '-o', 'json']);
     expect(r.code, r.all).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.changes.map((c: any) => c.action)).toEqual(['create', 'patch']);
-    expect(out.changes[0].object.data['tls.key']).toMatch(/^<redacted: \d+ bytes>$/);
-    expect(out.changes[1]).toMatchObject({ patchType: 'json', patch: [{ op: 'add', path: '/spec/routes', value: [{ name: 'public', hostname: CUSTOM, secretName: 'public-route-tls' }] }] });
+    expect(out).toMatchObject({ kind: 'Plan', name: 'expose-route-public', dryRun: 'client' });
+    expect(out.steps.map((c: any) => c.action)).toEqual(['create', 'patch']);
+    expect(out.steps[0].object.data['tls.key']).toBe('<redacted>');
+    expect(out.steps[1]).toMatchObject({ patchType: 'json', patch: [{ op: 'add', path: '/spec/routes', value: [{ name: 'public', hostname: CUSTOM, secretName: 'public-route-tls' }] }] });
+    expect(out.checks).toEqual([{ name: 'route public admitted', how: expect.stringContaining(`spec.host ${CUSTOM}`) }]);
     expect(r.all).not.toContain(custom.keyPem.split('\n')[1]!);
     expect(sb.store.get('/secrets', 'openshift-image-registry', 'public-route-tls')).toBeUndefined();
   });

@@ -166,7 +166,7 @@ describe('route hosts', () => {
     const certsd = path.join(e.tmp, 'dry-certs.d');
     const dry = await e.cli(['expose', '--route', 'second', '--trust', '--certs-dir', certsd, '--dry-run', '-o', 'json']);
     expect(dry.code, dry.all).toBe(0);
-    expect(JSON.parse(dry.stdout).changes).toContainEqual({ action: 'write', target: path.join(certsd, `second-openshift-image-registry.${APPS}`, 'ca.crt') });
+    expect(JSON.parse(dry.stdout).checks).toContainEqual({ name: 'local: trust', how: `write ${path.join(certsd, `second-openshift-image-registry.${APPS}`, 'ca.crt')}` });
 
     const r = await e.cli(['expose', '--route', 'second']);
     expect(r.code, r.all).toBe(0);
