@@ -2,6 +2,7 @@
 // ImageStreamTag, and ImageStreamImport (what `oc import-image` sends).
 import type { Cluster, Json } from './cluster.js';
 import { R } from './resources.js';
+import { target, type DeleteStep } from '../plan/types.js';
 
 export interface StreamTag {
   tag: string;
@@ -70,6 +71,20 @@ export function tagsPointingAt(is: Json, digest: string): string[] {
 
 export function getImageStream(c: Cluster, namespace: string, name: string): Promise<Json | null> {
   return c.getOrNull(R.imageStream, name, namespace);
+}
+
+/**
+ * `regctl delete`'s write as a plan step: DELETE imagestreamtags/NAME:TAG, no preconditions (openshift-apiserver's
+ * ImageStreamTag Delete checks only a UID precondition, against the stream's UID, and ignores a resourceVersion).
+ * Never sent with dryRun=All: that Delete ignores DeleteOptions.DryRun and really deletes
+ * (pkg/image/apiserver/registry/imagestreamtag/rest.go).
+ */
+export function deleteTagStep(namespace: string, stream: string, tag: string, image: string | null): DeleteStep {
+  return {
+    action: 'delete',
+    target: target(R.imageStreamTag, `${stream}:${tag}`, namespace),
+    summary: `delete ImageStreamTag ${namespace}/${stream}:${tag}${image ? ` (image ${image})` : ''}`,
+  };
 }
 
 /** DELETE imagestreamtags/NAME:TAG (the stream stays; the image stays until pruned). */

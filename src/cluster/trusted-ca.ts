@@ -9,6 +9,7 @@ import { R, NAMES } from './resources.js';
 import { NotFoundError, RegctlError, UsageError } from '../errors.js';
 import { decodeKey } from '../pki/host.js';
 import { inspectStored, MAX_CONFIGMAP_BYTES, sameCertificates, type CertSummary } from '../pki/pem.js';
+import { target, type Step } from '../plan/types.js';
 
 export const CONFIG_NAMESPACE = NAMES.configNamespace;
 export const DEFAULT_CONFIGMAP = 'registry-cas';
@@ -119,8 +120,55 @@ export function planTrust(req: TrustRequest, imageConfig: Json, current: Json | 
   };
 }
 
+/**
+ * The writes of one plan as plan steps (src/plan), in the order that never leaves image.config pointing at a missing
+ * ConfigMap: create or change the ConfigMap first, then point image.config at it. A change of an existing ConfigMap
+ * is a merge patch of its data carrying the resourceVersion that was read (a 409 when someone wrote in between, as
+ * the update it replaces); image.config's patch carries its resourceVersion too.
+ */
+export function trustSteps(plan: TrustPlan, imageConfig: Json, current: Json | null): Step[] {
+  const steps: Step[] = [];
+  const cm = target(R.configMap, plan.configMapName, CONFIG_NAMESPACE);
+  const where = `ConfigMap ${CONFIG_NAMESPACE}/${plan.configMapName}`;
+  const what = plan.changes.filter((c) => c.action !== 'unchanged' && c.action !== 'absent').map((c) => `${c.action} ${c.key}`).join(', ');
+  if (plan.configMapWrite === 'create') steps.push({ action: 'create', target: cm, summary: `create ${where} (${what})`, object: plan.configMap! });
+  else if (plan.configMapWrite === 'update') {
+    const set = (next: Record<string, string> | undefined, cur: Record<string, string> | undefined): Json | undefined => {
+      const out: Json = {};
+      for (const [k, v] of Object.entries(next ?? {})) if (cur?.[k] !== v) out[k] = v;
+      for (const k of Object.keys(cur ?? {})) if (!(k in (next ?? {}))) out[k] = null;
+      return Object.keys(out).length ? out : undefined;
+    };
+    const data = set(plan.configMap!.data, current?.data);
+    const binaryData = set(plan.configMap!.binaryData, current?.binaryData);
+    const changed = plan.changes.filter((c) => c.action === 'add' || c.action === 'replace').map((c) => c.key);
+    steps.push({
+      action: 'patch',
+      target: cm,
+      summary: `patch ${where} (${what})`,
+      patchType: 'merge',
+      patch: { metadata: { resourceVersion: current?.metadata?.resourceVersion }, ...(data ? { data } : {}), ...(binaryData ? { binaryData } : {}) },
+      // As desired state: the keys this change sets (the ConfigMap's other keys are not regctl's).
+      applyConfig: { data: Object.fromEntries(changed.map((k) => [k, plan.configMap!.data[k]])) },
+      ...(plan.changes.some((c) => c.action === 'remove') ? { removes: plan.changes.filter((c) => c.action === 'remove').map((c) => `data.${c.key}`) } : {}),
+    });
+  }
+  if (plan.imageConfigPatch) {
+    steps.push({
+      action: 'patch',
+      target: target(R.imageConfig, NAMES.cluster),
+      summary: `patch image.config.openshift.io/cluster (spec.additionalTrustedCA.name: ${plan.configMapName})`,
+      patchType: 'merge',
+      patch: { ...plan.imageConfigPatch, metadata: { resourceVersion: imageConfig.metadata?.resourceVersion } },
+    });
+  }
+  return steps;
+}
+
 export interface ApplyOptions {
   dryRun?: boolean;
+  /** Sends one step (the plan engine); without it the writes go straight through the Cluster. */
+  send?: (step: Step) => Promise<void>;
   signal?: AbortSignal;
   maxAttempts?: number;
   /** Told about each conflict that is retried. */
@@ -130,6 +178,10 @@ export interface ApplyOptions {
 export interface ApplyResult extends TrustPlan {
   attempts: number;
   written: boolean;
+  /** The writes of the last plan, as plan steps (what --dry-run shows). */
+  steps: Step[];
+  /** image.config as read for the last plan. */
+  imageConfig: Json;
 }
 
 /** Read, plan, write; on 409 (someone else wrote in between) read again and re-plan. */
@@ -159,10 +211,20 @@ async function applyTrustOnce(c: Cluster, req: TrustRequest, o: ApplyOptions, wr
     const current = await c.getOrNull(R.configMap, name, CONFIG_NAMESPACE);
     const plan = planTrust(req, imageConfig, current);
     const needed = plan.configMapWrite !== 'none' || plan.imageConfigPatch !== null;
-    if (o.dryRun || !needed) return { ...plan, attempts: attempt, written: false };
+    const steps = trustSteps(plan, imageConfig, current);
+    if (o.dryRun || !needed) return { ...plan, attempts: attempt, written: false, steps, imageConfig };
     let step = `ConfigMap ${CONFIG_NAMESPACE}/${plan.configMapName}`;
     try {
-      if (plan.configMapWrite === 'create') {
+      if (o.send) {
+        for (const s of steps) {
+          if (s.target.ref === R.imageConfig) step = 'image.config.openshift.io/cluster';
+          await o.send(s);
+          if (s.target.ref === R.configMap && plan.imageConfigPatch) {
+            if (s.action === 'create') wrote.created = plan.configMapName;
+            else if (!wrote.created) wrote.updated = plan.configMapName;
+          }
+        }
+      } else if (plan.configMapWrite === 'create') {
         await c.create(R.configMap, plan.configMap!, { namespace: CONFIG_NAMESPACE });
         if (plan.imageConfigPatch) wrote.created = plan.configMapName;
       } else if (plan.configMapWrite === 'update') {
@@ -173,12 +235,12 @@ async function applyTrustOnce(c: Cluster, req: TrustRequest, o: ApplyOptions, wr
         await c.update(R.configMap, body);
         if (plan.imageConfigPatch && !wrote.created) wrote.updated = plan.configMapName;
       }
-      if (plan.imageConfigPatch) {
+      if (plan.imageConfigPatch && !o.send) {
         step = 'image.config.openshift.io/cluster';
         const patch = { ...plan.imageConfigPatch, metadata: { resourceVersion: imageConfig.metadata.resourceVersion } };
         await c.patch(R.imageConfig, NAMES.cluster, patch, 'merge');
       }
-      return { ...plan, attempts: attempt, written: true };
+      return { ...plan, attempts: attempt, written: true, steps, imageConfig };
     } catch (e) {
       const retriable = isApiError(e, 409) || (isApiError(e, 404) && plan.configMapWrite === 'update' && step.startsWith('ConfigMap'));
       if (!retriable) throw e;

@@ -8,6 +8,11 @@ import { assertOpenShiftRepository, needsNamespace, parseReference, withNamespac
 import { isApiError } from '../cluster/api-error.js';
 import { failedPartWay } from '../cluster/partial.js';
 import * as is from '../cluster/imagestreams.js';
+import { R } from '../cluster/resources.js';
+import { planMode } from '../plan/mode.js';
+import { runPlan } from '../plan/engine.js';
+import { planData, planText } from '../plan/print.js';
+import type { Plan, Step } from '../plan/types.js';
 import { FORMATS, type spec } from './delete.js';
 
 export interface DeletedTag {
@@ -26,8 +31,17 @@ export interface DeletedTag {
   result: 'deleted' | 'would delete' | 'not found';
 }
 
+const planOf = (steps: Step[], warnings: string[] = []): Plan => ({ name: 'delete', command: 'regctl delete', steps, checks: [], warnings });
+
+/** Why --dry-run=server does not send the deletes (openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go). */
+export const SERVER_DRY_RUN_NOTE =
+  "ImageStreamTag deletes are not sent with dryRun=All (openshift-apiserver's ImageStreamTag delete ignores dryRun and would really delete): each was checked with a GET and a permission check instead";
+
 export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<void> {
   const format = outputFormat(o, FORMATS);
+  const mode = planMode(o);
+  if (mode.render) throw new UsageError('delete cannot be rendered: deleting a tag is not desired state', 'run `regctl delete` on each cluster (--contexts runs it on several)');
+  const dry = mode.dryRun !== 'none';
   // Every argument is checked before anything is deleted.
   const parsed = args.map((input) => {
     const ref = parseReference(input, { what: 'image', example: 'team/app:v1' });
@@ -56,7 +70,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     planned.push({ input, ref, tags, stream });
   }
 
-  if (o.dryRun && planned.some((p) => p.tags.length)) {
+  if (dry && planned.some((p) => p.tags.length)) {
     for (const ns of new Set(planned.filter((p) => p.tags.length).map((p) => p.ref.namespace!))) {
       const can = await cluster.can({ verb: 'delete', group: 'image.openshift.io', resource: 'imagestreamtags', namespace: ns });
       if (!can.allowed) {
@@ -65,6 +79,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     }
   }
 
+  const steps: Step[] = [];
   const doomed = new Set(planned.flatMap((p) => p.tags.map((t) => `${p.ref.path}:${t}`)));
   const deleted = new Set<string>();
   for (const p of planned) {
@@ -87,10 +102,12 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
       if (deleted.has(key)) continue;
       deleted.add(key);
       const image = current.find((t) => t.tag === tag)?.image ?? null;
-      let result: DeletedTag['result'] = o.dryRun ? 'would delete' : 'deleted';
-      if (!o.dryRun) {
+      let result: DeletedTag['result'] = dry ? 'would delete' : 'deleted';
+      const step = is.deleteTagStep(ref.namespace!, ref.name, tag, image);
+      steps.push(step);
+      if (!dry) {
         try {
-          await is.deleteImageStreamTag(cluster, ref.namespace!, ref.name, tag);
+          await runPlan(ctx, cluster, planOf([step]), mode, { quiet: true });
         } catch (e) {
           if (!isApiError(e, 404)) {
             const gone = results.filter((r) => r.result === 'deleted');
@@ -114,7 +131,26 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     }
   }
 
-  const data = { dryRun: Boolean(o.dryRun), items: results };
+  for (const r of results.filter((x) => x.result !== 'not found' && x.image)) {
+    if (dry) ctx.log.info(`${r.namespace}/${r.imageStream}:${r.tag} would be deleted; image ${r.image!.slice(0, 19)}… ${stillLine(r)}.`);
+  }
+  if (dry) {
+    if (mode.dryRun === 'client') {
+      await runPlan(ctx, cluster, planOf(steps), mode, { format: format === 'table' ? undefined : format });
+      return;
+    }
+    // --dry-run=server: a GET of each ImageStreamTag (it exists and is readable) besides the permission check above.
+    for (const s of steps) {
+      await cluster.get(R.imageStreamTag, s.target.name, s.target.namespace);
+      ctx.log.success(`server dry run: ${s.summary}: checked with a GET and a permission check (not sent with dryRun=All)`);
+    }
+    const plan = planOf(steps, steps.length ? [SERVER_DRY_RUN_NOTE] : []);
+    for (const w of plan.warnings) ctx.log.warn(w);
+    if (format === 'table') ctx.io.stdout.write(planText(plan, 'server'));
+    else print(ctx.io, format, { data: planData(plan, 'server') });
+    return;
+  }
+  const data = { dryRun: false, items: results };
   print(ctx.io, format, {
     kind: 'DeleteResult',
     data,
@@ -126,13 +162,16 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     ],
   });
   for (const r of results.filter((x) => x.result !== 'not found' && x.image)) {
-    const still = r.stillReferencedBy.length
-      ? `still tagged ${r.stillReferencedBy.map((t) => `${r.imageStream}:${t}`).join(', ')}`
-      : r.inHistoryOf.length
-        ? `no longer tagged, but still in the history of ${tagList(r.imageStream, r.inHistoryOf)}: the registry keeps serving it by digest until that history is pruned`
-        : 'no longer tagged in this stream; its layers go at the next image pruning';
-    ctx.log.info(`${r.namespace}/${r.imageStream}:${r.tag}${o.dryRun ? ' would be deleted' : ' deleted'}; image ${r.image!.slice(0, 19)}… ${still}.`);
+    ctx.log.info(`${r.namespace}/${r.imageStream}:${r.tag} deleted; image ${r.image!.slice(0, 19)}… ${stillLine(r)}.`);
   }
+}
+
+function stillLine(r: DeletedTag): string {
+  return r.stillReferencedBy.length
+    ? `still tagged ${r.stillReferencedBy.map((t) => `${r.imageStream}:${t}`).join(', ')}`
+    : r.inHistoryOf.length
+      ? `no longer tagged, but still in the history of ${tagList(r.imageStream, r.inHistoryOf)}: the registry keeps serving it by digest until that history is pruned`
+      : 'no longer tagged in this stream; its layers go at the next image pruning';
 }
 
 /** Tags (not in `skip`) whose status history holds `digest` in an older revision than the current one. */

@@ -1,5 +1,5 @@
 import { defineCommand } from './spec.js';
-import { namespaceOption, outputOption, dryRunOption } from './common.js';
+import { namespaceOption, outputOption, planOptions } from './common.js';
 
 export const FORMATS = ['table', 'json', 'yaml'] as const;
 
@@ -12,10 +12,14 @@ export const spec = defineCommand({
   arguments: [{ name: 'image', description: 'image tags to delete', required: true, variadic: true }],
   options: {
     namespace: namespaceOption("the project of NAME:TAG arguments (default: the context's)"),
-    dryRun: dryRunOption,
-    output: outputOption(FORMATS),
+    dryRun: planOptions.dryRun,
+    // --render is refused (a delete is not desired state); declared hidden so the refusal can say why.
+    render: { ...planOptions.render, hidden: true },
+    output: outputOption(FORMATS, 'table', 'with --dry-run: table prints the plan, json|yaml the plan as data (kind Plan)'),
   },
-  examples: ['regctl delete team/app:v1', 'regctl delete app:v1 app:v2 -n team --dry-run', 'regctl delete team/app@sha256:0123…   # every tag pointing at it'],
+  notes:
+    "--dry-run=server checks each delete with a GET of the ImageStreamTag and a permission check, not with dryRun=All: openshift-apiserver's ImageStreamTag delete ignores dryRun and would really delete the tag.",
+  examples: ['regctl delete team/app:v1', 'regctl delete app:v1 app:v2 -n team --dry-run', 'regctl delete team/app:v1 --dry-run=server -o yaml', 'regctl delete team/app@sha256:0123…   # every tag pointing at it'],
 });
 
 export const load = async () => (await import('./delete.run.js')).run;

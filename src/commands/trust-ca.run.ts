@@ -10,7 +10,12 @@ import { UsageError } from '../errors.js';
 import { parseRegistryHost, validateConfigMapName } from '../pki/host.js';
 import { caWarnings, parseCABundle } from '../pki/pem.js';
 import { entriesFromDir, entriesFromPairs, rejectDuplicates } from '../pki/inputs.js';
-import { applyTrust, listTrust } from '../cluster/trusted-ca.js';
+import { applyTrust, listTrust, CONFIG_NAMESPACE } from '../cluster/trusted-ca.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { R, NAMES } from '../cluster/resources.js';
+import { planMode, type PlanMode } from '../plan/mode.js';
+import { runPlan } from '../plan/engine.js';
+import { target, type Plan, type Step } from '../plan/types.js';
 import { fetchServerChain } from '../registry/server-chain.js';
 import { LIST_FORMATS, CHANGE_FORMATS, type addSpec, type listSpec, type removeSpec } from './trust-ca.js';
 
@@ -22,8 +27,18 @@ function changeFormat(opts: { output?: string }): ChangeFormat {
 
 type AddOptions = OptionsOf<typeof addSpec>;
 
+const planOf = (name: string, steps: Step[]): Plan => ({ name: `trust-ca-${name}`, command: `regctl trust-ca ${name}`, steps, checks: [], warnings: [] });
+
+/** Each write through the plan engine, one step at a time: applyTrust re-reads and re-plans on a conflict. */
+const sender = (ctx: Context, cluster: Cluster, name: string, mode: PlanMode) => async (s: Step) => {
+  await runPlan(ctx, cluster, planOf(name, [s]), mode, { quiet: true });
+};
+
 export async function runAdd(ctx: Context, hosts: string[], opts: AddOptions): Promise<number> {
   const format = changeFormat(opts);
+  // -o text is the default; --render takes no other -o.
+  const mode = planMode(opts, opts.output === 'text' ? undefined : opts.output);
+  const dry = mode.dryRun !== 'none' || mode.render !== undefined;
   if (opts.configmap !== undefined) validateConfigMapName(opts.configmap);
   if (opts.yes && !opts.fromServer) throw new UsageError('--yes only applies to --from-server', 'drop --yes; CAs given with --ca or --from-dir need no confirmation');
   let entries: SetEntry[];
@@ -32,7 +47,7 @@ export async function runAdd(ctx: Context, hosts: string[], opts: AddOptions): P
     if (hosts.length || opts.ca?.length || opts.fromDir) {
       throw new UsageError('--from-server cannot be combined with HOST --ca FILE or --from-dir', 'run one command per source');
     }
-    ({ entries, chain } = await fromServer(ctx, opts));
+    ({ entries, chain } = await fromServer(ctx, opts, dry));
   } else {
     const now = ctx.now();
     const all = [...entriesFromPairs(hosts, opts.ca ?? [], now)];
@@ -48,23 +63,55 @@ export async function runAdd(ctx: Context, hosts: string[], opts: AddOptions): P
   }
 
   const cluster = await ctx.cluster();
-  const result = await ctx.spin(opts.dryRun ? 'Planning' : 'Updating trusted CAs', () =>
+  const result = await ctx.spin(dry ? 'Planning' : 'Updating trusted CAs', () =>
     applyTrust(cluster, { set: entries, configMapName: opts.configmap }, {
-      dryRun: opts.dryRun,
+      dryRun: dry,
+      send: sender(ctx, cluster, 'add', mode),
       signal: ctx.signal,
       onRetry: (n, what) => ctx.log.debug(`conflict writing ${what} (attempt ${n}); reading again`),
     }),
   );
-  return report(ctx, format, result, Boolean(opts.dryRun), entries, chain);
+  if (dry) {
+    if (!mode.render) for (const c of result.changes) ctx.log.info(changeLine(c, result, true));
+    const steps = mode.render ? desiredSteps(result, entries) : result.steps;
+    await runPlan(ctx, cluster, planOf('add', steps), mode, { format: format === 'text' ? undefined : format });
+    return 0;
+  }
+  return report(ctx, format, result, false, entries, chain);
 }
 
-async function fromServer(ctx: Context, opts: AddOptions): Promise<{ entries: SetEntry[]; chain: ServerChain }> {
+/**
+ * --render: the trust as desired state for any cluster — the ConfigMap with the keys of this command (its other keys
+ * are not regctl's) and image.config pointing at it, also when this cluster already has them.
+ */
+function desiredSteps(r: ApplyResult, entries: SetEntry[]): Step[] {
+  const cm = target(R.configMap, r.configMapName, CONFIG_NAMESPACE);
+  const data = Object.fromEntries(entries.map((e) => [e.key, e.pem]));
+  const where = `ConfigMap ${CONFIG_NAMESPACE}/${r.configMapName}`;
+  const keys = entries.map((e) => e.key).join(', ');
+  const first: Step =
+    r.configMapWrite === 'create'
+      ? { action: 'create', target: cm, summary: `create ${where} (${keys})`, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: r.configMapName, namespace: CONFIG_NAMESPACE }, data } }
+      : { action: 'patch', target: cm, summary: `patch ${where} (${keys})`, patchType: 'merge', patch: { data }, applyConfig: { data } };
+  return [
+    first,
+    {
+      action: 'patch',
+      target: target(R.imageConfig, NAMES.cluster),
+      summary: `patch image.config.openshift.io/cluster (spec.additionalTrustedCA.name: ${r.configMapName})`,
+      patchType: 'merge',
+      patch: { spec: { additionalTrustedCA: { name: r.configMapName } } },
+    },
+  ];
+}
+
+async function fromServer(ctx: Context, opts: AddOptions, dry: boolean): Promise<{ entries: SetEntry[]; chain: ServerChain }> {
   const target = parseRegistryHost(opts.fromServer!, '--from-server host');
   const chain = await ctx.spin(`Connecting to ${target.host}:${target.port ?? 443}`, () =>
     fetchServerChain(target.host, target.port ?? 443, { env: ctx.env, timeoutMs: ctx.requestTimeoutMs, signal: ctx.signal, now: ctx.now() }),
   );
   if (!chain.certs.length) throw new UsageError(`${target.display} presented no certificate`, 'check the host and port of the registry');
-  const say = ctx.interactive && !opts.yes && !opts.dryRun ? ctx.log.always : ctx.log.info;
+  const say = ctx.interactive && !opts.yes && !dry ? ctx.log.always : ctx.log.info;
   say(`Certificate chain presented by ${chain.host}:${chain.port}${chain.proxy ? ` (through proxy ${chain.proxy})` : ''}:`);
   chain.certs.forEach((c, i) => say(certLines(c, `  ${i}  `).join('\n')));
   say(chain.verified ? 'The chain verifies with the system CAs.' : `The chain does not verify with the system CAs: ${chain.verifyError}`);
@@ -75,7 +122,7 @@ async function fromServer(ctx: Context, opts: AddOptions): Promise<{ entries: Se
   }
   if (!top.selfSigned) ctx.log.warn(`the server did not send its root CA; trusting the highest certificate it sent (${top.subject})`);
   for (const w of caWarnings(bundle, `certificate ${chain.certs.length - 1} from ${target.display}`)) ctx.log.warn(w);
-  if (!opts.dryRun) {
+  if (!dry) {
     await requireConfirmation(
       ctx,
       opts.yes,
@@ -88,13 +135,24 @@ async function fromServer(ctx: Context, opts: AddOptions): Promise<{ entries: Se
 
 export async function runRemove(ctx: Context, hosts: string[], opts: OptionsOf<typeof removeSpec>): Promise<number> {
   const format = changeFormat(opts);
+  const mode = planMode(opts, opts.output === 'text' ? undefined : opts.output);
+  // Taking a key out of the ConfigMap is not desired state: apply/musthave cannot say it.
+  if (mode.render) {
+    throw new UsageError('trust-ca remove cannot be rendered: removing a CA is not desired state', 'run `regctl trust-ca remove` on each cluster (--contexts runs it on several); render the CAs to keep with `regctl trust-ca add … --render`');
+  }
+  const dry = mode.dryRun !== 'none';
   const targets = hosts.map((h) => parseRegistryHost(h));
   rejectDuplicates(targets);
   const cluster = await ctx.cluster();
-  const result = await ctx.spin(opts.dryRun ? 'Planning' : 'Updating trusted CAs', () =>
-    applyTrust(cluster, { remove: targets.map((t) => ({ key: t.key, display: t.display })) }, { dryRun: opts.dryRun, signal: ctx.signal }),
+  const result = await ctx.spin(dry ? 'Planning' : 'Updating trusted CAs', () =>
+    applyTrust(cluster, { remove: targets.map((t) => ({ key: t.key, display: t.display })) }, { dryRun: dry, send: sender(ctx, cluster, 'remove', mode), signal: ctx.signal }),
   );
-  return report(ctx, format, result, Boolean(opts.dryRun));
+  if (dry) {
+    for (const c of result.changes) ctx.log.info(changeLine(c, result, true));
+    await runPlan(ctx, cluster, planOf('remove', result.steps), mode, { format: format === 'text' ? undefined : format });
+    return 0;
+  }
+  return report(ctx, format, result, false);
 }
 
 /** One schema for add/remove, dry run or not: documented in docs/commands/trust-ca.md. */

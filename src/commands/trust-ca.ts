@@ -1,11 +1,11 @@
 import { defineCommand } from './spec.js';
-import { dryRunOption, outputOption } from './common.js';
+import { outputOption, planOptions } from './common.js';
 
 export const LIST_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 export const CHANGE_FORMATS = ['text', 'json', 'yaml'] as const;
 
 /** add/remove print a change, not a table: text (messages on stderr; YAML with --dry-run), json or yaml. */
-const changeOutputOption = outputOption(CHANGE_FORMATS, 'text', 'text prints YAML with --dry-run');
+const changeOutputOption = outputOption(CHANGE_FORMATS, 'text', 'with --dry-run: text prints the plan, json|yaml the plan as data (kind Plan)');
 
 export const addSpec = defineCommand({
   name: 'add',
@@ -19,7 +19,7 @@ export const addSpec = defineCommand({
     fromServer: { flags: '--from-server <host[:port]>', description: "connect to the registry (TLS, through HTTPS_PROXY unless NO_PROXY), show its chain and trust the chain's top certificate" },
     configmap: { flags: '--configmap <name>', description: 'ConfigMap to create when image.config references none (default registry-cas)' },
     yes: { flags: '-y, --yes', description: 'with --from-server: trust the presented certificate without asking' },
-    dryRun: dryRunOption,
+    ...planOptions,
     output: changeOutputOption,
   },
   examples: [
@@ -28,6 +28,7 @@ export const addSpec = defineCommand({
     'regctl trust-ca add --from-dir ./cas        # files named HOST[:PORT].crt',
     'regctl trust-ca add --from-server registry.example.com:8443 --yes',
     'regctl trust-ca add registry.example.com --ca ca.pem --dry-run -o json',
+    'regctl trust-ca add registry.example.com --ca ca.pem --render acm-policy --output-dir policy/',
   ],
 });
 
@@ -46,7 +47,8 @@ export const removeSpec = defineCommand({
   summary: 'stop trusting the CA of one or more registries',
   description: 'Remove registry keys from the additionalTrustedCA ConfigMap; other keys are kept. Removing a registry that is not there changes nothing.',
   arguments: [{ name: 'host', description: 'registry HOST or HOST:PORT', required: true, variadic: true }],
-  options: { dryRun: dryRunOption, output: changeOutputOption },
+  // --render is refused (a removal is not desired state); declared hidden so the refusal can say why.
+  options: { dryRun: planOptions.dryRun, render: { ...planOptions.render, hidden: true }, output: changeOutputOption },
   examples: ['regctl trust-ca remove registry.example.com:5000', 'regctl trust-ca remove old.example.com --dry-run'],
 });
 

@@ -27,22 +27,49 @@ afterAll(async () => {
 });
 
 describe('delete', () => {
-  it('--dry-run prints what would be deleted and changes nothing', async () => {
+  it('--dry-run prints the plan (the ImageStreamTag deletes) and changes nothing', async () => {
     const r = await e.cli(['delete', 'team/app:v2', `team/app@${v1.manifestDigest}`, '--dry-run', '-o', 'json']);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({
-      apiVersion: 'regctl.openshift.io/v1', kind: 'DeleteResult',
-      dryRun: true,
-      items: [
-        { namespace: 'team', imageStream: 'app', tag: 'v2', image: v2.manifestDigest, stillReferencedBy: [], inHistoryOf: [], result: 'would delete' },
-        { namespace: 'team', imageStream: 'app', tag: 'latest', image: v1.manifestDigest, stillReferencedBy: [], inHistoryOf: [], result: 'would delete' },
-        { namespace: 'team', imageStream: 'app', tag: 'v1', image: v1.manifestDigest, stillReferencedBy: [], inHistoryOf: [], result: 'would delete' },
-      ],
-    });
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan).toMatchObject({ apiVersion: 'regctl.openshift.io/v1', kind: 'Plan', name: 'delete', dryRun: 'client', warnings: [] });
+    expect(plan.steps.map((s: any) => [s.action, s.target.kind, s.target.namespace, s.target.name])).toEqual([
+      ['delete', 'ImageStreamTag', 'team', 'app:v2'],
+      ['delete', 'ImageStreamTag', 'team', 'app:latest'],
+      ['delete', 'ImageStreamTag', 'team', 'app:v1'],
+    ]);
+    expect(plan.steps[0].summary).toBe(`delete ImageStreamTag team/app:v2 (image ${v2.manifestDigest})`);
     const one = await e.cli(['delete', 'app:latest', '-n', 'team', '--dry-run']);
     expect(one.code).toBe(0);
-    expect(one.stdout).toMatch(/^IMAGESTREAMTAG +IMAGE +RESULT\nteam\/app:latest +sha256:\w+ +would delete \(dry run\)\n$/);
+    expect(one.stdout).toMatch(/^# dry run: nothing was changed\n---\n# 1\. delete ImageStreamTag team\/app:latest \(image sha256:\w+\)\n/);
     expect(one.stderr).toMatch(/team\/app:latest would be deleted; image sha256:\w+… still tagged app:v1\./);
+    expect(statusTags('team', 'app')).toEqual(['latest', 'v1', 'v2']);
+  });
+
+  it('--dry-run=server checks each delete with a GET and a permission check, never with dryRun=All (openshift-apiserver would really delete); nothing changes', async () => {
+    const rv = stream('team', 'app').metadata.resourceVersion;
+    const r = await e.cli(['delete', 'team/app:v2', 'team/app:latest', '--dry-run=server']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^# dry run \(checked by the API server\): nothing was changed\n/);
+    expect(r.stdout).toContain('# 2. delete ImageStreamTag team/app:latest');
+    expect([...r.stderr.matchAll(/server dry run: delete ImageStreamTag (\S+) \(image sha256:\w+\): checked with a GET and a permission check \(not sent with dryRun=All\)/g)].map((m) => m[1])).toEqual(['team/app:v2', 'team/app:latest']);
+    expect(r.stderr).toMatch(/^Warning: .*not sent with dryRun=All \(openshift-apiserver's ImageStreamTag delete ignores dryRun/m);
+    const y = await e.cli(['delete', 'team/app:v2', '--dry-run=server', '-o', 'yaml']);
+    expect(y.code, y.stderr).toBe(0);
+    expect(y.stdout).toMatch(/^apiVersion: regctl.openshift.io\/v1\nkind: Plan\n/);
+    expect(y.stdout).toMatch(/dryRun: server/);
+    expect(y.stdout).toMatch(/warnings:\n\s+- ['"]?ImageStreamTag deletes are not sent with dryRun=All/);
+    // The user may not delete: the server dry run fails like the real delete would (exit 4).
+    const f = await e.cli(['delete', 'team/app:v2', '--context', 'developer', '--dry-run=server']);
+    expect(f.code).toBe(4);
+    expect(stream('team', 'app').metadata.resourceVersion).toBe(rv);
+    expect(statusTags('team', 'app')).toEqual(['latest', 'v1', 'v2']);
+  });
+
+  it('delete cannot be rendered: exit 2 with a hint, nothing changed', async () => {
+    const r = await e.cli(['delete', 'team/app:v2', '--render', 'manifests']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: delete cannot be rendered: deleting a tag is not desired state\nhint: /);
+    expect(r.stdout).toBe('');
     expect(statusTags('team', 'app')).toEqual(['latest', 'v1', 'v2']);
   });
 

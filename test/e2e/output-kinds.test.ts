@@ -87,20 +87,21 @@ describe('mutating commands --dry-run -o json', () => {
     expect(await json(['set-storage', 'emptydir', '--yes', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'set-storage-emptydir', dryRun: 'client' });
   });
 
-  it('delete → DeleteResult, import-image → ImageImportResult, expose → ExposePlan', async () => {
-    expect(await json(['delete', 'team/app:v1', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'DeleteResult', dryRun: true });
+  it('delete --dry-run → Plan, import-image → ImageImportResult, expose → Plan', async () => {
+    expect(await json(['delete', 'team/app:v1', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'delete', dryRun: 'client' });
     expect(await json(['import-image', 'copy:v1', '--from', `${e.host}/team/app:v1`, '--confirm', '-n', 'team', '--dry-run'])).toMatchObject({
       apiVersion: API,
       kind: 'ImageImportResult',
       dryRun: true,
     });
-    expect(await json(['expose', '--default-route', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'ExposePlan', dryRun: true });
+    expect(await json(['expose', '--default-route', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'expose-default-route', dryRun: 'client' });
   });
 
-  it('trust-ca add → TrustedCAChange', async () => {
+  it('trust-ca add --dry-run → Plan (issue 18), trust-ca add → TrustedCAChange', async () => {
     const ca = path.join(e.tmp, 'kinds-ca.pem');
     fs.writeFileSync(ca, e.sb.caPems.ingress);
-    expect(await json(['trust-ca', 'add', 'registry.example.com', '--ca', ca, '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'TrustedCAChange', dryRun: true });
+    expect(await json(['trust-ca', 'add', 'registry.example.com', '--ca', ca, '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'trust-ca-add', dryRun: 'client' });
+    expect(await json(['trust-ca', 'add', 'registry.example.com', '--ca', ca])).toMatchObject({ apiVersion: API, kind: 'TrustedCAChange', dryRun: false, written: true });
   });
 
   it('grant, revoke --dry-run → Plan (issue 18)', async () => {

@@ -91,21 +91,23 @@ describe('trust-ca on a cluster without additionalTrustedCA', () => {
     expect(JSON.parse(j.stdout)).toEqual({ apiVersion: 'regctl.openshift.io/v1', kind: 'TrustedCAList', namespace: 'openshift-config', configMap: null, configMapFound: false, items: [] });
   });
 
-  it('--dry-run prints the ConfigMap and the patch (YAML by default, JSON with -o json) and changes nothing', async () => {
+  it('--dry-run prints the plan: the ConfigMap and the image.config patch (text by default, kind Plan with -o json) and changes nothing', async () => {
     const before = imageConfig().metadata.resourceVersion;
     const [y, j] = await Promise.all([
       regctl(['add', 'registry-a.example.com:5000', '--ca', file('a.pem'), '--dry-run']),
       regctl(['add', 'registry-a.example.com:5000', '--ca', file('a.pem'), '--dry-run', '-o', 'json']),
     ]);
     expect(y.code).toBe(0);
-    expect(y.stdout).toContain('kind: TrustedCAChange');
-    expect(y.stdout).toMatch(/imageConfigPatch:\n\s+spec:\n\s+additionalTrustedCA:\n\s+name: registry-cas/);
-    expect(y.stdout).toMatch(/kind: ConfigMap\n\s+metadata:\n\s+name: registry-cas\n\s+namespace: openshift-config/);
+    expect(y.stdout).toMatch(/^# dry run: nothing was changed\n/);
+    // The ConfigMap first, then image.config pointing at it: never a reference to a missing ConfigMap.
+    expect(y.stdout).toMatch(/# 1\. create ConfigMap openshift-config\/registry-cas[^\n]*\n[^]*kind: ConfigMap[^]*# 2\. patch image\.config\.openshift\.io\/cluster[^\n]*merge-patch[^]*additionalTrustedCA:\n\s+name: registry-cas/);
     expect(y.stdout).toContain('registry-a.example.com..5000: |');
-    expect(y.stderr).toMatch(/dry run: nothing was changed/);
+    expect(y.stderr).toMatch(/would add key registry-a\.example\.com\.\.5000/);
     const plan = JSON.parse(j.stdout);
-    expect(plan).toMatchObject({ dryRun: true, written: false, configMapWrite: 'create', configMapName: 'registry-cas', imageConfigPatch: { spec: { additionalTrustedCA: { name: 'registry-cas' } } } });
-    expect(plan.configMap.data['registry-a.example.com..5000']).toBe(caA.certPem.trim() + '\n');
+    expect(plan).toMatchObject({ apiVersion: 'regctl.openshift.io/v1', kind: 'Plan', name: 'trust-ca-add', dryRun: 'client' });
+    expect(plan.steps.map((s: any) => [s.action, s.target.kind, s.target.name])).toEqual([['create', 'ConfigMap', 'registry-cas'], ['patch', 'Image', 'cluster']]);
+    expect(plan.steps[0].object.data['registry-a.example.com..5000']).toBe(caA.certPem.trim() + '\n');
+    expect(plan.steps[1]).toMatchObject({ patchType: 'merge', patch: { spec: { additionalTrustedCA: { name: 'registry-cas' } }, metadata: { resourceVersion: before } } });
     expect(cm('registry-cas')).toBeUndefined();
     expect(imageConfig().metadata.resourceVersion).toBe(before);
     expect(referenced()).toBeUndefined();
@@ -232,7 +234,10 @@ describe('warnings, bundles, list and remove', () => {
     const rv = cm('registry-cas')!.metadata.resourceVersion;
     const d = await regctl(['remove', 'old.example.com', '--dry-run', '-o', 'json']);
     expect(d.code).toBe(0);
-    expect(JSON.parse(d.stdout)).toMatchObject({ dryRun: true, configMapWrite: 'update', changes: [{ action: 'remove', key: 'old.example.com' }] });
+    const plan = JSON.parse(d.stdout);
+    expect(plan).toMatchObject({ kind: 'Plan', name: 'trust-ca-remove', dryRun: 'client' });
+    // A merge patch taking the key away, carrying the resourceVersion that was read (a 409 if someone wrote since).
+    expect(plan.steps).toMatchObject([{ action: 'patch', target: { kind: 'ConfigMap', name: 'registry-cas' }, patchType: 'merge', patch: { metadata: { resourceVersion: rv }, data: { 'old.example.com': null } } }]);
     expect(cm('registry-cas')!.metadata.resourceVersion).toBe(rv);
     const r = await regctl(['remove', 'old.example.com', 'leaf.example.com']);
     expect(r.code, r.stderr).toBe(0);

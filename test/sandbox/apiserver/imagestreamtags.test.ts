@@ -80,3 +80,17 @@ describe('POST/PUT imagestreamtags', () => {
     expect(own.json.image.metadata.name).toBe(D2);
   });
 });
+
+describe('DELETE imagestreamtags', () => {
+  // openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go Delete.
+  it('ignores dryRun: a dryRun=All delete really deletes the tag', async () => {
+    const s = kit.store.create(IS, { metadata: { name: 'gone', namespace: 'team' }, spec: { lookupPolicy: { local: false } } });
+    const ev = (image: string) => ({ created: '2026-01-01T00:00:00Z', dockerImageReference: `${INTERNAL}/team/gone@${image}`, image, generation: 1 });
+    kit.store.update(IS, { ...s, status: { tags: [{ tag: 'x', items: [ev(D1)] }, { tag: 'y', items: [ev(D2)] }] } }, { subresource: 'status' });
+    const tags = () => ((get('team', 'gone').status?.tags ?? []) as any[]).map((t) => t.tag);
+
+    const dry = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/gone:x?dryRun=All`, { token: admin });
+    expect(dry.status).toBe(200);
+    expect(tags()).toEqual(['y']);
+  });
+});

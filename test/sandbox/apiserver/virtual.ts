@@ -216,6 +216,8 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
       const status = (is?.status ?? {}) as any;
       const inSpec = (spec.tags ?? []).some((x: any) => x.name === tag);
       const inStatus = (status.tags ?? []).some((x: any) => x.tag === tag);
+      // openshift-apiserver imagestreamtag/rest.go Delete ignores DeleteOptions.DryRun (the stream update is sent
+      // without it): a dryRun=All delete really deletes.
       if (!is || (!inSpec && !inStatus)) throw notFound(rr.t, rr.name);
       spec.tags = (spec.tags ?? []).filter((x: any) => x.name !== tag);
       is.spec = spec;
