@@ -99,7 +99,26 @@ describe('regctl copy (cluster registry)', () => {
     const r = await copy([`oci:${ociDir}:v1`, `${NS}/app:v1`]);
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`${env.host}/${NS}/app:v1 is up to date (${img.manifestDigest})`);
+    expect(r.stderr).toContain(`${env.host}/${NS}/app:v1 is up to date (${img.manifestDigest}, per the image stream)`);
+  });
+
+  it('a no-change re-copy into PROJECT/STREAM is judged from the image stream: the registry gets no request at all', async () => {
+    /** Every request line the registry pods logged (the /v2/ ping and token-less 401s included). */
+    const requests = () =>
+      env.sb.store
+        .list('/pods', 'openshift-image-registry', { labelSelector: 'docker-registry=default' })
+        .items.flatMap((p) => env.sb.store.logs.read('openshift-image-registry', p.metadata.name!, 'registry').map((l) => l.line))
+        .filter((l) => /http\.request\.method=/.test(l)).length;
+    const before = requests();
+    const r = await copy([`oci:${ociDir}:v1`, `${NS}/app:v1`, '-o', 'json']);
+    expect(r.code, r.all).toBe(0);
+    expect(JSON.parse(r.stdout).images).toEqual([expect.objectContaining({ digest: img.manifestDigest, upToDate: true, upToDatePer: 'image-stream', bytesSent: 0 })]);
+    expect(requests()).toBe(before);
+    // The same copy to the registry's host name opens the registry (HEADs the tag): the count does see a session.
+    const named = await copy([`oci:${ociDir}:v1`, `${env.host}/${NS}/app:v1`, '-o', 'json']);
+    expect(named.code, named.all).toBe(0);
+    expect(JSON.parse(named.stdout).images[0]).toMatchObject({ upToDate: true });
+    expect(requests()).toBeGreaterThan(before);
   });
 
   it('retag by copy inside one repository: no blob is sent, skopeo lists both tags with one digest', async () => {

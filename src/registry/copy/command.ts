@@ -2,13 +2,14 @@
 import { setMaxListeners } from 'node:events';
 import type { Context } from '../../context.js';
 import type { Platform } from '../content.js';
+import type { ImageDest, UpToDatePer } from './types.js';
 import type { Endpoint } from './refs.js';
-import { Sessions, openDest, openSource, type SideFlags } from './open.js';
+import { Sessions, openDest, openSource, type Opened, type SideFlags } from './open.js';
 import { planCopy } from './plan.js';
-import { runCopy, type ImageResult } from './engine.js';
+import { runCopy, upToDateResult, type ImageResult } from './engine.js';
 import { Progress } from './progress.js';
 import { checkPushRights } from './rights.js';
-import type { RegistryDest } from './registry.js';
+import { StreamTagsView, type RegistryDest } from './registry.js';
 import { startSpinner } from '../../output/spinner.js';
 
 export interface CopyRequest {
@@ -35,34 +36,49 @@ export interface PlanRow {
   blobs: number;
   bytes: number;
   upToDate: boolean;
+  upToDatePer?: UpToDatePer;
 }
 
 export async function copyImages(ctx: Context, r: CopyRequest): Promise<{ plan: PlanRow[]; images: ImageResult[] }> {
   // One abort listener per request in flight.
   setMaxListeners(0, ctx.signal);
   const sessions = new Sessions(ctx);
-  // May the user push to this cluster's registry? Asked while both ends open (host discovery, then one GET /v2/ to
-  // the registry, side by side with the API requests), and decided first: a denied copy fails with the grant that
-  // fixes it, having sent the registry nothing else. The image stream read on the way gives the destination's tags
-  // without a HEAD per tag.
-  let destination: RegistryDest | undefined;
+  // May the user push to this cluster's registry? Asked (with SelfSubjectAccessReviews) while the source opens, and
+  // decided first: a denied copy fails with the grant that fixes it, having sent the registry nothing. The image
+  // stream read on the way gives the destination's tags without a HEAD per tag. This cluster's registry named
+  // without a host (PROJECT/STREAM): the registry serves the stream's tags (StreamTagsView), so the plan is made
+  // from the stream and the registry is opened only when something is to be sent or a digest asked — a no-change
+  // re-copy makes no registry request at all. Any other destination opens side by side with the source.
+  let opened: Promise<Opened<ImageDest>> | undefined;
+  const openDestination = () => (opened ??= openDest(ctx, sessions, r.dst, r.dstFlags));
   const rightsFor = async (ns: string, stream: string) => {
     const cluster = await ctx.cluster().catch(() => undefined);
     if (!cluster) return undefined;
-    const registryKnows = async () => (destination ??= (await openDest(ctx, sessions, r.dst, r.dstFlags)).t as RegistryDest).repositoryExists(ctx.signal);
+    const registryKnows = async () => ((await openDestination()).t as RegistryDest).repositoryExists(ctx.signal);
     return checkPushRights(cluster, ns, stream, registryKnows, (m) => ctx.log.warn(m), (m) => ctx.log.debug(m));
   };
   const bare = r.dst.kind === 'registry' && r.dst.cluster ? r.dst.ref.path.split('/') : undefined;
-  const opening = Promise.all([openSource(ctx, sessions, r.src, r.srcFlags), openDest(ctx, sessions, r.dst, r.dstFlags)]);
-  opening.catch(() => undefined); // a refused push is reported first; opening's own error comes from the await below
+  const source = openSource(ctx, sessions, r.src, r.srcFlags);
+  source.catch(() => undefined); // a refused push is reported first; opening's own error comes from the await below
+  if (!bare) openDestination().catch(() => undefined);
+  const host = bare?.length === 2 ? sessions.clusterHost(r.dstFlags) : undefined;
+  host?.catch(() => undefined);
   const knownTags = bare ? await rightsFor(bare[0]!, bare[1]!) : undefined;
-  const [s, d] = await opening;
+  // A new (or empty) stream: every image is to be sent, so the registry is opened while the source is read.
+  if (knownTags?.size === 0) openDestination().catch(() => undefined);
+  const s = await source;
+  const hostName = knownTags && !opened ? await host?.catch(() => undefined) : undefined;
+  const streamView = knownTags && hostName && !opened ? new StreamTagsView(`${hostName}/${bare!.join('/')}`, knownTags, async () => (await openDestination()).t) : undefined;
+  let d: Opened<ImageDest> | undefined;
   try {
-    if (d.cluster) (d.t as RegistryDest).knownTags = bare ? knownTags : await rightsFor(d.cluster.namespace, d.cluster.stream);
+    if (!streamView) {
+      d = await openDestination();
+      if (d.cluster) (d.t as RegistryDest).knownTags = bare ? knownTags : await rightsFor(d.cluster.namespace, d.cluster.stream);
+    }
     const plan = await ctx.spin('Reading the source', () =>
-      planCopy(s.t, d.t, {
+      planCopy(s.t, streamView ?? d!.t, {
         srcRef: s.ref,
-        dstTag: d.tag,
+        dstTag: d ? d.tag : r.dst.kind === 'registry' ? r.dst.ref.tag : undefined,
         allTags: r.allTags,
         include: r.include,
         exclude: r.exclude,
@@ -82,6 +98,7 @@ export async function copyImages(ctx: Context, r: CopyRequest): Promise<{ plan: 
       blobs: p.blobs.length,
       bytes: p.blobs.reduce((a, b) => a + Math.max(0, b.size), 0),
       upToDate: p.upToDate,
+      ...(p.upToDatePer ? { upToDatePer: p.upToDatePer } : {}),
     }));
     if (r.dryRun) return { plan: rows, images: [] };
     const quiet = Boolean(ctx.globals.quiet);
@@ -93,6 +110,11 @@ export async function copyImages(ctx: Context, r: CopyRequest): Promise<{ plan: 
       },
     });
     try {
+      if (streamView && !opened && plan.every((p) => p.upToDate)) return { plan: rows, images: plan.map((p) => upToDateResult(p, progress)) };
+      if (!d) {
+        d = await openDestination();
+        (d.t as RegistryDest).knownTags = knownTags;
+      }
       const images = await runCopy(plan, s.t, d.t, { concurrency: r.concurrency, signal: ctx.signal, progress });
       return { plan: rows, images };
     } finally {
@@ -100,7 +122,7 @@ export async function copyImages(ctx: Context, r: CopyRequest): Promise<{ plan: 
       spinner.stop();
     }
   } finally {
-    await d.t.close?.();
+    await (d ?? (opened ? await opened.catch(() => undefined) : undefined))?.t.close?.();
     await s.t.close?.();
   }
 }

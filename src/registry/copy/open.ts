@@ -31,7 +31,21 @@ export interface Opened<T> {
 
 export class Sessions {
   private readonly open = new Map<string, Promise<RegistrySession>>();
+  /** This cluster's registry host, when discovered before a session was needed (clusterHost). */
+  private discovered?: Promise<{ name: string; source: string }>;
   constructor(private readonly ctx: Context) {}
+
+  /** This cluster's registry host as a session would discover it (--internal: the service), without opening one. */
+  clusterHost(f: SideFlags): Promise<string> {
+    if (f.internal) return Promise.resolve(INTERNAL_REGISTRY_HOST);
+    this.discovered ??= (async () => {
+      const cluster = await this.ctx.cluster();
+      const { discoverRegistryHost } = await import('../../cluster/routes.js');
+      const d = await discoverRegistryHost(cluster, cluster.namespace);
+      return { name: d.host, source: d.source };
+    })();
+    return this.discovered.then((d) => d.name);
+  }
 
   /** `host` undefined: this cluster's registry, discovered (or --internal). */
   get(host: string | undefined, f: SideFlags): { key: string; session: Promise<RegistrySession> } {
@@ -39,10 +53,13 @@ export class Sessions {
     let s = this.open.get(key);
     if (!s) {
       const o = { internal: !host && f.internal, caFile: f.caFile, certsDir: f.certsDir, authfile: f.authfile };
-      s = this.ctx.registry(o, {
+      const discovered = !host && !f.internal ? this.discovered : undefined;
+      // A failed discovery is left to the session, which reports it in its own words.
+      s = (discovered ?? Promise.resolve(undefined)).catch(() => undefined).then((known) => this.ctx.registry(o, {
         ...(host ? { referenceHost: host } : {}),
+        ...(known ? { host: known } : {}),
         ...(f.creds ? { credentials: { username: f.creds.username, token: f.creds.password, source: 'registry-password' as const, rejectedMessage: `${host ?? 'the registry'} rejected the user name and password given with ${f.creds.flag} (401)`, rejectedHint: `check the user name and password given with ${f.creds.flag}` } } : {}),
-      });
+      }));
       this.open.set(key, s);
     }
     return { key, session: s };

@@ -3,7 +3,7 @@
 // under which tag each lands. `--dry-run` prints this.
 import { RegctlError, UsageError } from '../../errors.js';
 import { formatPlatform, orderedMap, selectPlatform, type Descriptor, type Platform } from '../content.js';
-import type { BlobRef, ImageDest, ImageSource, Manifest } from './types.js';
+import type { BlobRef, DestView, ImageSource, Manifest, UpToDatePer } from './types.js';
 
 export interface PlannedImage {
   source: string;
@@ -21,6 +21,8 @@ export interface PlannedImage {
   platform?: string;
   /** The destination already has this digest under the tag: nothing to send. */
   upToDate: boolean;
+  /** With upToDate: who said so. */
+  upToDatePer?: UpToDatePer;
 }
 
 export interface PlanOptions {
@@ -57,7 +59,7 @@ function imageBlobs(m: Manifest, where: string): BlobRef[] {
   return out;
 }
 
-async function planOne(src: ImageSource, dst: ImageDest, srcRef: string | undefined, dstTag: string | undefined, o: PlanOptions): Promise<PlannedImage> {
+async function planOne(src: ImageSource, dst: DestView, srcRef: string | undefined, dstTag: string | undefined, o: PlanOptions): Promise<PlannedImage> {
   let top = await src.manifest(srcRef);
   const where = `${src.name}${srcRef ? (srcRef.includes(':') ? `@${srcRef}` : `:${srcRef}`) : ''}`;
   const children: Manifest[] = [];
@@ -80,7 +82,9 @@ async function planOne(src: ImageSource, dst: ImageDest, srcRef: string | undefi
     if (m.kind === 'index') throw new RegctlError(`${where} nests an index inside an index, which regctl copy does not copy`, { hint: 'copy one platform with --platform' });
     for (const b of imageBlobs(m, where)) if (!seen.has(b.digest)) (seen.add(b.digest), blobs.push(b));
   }
-  const current = await dst.manifestDigest(dstTag ?? top.digest, o.signal);
+  const ref = dstTag ?? top.digest;
+  const current = await dst.manifestDigest(ref, o.signal);
+  const upToDate = current === top.digest;
   return {
     source: where,
     destination: `${dst.name}${dstTag ? `:${dstTag}` : `@${top.digest}`}`,
@@ -90,11 +94,12 @@ async function planOne(src: ImageSource, dst: ImageDest, srcRef: string | undefi
     children,
     blobs,
     platform,
-    upToDate: current === top.digest,
+    upToDate,
+    ...(upToDate ? { upToDatePer: dst.digestSource?.(ref) ?? 'destination' } : {}),
   };
 }
 
-export async function planCopy(src: ImageSource, dst: ImageDest, o: PlanOptions): Promise<PlannedImage[]> {
+export async function planCopy(src: ImageSource, dst: DestView, o: PlanOptions): Promise<PlannedImage[]> {
   if (o.allTags) {
     const keep = tagFilter(o);
     const tags = (await src.tags()).filter(keep).sort();

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { RegistryClient } from '../client.js';
 import { httpError, RegistryHttpError } from '../errors.js';
 import { fetchManifest, listTags, MANIFEST_ACCEPT } from '../content.js';
-import type { BlobRef, ImageDest, ImageSource, Manifest } from './types.js';
+import type { BlobRef, DestView, ImageDest, ImageSource, Manifest } from './types.js';
 
 interface Where {
   client: RegistryClient;
@@ -112,6 +112,10 @@ export class RegistryDest implements ImageDest {
     return undefined;
   }
 
+  digestSource(ref: string): 'image-stream' | undefined {
+    return this.knownTags && !ref.includes(':') ? 'image-stream' : undefined;
+  }
+
   async manifestDigest(ref: string, signal: AbortSignal): Promise<string | undefined> {
     if (this.knownTags && !ref.includes(':')) return this.knownTags.get(ref);
     const r = await this.w.client.get(`/v2/${this.w.repo}/manifests/${ref}`, { method: 'HEAD', accept: MANIFEST_ACCEPT, signal });
@@ -128,5 +132,28 @@ export class RegistryDest implements ImageDest {
       headers: { 'content-type': m.mediaType, 'content-length': String(m.raw.length) },
     });
     if (res.status !== 201) throw httpError(res, 'PUT');
+  }
+}
+
+/**
+ * This cluster's registry before its session is opened, for planning: the registry serves a repository's tags from
+ * the image stream's status (openshift/image-registry pkg/dockerregistry/server/tagservice.go Get, through
+ * pkg/imagestream/imagestream.go Tags: status.tags[].items[0].image), so a tag's digest is read there. A digest
+ * reference asks the registry, opened then.
+ */
+export class StreamTagsView implements DestView {
+  constructor(
+    readonly name: string,
+    private readonly tags: Map<string, string>,
+    private readonly registry: () => Promise<ImageDest>,
+  ) {}
+
+  digestSource(ref: string): 'image-stream' | undefined {
+    return ref.includes(':') ? undefined : 'image-stream';
+  }
+
+  async manifestDigest(ref: string, signal: AbortSignal): Promise<string | undefined> {
+    if (!ref.includes(':')) return this.tags.get(ref);
+    return (await this.registry()).manifestDigest(ref, signal);
   }
 }

@@ -31,6 +31,12 @@ export interface ImageSource {
   close?(): Promise<void>;
 }
 
+/** How an image was judged up to date: the destination's own answer, or the image stream this cluster's registry serves the tag from. */
+export type UpToDatePer = 'destination' | 'image-stream';
+
+/** What planning asks of a destination. */
+export type DestView = Pick<ImageDest, 'name' | 'manifestDigest' | 'digestSource'>;
+
 export interface ImageDest {
   readonly name: string;
   readonly registry?: { host: string; repo: string; sessionKey: string };
@@ -42,6 +48,8 @@ export interface ImageDest {
   putBlob(b: BlobRef, body: Readable, signal: AbortSignal): Promise<void>;
   /** The digest the destination has under this tag (or digest), if any. */
   manifestDigest(ref: string, signal: AbortSignal): Promise<string | undefined>;
+  /** Where manifestDigest read ref's answer, when not from the destination itself (this cluster's image stream). */
+  digestSource?(ref: string): 'image-stream' | undefined;
   /** Stores a manifest by digest (tag undefined) or under a tag. */
   putManifest(m: Manifest, tag: string | undefined, signal: AbortSignal): Promise<void>;
   /** Writes what must be written last (index.json, the archive's manifest.json). */
