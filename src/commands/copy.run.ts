@@ -69,7 +69,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     if (format) return print(ctx.io, format, { kind: 'CopyPlan', data: { images: report.plan } });
     const out = report.plan.map((p) =>
       p.upToDate
-        ? `${p.destination}: up to date (${p.digest})\n`
+        ? `${p.destination}: up to date (${p.digest}${p.upToDatePer === 'image-stream' ? ', per the image stream' : ''})\n`
         : `${p.source} → ${p.destination} (${p.digest}${p.platform ? `, ${p.platform}` : ''}): ${p.blobs} blobs, ${humanSize(p.bytes)}${p.manifests > 1 ? `, ${p.manifests} manifests` : ''}\n`,
     );
     ctx.io.stdout.write(out.join(''));
