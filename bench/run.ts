@@ -8,6 +8,7 @@ import { fleet } from './fleet.ts';
 import { logs } from './logs.ts';
 import { metrics } from './metrics.ts';
 import { prune } from './prune.ts';
+import { render } from './render.ts';
 import { status } from './status.ts';
 import { startup } from './startup.ts';
 import { tags } from './tags.ts';
@@ -23,16 +24,16 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { only: new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]), quick: false };
+  const a: Args = { only: new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), quick: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
-    if (x === '--only') a.only = new Set(String(argv[++i] ?? '').split(',').map(Number).filter((n) => n >= 1 && n <= 9));
-    else if (x.startsWith('--only=')) a.only = new Set(x.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 9));
+    if (x === '--only') a.only = new Set(String(argv[++i] ?? '').split(',').map(Number).filter((n) => n >= 1 && n <= 10));
+    else if (x.startsWith('--only=')) a.only = new Set(x.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 10));
     else if (x === '--quick') a.quick = true;
     else if (x === '--json') a.json = argv[++i];
     else throw new Error(`unknown argument ${x} (use --only N[,N…], --quick, --json FILE)`);
   }
-  if (!a.only.size) throw new Error('--only needs benchmark numbers 1-9, e.g. --only 1,3');
+  if (!a.only.size) throw new Error('--only needs benchmark numbers 1-10, e.g. --only 1,3');
   return a;
 }
 
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     [7, 'prune plan, prediction', () => prune(q ? { images: 20_000, cycleImages: 10, layerBytes: 1_000_000 } : { images: 100_000, cycleImages: 50, layerBytes: 2_000_000 })],
     [8, 'usage (100k images)', () => usage({ images: q ? 20_000 : 100_000, rounds: q ? 1 : 3 })],
     [9, 'status across 50 clusters', () => fleet({ clusters: q ? 10 : 50, rounds: q ? 2 : 5 })],
+    [10, '--render acm-policy', () => render({ rounds: q ? 3 : 7 })],
   ];
   const rows: Row[] = [];
   for (const [n, name, fn] of steps) {

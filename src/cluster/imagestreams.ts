@@ -2,7 +2,7 @@
 // ImageStreamTag, and ImageStreamImport (what `oc import-image` sends).
 import type { Cluster, Json } from './cluster.js';
 import { R } from './resources.js';
-import { target, type DeleteStep } from '../plan/types.js';
+import { target, type CreateStep, type DeleteStep, type PatchStep } from '../plan/types.js';
 
 export interface StreamTag {
   tag: string;
@@ -141,12 +141,36 @@ export function buildImageStreamImport(r: ImportRequest): Json {
  * the wrong tag.
  */
 export function setReferencePolicies(c: Cluster, is: Json, tags: string[], policy: ReferencePolicy): Promise<Json> {
+  return c.patch(R.imageStream, is.metadata.name, referencePolicyOps(is, tags, policy), 'json', { namespace: is.metadata.namespace });
+}
+
+function referencePolicyOps(is: Json, tags: string[], policy: ReferencePolicy): Json[] {
   const ops: Json[] = [];
   ((is.spec?.tags ?? []) as Json[]).forEach((t, i) => {
     if (!tags.includes(t?.name)) return;
     ops.push({ op: 'test', path: `/spec/tags/${i}/name`, value: t.name }, { op: 'add', path: `/spec/tags/${i}/referencePolicy`, value: { type: policy } });
   });
-  return c.patch(R.imageStream, is.metadata.name, ops, 'json', { namespace: is.metadata.namespace });
+  return ops;
+}
+
+/** setReferencePolicies as a plan step (the same JSON patch). */
+export function referencePolicyStep(is: Json, tags: string[], policy: ReferencePolicy): PatchStep {
+  const ns = is.metadata.namespace as string;
+  const name = is.metadata.name as string;
+  return {
+    action: 'patch',
+    patchType: 'json',
+    target: target(R.imageStream, name, ns),
+    summary: `patch ImageStream ${ns}/${name} (reference policy ${policy} for ${tags.join(', ')})`,
+    patch: referencePolicyOps(is, tags, policy),
+  };
+}
+
+/** The import as a plan step: the ImageStreamImport (spec.import: true) exactly as sent. */
+export function importStep(isi: Json, what: string): CreateStep {
+  const ns = isi.metadata.namespace as string;
+  const name = isi.metadata.name as string;
+  return { action: 'create', target: target(R.imageStreamImport, name, ns), summary: `create ImageStreamImport ${ns}/${name} (${what})`, object: isi };
 }
 
 export function createImageStreamImport(c: Cluster, isi: Json): Promise<Json> {

@@ -9,6 +9,10 @@ import { failedPartWay } from '../cluster/partial.js';
 import { R } from '../cluster/resources.js';
 import * as is from '../cluster/imagestreams.js';
 import { assertOpenShiftRepository, formatReference, INTERNAL_REGISTRY_HOST, needsNamespace, parseReference, parseStreamTag, withNamespace } from '../registry/reference.js';
+import { planMode } from '../plan/mode.js';
+import { runPlan, sendStep } from '../plan/engine.js';
+import { planData, planText } from '../plan/print.js';
+import type { Plan, Step } from '../plan/types.js';
 import { FORMATS, type spec } from './import-image.js';
 
 function parsePolicy(v: string | undefined): ReferencePolicy | undefined {
@@ -21,6 +25,8 @@ function parsePolicy(v: string | undefined): ReferencePolicy | undefined {
 
 export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<number | void> {
   const format = outputFormat(o, FORMATS);
+  const mode = planMode({ dryRun: o.dryRun }, o.output);
+  const dry = mode.dryRun !== 'none';
   const { stream, tag } = parseStreamTag(args[0]!);
   const policy = parsePolicy(o.referencePolicy);
   if (o.all && tag !== undefined) throw new UsageError('--all imports every tag: give the stream without a tag', `regctl import-image ${stream} --all --from …`);
@@ -40,7 +46,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   const existing = await is.getImageStream(cluster, ns, stream);
   const current = existing ? is.streamTags(existing) : [];
   const target = tag ?? 'latest';
-  const req: ImportRequest = { namespace: ns, stream, images: [], insecure: o.insecure, import: !o.dryRun };
+  const req: ImportRequest = { namespace: ns, stream, images: [], insecure: o.insecure, import: true };
   const needConfirm: string[] = [];
   // What a re-import keeps of a tag (the server replaces importPolicy with the import's, see buildImageStreamImport).
   const insecureStream = existing?.metadata?.annotations?.['openshift.io/image.insecureRepository'] === 'true';
@@ -97,7 +103,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
       for (const t of candidates) req.images.push({ from: t.from!.name, tag: t.tag, referencePolicy: policy ?? policyOf(t.referencePolicy) ?? 'Source', importPolicy: keep(t) });
     }
   }
-  if (needConfirm.length && !o.confirm && !o.dryRun) {
+  if (needConfirm.length && !o.confirm && !dry) {
     throw new UsageError(`${needConfirm[0]}: importing would ${existing ? 'change where its tags come from' : 'create it'}`, 'add --confirm to go ahead (or --dry-run to see what would be imported)');
   }
 
@@ -105,11 +111,31 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   // --reference-policy is applied to the existing tags being imported with a patch of the stream first.
   const importedTags = req.repository ? fromRepository(req.repository.from).map((t) => t.tag) : req.images.map((i) => i.tag);
   const changes = policy ? current.filter((t) => importedTags.includes(t.tag) && (policyOf(t.referencePolicy) ?? 'Source') !== policy).map((t) => ({ tag: t.tag, from: policyOf(t.referencePolicy) ?? 'Source', to: policy })) : [];
-  if (changes.length && existing && !o.dryRun) {
+  // The plan: the reference-policy patch (if any), then the ImageStreamImport exactly as a real run sends it.
+  const steps: Step[] = [];
+  if (changes.length && existing) steps.push(is.referencePolicyStep(existing, changes.map((c) => c.tag), policy!));
+  const isi = is.buildImageStreamImport(req);
+  const what = req.repository ? `every tag of ${req.repository.from}` : req.images.map((i) => `${i.from} → ${i.tag}`).join(', ');
+  steps.push(is.importStep(isi, what));
+  const plan: Plan = { name: 'import-image', command: `regctl import-image ${args[0]}${o.from ? ` --from ${o.from}` : ''}${o.all ? ' --all' : ''} -n ${ns}`, steps, checks: [], warnings: [] };
+  if (mode.dryRun === 'client') {
+    await runPlan(ctx, cluster, plan, mode, { format: format === 'table' ? undefined : format });
+    return;
+  }
+  if (mode.dryRun === 'server') {
+    for (const s of steps.slice(0, -1)) {
+      await sendStep(ctx, cluster, s, true, true);
+      ctx.log.success(`server dry run: ${s.summary}`);
+    }
+    // openshift-apiserver imagestreamimport/rest.go Create ignores dryRun (it would really import): the server's own
+    // preview is the same import with spec.import false, which stores nothing.
+    ctx.log.info(`server dry run: ${steps[steps.length - 1]!.summary}: checked with the server's preview (spec.import: false), not dryRun=All, which an ImageStreamImport ignores`);
+  }
+  if (changes.length && existing && !dry) {
     await ctx.spin(`Setting the reference policy of ${changes.length === 1 ? 'a tag' : `${changes.length} tags`} to ${policy}`, () => is.setReferencePolicies(cluster, existing, changes.map((c) => c.tag), policy!));
   }
 
-  const answer = await ctx.spin(o.dryRun ? 'Asking what would be imported' : `Importing into ${ns}/${stream}`, () => is.createImageStreamImport(cluster, is.buildImageStreamImport(req)));
+  const answer = await ctx.spin(dry ? 'Asking what would be imported' : `Importing into ${ns}/${stream}`, () => is.createImageStreamImport(cluster, dry ? is.buildImageStreamImport({ ...req, import: false }) : isi));
   const importedStream = answer.status?.import as Json | undefined;
   // The policy each tag has after the import: the stream the server answers, else (dry run) what it would keep.
   const policyAfter = (t: string): ReferencePolicy => {
@@ -129,25 +155,32 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   const skipped = is.additionalTags(answer);
   const policies = [...new Set(results.filter((r) => r.status === 'Success').map((r) => r.referencePolicy!))];
   const policyShown = policies.length > 1 ? 'Mixed' : policies[0] ?? req.repository?.referencePolicy ?? req.images[0]?.referencePolicy ?? 'Source';
-  const data = { namespace: ns, imageStream: stream, dryRun: Boolean(o.dryRun), referencePolicy: policyShown, imported: results, referencePolicyChanges: changes, skippedTags: skipped };
-  print(ctx.io, format, {
-    kind: 'ImageImportResult',
-    data,
-    rows: results,
-    columns: [
-      { header: 'tag', value: (r: ImportedTag) => r.tag || '-' },
-      { header: 'from', value: (r) => r.from },
-      { header: 'digest', value: (r) => r.digest ?? '' },
-      { header: 'status', value: (r) => (r.status === 'Success' ? (o.dryRun ? 'would import' : 'imported') : `failed: ${r.reason}: ${firstLine(r.message)}`) },
-    ],
-  });
-  for (const c of changes) ctx.log.info(`${o.dryRun ? 'Would change' : 'Changed'} the reference policy of ${ns}/${stream}:${c.tag} from ${c.from} to ${c.to}.`);
+  const data = { namespace: ns, imageStream: stream, dryRun: dry, referencePolicy: policyShown, imported: results, referencePolicyChanges: changes, skippedTags: skipped };
+  // --dry-run=server: the plan, then the server's preview (as data: the Plan with `preview`, kind ImageImportResult).
+  if (dry && format !== 'table') {
+    const p = planData(plan, 'server');
+    print(ctx.io, format, { data: { ...p, preview: { apiVersion: p.apiVersion, kind: 'ImageImportResult', ...data } } });
+  } else {
+    if (dry) ctx.io.stdout.write(planText(plan, 'server') + '---\n# the server would import:\n');
+    print(ctx.io, format, {
+      kind: 'ImageImportResult',
+      data,
+      rows: results,
+      columns: [
+        { header: 'tag', value: (r: ImportedTag) => r.tag || '-' },
+        { header: 'from', value: (r) => r.from },
+        { header: 'digest', value: (r) => r.digest ?? '' },
+        { header: 'status', value: (r) => (r.status === 'Success' ? (dry ? 'would import' : 'imported') : `failed: ${r.reason}: ${firstLine(r.message)}`) },
+      ],
+    });
+  }
+  for (const c of changes) ctx.log.info(`${dry ? 'Would change' : 'Changed'} the reference policy of ${ns}/${stream}:${c.tag} from ${c.from} to ${c.to}.`);
   const ok = results.filter((r) => r.status === 'Success');
   const failed = results.filter((r) => r.status !== 'Success');
   if (skipped.length) ctx.log.warn(`the server imported at most ${ok.length + failed.length} tags; not imported: ${skipped.join(', ')}`);
   if (ok.length) {
     const byPolicy = policies.length > 1 ? policies.map((p) => `${p} for ${ok.filter((r) => r.referencePolicy === p).map((r) => r.tag).join(', ')}`).join('; ') : policyShown;
-    ctx.log.info(`${o.dryRun ? 'Would import' : 'Imported'} ${ok.length} ${ok.length === 1 ? 'tag' : 'tags'} into ${ns}/${stream} (reference policy ${byPolicy})${o.dryRun ? ' (dry run: nothing changed)' : ''}.`);
+    ctx.log.info(`${dry ? 'Would import' : 'Imported'} ${ok.length} ${ok.length === 1 ? 'tag' : 'tags'} into ${ns}/${stream} (reference policy ${byPolicy})${dry ? ' (dry run: nothing changed)' : ''}.`);
   }
   if (!failed.length) return;
   const reasons = new Set(failed.map((f) => f.reason));
@@ -160,7 +193,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     err = new NotFoundError(msg, { hint: 'check the source reference (`regctl tags` / `skopeo list-tags` on it)' });
   } else err = new RegctlError(msg, { hint: 'see the status column above' });
   // openshift-apiserver creates the stream even when no tag could be imported: take back what this run created.
-  if (!existing && !ok.length && !o.dryRun && importedStream) {
+  if (!existing && !ok.length && !dry && importedStream) {
     throw await failedPartWay(err, {
       step: `importing into ${ns}/${stream}`,
       left: `image stream ${ns}/${stream} (created by the import, with no image)`,

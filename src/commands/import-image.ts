@@ -1,5 +1,5 @@
 import { defineCommand } from './spec.js';
-import { namespaceOption, outputOption, dryRunOption } from './common.js';
+import { namespaceOption, outputOption, planOptions } from './common.js';
 
 export const FORMATS = ['table', 'json', 'yaml'] as const;
 
@@ -9,7 +9,8 @@ export const spec = defineCommand({
   description:
     'Import image metadata into an image stream with an ImageStreamImport, like `oc import-image`: the API server reads the source registry and points the stream\'s tags at the images it found. --reference-policy local makes pods pull through the integrated registry (other projects need no credentials for the source).\n' +
     'STREAM[:TAG]: the target (tag default latest). --from: the source image; without a host it is in the integrated registry (image-registry.openshift-image-registry.svc:5000). Without --from the stream\'s imported tags are re-imported.\n' +
-    'Creating the stream, adding a tag or changing where a tag comes from needs --confirm; --dry-run asks the server what it would import and changes nothing.',
+    'Creating the stream, adding a tag or changing where a tag comes from needs --confirm.\n' +
+    '--dry-run prints the plan (the ImageStreamImport it would send) and changes nothing. --dry-run=server does not send the import with dryRun=All (openshift-apiserver ignores it and would really import): it asks the server for its preview, the same ImageStreamImport with spec.import false, which writes nothing; with -o json|yaml the Plan then carries that answer as `preview` (kind ImageImportResult).',
   arguments: [{ name: 'stream', description: 'image stream NAME or NAME:TAG', required: true }],
   options: {
     from: { flags: '--from <ref>', description: 'source image: HOST/PATH[:TAG|@DIGEST] (with --all: HOST/PATH)' },
@@ -18,7 +19,7 @@ export const spec = defineCommand({
     confirm: { flags: '--confirm', description: "allow creating the stream, adding a tag or changing a tag's source" },
     insecure: { flags: '--insecure', description: 'let the server use HTTP or skip TLS verification for the source registry' },
     namespace: namespaceOption(),
-    dryRun: dryRunOption,
+    dryRun: { ...planOptions.dryRun, description: "client (the default): print the plan and change nothing; --dry-run=server: the server's import preview (spec.import false; an ImageStreamImport ignores dryRun=All)" },
     output: outputOption(FORMATS),
   },
   examples: [
@@ -27,6 +28,7 @@ export const spec = defineCommand({
     'regctl import-image myis --from registry.example.com/myorg/myimage --reference-policy local --confirm -n shared',
     "regctl import-image myis:1.0            # re-import from the tag's source",
     'regctl import-image myis --from team/app:v1 --confirm --dry-run',
+    'regctl import-image myis --from team/app:v1 --dry-run=server -o json   # the plan and what the server would import',
   ],
 });
 

@@ -106,9 +106,10 @@ describe('import-image', () => {
     const r = await e.cli(['import-image', 'mirror:1.0', '--from', from(), '-n', 'shared']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: image stream shared\/mirror does not exist: .*\nhint: add --confirm/);
-    const d = await e.cli(['import-image', 'mirror:1.0', '--from', from(), '-n', 'shared', '--dry-run', '-o', 'json']);
+    // --dry-run=server: the server's preview (spec.import false) — an ImageStreamImport ignores dryRun=All.
+    const d = await e.cli(['import-image', 'mirror:1.0', '--from', from(), '-n', 'shared', '--dry-run=server', '-o', 'json']);
     expect(d.code).toBe(0);
-    expect(JSON.parse(d.stdout)).toMatchObject({ dryRun: true, imported: [{ tag: '1.0', from: from(), status: 'Success', digest: v1.manifestDigest }] });
+    expect(JSON.parse(d.stdout).preview).toMatchObject({ dryRun: true, imported: [{ tag: '1.0', from: from(), status: 'Success', digest: v1.manifestDigest }] });
     expect(stream('shared', 'mirror')).toBeUndefined();
   });
 

@@ -81,9 +81,9 @@ describe('regctl import-image', () => {
     if (stored) expect(stored.dockerImageConfig ?? stored.dockerImageManifest).toBeUndefined();
   });
 
-  it('--all --dry-run reports the OS of every tag', async () => {
-    const r = await e.cli(['import-image', 'all-win', '--from', `${e.host}/team/win`, '--all', '--dry-run', '-n', 'shared', '-o', 'json']);
+  it('--all --dry-run=server reports the OS of every tag', async () => {
+    const r = await e.cli(['import-image', 'all-win', '--from', `${e.host}/team/win`, '--all', '--dry-run=server', '-n', 'shared', '-o', 'json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).imported).toEqual([expect.objectContaining({ tag: '1', os: 'windows', architecture: 'amd64' })]);
+    expect(JSON.parse(r.stdout).preview.imported).toEqual([expect.objectContaining({ tag: '1', os: 'windows', architecture: 'amd64' })]);
   });
 });

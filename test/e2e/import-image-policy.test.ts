@@ -38,10 +38,15 @@ afterAll(async () => {
 });
 
 describe('import-image --all re-import', () => {
-  it('--dry-run reports the policy each tag keeps, and changes nothing', async () => {
-    const r = await e.cli(['import-image', 'pol', '--all', '-n', NS, '--dry-run', '-o', 'json']);
+  it('--dry-run=server reports the policy each tag keeps (the server preview, spec.import false), and changes nothing', async () => {
+    const r = await e.cli(['import-image', 'pol', '--all', '-n', NS, '--dry-run=server', '-o', 'json']);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout);
+    const plan = JSON.parse(r.stdout);
+    expect(plan).toMatchObject({ kind: 'Plan', name: 'import-image', dryRun: 'server' });
+    expect(plan.steps.map((s: any) => [s.action, s.target.kind, s.object?.spec?.import])).toEqual([['create', 'ImageStreamImport', true]]);
+    expect(r.stderr).toMatch(/checked with the server's preview \(spec.import: false\)/);
+    const out = plan.preview;
+    expect(out.kind).toBe('ImageImportResult');
     expect(out.referencePolicy).toBe('Mixed');
     expect(out.referencePolicyChanges).toEqual([]);
     expect(out.imported.map((x: any) => [x.tag, x.referencePolicy, x.status])).toEqual([
@@ -66,12 +71,29 @@ describe('import-image --all re-import', () => {
   });
 
   it('an explicit --reference-policy changes existing tags (--dry-run shows which, changes nothing)', async () => {
-    const d = await e.cli(['import-image', 'pol', '--all', '--reference-policy', 'source', '-n', NS, '--dry-run', '-o', 'json']);
+    const d = await e.cli(['import-image', 'pol', '--all', '--reference-policy', 'source', '-n', NS, '--dry-run=server', '-o', 'json']);
     expect(d.code).toBe(0);
-    const out = JSON.parse(d.stdout);
+    const plan = JSON.parse(d.stdout);
+    expect(plan.steps.map((s: any) => `${s.action} ${s.target.kind}`)).toEqual(['patch ImageStream', 'create ImageStreamImport']);
+    expect(d.stderr).toMatch(/server dry run: patch ImageStream shared\/pol/);
+    const out = plan.preview;
     expect(out.referencePolicyChanges).toEqual([{ tag: 'v1', from: 'Local', to: 'Source' }]);
     expect(out.referencePolicy).toBe('Source');
     expect(d.stderr).toMatch(/Would change the reference policy of shared\/pol:v1 from Local to Source\./);
+    expect((await specTags('pol')).v1![0]).toBe('Local');
+    // Without -o: the plan, then the server's answer as a table.
+    const t = await e.cli(['import-image', 'pol', '--all', '--reference-policy', 'source', '-n', NS, '--dry-run=server']);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/^# dry run \(checked by the API server\): nothing was changed\n/);
+    expect(t.stdout).toMatch(/# the server would import:\n[\s\S]*v3 .*would import/);
+    // --dry-run (client): the plan only (the JSON patch, then the ImageStreamImport as a real run sends it); nothing changed.
+    const c = await e.cli(['import-image', 'pol', '--all', '--reference-policy', 'source', '-n', NS, '--dry-run']);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/^# dry run: nothing was changed\n/);
+    expect(c.stdout).toMatch(/# 1\. patch ImageStream shared\/pol \(reference policy Source for v1\)/);
+    expect(c.stdout).toMatch(/# 2\. create ImageStreamImport shared\/pol \(every tag of /);
+    expect(c.stdout).toMatch(/import: true/);
+    expect(c.stdout).not.toMatch(/would import/);
     expect((await specTags('pol')).v1![0]).toBe('Local');
 
     const r = await e.cli(['import-image', 'pol', '--all', '--reference-policy', 'local', '-n', NS, '-o', 'json']);

@@ -87,12 +87,14 @@ describe('mutating commands --dry-run -o json', () => {
     expect(await json(['set-storage', 'emptydir', '--yes', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'set-storage-emptydir', dryRun: 'client' });
   });
 
-  it('delete --dry-run → Plan, import-image → ImageImportResult, expose → Plan', async () => {
+  it('delete --dry-run → Plan, import-image → Plan (--dry-run=server: with the preview, an ImageImportResult), expose → Plan', async () => {
     expect(await json(['delete', 'team/app:v1', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'delete', dryRun: 'client' });
-    expect(await json(['import-image', 'copy:v1', '--from', `${e.host}/team/app:v1`, '--confirm', '-n', 'team', '--dry-run'])).toMatchObject({
+    expect(await json(['import-image', 'copy:v1', '--from', `${e.host}/team/app:v1`, '--confirm', '-n', 'team', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'import-image', dryRun: 'client' });
+    expect(await json(['import-image', 'copy:v1', '--from', `${e.host}/team/app:v1`, '--confirm', '-n', 'team', '--dry-run=server'])).toMatchObject({
       apiVersion: API,
-      kind: 'ImageImportResult',
-      dryRun: true,
+      kind: 'Plan',
+      dryRun: 'server',
+      preview: { apiVersion: API, kind: 'ImageImportResult', dryRun: true },
     });
     expect(await json(['expose', '--default-route', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'expose-default-route', dryRun: 'client' });
   });
