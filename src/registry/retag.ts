@@ -37,7 +37,7 @@ export function parseRetag(src: string, dests: string[]): RetagPlan & { ref: Ima
     if (!d.startsWith('docker://')) throw new UsageError(`"${d}" is an image stream tag, but the source is a docker:// reference`, `give docker://${ref.host}/${repository}:TAG or a bare TAG`);
     const r = parseReference(d, { what: 'destination' });
     if (r.host !== ref.host || r.path !== repository) {
-      throw new UsageError(`a retag stays in one repository: "${d}" is not ${ref.host}/${repository}`, `copy images between repositories with skopeo copy (or regctl copy), or give docker://${ref.host}/${repository}:TAG`);
+      throw new UsageError(`a retag stays in one repository: "${d}" is not ${ref.host}/${repository}`, `copy it to another repository with \`regctl copy ${src} ${d}\`, or give docker://${ref.host}/${repository}:TAG`);
     }
     if (!r.tag || r.digest) throw new UsageError(`invalid destination "${d}": it needs a tag`, `e.g. docker://${ref.host}/${repository}:latest`);
     targets.push(r.tag);

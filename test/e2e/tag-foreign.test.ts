@@ -89,7 +89,7 @@ describe('regctl tag in another registry', () => {
   it('refuses another repository, and a missing source is exit 5', async () => {
     const other = await cli(['tag', `docker://${reg.host}/team/app:1.0`, `docker://${reg.host}/team/other:1`, ...flags()]);
     expect(other.code).toBe(2);
-    expectOneError(other, /a retag stays in one repository/, /skopeo copy/);
+    expectOneError(other, /a retag stays in one repository/, /`regctl copy docker:\/\/\S+ docker:\/\/\S+`/);
     const missing = await cli(['tag', `docker://${reg.host}/team/app:nope`, 'x', ...flags()]);
     expect(missing.code).toBe(5);
     expect(await tags()).toEqual(['1', '1.0', 'latest']);
