@@ -2,6 +2,7 @@
 
 import { UsageError } from '../errors.js';
 import { REGISTRY_READER_ROLE } from './reader-role.js';
+import { editDistance } from '../input/edit-distance.js';
 
 export interface Intent {
   intent: string;
@@ -37,15 +38,6 @@ export function unknownIntent(word: string): UsageError {
   );
 }
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /** An intent word, or (with --role-namespace) a Role name. */
 export function resolveIntent(word: string): Intent {

@@ -13,6 +13,7 @@ import { scheduleError } from './cron.js';
 import { effectiveSettings, goDurationString, parseGoDuration, PRUNER_DEFAULTS } from './pruner.js';
 import { loadUserYaml } from '../input/yaml.js';
 import { UsageError } from '../errors.js';
+import { editDistance } from '../input/edit-distance.js';
 
 type Kind = 'string' | 'schedule' | 'duration' | 'int' | 'nanoseconds' | 'bool' | 'enum' | 'map' | 'yaml' | 'quantity';
 
@@ -61,15 +62,6 @@ function schemaAt(path: string[]): Schema | undefined {
   return sc;
 }
 
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /** The setting KEY names: case-insensitive, `spec.` optional; unknown keys fail with the nearest ones. */
 export function findPrunerSetting(key: string): PrunerSetting {
@@ -82,7 +74,7 @@ export function findPrunerSetting(key: string): PrunerSetting {
     const section = r[1]!.toLowerCase();
     return s(`resources.${section}.${r[2]}`, 'quantity', 'a quantity', `resources.${section}.${r[2]}=512Mi`);
   }
-  const near = PRUNER_SETTINGS.filter((x) => distance(x.key.toLowerCase(), lower) <= 3 || (lower.length >= 4 && x.key.toLowerCase().includes(lower))).map((x) => x.key);
+  const near = PRUNER_SETTINGS.filter((x) => editDistance(x.key.toLowerCase(), lower) <= 3 || (lower.length >= 4 && x.key.toLowerCase().includes(lower))).map((x) => x.key);
   if (/^resources\./i.test(k)) {
     throw new UsageError(`unknown setting "${key}"`, 'name one quantity as resources.requests.NAME or resources.limits.NAME (e.g. resources.limits.memory=2Gi), or all of them with resources=@FILE.yaml');
   }

@@ -9,6 +9,7 @@ import { specSchemaAt, validateSpecField } from './config-schema.js';
 import yaml from 'js-yaml';
 import { loadUserYaml } from '../input/yaml.js';
 import { CheckFailedError, NotFoundError, TimeoutError, UsageError } from '../errors.js';
+import { editDistance } from '../input/edit-distance.js';
 
 export type JsonPatchOp = { op: 'add' | 'replace' | 'remove' | 'test'; path: string; value?: unknown };
 
@@ -139,16 +140,6 @@ const ELSEWHERE: Array<{ key: string; command: string; hint: string }> = [
   { key: 'storage', command: 'regctl set-storage TYPE', hint: 'run `regctl set-storage TYPE` (pvc, s3, gcs, azure, swift, ibmcos, emptydir; see `regctl set-storage --help`); storage.managementState is a config setting' },
 ];
 
-/** Levenshtein distance (keys are short). */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /**
  * The setting KEY names (case-insensitive, `spec.` optional). With `get`, also any path under the parts other
@@ -160,7 +151,7 @@ export function findSetting(key: string, o: { get?: boolean } = {}): Setting {
   const lower = k.toLowerCase();
   const s = SETTINGS.find((x) => x.key === k) ?? SETTINGS.find((x) => x.key.toLowerCase() === lower);
   if (s) return s;
-  const typo = SETTINGS.filter((x) => distance(x.key.toLowerCase(), lower) <= 2).map((x) => x.key);
+  const typo = SETTINGS.filter((x) => editDistance(x.key.toLowerCase(), lower) <= 2).map((x) => x.key);
   if (typo.length) throw new UsageError(`unknown setting "${key}"`, `did you mean ${typo.join(' or ')}? (see \`regctl config set --help\`)`);
   const other = ELSEWHERE.find((x) => lower === x.key.toLowerCase() || lower.startsWith(`${x.key.toLowerCase()}.`));
   if (other) {

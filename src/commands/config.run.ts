@@ -6,7 +6,7 @@ import { outputFormat } from './common.js';
 import { print } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { UsageError } from '../errors.js';
-import { readTextFileCapped } from '../input/read.js';
+import { valueSourceReader } from '../input/read.js';
 import { NAMES, R } from '../cluster/resources.js';
 import { isApiError } from '../cluster/api-error.js';
 import * as rc from '../cluster/registry-config.js';
@@ -36,20 +36,7 @@ export async function runSet(ctx: Context, args: string[], o: OptionsOf<typeof s
   const mode = planMode(o, o.output);
   const dry = mode.dryRun !== 'none' || mode.render !== undefined;
   if (o.wait && dry) throw new UsageError(`--wait has nothing to wait for with ${mode.render ? '--render' : '--dry-run'}`, 'drop one of them');
-  let stdinUsed = false;
-  const assignments = await rc.parseAssignments(args, async (src) => {
-    if (src === '-') {
-      if (stdinUsed) throw new UsageError('only one setting can be read from stdin (@-)', 'read the others from files');
-      stdinUsed = true;
-      return ctx.readStdin('value');
-    }
-    try {
-      return readTextFileCapped(src, 'value');
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`cannot read ${src}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'check the path and its permissions');
-    }
-  });
+  const assignments = await rc.parseAssignments(args, valueSourceReader((k) => ctx.readStdin(k)));
   // Schema problems are bad input: report them before touching the cluster.
   const schemaProblems = rc.schemaErrors(assignments);
   if (schemaProblems.length) {

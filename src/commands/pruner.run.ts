@@ -5,7 +5,7 @@ import { outputFormat } from './common.js';
 import { print, type OutputFormat } from '../output/printer.js';
 import { renderPruner } from '../output/pruner-view.js';
 import { UsageError } from '../errors.js';
-import { readTextFileCapped } from '../input/read.js';
+import { valueSourceReader } from '../input/read.js';
 import { NAMES, R } from '../cluster/resources.js';
 import { isApiError } from '../cluster/api-error.js';
 import { patchJSON } from '../cluster/registry-config.js';
@@ -37,28 +37,12 @@ export async function runShow(ctx: Context, _args: string[], o: OptionsOf<typeof
 }
 
 /** @FILE / @- for YAML-valued settings, read through the capped readers; stdin once. */
-function sourceReader(ctx: Context): (src: string) => Promise<string> {
-  let stdinUsed = false;
-  return async (src) => {
-    if (src === '-') {
-      if (stdinUsed) throw new UsageError('only one setting can be read from stdin (@-)', 'read the others from files');
-      stdinUsed = true;
-      return ctx.readStdin('value');
-    }
-    try {
-      return readTextFileCapped(src, 'value');
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`cannot read ${src}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'check the path and its permissions');
-    }
-  };
-}
 
 type ChangeOptions = OptionsOf<typeof setSpec>;
 
 export async function runSet(ctx: Context, args: string[], o: ChangeOptions): Promise<number> {
   const format = outputFormat(o, CHANGE_FORMATS);
-  const assignments = await parsePrunerAssignments(args, sourceReader(ctx));
+  const assignments = await parsePrunerAssignments(args, valueSourceReader((k) => ctx.readStdin(k)));
   const problems = prunerSchemaErrors(assignments);
   if (problems.length) {
     for (const p of problems.slice(1)) ctx.log.warn(`also: ${p}`);

@@ -125,3 +125,24 @@ export async function readStreamCapped(stream: NodeJS.ReadableStream, kind: Inpu
     stream.resume();
   });
 }
+
+/**
+ * Reads the values of `KEY=@FILE` / `KEY=@-` settings (config set, pruner set): files under the value cap, stdin at
+ * most once per command.
+ */
+export function valueSourceReader(readStdin: (kind: 'value') => Promise<string>): (src: string) => Promise<string> {
+  let stdinUsed = false;
+  return async (src) => {
+    if (src === '-') {
+      if (stdinUsed) throw new UsageError('only one setting can be read from stdin (@-)', 'read the others from files');
+      stdinUsed = true;
+      return readStdin('value');
+    }
+    try {
+      return readTextFileCapped(src, 'value');
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`cannot read ${src}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'check the path and its permissions');
+    }
+  };
+}
