@@ -40,6 +40,16 @@ function descendants(pid: number): number[] {
   walk(pid);
   return out;
 }
+/** The docker-registry processes below pid (tsx may also run an esbuild service, depending on its cache). */
+function registries(pid: number): number[] {
+  return descendants(pid).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]!.endsWith('docker-registry');
+    } catch {
+      return false;
+    }
+  });
+}
 const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
 describe('sandbox cli --clusters', () => {
@@ -81,7 +91,7 @@ describe('sandbox cli --clusters', () => {
       ['admin@cluster-3', 3, 'Degraded'],
     ]);
     // Registries start at first use: no docker-registry yet.
-    expect(descendants(cli.child.pid!)).toEqual([]);
+    expect(registries(cli.child.pid!)).toEqual([]);
   });
 
   it('registry commands reach each cluster its own registry', async () => {
@@ -127,11 +137,11 @@ describe('sandbox cli --clusters', () => {
       ['admin@cluster-2', 0, true],
     ]);
     // Two registries now run (clusters 1 and 2), the third not.
-    expect(descendants(cli.child.pid!).length).toBe(2);
+    expect(registries(cli.child.pid!).length).toBe(2);
   });
 
   it('stops every cluster and registry on SIGTERM', async () => {
-    const kids = descendants(cli.child.pid!);
+    const kids = registries(cli.child.pid!);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
     await new Promise((r) => setTimeout(r, 200));
