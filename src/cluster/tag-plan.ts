@@ -2,7 +2,8 @@
 // becomes a TagReference (DockerImage, ImageStreamImage, or with --alias an ImageStreamTag) written as one
 // ImageStreamTag per destination with PUT imagestreamtags/STREAM:TAG (the server creates the stream and the tag
 // when missing, and resolves the source into the tag's history). A plan of exact writes is computed first
-// (parse, read the source and destination streams, check access), then applied; --dry-run prints the plan.
+// (parse, read the source and destination streams, check access), then applied as plan steps through the plan
+// engine (src/plan/engine.ts); --dry-run prints the Plan, --render the image streams' spec tags.
 import type { Cluster, Json } from './cluster.js';
 import { R, resourcePath } from './resources.js';
 import { isApiError } from './api-error.js';
@@ -10,6 +11,7 @@ import { failedPartWay } from './partial.js';
 import { AuthError, NotFoundError, UsageError } from '../errors.js';
 import { assertOpenShiftRepository, formatReference, parseReference, type ImageReference } from '../registry/reference.js';
 import * as is from './imagestreams.js';
+import { target, type CreateStep, type PatchStep, type Step } from '../plan/types.js';
 
 export type SourceKind = 'ImageStreamTag' | 'ImageStreamImage' | 'DockerImage';
 
@@ -265,8 +267,59 @@ export interface AppliedTag {
   image?: string;
 }
 
-/** Writes the plan in order; when a write fails, deletes the tags this run created, or names what is left. */
-export async function applyTag(c: Cluster, plan: TagPlan): Promise<AppliedTag[]> {
+const fromText = (f: TagFrom) => `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}`;
+
+/** The write of a tag as a plan step: PUT imagestreamtags/STREAM:TAG (tag.go), or with `post` the fallback POST. */
+export function tagStep(w: TagWrite, post = false): CreateStep {
+  const step: CreateStep = {
+    action: 'create',
+    target: target(R.imageStreamTag, `${w.imageStream}:${w.tag}`, w.namespace),
+    summary: `${w.action === 'create' ? 'create' : 'update'} ImageStreamTag ${w.namespace}/${w.imageStream}:${w.tag} (from ${fromText(w.from)})`,
+    object: w.request!.body,
+  };
+  return post ? step : { ...step, put: true };
+}
+
+/** The steps a run sends (the unchanged tags need none). */
+export function tagSteps(plan: TagPlan): Step[] {
+  return plan.writes.filter((w) => w.request).map((w) => tagStep(w));
+}
+
+/**
+ * --render: the desired state a GitOps engine applies, the image streams with only the spec tags regctl sets
+ * (server-side apply merges spec.tags by name, patchMergeKey in openshift/api image/v1), unchanged ones included.
+ */
+export function renderSteps(plan: TagPlan): PatchStep[] {
+  const byStream = new Map<string, TagWrite[]>();
+  for (const w of plan.writes) {
+    const k = `${w.namespace}/${w.imageStream}`;
+    byStream.set(k, [...(byStream.get(k) ?? []), w]);
+  }
+  return [...byStream.values()].map((ws) => {
+    const { namespace, imageStream } = ws[0]!;
+    const tags = ws.map((w) => ({
+      name: w.tag,
+      from: { kind: w.from.kind, name: w.from.name, ...(w.from.namespace ? { namespace: w.from.namespace } : {}) },
+      importPolicy: { ...(w.importPolicy.insecure ? { insecure: true } : {}), ...(w.importPolicy.scheduled ? { scheduled: true } : {}) },
+      referencePolicy: { type: w.referencePolicy },
+    }));
+    const applyConfig = { spec: { tags } } as Json;
+    return {
+      action: 'patch',
+      target: target(R.imageStream, imageStream, namespace),
+      summary: `apply ImageStream ${namespace}/${imageStream} (spec tags ${ws.map((w) => w.tag).join(', ')})`,
+      patchType: 'apply',
+      patch: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: imageStream, namespace }, ...applyConfig },
+      applyConfig,
+    } satisfies PatchStep;
+  });
+}
+
+/**
+ * Writes the plan in order, each step sent by `send` (the plan engine); when a write fails, deletes the tags this
+ * run created, or names what is left.
+ */
+export async function applyTag(c: Cluster, plan: TagPlan, send: (s: Step) => Promise<Json>): Promise<AppliedTag[]> {
   const done: AppliedTag[] = [];
   for (const w of plan.writes) {
     if (!w.request) {
@@ -276,11 +329,11 @@ export async function applyTag(c: Cluster, plan: TagPlan): Promise<AppliedTag[]>
     try {
       let res: Json;
       try {
-        res = await c.update(R.imageStreamTag, w.request.body);
+        res = await send(tagStep(w));
       } catch (e) {
         // tag.go: servers that cannot update may still create.
         if (!isApiError(e, 404) && !isApiError(e, 405)) throw e;
-        res = await c.create(R.imageStreamTag, w.request.body, { namespace: w.namespace });
+        res = await send(tagStep(w, true));
       }
       done.push({ write: w, result: w.action === 'create' ? 'created' : 'updated', ...(res?.image?.metadata?.name ? { image: res.image.metadata.name } : {}) });
     } catch (e) {
@@ -310,7 +363,8 @@ export interface DeletedTagResult {
 }
 
 /** -d: DELETE imagestreamtags/STREAM:TAG for each (as `regctl delete`); a tag already gone is reported, not an error. */
-export async function deleteTags(c: Cluster, dests: Destination[], dryRun: boolean): Promise<DeletedTagResult[]> {
+export async function deleteTags(c: Cluster, dests: Destination[], dryRun: boolean, send: (s: Step) => Promise<unknown>): Promise<{ results: DeletedTagResult[]; steps: Step[] }> {
+  const steps: Step[] = [];
   const out: DeletedTagResult[] = [];
   const streams = new Map<string, Json | null>();
   for (const d of dests) {
@@ -339,12 +393,14 @@ export async function deleteTags(c: Cluster, dests: Destination[], dryRun: boole
       out.push({ ...base, result: 'not found' });
       continue;
     }
+    const step = is.deleteTagStep(d.namespace, d.stream, d.tag, tag.image ?? null);
+    steps.push(step);
     if (dryRun) {
       out.push({ ...base, result: 'would delete' });
       continue;
     }
     try {
-      await is.deleteImageStreamTag(c, d.namespace, d.stream, d.tag);
+      await send(step);
       const r = { ...base, result: 'deleted' as const };
       out.push(r);
       deleted.push(r);
@@ -363,5 +419,5 @@ export async function deleteTags(c: Cluster, dests: Destination[], dryRun: boole
       });
     }
   }
-  return out;
+  return { results: out, steps };
 }

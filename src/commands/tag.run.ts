@@ -4,8 +4,14 @@ import { FORMATS, type spec } from './tag.js';
 import { outputFormat } from './common.js';
 import { print, type OutputFormat } from '../output/printer.js';
 import { UsageError } from '../errors.js';
-import { applyTag, deleteTags, parseDestination, planTag, validateTagFlags, type TagWrite } from '../cluster/tag-plan.js';
+import { applyTag, deleteTags, parseDestination, planTag, renderSteps, tagSteps, validateTagFlags, type TagPlan, type TagWrite } from '../cluster/tag-plan.js';
 import { parseRetag, retag } from '../registry/retag.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { R } from '../cluster/resources.js';
+import { planMode, type PlanMode } from '../plan/mode.js';
+import { runPlan } from '../plan/engine.js';
+import { planData, planText } from '../plan/print.js';
+import type { Plan, Step } from '../plan/types.js';
 
 type Options = OptionsOf<typeof spec>;
 
@@ -20,18 +26,70 @@ function isRegistryRetag(src: string, dests: string[]): boolean {
   return false;
 }
 
+/** Why --dry-run=server does not send the writes (openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go). */
+const SERVER_DRY_RUN_NOTE =
+  "ImageStreamTag writes are not sent with dryRun=All (openshift-apiserver's ImageStreamTag create, update and delete write the image stream without it, so they would really change it): the streams were read and the permissions checked instead";
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+
+function planOf(name: string, command: string, steps: Step[], warnings: string[] = []): Plan {
+  return { name: slug(name).slice(0, 50).replace(/-+$/, ''), command, steps, checks: [], warnings };
+}
+
+/** --dry-run: the plan; =server after reading what each step needs (the reads and permission checks were made by the planning). */
+async function showPlan(ctx: Context, cluster: Cluster, plan: Plan, mode: PlanMode, format: OutputFormat): Promise<void> {
+  if (mode.dryRun === 'client') {
+    await runPlan(ctx, cluster, plan, mode, { format: format === 'table' ? undefined : format });
+    return;
+  }
+  for (const s of plan.steps) {
+    if (s.action === 'delete') await cluster.get(R.imageStreamTag, s.target.name, s.target.namespace);
+    ctx.log.success(`server dry run: ${s.summary}: checked with reads and a permission check (not sent with dryRun=All)`);
+  }
+  const shown = { ...plan, warnings: plan.steps.length ? [...plan.warnings, SERVER_DRY_RUN_NOTE] : plan.warnings };
+  for (const w of shown.warnings) ctx.log.warn(w);
+  if (format === 'table') ctx.io.stdout.write(planText(shown, 'server'));
+  else print(ctx.io, format, { data: planData(shown, 'server') });
+}
+
+function tagPlanName(plan: TagPlan): string {
+  const w = plan.writes[0]!;
+  return plan.writes.every((x) => x.namespace === w.namespace && x.imageStream === w.imageStream) ? `tag-${w.namespace}-${w.imageStream}` : 'tag';
+}
+
 export async function run(ctx: Context, args: string[], o: Options): Promise<void> {
   const format = outputFormat(o, FORMATS);
-  if (o.delete) return runDelete(ctx, args, o, format);
+  const mode = planMode(o, o.output);
+  if (o.delete) {
+    if (mode.render) throw new UsageError('tag -d cannot be rendered: deleting a tag is not desired state', 'run `regctl tag -d` on each cluster (--contexts runs it on several); render the tags to keep with `regctl tag SOURCE DEST --render`');
+    return runDelete(ctx, args, o, format, mode);
+  }
   const [src, ...dests] = args as [string, ...string[]];
   validateTagFlags({ ...o, namespace: '' }, dests.length);
-  if (isRegistryRetag(src, dests)) return runRetag(ctx, src, dests, o, format);
+  if (isRegistryRetag(src, dests)) {
+    if (mode.render) throw new UsageError('a docker:// retag cannot be rendered: it stores a manifest in a registry, not an object of the cluster', 'run `regctl tag docker://…` directly; --render is for tags in image streams ([PROJECT/]STREAM:TAG destinations)');
+    if (mode.dryRun === 'server') throw new UsageError('--dry-run=server is for tags in image streams: a docker:// retag writes to a registry, not the API server', 'use --dry-run');
+    return runRetag(ctx, src, dests, o, format, mode.dryRun === 'client');
+  }
   const flag = REGISTRY_FLAGS.find((k) => o[k] !== undefined && o[k] !== false);
   if (flag) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to docker:// retags only`, 'tags in image streams go through the API: drop the registry flags');
 
   const cluster = await ctx.cluster(o.namespace);
   const plan = await planTag(cluster, src, dests, { ...o, namespace: cluster.namespace });
-  const applied = o.dryRun ? plan.writes.map((w) => ({ write: w, result: (w.action === 'unchanged' ? 'unchanged' : `would ${w.action}`) as string, image: undefined as string | undefined })) : await applyTag(cluster, plan);
+  const command = `regctl tag ${src} ${dests.join(' ')}`;
+  if (mode.render) {
+    await runPlan(ctx, cluster, planOf(tagPlanName(plan), command, renderSteps(plan)), mode);
+    return;
+  }
+  if (mode.dryRun !== 'none') {
+    for (const w of plan.writes) {
+      const name = `${w.namespace}/${w.imageStream}:${w.tag}`;
+      if (w.action === 'unchanged') ctx.log.info(`Tag ${name} is already set to ${plan.source.reference}; nothing to change.`);
+    }
+    await showPlan(ctx, cluster, planOf(tagPlanName(plan), command, tagSteps(plan)), mode, format);
+    return;
+  }
+  const applied = await applyTag(cluster, plan, async (s) => (await runPlan(ctx, cluster, planOf('tag', command, [s]), mode, { quiet: true })).results[0]!);
   const items = applied.map((a) => {
     const w: TagWrite = a.write;
     // After the write, the server's answer; in a dry run, the image an ImageStreamImage source names.
@@ -46,12 +104,11 @@ export async function run(ctx: Context, args: string[], o: Options): Promise<voi
       alias: w.alias,
       ...(image ? { image } : {}),
       result: a.result,
-      ...(o.dryRun && w.request ? { request: w.request } : {}),
     };
   });
   print(ctx.io, format, {
     kind: 'TagResult',
-    data: { dryRun: Boolean(o.dryRun), source: plan.source, items },
+    data: { dryRun: false, source: plan.source, items },
     rows: items,
     columns: [
       { header: 'imagestreamtag', value: (r) => `${r.namespace}/${r.imageStream}:${r.tag}` },
@@ -63,21 +120,20 @@ export async function run(ctx: Context, args: string[], o: Options): Promise<voi
     const name = `${i.namespace}/${i.imageStream}:${i.tag}`;
     const what = i.alias ? `set up to track ${plan.source.reference}` : i.importPolicy?.scheduled ? `set to import ${plan.source.reference} periodically` : `set to ${plan.source.reference}`;
     if (i.result === 'unchanged') ctx.log.info(`Tag ${name} is already ${what}; nothing changed.`);
-    else ctx.log.info(`Tag ${name} ${o.dryRun ? `would be ${what}` : what}${i.from.kind === 'DockerImage' && !o.dryRun ? ' (the cluster imports it now; see `regctl tags ' + `${i.namespace}/${i.imageStream}\`)` : ''}.`);
+    else ctx.log.info(`Tag ${name} ${what}${i.from.kind === 'DockerImage' ? ' (the cluster imports it now; see `regctl tags ' + `${i.namespace}/${i.imageStream}\`)` : ''}.`);
   }
-  if (o.dryRun) ctx.log.info('dry run: nothing changed');
 }
 
-async function runRetag(ctx: Context, src: string, dests: string[], o: Options, format: OutputFormat): Promise<void> {
+async function runRetag(ctx: Context, src: string, dests: string[], o: Options, format: OutputFormat, dryRun: boolean): Promise<void> {
   if (o.alias || o.source || o.scheduled || o.insecure || o.referencePolicy || o.namespace) {
     throw new UsageError('--alias, --source, --scheduled, --insecure, --reference-policy and -n are for image streams', 'a docker:// retag only stores the manifest under new tags: drop them');
   }
   const plan = parseRetag(src, dests);
   const s = await ctx.registry(o, { referenceHost: plan.host, checkLabel: `connecting to ${plan.host}` });
-  const items = (await retag(s.client, plan, { dryRun: o.dryRun, signal: ctx.signal })).map((r) => ({ registry: plan.host, ...r }));
+  const items = (await retag(s.client, plan, { dryRun, signal: ctx.signal })).map((r) => ({ registry: plan.host, ...r }));
   print(ctx.io, format, {
     kind: 'TagResult',
-    data: { dryRun: Boolean(o.dryRun), source: { input: src, reference: `${plan.host}/${plan.repository}${plan.source.includes(':') ? '@' : ':'}${plan.source}` }, items },
+    data: { dryRun, source: { input: src, reference: `${plan.host}/${plan.repository}${plan.source.includes(':') ? '@' : ':'}${plan.source}` }, items },
     rows: items,
     columns: [
       { header: 'image', value: (r) => `${r.registry}/${r.repository}:${r.tag}` },
@@ -85,19 +141,26 @@ async function runRetag(ctx: Context, src: string, dests: string[], o: Options, 
       { header: 'result', value: (r) => r.result },
     ],
   });
-  if (o.dryRun) ctx.log.info('dry run: nothing changed');
+  if (dryRun) ctx.log.info('dry run: nothing changed');
 }
 
-async function runDelete(ctx: Context, args: string[], o: Options, format: OutputFormat): Promise<void> {
+async function runDelete(ctx: Context, args: string[], o: Options, format: OutputFormat, mode: PlanMode): Promise<void> {
   validateTagFlags({ ...o, namespace: '' }, args.length);
   const flag = REGISTRY_FLAGS.find((k) => o[k] !== undefined && o[k] !== false);
   if (flag) throw new UsageError('the registry flags do not apply with -d', 'tags are deleted through the API: drop them');
   const cluster = await ctx.cluster(o.namespace);
   const dests = args.map((a) => parseDestination(a, cluster.namespace));
-  const results = await deleteTags(cluster, dests, Boolean(o.dryRun));
+  const dry = mode.dryRun !== 'none';
+  const command = `regctl tag -d ${args.join(' ')}`;
+  const { results, steps } = await deleteTags(cluster, dests, dry, (s) => runPlan(ctx, cluster, planOf('tag-delete', command, [s]), mode, { quiet: true }));
+  if (dry) {
+    for (const r of results) if (r.result === 'not found') ctx.log.warn(`${r.namespace}/${r.imageStream}:${r.tag} not found: nothing to delete`);
+    await showPlan(ctx, cluster, planOf('tag-delete', command, steps), mode, format);
+    return;
+  }
   print(ctx.io, format, {
     kind: 'TagResult',
-    data: { dryRun: Boolean(o.dryRun), delete: true, items: results },
+    data: { dryRun: false, delete: true, items: results },
     rows: results,
     columns: [
       { header: 'imagestreamtag', value: (r) => `${r.namespace}/${r.imageStream}:${r.tag}` },
@@ -108,7 +171,6 @@ async function runDelete(ctx: Context, args: string[], o: Options, format: Outpu
   for (const r of results) {
     const name = `${r.namespace}/${r.imageStream}:${r.tag}`;
     if (r.result === 'not found') ctx.log.warn(`${name} not found: nothing to delete`);
-    else ctx.log.info(`${o.dryRun ? 'Would delete' : 'Deleted'} tag ${name}.`);
+    else ctx.log.info(`Deleted tag ${name}.`);
   }
-  if (o.dryRun) ctx.log.info('dry run: nothing changed');
 }

@@ -1,4 +1,4 @@
-import { dryRunOption, namespaceOption, outputOption, registryOptions } from './common.js';
+import { namespaceOption, outputOption, planOptions, registryOptions } from './common.js';
 import { defineCommand } from './spec.js';
 
 export const FORMATS = ['table', 'json', 'yaml'] as const;
@@ -22,11 +22,14 @@ export const spec = defineCommand({
     scheduled: { flags: '--scheduled', description: 'external images: re-import periodically' },
     insecure: { flags: '--insecure', description: 'external images: the source registry uses HTTP or an untrusted certificate' },
     namespace: namespaceOption('the project of STREAM:TAG arguments without one (default: the context\'s)'),
-    dryRun: dryRunOption,
     output: outputOption(FORMATS),
+    ...planOptions,
     ...registryOptions,
   },
-  notes: 'The registry flags (--authfile, --ca-file, --certs-dir, …) apply to docker:// retags only.',
+  notes:
+    'The registry flags (--authfile, --ca-file, --certs-dir, …) apply to docker:// retags only.\n' +
+    '--dry-run prints the plan (the ImageStreamTag writes); --dry-run=server checks them with reads and permission checks, as openshift-apiserver\'s ImageStreamTag writes ignore dryRun. ' +
+    '--render writes the image streams with the spec tags regctl sets (not with -d, nor for docker:// retags).',
   examples: [
     'regctl tag team/app:v1 team/app:stable',
     'regctl tag team/app:v1 shared/app:v1 qa/app:v1           # several destinations, other projects',
@@ -35,6 +38,7 @@ export const spec = defineCommand({
     'regctl tag quay.io/org/tool:1 team/tool:1 --scheduled --reference-policy local',
     'regctl tag docker://registry.example.com/org/app:1.0 latest',
     'regctl tag -d team/app:old team/app:older',
+    'regctl tag team/app:v1 team/app:prod --render manifests --output-dir gitops/   # for GitOps',
   ],
 });
 

@@ -39,7 +39,8 @@ export async function sendStep(ctx: Context, cluster: Cluster, s: Step, dryRun: 
     withTransientRetry(method, (left) => cluster.rest.request<Json>(method, path, { body, contentType, query, ...(left ? { timeoutMs: left } : {}) }), { timeoutMs: ctx.requestTimeoutMs, trace: ctx.trace });
   if (strict) query.fieldValidation = 'Strict';
   if (s.action === 'create') {
-    return send('POST', resourcePath(ref, { namespace }), { apiVersion: apiVersionOf(ref), kind: ref.kind, ...s.object });
+    const obj = { apiVersion: apiVersionOf(ref), kind: ref.kind, ...s.object };
+    return s.put ? send('PUT', resourcePath(ref, { namespace, name }), obj) : send('POST', resourcePath(ref, { namespace }), obj);
   }
   const path = resourcePath(ref, { namespace, name });
   if (s.action === 'delete') {
@@ -65,6 +66,8 @@ export async function checkOnServer(ctx: Context, cluster: Cluster, plan: Plan, 
       if (o.report) ctx.log.info(`server dry run: ${s.summary}: not checked (${describeTarget(s.target)} is created by an earlier step)`);
       continue;
     }
+    // A PUT step's resource may ignore dryRun (ImageStreamTag): its command checks it another way.
+    if (s.action === 'create' && s.put) throw new Error(`internal: ${s.summary} cannot be checked with dryRun=All`);
     await sendStep(ctx, cluster, s, true, o.strict);
     if (o.report) ctx.log.success(`server dry run: ${s.summary}`);
   }
@@ -151,7 +154,7 @@ function need(c: Cluster | undefined): Cluster {
 
 /** Deletes what this run created when every earlier step was a create; otherwise names what is left. */
 async function undoOrReport(ctx: Context, c: Cluster, plan: Plan, e: unknown, failed: Step, done: Step[]): Promise<Error> {
-  const created = done.filter((s) => s.action === 'create').reverse();
+  const created = done.filter((s) => s.action === 'create' && !s.put).reverse();
   const onlyCreated = created.length === done.length;
   const what = (s: Step) => `${describeTarget(s.target)} (${s.action === 'create' ? 'created' : s.action === 'patch' ? 'patched' : 'deleted'})`;
   const kubectlName = (s: Step) => `${s.target.ref.group ? `${s.target.ref.resource}.${s.target.ref.group}` : s.target.ref.resource} ${s.target.name}${s.target.namespace ? ` -n ${s.target.namespace}` : ''}`;

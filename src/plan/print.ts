@@ -26,7 +26,7 @@ export function planText(p: Plan, mode: DryRunMode): string {
   const lines: string[] = [`# dry run${mode === 'server' ? ' (checked by the API server)' : ''}: nothing was changed`];
   if (!p.steps.length) lines.push('# nothing to change');
   p.steps.forEach((s, i) => {
-    const how = s.action === 'patch' ? ` (${CONTENT_TYPE[s.patchType]})` : '';
+    const how = s.action === 'patch' ? ` (${CONTENT_TYPE[s.patchType]})` : s.action === 'create' && s.put ? ' (PUT)' : '';
     lines.push('---', `# ${i + 1}. ${s.summary}${how}`);
     const roll = rolloutFields(s);
     if (roll.length) lines.push(`# rolls out the registry: changes ${roll.join(', ')}`);
@@ -46,7 +46,7 @@ function stepData(s: Step): Json {
   const base: Json = { action: s.action, target: targetData(s.target), summary: s.summary };
   const roll = rolloutFields(s);
   if (roll.length) base.rollout = roll;
-  if (s.action === 'create') return { ...base, object: s.object };
+  if (s.action === 'create') return { ...base, ...(s.put ? { method: 'PUT' } : {}), object: s.object };
   if (s.action === 'patch') return { ...base, patchType: s.patchType, contentType: CONTENT_TYPE[s.patchType], patch: s.patch };
   return { ...base, ...(s.preconditions ? { preconditions: s.preconditions } : {}) };
 }

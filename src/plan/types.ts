@@ -25,6 +25,11 @@ export interface CreateStep extends StepBase {
   action: 'create';
   /** The whole object, exactly as sent (apiVersion and kind included). */
   object: Json;
+  /**
+   * Sent as PUT to the object's own path instead of POST: for resources whose update creates or replaces
+   * (ImageStreamTag, as `oc tag` writes it). Such a step may change an existing object: never undone by deleting it.
+   */
+  put?: true;
 }
 
 export interface PatchStep extends StepBase {

@@ -43,18 +43,20 @@ afterAll(async () => {
 });
 
 describe('regctl tag in the cluster registry', () => {
-  it('--dry-run prints the exact write and changes nothing', async () => {
+  it('--dry-run prints the plan (the exact write) and changes nothing', async () => {
     const r = await e.cli(['tag', 'team/app:v1', 'team/app:dry', '--dry-run', '-o', 'json']);
-    expect(r.stderr).toMatch(/dry run: nothing changed/);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ apiVersion: 'regctl.openshift.io/v1', kind: 'TagResult', dryRun: true });
-    expect(out.items[0]).toMatchObject({ result: 'would create', request: { method: 'PUT', path: '/apis/image.openshift.io/v1/namespaces/team/imagestreamtags/app%3Adry' } });
-    expect(out.items[0].request.body.tag.from).toEqual({ kind: 'ImageStreamImage', name: `app@${v1.manifestDigest}`, namespace: 'team' });
+    expect(out).toMatchObject({ apiVersion: 'regctl.openshift.io/v1', kind: 'Plan', name: 'tag-team-app', dryRun: 'client' });
+    expect(out.steps).toHaveLength(1);
+    expect(out.steps[0]).toMatchObject({ action: 'create', method: 'PUT', target: { kind: 'ImageStreamTag', namespace: 'team', name: 'app:dry' } });
+    expect(out.steps[0].object.tag.from).toEqual({ kind: 'ImageStreamImage', name: `app@${v1.manifestDigest}`, namespace: 'team' });
     expect(await specTag('team', 'app', 'dry')).toBeUndefined();
+    const text = await e.cli(['tag', 'team/app:v1', 'team/app:dry', '--dry-run']);
+    expect(text.stdout).toMatch(/# dry run: nothing was changed[\s\S]*create ImageStreamTag team\/app:dry .*\(PUT\)/);
     const ext = await e.cli(['tag', '--source', 'docker', 'registry.example.com/org/tool:1', 'ext/tool:dry', '--insecure', '--reference-policy', 'local', '--dry-run', '-o', 'json']);
     expect(ext.code).toBe(0);
-    expect(JSON.parse(ext.stdout).items[0].request.body.tag).toEqual({
+    expect(JSON.parse(ext.stdout).steps[0].object.tag).toEqual({
       name: 'dry', from: { kind: 'DockerImage', name: 'registry.example.com/org/tool:1' }, reference: false, importPolicy: { insecure: true }, referencePolicy: { type: 'Local' }, generation: 0,
     });
     expect(await stream('ext', 'tool')).toBeUndefined();

@@ -1,6 +1,6 @@
 // `regctl tag` argument rules (oc tag.go Complete/Validate, and the docker:// retag), before any request.
 import { describe, expect, it } from 'vitest';
-import { classifySource, parseDestination, validateTagFlags } from '../../src/cluster/tag-plan.ts';
+import { classifySource, parseDestination, renderSteps, tagStep, tagSteps, validateTagFlags } from '../../src/cluster/tag-plan.ts';
 import { parseRetag } from '../../src/registry/retag.ts';
 import { UsageError } from '../../src/errors.ts';
 
@@ -66,5 +66,38 @@ describe('parseRetag', () => {
     expect(() => parseRetag('docker://reg.example.com/org/app:1', ['docker://other.example.com/org/app:1'])).toThrow(/stays in one repository/);
     expect(() => parseRetag('docker://reg.example.com/org/app:1', ['-bad'])).toThrow(/invalid tag/);
     expect(() => parseRetag('docker://reg.example.com/org/app:1', ['team/app:1'])).toThrow(/image stream tag/);
+  });
+});
+
+describe('tag plan steps', () => {
+  const write = (stream: string, tag: string, action: 'create' | 'update' | 'unchanged') => ({
+    namespace: 'team',
+    imageStream: stream,
+    tag,
+    from: { kind: 'ImageStreamImage' as const, name: 'app@sha256:aa', namespace: 'team' },
+    referencePolicy: 'Local' as const,
+    importPolicy: {},
+    alias: false,
+    action,
+    ...(action === 'unchanged' ? {} : { request: { method: 'PUT' as const, path: '/x', body: { kind: 'ImageStreamTag', tag: { name: tag } } } }),
+  });
+  const plan = { source: { input: 'team/app:v1', kind: 'ImageStreamTag' as const, reference: 'team/app:v1' }, writes: [write('app', 'a', 'create'), write('other', 'b', 'unchanged'), write('app', 'c', 'update')] };
+
+  it('a PUT step per write; unchanged tags need none; the fallback is the same object POSTed', () => {
+    const steps = tagSteps(plan);
+    expect(steps.map((s) => [s.action, (s as any).put, s.target.name, s.summary.split(' ')[0]])).toEqual([
+      ['create', true, 'app:a', 'create'],
+      ['create', true, 'app:c', 'update'],
+    ]);
+    expect(tagStep(plan.writes[0]!, true).put).toBeUndefined();
+  });
+
+  it('renders one ImageStream per destination stream with only its spec tags, unchanged ones included', () => {
+    const r = renderSteps(plan);
+    expect(r.map((s) => [s.target.ref.kind, s.target.name, s.applyConfig!.spec.tags.map((t: any) => t.name)])).toEqual([
+      ['ImageStream', 'app', ['a', 'c']],
+      ['ImageStream', 'other', ['b']],
+    ]);
+    expect(r[0]!.applyConfig!.spec.tags[0]).toEqual({ name: 'a', from: { kind: 'ImageStreamImage', name: 'app@sha256:aa', namespace: 'team' }, importPolicy: {}, referencePolicy: { type: 'Local' } });
   });
 });
