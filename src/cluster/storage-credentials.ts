@@ -7,10 +7,14 @@ import type { Context } from '../context.js';
 import type { Cluster, Json } from './cluster.js';
 import { CheckFailedError, TimeoutError, UsageError } from '../errors.js';
 import { print } from '../output/printer.js';
+import type { PlanMode } from '../plan/mode.js';
+import { runPlan } from '../plan/engine.js';
+import { stepsFromWrites } from '../plan/from-writes.js';
+import { target, type Plan } from '../plan/types.js';
 import type { OutputFormat } from '../output/printer.js';
 import { R, NAMES } from './resources.js';
 import { isApiError } from './api-error.js';
-import { evaluate, readConfig, renderWrites, storageTypes, type Problem, type Write } from './registry-config.js';
+import { evaluate, readConfig, storageTypes, type Problem, type Write } from './registry-config.js';
 import { MINTED_SECRET, USER_SECRET, credentialHint, planCredentials, redactWrite, type StorageType } from './storage.js';
 
 export const PROVIDERS = ['s3', 'gcs', 'azure', 'swift', 'ibmcos'] as const;
@@ -19,7 +23,8 @@ export type Provider = (typeof PROVIDERS)[number];
 const CHECKSUM = 'imageregistry.operator.openshift.io/dependencies-checksum';
 
 export interface CredentialsOptions {
-  dryRun?: boolean;
+  /** --dry-run / --render (src/plan/mode.ts). */
+  mode: PlanMode;
   wait: boolean;
   timeoutMs: number;
   format: OutputFormat;
@@ -142,31 +147,37 @@ export async function rotateCredentials(ctx: Context, provider: Provider, creden
     const p = plan.problems[0]!;
     throw new UsageError(`${p.message}; nothing was changed`, p.hint);
   }
+  const thePlan: Plan = {
+    name: `set-storage-credentials-${provider}`,
+    command: `regctl set-storage credentials ${provider}`,
+    steps: stepsFromWrites(plan.writes),
+    checks: o.wait ? [{ name: 'registry rolled onto the new credentials', how: `the Deployment ${NAMES.registryNamespace}/${NAMES.deployment} rolled out with a new dependencies checksum and the operator Available (--no-wait skips it)` }] : [],
+    warnings: plan.warnings,
+  };
+  // Rendered, the secret's keys are desired state for other clusters too: every key given, also those this cluster has.
+  if (o.mode.render) {
+    const data = Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+    thePlan.steps = [{ action: 'patch', target: target(R.secret, USER_SECRET, ns), summary: `patch Secret ${ns}/${USER_SECRET} (keys ${Object.keys(credentials).sort().join(', ')})`, patchType: 'merge', patch: { data } }];
+  }
+  if (o.mode.render || o.mode.dryRun !== 'none') {
+    await runPlan(ctx, cluster, thePlan, o.mode, { format: o.format });
+    return 0;
+  }
   for (const w of plan.warnings) ctx.log.warn(w);
-  await ctx.spin('Checking the write with the API server (dry run)', async () => {
-    for (const w of plan.writes) await send(cluster, w, true);
-  });
   const redacted = plan.writes.map(redactWrite);
   const result: Json = {
     apiVersion: 'regctl.openshift.io/v1',
     kind: 'StorageCredentialsChange',
-    dryRun: Boolean(o.dryRun),
+    dryRun: false,
     changed: plan.writes.length > 0,
     provider,
     keys: Object.keys(credentials).sort(),
     writes: redacted.map(({ summary: _s, ...w }) => w),
     warnings: plan.warnings,
   };
-  if (o.dryRun) {
-    if (o.format === 'table') ctx.io.stdout.write(`# dry run: nothing was changed\n${renderWrites(redacted)}`);
-    else print(ctx.io, o.format, { data: result });
-    return 0;
-  }
   const before: Before = { checksum: checksumOf(deployment), failure: failureOf(config) };
-  for (const w of plan.writes) {
-    await send(cluster, w, false);
-    ctx.log.success(w.summary.replace(/^(create|patch)/, (m) => (m === 'create' ? 'created' : 'patched')));
-  }
+  // Server-side dry run of the write first (precheck): admission, RBAC and validation answer before anything changes.
+  await runPlan(ctx, cluster, thePlan, o.mode, { precheck: true, warned: true });
   const mgmt = config.spec?.managementState;
   if (!plan.writes.length) ctx.log.info(`Nothing to change: the ${provider} credentials are already these`);
   else if (mgmt !== 'Managed' && mgmt !== 'Force') ctx.log.warn(`the operator is ${mgmt ?? 'not managing the registry'}: it does not roll the registry, whose pods keep the old credentials until they restart`);
@@ -178,9 +189,4 @@ export async function rotateCredentials(ctx: Context, provider: Provider, creden
   }
   if (o.format !== 'table') print(ctx.io, o.format, { data: result });
   return 0;
-}
-
-async function send(c: Cluster, w: Write, dryRun: boolean): Promise<Json> {
-  if (w.action === 'create') return c.create(R.secret, w.body as Json, { namespace: w.namespace, dryRun });
-  return c.patch(R.secret, w.name, w.body, w.patchType ?? 'merge', { namespace: w.namespace, dryRun });
 }

@@ -8,7 +8,10 @@ import { UsageError } from '../errors.js';
 import { valueSourceReader } from '../input/read.js';
 import { NAMES, R } from '../cluster/resources.js';
 import { isApiError } from '../cluster/api-error.js';
-import { patchJSON } from '../cluster/registry-config.js';
+import { planMode, type PlanFlags } from '../plan/mode.js';
+import { runPlan } from '../plan/engine.js';
+import { jsonPatchRemovals } from '../plan/from-writes.js';
+import { target, type Plan, type Step } from '../plan/types.js';
 import { collectPruner, CRONJOB, effectiveSettings, PRUNER_CRONJOB, PRUNER_TARGET, readPruner } from '../cluster/pruner.js';
 import { findPrunerSetting, parsePrunerAssignments, planPruner, prunerSchemaErrors, type PrunerAssignment } from '../cluster/pruner-settings.js';
 import { parseCronSchedule } from '../cluster/cron.js';
@@ -51,37 +54,44 @@ export async function runSet(ctx: Context, args: string[], o: ChangeOptions): Pr
     throw new UsageError(`${problems[0]}; nothing was changed`, hint);
   }
   for (const a of assignments) if (a.given !== undefined) ctx.log.info(`${a.setting.key}=${a.given}: using ${String(a.value)}, as the CRD spells it`);
-  return change(ctx, assignments, o, format);
+  return change(ctx, assignments, o, format, 'regctl pruner set');
 }
 
 export async function runSuspend(ctx: Context, _args: string[], o: OptionsOf<typeof suspendSpec>): Promise<number> {
-  return change(ctx, [{ setting: findPrunerSetting('suspend'), value: true }], o, outputFormat(o, CHANGE_FORMATS));
+  return change(ctx, [{ setting: findPrunerSetting('suspend'), value: true }], o, outputFormat(o, CHANGE_FORMATS), 'regctl pruner suspend');
 }
 
 export async function runResume(ctx: Context, _args: string[], o: OptionsOf<typeof resumeSpec>): Promise<number> {
-  return change(ctx, [{ setting: findPrunerSetting('suspend'), value: false }], o, outputFormat(o, CHANGE_FORMATS));
+  return change(ctx, [{ setting: findPrunerSetting('suspend'), value: false }], o, outputFormat(o, CHANGE_FORMATS), 'regctl pruner resume');
 }
 
-/** Plan (read, patch, server dry run), then apply unless --dry-run. */
-async function change(ctx: Context, assignments: PrunerAssignment[], o: { dryRun?: boolean }, format: OutputFormat): Promise<number> {
+/** The plan (one JSON patch of the ImagePruner), then the engine: dry run, render, or apply after a server dry run. */
+async function change(ctx: Context, assignments: PrunerAssignment[], o: PlanFlags & { output?: string }, format: OutputFormat, command: string): Promise<number> {
+  const mode = planMode(o, o.output);
   const cluster = await ctx.cluster();
   const pruner = await ctx.spin('Reading the image pruner', () => readPruner(cluster));
   const plan = planPruner(assignments, pruner);
-  if (plan.ops.length) {
-    await ctx.spin('Checking the patch with the API server (dry run)', () => cluster.patch(R.imagePruner, NAMES.cluster, plan.ops, 'json', { dryRun: true }));
-  }
   const summary = assignments.map((a) => (a.value === undefined ? `${a.setting.key} removed` : `${a.setting.key}=${typeof a.value === 'object' ? JSON.stringify(a.value) : String(a.value)}`)).join(', ');
-  const result = { dryRun: Boolean(o.dryRun), changed: plan.ops.length > 0, patch: plan.ops, warnings: plan.warnings };
-  for (const w of plan.warnings) ctx.log.warn(w);
-  if (o.dryRun) {
-    if (format === 'table') {
-      const body = plan.ops.length ? `---\n# 1. patch ${PRUNER_TARGET} (application/json-patch+json)\n${patchJSON(plan.ops)}` : '# nothing to change\n';
-      ctx.io.stdout.write(`# dry run: nothing was changed\n${body}`);
-    } else print(ctx.io, format, { kind: 'PrunerChange', data: result });
+  const ops = plan.ops as unknown as Json[];
+  const removes = jsonPatchRemovals(pruner, ops);
+  const thePlan: Plan = {
+    name: command.replace(/^regctl /, '').replace(/ /g, '-'),
+    command,
+    steps: ops.length ? [{ action: 'patch', target: target(R.imagePruner, NAMES.cluster), summary: `patch ${PRUNER_TARGET}`, patchType: 'json', patch: ops, ...(removes.length ? { removes } : {}) }] : [],
+    checks: [],
+    warnings: plan.warnings,
+  };
+  // Rendered, the change is desired state for other clusters too: every assignment, also those this cluster has.
+  if (mode.render) thePlan.steps = assignmentsAsSteps(assignments, pruner);
+  if (mode.render || mode.dryRun !== 'none') {
+    await runPlan(ctx, cluster, thePlan, mode, { format });
     return 0;
   }
+  const result = { dryRun: false, changed: plan.ops.length > 0, patch: plan.ops, warnings: plan.warnings };
+  for (const w of plan.warnings) ctx.log.warn(w);
   if (plan.ops.length) {
-    await cluster.patch(R.imagePruner, NAMES.cluster, plan.ops, 'json');
+    // The server-side dry run first (precheck): admission and the CRD schema answer before the real patch.
+    await runPlan(ctx, cluster, thePlan, mode, { precheck: true, warned: true, quiet: true });
     ctx.log.success(`Patched ${PRUNER_TARGET}: ${summary}`);
   } else {
     ctx.log.info(`Nothing to change: ${summary} already`);
@@ -137,4 +147,23 @@ async function nextRunNote(ctx: Context, schedule: string, resumed: boolean): Pr
   const deadline = Number(cj?.spec?.startingDeadlineSeconds ?? 3600);
   if (missed && now.getTime() - missed.getTime() <= deadline * 1000) return `The run due at ${iso(missed)} was missed while suspended and starts now (less than ${deadline}s late). ${next}`;
   return next;
+}
+
+/** The pruner change as desired state: one merge patch with every value given; `KEY-` and replaced objects are removals. */
+function assignmentsAsSteps(assignments: PrunerAssignment[], pruner: Json): Step[] {
+  const spec: Json = {};
+  const removes: string[] = [];
+  const ops: Json[] = [];
+  for (const a of assignments) {
+    if (a.value === undefined) {
+      removes.push(['spec', ...a.setting.path].join('.'));
+      continue;
+    }
+    let at = spec;
+    for (const k of a.setting.path.slice(0, -1)) at = at[k] ??= {};
+    at[a.setting.path[a.setting.path.length - 1]!] = a.value;
+    ops.push({ op: 'replace', path: `/spec/${a.setting.path.join('/')}`, value: a.value });
+  }
+  removes.push(...jsonPatchRemovals(pruner, ops));
+  return [{ action: 'patch', target: target(R.imagePruner, NAMES.cluster), summary: `patch ${PRUNER_TARGET}`, patchType: 'merge', patch: { spec }, ...(removes.length ? { removes } : {}) }];
 }

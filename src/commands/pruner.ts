@@ -1,5 +1,5 @@
 import { defineCommand } from './spec.js';
-import { dryRunOption, outputOption } from './common.js';
+import { outputOption, planOptions } from './common.js';
 
 export const SHOW_FORMATS = ['table', 'json', 'yaml'] as const;
 export const CHANGE_FORMATS = ['table', 'json', 'yaml'] as const;
@@ -43,7 +43,7 @@ export const setSpec = defineCommand({
   summary: 'change pruner settings, checked before anything is sent',
   description: 'Change settings of imagepruners.imageregistry.operator.openshift.io/cluster in one JSON patch. Idempotent: values already set send nothing.',
   arguments: [{ name: 'assignments', description: 'KEY=VALUE (or KEY- to remove)', required: true, variadic: true }],
-  options: { dryRun: dryRunOption, output: outputOption(CHANGE_FORMATS) },
+  options: { ...planOptions, output: outputOption(CHANGE_FORMATS) },
   notes: SETTINGS_HELP,
   examples: [
     'regctl pruner set keepTagRevisions=5 keepYoungerThanDuration=24h',
@@ -51,6 +51,7 @@ export const setSpec = defineCommand({
     'regctl pruner set resources.limits.memory=2Gi',
     'regctl pruner set nodeSelector=node-role.kubernetes.io/infra= tolerations=@infra-tolerations.yaml',
     'regctl pruner set schedule-',
+    'regctl pruner set keepTagRevisions=5 --render acm-policy --output-dir policies/',
   ],
 });
 
@@ -58,15 +59,15 @@ export const suspendSpec = defineCommand({
   name: 'suspend',
   summary: 'stop scheduled pruner runs (spec.suspend: true)',
   description: 'Set spec.suspend true: the CronJob starts no more runs until `regctl pruner resume`. A run already going is not stopped.',
-  options: { dryRun: dryRunOption, output: outputOption(CHANGE_FORMATS) },
-  examples: ['regctl pruner suspend', 'regctl pruner suspend --dry-run -o yaml'],
+  options: { ...planOptions, output: outputOption(CHANGE_FORMATS) },
+  examples: ['regctl pruner suspend', 'regctl pruner suspend --dry-run -o yaml', 'regctl pruner suspend --render manifests'],
 });
 
 export const resumeSpec = defineCommand({
   name: 'resume',
   summary: 'resume scheduled pruner runs (spec.suspend: false)',
   description: 'Set spec.suspend false: the CronJob runs at its schedule again. A run missed while suspended starts at once only when it was due less than an hour ago (startingDeadlineSeconds).',
-  options: { dryRun: dryRunOption, output: outputOption(CHANGE_FORMATS) },
+  options: { ...planOptions, output: outputOption(CHANGE_FORMATS) },
   examples: ['regctl pruner resume'],
 });
 

@@ -42,8 +42,10 @@ function credentialsRun<P extends Provider>(provider: P, build: (ctx: Context, o
     const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT);
     if (!timeoutMs) throw new UsageError(`invalid --timeout "${o.timeout}"`, 'use a duration such as 90s or 10m');
     if (o.timeout !== undefined && !o.wait) throw new UsageError('--timeout has no effect with --no-wait', 'drop one of them');
+    const mode = planMode(o, o.output);
     const credentials = (await build(ctx, o)).credentials;
-    return rotateCredentials(ctx, provider, credentials, { dryRun: o.dryRun, wait: o.wait !== false && !o.dryRun, timeoutMs, format });
+    // A dry run or rendering returns with the plan (which names the wait) before any waiting.
+    return rotateCredentials(ctx, provider, credentials, { mode, wait: o.wait !== false, timeoutMs, format });
   };
   return run as Run;
 }

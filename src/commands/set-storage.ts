@@ -1,5 +1,5 @@
 import { defineCommand, type OptionsOf } from './spec.js';
-import { dryRunOption, outputOption, planOptions } from './common.js';
+import { outputOption, planOptions } from './common.js';
 
 export const FORMATS = ['table', 'json', 'yaml'] as const;
 export const DEFAULT_TIMEOUT = '10m';
@@ -158,7 +158,7 @@ const CREDENTIALS_EXAMPLES: Record<Provider, string> = {
 export const credentialsCommon = {
   wait: { flags: '--no-wait', description: 'do not wait for the operator to roll the registry onto the new credentials' },
   timeout: { flags: '--timeout <duration>', description: `give up waiting after this long (default ${DEFAULT_TIMEOUT}, exit 124)` },
-  dryRun: dryRunOption,
+  ...planOptions,
   output: outputOption(FORMATS),
 } as const;
 
@@ -170,7 +170,7 @@ function credentialsSpecFor(provider: Provider) {
       ...secretOptions[provider],
       ...credentialsCommon,
     },
-    examples: [CREDENTIALS_EXAMPLES[provider], `regctl set-storage credentials ${provider} … --dry-run   # shows the secret patch, values REDACTED`],
+    examples: [CREDENTIALS_EXAMPLES[provider], `regctl set-storage credentials ${provider} … --dry-run   # shows the secret patch, values <redacted>`, `regctl set-storage credentials ${provider} … --render acm-policy   # values from a hub secret`],
   });
 }
 

@@ -127,7 +127,7 @@ describe('regctl pruner set / suspend / resume', () => {
     expect(rv()).toBe(before);
   });
 
-  it('--dry-run prints the JSON patch and changes nothing; -o json is a PrunerChange', async () => {
+  it('--dry-run prints the plan (one JSON patch) and changes nothing; -o json is a Plan (issue 18)', async () => {
     const before = rv();
     const [t, j] = await Promise.all([
       regctl(aws, ['pruner', 'set', 'keepTagRevisions=5', 'logLevel=debug', 'schedule=@weekly', '--dry-run']),
@@ -141,10 +141,21 @@ describe('regctl pruner set / suspend / resume', () => {
     expect(t.stderr).toBe('logLevel=debug: using Debug, as the CRD spells it\n');
     expect(JSON.parse(j.stdout)).toEqual({
       apiVersion: 'regctl.openshift.io/v1',
-      kind: 'PrunerChange',
-      dryRun: true,
-      changed: true,
-      patch: [{ op: 'replace', path: '/spec/suspend', value: true }],
+      kind: 'Plan',
+      name: 'pruner-suspend',
+      command: 'regctl pruner suspend',
+      dryRun: 'client',
+      steps: [
+        {
+          action: 'patch',
+          target: { apiVersion: 'imageregistry.operator.openshift.io/v1', kind: 'ImagePruner', resource: 'imagepruners.imageregistry.operator.openshift.io', name: 'cluster' },
+          summary: 'patch imagepruners.imageregistry.operator.openshift.io/cluster',
+          patchType: 'json',
+          contentType: 'application/json-patch+json',
+          patch: [{ op: 'replace', path: '/spec/suspend', value: true }],
+        },
+      ],
+      checks: [],
       warnings: [],
     });
     expect(rv()).toBe(before);
@@ -155,7 +166,7 @@ describe('regctl pruner set / suspend / resume', () => {
     const aff = 'affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n      - matchExpressions:\n        - {key: node-role.kubernetes.io/infra, operator: Exists}\n';
     const r = await regctl(aws, ['pruner', 'set', 'affinity=@-', '--dry-run', '-o', 'json'], aff);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).patch).toEqual([
+    expect(JSON.parse(r.stdout).steps[0].patch).toEqual([
       { op: 'add', path: '/spec/affinity', value: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role.kubernetes.io/infra', operator: 'Exists' }] }] } } } },
     ]);
     const typo = await regctl(aws, ['pruner', 'set', 'affinity=@-'], 'nodeAffinity:\n  requiredDuringScheduling: {}\n');

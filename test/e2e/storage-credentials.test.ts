@@ -53,14 +53,15 @@ describe('set-storage credentials s3 on the aws profile', () => {
   const h = helpers(() => aws);
   const rotate = ['set-storage', 'credentials', 's3', '--access-key-id', NEW_ID, '--secret-access-key-stdin'];
 
-  it('--dry-run shows the redacted secret patch and changes nothing', async () => {
+  it('--dry-run shows the plan: the redacted secret patch and the wait (issue 18); changes nothing', async () => {
     const before = JSON.stringify(h.secret());
     const r = await h.regctl([...rotate, '--dry-run'], { input: NEW_SECRET });
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toBe(
       '# dry run: nothing was changed\n---\n' +
         `# 1. patch Secret ${NS}/${USER_SECRET} (set REGISTRY_STORAGE_S3_ACCESSKEY, REGISTRY_STORAGE_S3_SECRETKEY; other keys kept) (application/merge-patch+json)\n` +
-        'data:\n  REGISTRY_STORAGE_S3_ACCESSKEY: REDACTED\n  REGISTRY_STORAGE_S3_SECRETKEY: REDACTED\n',
+        'data:\n  REGISTRY_STORAGE_S3_ACCESSKEY: <redacted>\n  REGISTRY_STORAGE_S3_SECRETKEY: <redacted>\n' +
+        '---\n# then waits for:\n#   registry rolled onto the new credentials: the Deployment openshift-image-registry/image-registry rolled out with a new dependencies checksum and the operator Available (--no-wait skips it)\n',
     );
     expect(r.all).not.toContain(NEW_ID);
     noSecrets(r.all);
