@@ -166,6 +166,23 @@ export function referencePolicyStep(is: Json, tags: string[], policy: ReferenceP
   };
 }
 
+/**
+ * The import as desired state (--render): a server-side apply of the stream's spec tags the ImageStreamImport would
+ * write — from (DockerImage), importPolicy and referencePolicy per tag — which the image stream controller imports.
+ */
+export function desiredTagsStep(isi: Json): PatchStep {
+  const ns = isi.metadata.namespace as string;
+  const name = isi.metadata.name as string;
+  const tags = ((isi.spec?.images ?? []) as Json[]).map((i) => ({
+    name: i.to.name,
+    from: { kind: 'DockerImage', name: i.from.name },
+    importPolicy: { ...(i.importPolicy ?? {}), importMode: i.importPolicy?.importMode || 'Legacy' },
+    referencePolicy: { type: i.referencePolicy?.type || 'Source' },
+  }));
+  const applyConfig = { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name, namespace: ns }, spec: { tags } };
+  return { action: 'patch', patchType: 'apply', target: target(R.imageStream, name, ns), summary: `apply ImageStream ${ns}/${name} (tags ${tags.map((t) => t.name).join(', ')})`, patch: applyConfig, applyConfig };
+}
+
 /** The import as a plan step: the ImageStreamImport (spec.import: true) exactly as sent. */
 export function importStep(isi: Json, what: string): CreateStep {
   const ns = isi.metadata.namespace as string;

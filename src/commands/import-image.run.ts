@@ -25,7 +25,10 @@ function parsePolicy(v: string | undefined): ReferencePolicy | undefined {
 
 export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<number | void> {
   const format = outputFormat(o, FORMATS);
-  const mode = planMode({ dryRun: o.dryRun }, o.output);
+  const mode = planMode(o, o.output);
+  if (mode.render && o.all) {
+    throw new UsageError('--render does not take --all: a repository import is a one-shot request, not desired tags', `name the tags: regctl import-image ${args[0]}:TAG --from REGISTRY/REPO:TAG --render ${mode.render.format}`);
+  }
   const dry = mode.dryRun !== 'none';
   const { stream, tag } = parseStreamTag(args[0]!);
   const policy = parsePolicy(o.referencePolicy);
@@ -103,7 +106,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
       for (const t of candidates) req.images.push({ from: t.from!.name, tag: t.tag, referencePolicy: policy ?? policyOf(t.referencePolicy) ?? 'Source', importPolicy: keep(t) });
     }
   }
-  if (needConfirm.length && !o.confirm && !dry) {
+  if (needConfirm.length && !o.confirm && !dry && !mode.render) {
     throw new UsageError(`${needConfirm[0]}: importing would ${existing ? 'change where its tags come from' : 'create it'}`, 'add --confirm to go ahead (or --dry-run to see what would be imported)');
   }
 
@@ -118,6 +121,13 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   const what = req.repository ? `every tag of ${req.repository.from}` : req.images.map((i) => `${i.from} → ${i.tag}`).join(', ');
   steps.push(is.importStep(isi, what));
   const plan: Plan = { name: 'import-image', command: `regctl import-image ${args[0]}${o.from ? ` --from ${o.from}` : ''}${o.all ? ' --all' : ''} -n ${ns}`, steps, checks: [], warnings: [] };
+  if (mode.render) {
+    // The desired state is the stream's spec tags (what openshift-controller-manager's image stream controller
+    // imports, imagestream_controller.go handleImageStream), not the one-shot ImageStreamImport.
+    const desired: Plan = { ...plan, name: 'import-image', steps: [is.desiredTagsStep(isi)], warnings: [] };
+    await runPlan(ctx, cluster, desired, mode, {});
+    return;
+  }
   if (mode.dryRun === 'client') {
     await runPlan(ctx, cluster, plan, mode, { format: format === 'table' ? undefined : format });
     return;

@@ -87,6 +87,13 @@ describe('mutating commands --dry-run -o json', () => {
     expect(await json(['set-storage', 'emptydir', '--yes', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'set-storage-emptydir', dryRun: 'client' });
   });
 
+  it('pruner set|suspend --dry-run → Plan (issue 18), pruner suspend|resume → PrunerChange', async () => {
+    expect(await json(['pruner', 'set', 'keepTagRevisions=4', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'pruner-set', dryRun: 'client' });
+    expect(await json(['pruner', 'suspend', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'pruner-suspend', dryRun: 'client' });
+    expect(await json(['pruner', 'suspend'])).toMatchObject({ apiVersion: API, kind: 'PrunerChange', dryRun: false });
+    expect(await json(['pruner', 'resume'])).toMatchObject({ apiVersion: API, kind: 'PrunerChange', dryRun: false });
+  });
+
   it('delete --dry-run → Plan, import-image → Plan (--dry-run=server: with the preview, an ImageImportResult), expose → Plan', async () => {
     expect(await json(['delete', 'team/app:v1', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'delete', dryRun: 'client' });
     expect(await json(['import-image', 'copy:v1', '--from', `${e.host}/team/app:v1`, '--confirm', '-n', 'team', '--dry-run'])).toMatchObject({ apiVersion: API, kind: 'Plan', name: 'import-image', dryRun: 'client' });

@@ -304,8 +304,11 @@ export function createImporter(o: ImporterOptions): Importer {
     }
     specTags.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const spec = { lookupPolicy: { local: false }, ...((cur?.spec as object) ?? {}), tags: specTags, ...(repository ? { dockerImageRepository: repository } : {}) };
-    if (!cur) cur = o.store.create(IS_KEY, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name, namespace: ns }, spec });
-    else cur = o.store.update(IS_KEY, { ...cur, spec });
+    // rest.go Create: the stream written by an import carries the dockerRepositoryCheck annotation (the image stream
+    // controller's needsImport then only imports tags whose generation is newer than their status).
+    const checked = { 'openshift.io/image.dockerRepositoryCheck': now() };
+    if (!cur) cur = o.store.create(IS_KEY, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name, namespace: ns, annotations: checked }, spec });
+    else cur = o.store.update(IS_KEY, { ...cur, metadata: { ...cur.metadata, annotations: { ...((cur.metadata.annotations as object) ?? {}), ...checked } }, spec });
     const g = Number(cur.metadata.generation ?? gen);
     const status = ((cur.status ?? {}) as any) as { tags?: any[] };
     const statusTags = [...(status.tags ?? [])];

@@ -10,6 +10,7 @@ import { createAuthRegistry, createAuthorizer, seedBootstrapRbac, startApiServer
 import { startControllers } from './operator/index.ts';
 import { createImporter, type ImportHook } from './importer.ts';
 import { runScheduledImports } from './scheduled-imports.ts';
+import { startImageStreamController } from './imagestream-controller.ts';
 import { createCA } from './pki.ts';
 import { createIngressPki, type IngressChain } from './ingress-pki.ts';
 import { INGRESS_DOMAIN, REGISTRY_NS, platformOf, registryCapability, registryManifests, seedCluster, type ProfileName } from './profiles.ts';
@@ -362,6 +363,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const importer = createImporter({ store, proxyUrl, caPems: [ingress.rootPem, serviceCa.certPem], token: tokens.admin! });
     hooks.importImage = importer;
     hooks.linkImage = importer.link;
+    // openshift-controller-manager's image stream controller: imports DockerImage tags of created/updated streams.
+    const isController = startImageStreamController(store, () => hooks.importImage);
+    cleanups.push(() => isController.stop());
     // `oc exec` into a registry pod: the registry's hard-prune entry point (registry/hard-prune.ts).
     hooks.podExec = async (r) => {
       const mode = pruneMode(r.command);
@@ -429,7 +433,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       crashLoop: (ns, pod, c) => controllers.crashLoop(ns, pod, c),
       runCronJob: (ns, name, job) => controllers.runCronJob(ns, name, job),
       fireCronJob: (ns, name) => controllers.fireCronJob(ns, name),
-      runScheduledImports: () => runScheduledImports(store, importer),
+      runScheduledImports: () => runScheduledImports(store, isController),
       waitFor,
       stop: () => (stopped ??= runCleanups()),
     };

@@ -3,7 +3,8 @@
 // an ImageStreamImport of those tags, as when the scheduler's period (15 min by default) has passed
 // (pkg/image/controller/scheduled_image_controller.go needsScheduling/resetScheduledTags, then handleImageStream).
 import type { KubeObject, Store } from './types.ts';
-import type { ImportHook } from './importer.ts';
+import type { ImageStreamController } from './imagestream-controller.ts';
+import { tagImportable } from './imagestream-controller.ts';
 
 const IS_KEY = 'image.openshift.io/imagestreams';
 
@@ -11,17 +12,23 @@ function imported(stream: KubeObject, tag: string): boolean {
   return (((stream.status as any)?.tags ?? []) as any[]).some((t) => t.tag === tag && t.items?.length);
 }
 
-/** Runs the scheduled imports now; returns the `ns/name` of each stream imported. */
-export async function runScheduledImports(store: Store, importImage: ImportHook): Promise<string[]> {
+/** Tags the scheduler re-imports (needsScheduling / resetScheduledTags). */
+function scheduledTags(s: KubeObject): any[] {
+  return (((s.spec as any)?.tags ?? []) as any[])
+    .filter((t) => tagImportable(t) && t.importPolicy?.scheduled)
+    .filter((t) => !(String(t.from.name).includes('@') && imported(s, t.name)));
+}
+
+/**
+ * Runs the scheduled imports now, through the image stream controller's queue (one import per stream, after any
+ * import the controller is already doing for it); returns the `ns/name` of each stream imported.
+ */
+export async function runScheduledImports(store: Store, controller: ImageStreamController): Promise<string[]> {
   const done: string[] = [];
+  await controller.idle();
   for (const s of store.list(IS_KEY).items) {
-    const images = (((s.spec as any)?.tags ?? []) as any[])
-      .filter((t) => t.from?.kind === 'DockerImage' && !t.reference && t.importPolicy?.scheduled)
-      .filter((t) => !(String(t.from.name).includes('@') && imported(s, t.name)))
-      .map((t) => ({ from: { kind: 'DockerImage', name: t.from.name }, to: { name: t.name }, importPolicy: t.importPolicy, referencePolicy: t.referencePolicy ?? { type: 'Source' } }));
-    if (!images.length) continue;
-    await importImage(s.metadata.namespace!, { metadata: { name: s.metadata.name, namespace: s.metadata.namespace }, spec: { import: true, images } });
-    done.push(`${s.metadata.namespace}/${s.metadata.name}`);
+    if (!scheduledTags(s).length) continue;
+    if (await controller.importTags(s.metadata.namespace!, s.metadata.name!, scheduledTags)) done.push(`${s.metadata.namespace}/${s.metadata.name}`);
   }
   return done;
 }

@@ -10,6 +10,7 @@ import { nowLogTime, parseLogTime } from './log-time.ts';
 import { admitBatch } from './apiserver/batch-admission.ts';
 import { prepareWorkloadForCreate, WORKLOAD_STRATEGY_KEYS } from './apiserver/workload-strategy.ts';
 import { prepareImageForCreate } from './apiserver/image-strategy.ts';
+import { prepareImageStreamTagGenerations } from './apiserver/imagestream-strategy.ts';
 
 export interface StoreOptions {
   /** Resource table; defaults to resources.ts defaultResourceTypes(). */
@@ -200,6 +201,7 @@ export function admit(key: ResourceKey, obj: KubeObject, old: KubeObject | undef
   if (key === 'batch/jobs' || key === 'batch/cronjobs') admitBatch(key, obj, !old, old);
   if (!old && WORKLOAD_STRATEGY_KEYS.has(key)) prepareWorkloadForCreate(key, obj);
   if (key === 'image.openshift.io/images' && !old) prepareImageForCreate(obj);
+  if (key === 'image.openshift.io/imagestreams') prepareImageStreamTagGenerations(obj, old);
   if (key === '/secrets') {
     const sd = obj.stringData as Record<string, string> | undefined;
     if (sd) {

@@ -6,7 +6,7 @@
 // ImageStreamTag/ImageStreamImage sources (and DockerImage with reference: true) into status tag events.
 // DockerImage tags are imported afterwards by openshift-controller-manager's image stream controller
 // (pkg/image/controller/imagestream_controller.go handleImageStream: an ImageStreamImport of the tags whose
-// generation is newer than their status), run here through the importer hook, asynchronously as there.
+// generation is newer than their status), imitated in ../imagestream-controller.ts, which sees the stream update.
 import type { KubeObject } from '../types.ts';
 import { ApiError, badRequest, conflict, notFound } from './errors.ts';
 import { jsonBody, sendJson } from './context.ts';
@@ -198,13 +198,5 @@ export async function writeImageStreamTag(ctx: RequestCtx, rr: ResourceRequest):
   };
   sendJson(ctx.res, method === 'POST' || !oldTag ? 201 : 200, out);
 
-  // The image stream controller imports DockerImage tags whose generation is newer than their status.
-  if (tagRef && tagRef.from?.kind === 'DockerImage' && !tagRef.reference && changed && ctx.opts.hooks?.importImage) {
-    const hook = ctx.opts.hooks.importImage;
-    const isi = {
-      metadata: { name: streamName, namespace: ns },
-      spec: { import: true, images: [{ from: { kind: 'DockerImage', name: tagRef.from.name }, to: { name: tag }, importPolicy: tagRef.importPolicy ?? {}, referencePolicy: tagRef.referencePolicy ?? { type: 'Source' } }] },
-    };
-    setImmediate(() => void hook(ns, isi).catch(() => undefined));
-  }
+  // DockerImage tags are imported by the image stream controller (../imagestream-controller.ts), which sees this update.
 }
