@@ -13,7 +13,7 @@ import * as rc from '../cluster/registry-config.js';
 import * as ss from '../cluster/served-schema.js';
 import { planMode } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
-import { jsonPatchRemovals } from '../plan/from-writes.js';
+import { jsonPatchRemovals, specSettingsStep } from '../plan/from-writes.js';
 import { target, type Plan, type Step } from '../plan/types.js';
 import { GET_FORMATS, SET_FORMATS, DEFAULT_TIMEOUT, type getSpec, type setSpec } from './config.js';
 
@@ -130,19 +130,5 @@ async function claimInUse(cluster: import('../cluster/cluster.js').Cluster, cfg:
 
 /** `config set` as desired state: one merge patch with every value given; `KEY-` and replaced objects are removals. */
 function assignmentsAsSteps(assignments: Array<{ setting: { path: string[] }; value?: unknown }>, cfg: Json): Step[] {
-  const spec: Json = {};
-  const removes: string[] = [];
-  const ops: Json[] = [];
-  for (const a of assignments) {
-    if (a.value === undefined) {
-      removes.push(['spec', ...a.setting.path].join('.'));
-      continue;
-    }
-    let at = spec;
-    for (const k of a.setting.path.slice(0, -1)) at = at[k] ??= {};
-    at[a.setting.path[a.setting.path.length - 1]!] = a.value;
-    ops.push({ op: 'replace', path: `/spec/${a.setting.path.join('/')}`, value: a.value });
-  }
-  removes.push(...jsonPatchRemovals(cfg, ops));
-  return [{ action: 'patch', target: target(R.registryConfig, NAMES.cluster), summary: `patch ${rc.CONFIG_TARGET}`, patchType: 'merge', patch: { spec }, ...(removes.length ? { removes } : {}) }];
+  return [specSettingsStep(assignments, cfg, target(R.registryConfig, NAMES.cluster), `patch ${rc.CONFIG_TARGET}`)];
 }

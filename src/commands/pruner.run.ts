@@ -10,7 +10,7 @@ import { NAMES, R } from '../cluster/resources.js';
 import { isApiError } from '../cluster/api-error.js';
 import { planMode, type PlanFlags } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
-import { jsonPatchRemovals } from '../plan/from-writes.js';
+import { jsonPatchRemovals, specSettingsStep } from '../plan/from-writes.js';
 import { target, type Plan, type Step } from '../plan/types.js';
 import { collectPruner, CRONJOB, effectiveSettings, PRUNER_CRONJOB, PRUNER_TARGET, readPruner } from '../cluster/pruner.js';
 import { findPrunerSetting, parsePrunerAssignments, planPruner, prunerSchemaErrors, type PrunerAssignment } from '../cluster/pruner-settings.js';
@@ -151,19 +151,5 @@ async function nextRunNote(ctx: Context, schedule: string, resumed: boolean): Pr
 
 /** The pruner change as desired state: one merge patch with every value given; `KEY-` and replaced objects are removals. */
 function assignmentsAsSteps(assignments: PrunerAssignment[], pruner: Json): Step[] {
-  const spec: Json = {};
-  const removes: string[] = [];
-  const ops: Json[] = [];
-  for (const a of assignments) {
-    if (a.value === undefined) {
-      removes.push(['spec', ...a.setting.path].join('.'));
-      continue;
-    }
-    let at = spec;
-    for (const k of a.setting.path.slice(0, -1)) at = at[k] ??= {};
-    at[a.setting.path[a.setting.path.length - 1]!] = a.value;
-    ops.push({ op: 'replace', path: `/spec/${a.setting.path.join('/')}`, value: a.value });
-  }
-  removes.push(...jsonPatchRemovals(pruner, ops));
-  return [{ action: 'patch', target: target(R.imagePruner, NAMES.cluster), summary: `patch ${PRUNER_TARGET}`, patchType: 'merge', patch: { spec }, ...(removes.length ? { removes } : {}) }];
+  return [specSettingsStep(assignments, pruner, target(R.imagePruner, NAMES.cluster), `patch ${PRUNER_TARGET}`)];
 }

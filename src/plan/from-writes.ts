@@ -3,7 +3,7 @@
 // so a rendering never claims a state it cannot reach.
 import { R } from '../cluster/resources.js';
 import type { Write } from '../cluster/registry-config.js';
-import { target, type Json, type Step } from './types.js';
+import { target, type Json, type Step, type Target } from './types.js';
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -40,4 +40,26 @@ export function stepsFromWrites(writes: Write[], current: { config?: Json } = {}
     const removes = w.kind === 'Config' && Array.isArray(patch) ? jsonPatchRemovals(current.config, patch) : [];
     return { action: 'patch', target: t, summary: w.summary, patchType: w.patchType ?? 'merge', patch, ...(removes.length ? { removes } : {}) };
   });
+}
+
+/**
+ * `KEY=VALUE` settings of a singleton's spec (config set, pruner set) as desired state: one merge patch with every
+ * value given; `KEY-` and objects replaced by ones lacking keys are removals (a rendering refuses them).
+ */
+export function specSettingsStep(assignments: Array<{ setting: { path: string[] }; value?: unknown }>, current: Json, t: Target, summary: string): Step {
+  const spec: Json = {};
+  const removes: string[] = [];
+  const ops: Json[] = [];
+  for (const a of assignments) {
+    if (a.value === undefined) {
+      removes.push(['spec', ...a.setting.path].join('.'));
+      continue;
+    }
+    let node = spec;
+    for (const k of a.setting.path.slice(0, -1)) node = node[k] ??= {};
+    node[a.setting.path[a.setting.path.length - 1]!] = a.value;
+    ops.push({ op: 'replace', path: `/spec/${a.setting.path.join('/')}`, value: a.value });
+  }
+  removes.push(...jsonPatchRemovals(current, ops));
+  return { action: 'patch', target: t, summary, patchType: 'merge', patch: { spec }, ...(removes.length ? { removes } : {}) };
 }
