@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
+import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
 
 const NS = 'openshift-image-registry';
 const CFG = 'imageregistry.operator.openshift.io/configs';
@@ -144,7 +145,7 @@ describe('credentials --render', () => {
     for (const a of [
       ['create', 'namespace', 'policies'],
       ['create', 'secret', 'generic', USER_SECRET, '-n', 'policies', `--from-literal=REGISTRY_STORAGE_S3_ACCESSKEY=${NEW_ID}`, `--from-file=REGISTRY_STORAGE_S3_SECRETKEY=${keyFile}`],
-      ['apply', '-f', writeText('binding.yaml', 'apiVersion: cluster.open-cluster-management.io/v1beta2\nkind: ManagedClusterSetBinding\nmetadata:\n  name: global\n  namespace: policies\nspec:\n  clusterSet: global\n')],
+      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);

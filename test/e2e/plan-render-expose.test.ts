@@ -11,6 +11,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createCA } from '../sandbox/pki.ts';
 import { runTool } from './support/tool.ts';
+import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
 
 const NS = 'openshift-image-registry';
 const CFG = 'imageregistry.operator.openshift.io/configs';
@@ -150,7 +151,7 @@ describe('expose --render', () => {
     for (const a of [
       ['create', 'namespace', 'policies'],
       ['create', 'secret', 'generic', SECRET, '-n', 'policies', `--from-file=tls.crt=${pem.cert}`, `--from-file=tls.key=${pem.key}`, `--from-file=tls.cacrt=${pem.ca}`],
-      ['apply', '-f', writeText('binding.yaml', 'apiVersion: cluster.open-cluster-management.io/v1beta2\nkind: ManagedClusterSetBinding\nmetadata:\n  name: global\n  namespace: policies\nspec:\n  clusterSet: global\n')],
+      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);

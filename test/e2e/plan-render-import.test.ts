@@ -8,6 +8,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentEnv, type ContentEnv } from './support/content-env.ts';
 import { runTool } from './support/tool.ts';
+import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
 
 const IS = 'image.openshift.io/imagestreams';
 const POLICIES = 'policy.open-cluster-management.io/policies';
@@ -93,7 +94,7 @@ describe('import-image --render', () => {
     ]) {
       if (a[2] === '-') {
         const p = path.join(e.tmp, 'binding.yaml');
-        fs.writeFileSync(p, 'apiVersion: cluster.open-cluster-management.io/v1beta2\nkind: ManagedClusterSetBinding\nmetadata:\n  name: global\n  namespace: policies\nspec:\n  clusterSet: global\n');
+        fs.writeFileSync(p, GLOBAL_CLUSTER_SET_BINDING);
         a[2] = p;
       }
       const k = await kubectl(a);

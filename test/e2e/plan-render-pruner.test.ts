@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
+import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
 
 const PRUNERS = 'imageregistry.operator.openshift.io/imagepruners';
 const POLICIES = 'policy.open-cluster-management.io/policies';
@@ -138,7 +139,7 @@ describe('pruner --render', () => {
 
     for (const a of [
       ['create', 'namespace', 'policies'],
-      ['apply', '-f', writeText('binding.yaml', 'apiVersion: cluster.open-cluster-management.io/v1beta2\nkind: ManagedClusterSetBinding\nmetadata:\n  name: global\n  namespace: policies\nspec:\n  clusterSet: global\n')],
+      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
+import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
 
 const POLICIES = 'policy.open-cluster-management.io/policies';
 const PASSWORD = 'Plan-Render-Pull-Pw-77';
@@ -113,7 +114,7 @@ describe('pull-secret create --render', () => {
     for (const a of [
       ['create', 'namespace', 'policies'],
       ['create', 'secret', 'generic', 'quaycreds', '-n', 'policies', `--from-file=.dockerconfigjson=${cfg}`],
-      ['apply', '-f', writeText('binding.yaml', 'apiVersion: cluster.open-cluster-management.io/v1beta2\nkind: ManagedClusterSetBinding\nmetadata:\n  name: global\n  namespace: policies\nspec:\n  clusterSet: global\n')],
+      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);

@@ -12,6 +12,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createCA } from '../sandbox/pki.ts';
 import { runTool } from './support/tool.ts';
+import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
 
 const CM = '/configmaps';
 const IMAGES = 'config.openshift.io/images';
@@ -119,7 +120,7 @@ describe('trust-ca add --render', () => {
       ['apply', '-f', path.join(tmp, 'binding.yaml')],
       ['apply', '-f', d],
     ]) {
-      if (a[2]?.endsWith('binding.yaml')) fs.writeFileSync(a[2], 'apiVersion: cluster.open-cluster-management.io/v1beta2\nkind: ManagedClusterSetBinding\nmetadata:\n  name: global\n  namespace: policies\nspec:\n  clusterSet: global\n');
+      if (a[2]?.endsWith('binding.yaml')) fs.writeFileSync(a[2], GLOBAL_CLUSTER_SET_BINDING);
       const k = await kubectl(a);
       expect(k.code, `${a.join(' ')}: ${k.stderr}`).toBe(0);
     }

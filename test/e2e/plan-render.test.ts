@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
+import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
 
 const NS = 'openshift-image-registry';
 const CFG = 'imageregistry.operator.openshift.io/configs';
@@ -224,7 +225,7 @@ describe('--render', () => {
     for (const a of [
       ['create', 'namespace', 'policies'],
       ['create', 'secret', 'generic', USER_SECRET, '-n', 'policies', '--from-literal=REGISTRY_STORAGE_S3_ACCESSKEY=AKIAPLANRENDER', `--from-file=REGISTRY_STORAGE_S3_SECRETKEY=${writeText('key', S3_SECRET)}`],
-      ['apply', '-f', writeText('binding.yaml', 'apiVersion: cluster.open-cluster-management.io/v1beta2\nkind: ManagedClusterSetBinding\nmetadata:\n  name: global\n  namespace: policies\nspec:\n  clusterSet: global\n')],
+      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);

@@ -1,0 +1,4 @@
+// What an ACM hub needs before a rendered Policy (regctl --render acm-policy) is placed in namespace `policies`: the
+// ManagedClusterSet `global` bound there (the sandbox's self-managed hub has local-cluster in it).
+export const GLOBAL_CLUSTER_SET_BINDING =
+  'apiVersion: cluster.open-cluster-management.io/v1beta2\nkind: ManagedClusterSetBinding\nmetadata:\n  name: global\n  namespace: policies\nspec:\n  clusterSet: global\n';
