@@ -135,15 +135,10 @@ export function buildImageStreamImport(r: ImportRequest): Json {
 }
 
 /**
- * Sets spec.tags[].referencePolicy of existing tags (what `oc tag --reference-policy` changes): an import never
- * changes the policy of a tag that has one (openshift-apiserver ensureSpecTag). One JSON patch; each change is
- * guarded by a `test` of the tag's name at that index, so a concurrent reorder fails (409/422) instead of hitting
- * the wrong tag.
+ * The JSON patch that sets spec.tags[].referencePolicy of existing tags (what `oc tag --reference-policy` changes): an
+ * import never changes the policy of a tag that has one (openshift-apiserver ensureSpecTag). Each change is guarded
+ * by a `test` of the tag's name at that index, so a concurrent reorder fails (409/422) instead of hitting the wrong tag.
  */
-export function setReferencePolicies(c: Cluster, is: Json, tags: string[], policy: ReferencePolicy): Promise<Json> {
-  return c.patch(R.imageStream, is.metadata.name, referencePolicyOps(is, tags, policy), 'json', { namespace: is.metadata.namespace });
-}
-
 function referencePolicyOps(is: Json, tags: string[], policy: ReferencePolicy): Json[] {
   const ops: Json[] = [];
   ((is.spec?.tags ?? []) as Json[]).forEach((t, i) => {
@@ -153,7 +148,7 @@ function referencePolicyOps(is: Json, tags: string[], policy: ReferencePolicy): 
   return ops;
 }
 
-/** setReferencePolicies as a plan step (the same JSON patch). */
+/** The reference-policy change of existing tags as a plan step (one JSON patch, sent before the import). */
 export function referencePolicyStep(is: Json, tags: string[], policy: ReferencePolicy): PatchStep {
   const ns = is.metadata.namespace as string;
   const name = is.metadata.name as string;
@@ -164,6 +159,12 @@ export function referencePolicyStep(is: Json, tags: string[], policy: ReferenceP
     summary: `patch ImageStream ${ns}/${name} (reference policy ${policy} for ${tags.join(', ')})`,
     patch: referencePolicyOps(is, tags, policy),
   };
+}
+
+/** The command that puts the tags' previous policies back (the hint when the import fails after the patch). */
+export function referencePolicyUndoCommand(is: Json, changes: Array<{ tag: string; from: ReferencePolicy }>): string {
+  const ops = changes.flatMap((c) => referencePolicyOps(is, [c.tag], c.from));
+  return `oc patch imagestream ${is.metadata.name} -n ${is.metadata.namespace} --type=json -p '${JSON.stringify(ops)}'`;
 }
 
 /**

@@ -141,11 +141,19 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     // preview is the same import with spec.import false, which stores nothing.
     ctx.log.info(`server dry run: ${steps[steps.length - 1]!.summary}: checked with the server's preview (spec.import: false), not dryRun=All, which an ImageStreamImport ignores`);
   }
-  if (changes.length && existing && !dry) {
-    await ctx.spin(`Setting the reference policy of ${changes.length === 1 ? 'a tag' : `${changes.length} tags`} to ${policy}`, () => is.setReferencePolicies(cluster, existing, changes.map((c) => c.tag), policy!));
+  let answer: Json;
+  if (dry) {
+    answer = await ctx.spin('Asking what would be imported', () => is.createImageStreamImport(cluster, is.buildImageStreamImport({ ...req, import: false })));
+  } else {
+    // The plan through the one engine: the patch, then the import (its answer carries the import's status). Never
+    // `precheck`: an ImageStreamImport ignores dryRun=All and would really import. When the import fails after the
+    // patch, the engine names the patched stream as left behind, with these commands.
+    const finish = `regctl import-image ${args[0]}${o.from ? ` --from ${o.from}` : ''}${o.all ? ' --all' : ''}${policy ? ` --reference-policy ${policy.toLowerCase()}` : ''}${o.insecure ? ' --insecure' : ''}${needConfirm.length ? ' --confirm' : ''} -n ${ns}`;
+    const undo = changes.length && existing ? is.referencePolicyUndoCommand(existing, changes) : undefined;
+    const spin = (s: Step) => (s.action === 'create' ? `Importing into ${ns}/${stream}` : `Setting the reference policy of ${changes.length === 1 ? 'a tag' : `${changes.length} tags`} to ${policy}`);
+    const applied = await runPlan(ctx, cluster, { ...plan, finish, ...(undo ? { undo } : {}) }, mode, { spin });
+    answer = applied.results[applied.results.length - 1]!;
   }
-
-  const answer = await ctx.spin(dry ? 'Asking what would be imported' : `Importing into ${ns}/${stream}`, () => is.createImageStreamImport(cluster, dry ? is.buildImageStreamImport({ ...req, import: false }) : isi));
   const importedStream = answer.status?.import as Json | undefined;
   // The policy each tag has after the import: the stream the server answers, else (dry run) what it would keep.
   const policyAfter = (t: string): ReferencePolicy => {

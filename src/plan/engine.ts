@@ -116,9 +116,10 @@ export function writeRendering(ctx: Context, plan: Plan, mode: PlanMode): string
  * Runs a plan as the flags ask. `format` is the command's -o: with a dry run json|yaml print the plan as data
  * (kind Plan), anything else prints it for people. `precheck` sends every step as a server dry run first, so
  * admission, RBAC and schemas answer before the first real write. `warned`: the command already logged the plan's
- * warnings (e.g. before asking for confirmation); `quiet`: it reports the steps itself.
+ * warnings (e.g. before asking for confirmation); `quiet`: it reports the steps itself; `spin`: the text of a spinner
+ * (on a terminal) while a step is sent, for steps the server takes long to answer (undefined: none).
  */
-export async function runPlan(ctx: Context, cluster: Cluster | undefined, plan: Plan, mode: PlanMode, o: { format?: OutputFormat; precheck?: boolean; warned?: boolean; quiet?: boolean } = {}): Promise<ApplyResult> {
+export async function runPlan(ctx: Context, cluster: Cluster | undefined, plan: Plan, mode: PlanMode, o: { format?: OutputFormat; precheck?: boolean; warned?: boolean; quiet?: boolean; spin?: (s: Step) => string | undefined } = {}): Promise<ApplyResult> {
   if (!o.warned) for (const w of plan.warnings) ctx.log.warn(w);
   if (mode.render) return { outcome: 'rendered', results: [], files: writeRendering(ctx, plan, mode) };
   if (mode.dryRun !== 'none') {
@@ -136,7 +137,9 @@ export async function runPlan(ctx: Context, cluster: Cluster | undefined, plan: 
   const results: Json[] = [];
   for (const s of plan.steps) {
     try {
-      results.push(await sendStep(ctx, c, s, false));
+      const send = () => sendStep(ctx, c, s, false);
+      const text = o.spin?.(s);
+      results.push(await (text ? ctx.spin(text, send) : send()));
     } catch (e) {
       if (!done.length) throw e;
       throw await undoOrReport(ctx, c, plan, e, s, done);

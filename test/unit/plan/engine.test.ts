@@ -11,11 +11,12 @@ import { SECRET_VALUE, storagePlan } from './fixtures.js';
 function fakes(failOn?: string) {
   const calls: string[] = [];
   const lines: string[] = [];
+  const spins: string[] = [];
   let out = '';
   const rec = (what: string, dry?: boolean) => {
     calls.push(`${what}${dry ? ' (dry)' : ''}`);
     if (failOn && what === failOn && !dry) throw new ApiError(500, 'PATCH', '/x', { kind: 'Status', status: 'Failure', message: 'boom', reason: 'InternalError', code: 500 } as any);
-    return Promise.resolve({ metadata: { generation: 2 } });
+    return Promise.resolve({ metadata: { generation: 2 }, answer: what });
   };
   const cluster = {
     rest: {
@@ -28,8 +29,8 @@ function fakes(failOn?: string) {
     delete: (ref: any, name: string) => rec(`undo delete ${ref.kind} ${name}`),
   };
   const log = { info: (m: string) => lines.push(`i ${m}`), success: (m: string) => lines.push(`✓ ${m}`), warn: (m: string) => lines.push(`! ${m}`), debug: () => {}, always: () => {}, verbose: false, quiet: false };
-  const ctx = { log, io: { stdout: { write: (s: string) => ((out += s), true) } }, spin: (_t: string, fn: () => Promise<unknown>) => fn(), requestTimeoutMs: 0 } as any;
-  return { calls, lines, ctx, cluster: cluster as any, out: () => out };
+  const ctx = { log, io: { stdout: { write: (s: string) => ((out += s), true) } }, spin: (t: string, fn: () => Promise<unknown>) => (spins.push(t), fn()), requestTimeoutMs: 0 } as any;
+  return { calls, lines, spins, ctx, cluster: cluster as any, out: () => out };
 }
 
 const withPvc = (): Plan => ({
@@ -54,6 +55,14 @@ describe('runPlan', () => {
       expect.stringMatching(/^✓ created Secret openshift-image-registry\/image-registry-private-configuration-user/),
       expect.stringMatching(/^✓ patched configs.imageregistry.operator.openshift.io\/cluster/),
     ]);
+  });
+
+  it("gives back each step's answer in order (a create's too), with a spinner for the steps `spin` names", async () => {
+    const f = fakes();
+    const r = await runPlan(f.ctx, f.cluster, withPvc(), planMode({}), { spin: (s) => (s.action === 'create' ? `sending ${s.target.name}` : undefined) });
+    expect(r.results.map((x) => x.answer)).toEqual(['POST PersistentVolumeClaim claim', 'POST Secret image-registry-private-configuration-user', 'PATCH(json-patch+json) configs/cluster cluster']);
+    expect(f.spins).toEqual(['sending claim', 'sending image-registry-private-configuration-user']);
+    expect(f.lines).toHaveLength(3); // one line per step, as without spinners
   });
 
   it('a failure after creates deletes them again, newest first', async () => {
