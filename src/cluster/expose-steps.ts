@@ -17,9 +17,13 @@ export function defaultRouteStep(enabled: boolean): PatchStep {
 /**
  * spec.routes replaced as a whole, guarded by a `test` of the list it was computed from (a 422 when someone changed it
  * meanwhile: plan again). Rendered, the list is the desired spec.routes (an atomic list in the CRD).
+ * When spec.routes is not set, the `add` is guarded by a `test` of null: json-patch v4 (what kube-apiserver applies)
+ * passes it only while the member is missing or null, so a list someone else set meanwhile is not overwritten.
  */
 export function routesStep(current: rp.RouteEntry[] | undefined, next: rp.RouteEntry[], what: string): PatchStep {
-  return { action: 'patch', target: configTarget(), summary: `patch Config cluster: spec.routes ${what}`, patchType: 'json', patch: rp.routesPatch(current, next) as Json[] };
+  const ops = rp.routesPatch(current ?? undefined, next) as Json[];
+  const patch = current == null ? [{ op: 'test', path: '/spec/routes', value: null }, ...ops] : ops;
+  return { action: 'patch', target: configTarget(), summary: `patch Config cluster: spec.routes ${what}`, patchType: 'json', patch };
 }
 
 /** Create the TLS secret, or patch an existing one whose data differs (keys not wanted any more are removed); none when equal. */

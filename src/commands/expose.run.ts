@@ -275,9 +275,25 @@ function localActions(ctx: Context, o: ExposeOptions, removing: boolean, host: s
 }
 
 /** A 422 (the `test` of spec.routes failed) or 409 on the config: someone changed it meanwhile. */
-function configConflict(e: unknown): boolean {
-  const c = isApiError(e, 422) || isApiError(e, 409) ? e : (e as { cause?: unknown })?.cause;
-  return isApiError(c, 422) || isApiError(c, 409);
+function configConflict(e: unknown, codes = [422, 409]): boolean {
+  const c = codes.some((code) => isApiError(e, code)) ? e : (e as { cause?: unknown })?.cause;
+  return codes.some((code) => isApiError(c, code));
+}
+
+/**
+ * The last plan was refused too. The API's 422 reads as invalid input ("check the values against the CRD schema"): say
+ * that the config kept changing instead, keeping what an undo of the secret reported (undone, or what is left).
+ */
+function gaveUp(e: unknown, writes: number): RegctlError {
+  const what = `${CONFIG} spec.routes kept changing under us: gave up after ${writes} conflicting writes`;
+  const hint = 'something else is rewriting it constantly; check for a controller or script editing it, then run the command again';
+  if (!isPartialReport(e)) return new RegctlError(`${what}; nothing more was changed`, { hint });
+  const report = e as RegctlError;
+  const api = asRegctlError(report.cause).message;
+  if (!report.message.startsWith(`${api}; `)) return report;
+  const undone = report.message.startsWith(`${api}; undone, `);
+  const err = new RegctlError(what + report.message.slice(api.length), { hint: undone ? hint : report.hint, exitCode: report.exitCode, cause: report.cause });
+  return Object.assign(err, { partialReport: true });
 }
 
 async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: PlanMode, progress: { changed: boolean }): Promise<void> {
@@ -300,6 +316,7 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: P
 
   let p: Planned;
   let changed = false;
+  let refused: { steps: string; error: unknown } | undefined;
   for (let attempt = 0; ; attempt++) {
     p = await planExpose(cluster, o, v, hostDomain);
     if (attempt === 0) for (const n of p.notes) ctx.log.info(n);
@@ -309,14 +326,20 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: P
       return;
     }
     if (!p.plan.steps.length) break;
+    const steps = JSON.stringify(p.plan.steps);
+    // The very plan the API refused with 422: spec.routes did not change, so its `test` did not fail; report that 422
+    // (a policy, say). A 409 is the server's own re-applies running out: the same plan may be sent again.
+    if (refused?.steps === steps && configConflict(refused.error, [422])) throw refused.error;
     try {
       await runPlan(ctx, cluster, p.plan, mode, { quiet: true });
     } catch (e) {
       // spec.routes changed since it was read (the `test` failed): read again, plan again.
       if (attempt < 3 && configConflict(e)) {
+        refused = { steps, error: e };
         ctx.log.debug(`${CONFIG} changed meanwhile; planning again`);
         continue;
       }
+      if (configConflict(e)) throw gaveUp(e, attempt + 1);
       throw e;
     }
     changed = progress.changed = true;

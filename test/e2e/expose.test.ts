@@ -104,7 +104,7 @@ describe('expose --route NAME (custom routes)', () => {
     expect(out).toMatchObject({ kind: 'Plan', name: 'expose-route-public', dryRun: 'client' });
     expect(out.steps.map((c: any) => c.action)).toEqual(['create', 'patch']);
     expect(out.steps[0].object.data['tls.key']).toBe('<redacted>');
-    expect(out.steps[1]).toMatchObject({ patchType: 'json', patch: [{ op: 'add', path: '/spec/routes', value: [{ name: 'public', hostname: CUSTOM, secretName: 'public-route-tls' }] }] });
+    expect(out.steps[1]).toMatchObject({ patchType: 'json', patch: [{ op: 'test', path: '/spec/routes', value: null }, { op: 'add', path: '/spec/routes', value: [{ name: 'public', hostname: CUSTOM, secretName: 'public-route-tls' }] }] });
     expect(out.checks).toEqual([{ name: 'route public admitted', how: expect.stringContaining(`spec.host ${CUSTOM}`) }]);
     expect(r.all).not.toContain(custom.keyPem.split('\n')[1]!);
     expect(sb.store.get('/secrets', 'openshift-image-registry', 'public-route-tls')).toBeUndefined();

@@ -5,6 +5,7 @@
 // Only known fields with valid values are accepted (400 otherwise, nothing changed).
 import { createServer } from 'node:http';
 import { defaultFaults, type Faults } from './types.ts';
+import { concurrentWritesProblem } from './apiserver/concurrent-write.ts';
 
 const RATES = ['errorRate', 'dropRate', 'resetRate', 'throttleRate'] as const;
 const COUNTS = ['latencyMs', 'conflictNextWrites', 'conflicts'] as const;
@@ -24,9 +25,12 @@ export function checkFaultPatch(patch: unknown): string | undefined {
       if (!Array.isArray(v) || v.some((r) => !r || ![429, 500, 503, 'reset'].includes(r.answer) || !Number.isInteger(r.times) || r.times < 0)) {
         return 'failRequests must be a list of {method?, path?, answer: 429|500|503|"reset", times}';
       }
+    } else if (k === 'concurrentWrites') {
+      const p = concurrentWritesProblem(v);
+      if (p) return p;
     } else if (k === 'registryStorage') {
       if (v !== null && !STORAGE.includes(v as string)) return `registryStorage must be null or one of ${STORAGE.join(', ')}`;
-    } else return `unknown fault "${k}" (known: ${[...RATES, ...COUNTS, 'down', 'failRequests', 'registryStorage', 'prunerJobFails'].join(', ')})`;
+    } else return `unknown fault "${k}" (known: ${[...RATES, ...COUNTS, 'down', 'failRequests', 'concurrentWrites', 'registryStorage', 'prunerJobFails'].join(', ')})`;
   }
   return undefined;
 }
@@ -41,6 +45,7 @@ export function applyFaultPatch(faults: Faults, patch: Record<string, unknown>):
 export function resetFaults(faults: Faults): void {
   delete faults.registryStorage;
   delete faults.prunerJobFails;
+  delete (faults as { concurrentWrites?: unknown }).concurrentWrites;
   Object.assign(faults, defaultFaults(), { conflicts: 0, resetRate: 0, throttleRate: 0, failRequests: [] });
 }
 

@@ -9,13 +9,16 @@
 //   to the fresh object (handlers/patch.go `requestLoop`, MaxRetryWhenPatchConflicts), and creates cannot.
 // - failRequests: scripted answers for tests — the next `times` requests matching method and a path regexp (on the URL with its query) get a
 //   429 (as above), a 500 InternalError, a 503 ServiceUnavailable with Retry-After: 1, or a reset.
+// - concurrentWrites: another client's write just before a given write is processed (a test device; concurrent-write.ts).
 import type { ResourceType } from '../types.ts';
 import type { RequestCtx } from './context.ts';
 import { conflict } from './errors.ts';
+import { concurrentWrite } from './concurrent-write.ts';
 
 /** Before dispatch: true when the request was answered (429/500/503) or its connection cut. */
 export function requestFault(ctx: RequestCtx): boolean {
   const f = ctx.opts.faults;
+  concurrentWrite(ctx);
   const scripted = (f.failRequests ?? []).find((r) => r.times > 0 && (!r.method || r.method === ctx.req.method) && (!r.path || new RegExp(r.path).test(ctx.req.url ?? '')));
   if (scripted) {
     scripted.times--;

@@ -16,9 +16,27 @@ export function mergePatch(target: Json, patch: Json): Json {
 }
 
 // ---------- JSON patch ----------
+// evanphx/json-patch v4 (gopkg.in/evanphx/json-patch.v4 patch.go), as kube-apiserver applies it.
 
-function unprocessable(msg: string): ApiError {
-  return new ApiError(422, 'Invalid', msg);
+/** A patch that does not apply; the message is json-patch's own (the API server does not send it, see applyPatch). */
+export class JsonPatchError extends Error {}
+
+function unprocessable(msg: string): JsonPatchError {
+  return new JsonPatchError(msg);
+}
+
+/**
+ * What kube-apiserver answers for ANY JSON patch that fails to apply, a failed `test` included: handlers/patch.go
+ * (`applyJSPatch`) wraps the error in `NewGenericServerResponse(422, "", GroupResource{}, "", err.Error(), 0, false)`,
+ * which keeps reason Invalid and its fixed message (the json-patch message is dropped) and sends empty, non-nil details.
+ */
+export class PatchNotApplied extends ApiError {
+  constructor(readonly jsonPatchMessage: string) {
+    super(422, 'Invalid', 'the server rejected our request due to an error in our request');
+  }
+  override status() {
+    return { ...super.status(), details: {} };
+  }
 }
 
 function parsePointer(p: string): string[] {
@@ -84,6 +102,39 @@ function addAt(doc: any, pointer: string, value: unknown, op: string): any {
   return doc;
 }
 
+/**
+ * json-patch v4 `test`: a member that is missing or null passes only against an absent or null `value` (so
+ * `{op: test, value: null}` asserts "not set"); a missing parent or array index fails; otherwise deep equality.
+ */
+function testOp(doc: any, pointer: string, o: Record<string, any>): void {
+  const failed = () => unprocessable(`testing value ${pointer} failed: test failed`);
+  const path = parsePointer(pointer);
+  if (!path.length) {
+    if (!deepEqual(doc, o.value)) throw failed();
+    return;
+  }
+  let parent: any;
+  try {
+    parent = container(doc, path, 'test', pointer).parent;
+  } catch {
+    throw unprocessable(`test operation does not apply: is missing path: ${pointer}: missing value`);
+  }
+  const key = path[path.length - 1]!;
+  let actual: unknown;
+  if (Array.isArray(parent)) {
+    const i = Number(key);
+    if (!Number.isInteger(i) || i >= parent.length || i < -parent.length) throw unprocessable(`error in test for path: '${pointer}': Unable to access invalid index: ${key}: invalid index referenced`);
+    actual = parent[i < 0 ? i + parent.length : i];
+  } else if (isObj(parent)) actual = parent[key];
+  else throw unprocessable(`test operation does not apply: is missing path: ${pointer}: missing value`);
+  const expectNothing = !('value' in o) || o.value === null;
+  if (actual === undefined || actual === null) {
+    if (!expectNothing) throw failed();
+    return;
+  }
+  if (!('value' in o) || !deepEqual(actual, o.value)) throw failed();
+}
+
 export function jsonPatch(target: Json, ops: unknown): Json {
   if (!Array.isArray(ops)) throw new ApiError(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   let doc: any = structuredClone(target);
@@ -119,16 +170,9 @@ export function jsonPatch(target: Json, ops: unknown): Json {
       case 'copy':
         doc = addAt(doc, path, getAt(doc, String(o.from), 'copy'), 'copy');
         break;
-      case 'test': {
-        let actual: unknown;
-        try {
-          actual = getAt(doc, path, 'test');
-        } catch {
-          actual = undefined;
-        }
-        if (!deepEqual(actual, o.value)) throw unprocessable(`testing value ${path} failed: test failed`);
+      case 'test':
+        testOp(doc, path, o);
         break;
-      }
       default:
         throw unprocessable(`Unexpected kind: ${String(o.op)}`);
     }
@@ -223,7 +267,14 @@ export function patchTypeOf(contentType: string | undefined): PatchType | undefi
 }
 
 export function applyPatch(type: PatchType, target: unknown, patch: unknown): unknown {
-  if (type === 'json') return jsonPatch(target, patch);
+  if (type === 'json') {
+    try {
+      return jsonPatch(target, patch);
+    } catch (e) {
+      if (e instanceof JsonPatchError) throw new PatchNotApplied(e.message);
+      throw e;
+    }
+  }
   if (!isObj(patch)) throw new ApiError(400, 'BadRequest', 'json: cannot unmarshal non-object into Go value of type map[string]interface {}');
   return type === 'merge' ? mergePatch(target, patch) : smp(target, patch);
 }
