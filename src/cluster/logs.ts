@@ -2,7 +2,7 @@
 // (with -f: line-wise as they arrive), replacement pods picked up during a rollout by watching pods. Output is
 // written block-wise through a sink that honours backpressure, so a slow reader slows the HTTP streams instead
 // of filling memory.
-import type { IncomingMessage } from 'node:http';
+import type { RawResponse } from './rest.js';
 import { StringDecoder } from 'node:string_decoder';
 import type { Cluster, Json } from './cluster.js';
 import { ApiError, isApiError, type StatusBody } from './api-error.js';
@@ -198,7 +198,7 @@ export async function streamPodLog(cluster: Cluster, pod: PodRef, q: LogQuery, s
 }
 
 /** GET pods/NAME/log: the response stream (2xx), undefined when `signal` aborted; ApiError on any other status. */
-export async function openPodLog(cluster: Cluster, pod: PodRef, q: LogQuery, signal: AbortSignal): Promise<IncomingMessage | undefined> {
+export async function openPodLog(cluster: Cluster, pod: PodRef, q: LogQuery, signal: AbortSignal): Promise<RawResponse | undefined> {
   const path = logPath(NAMES.registryNamespace, pod.name);
   const query = {
     container: pod.container,
@@ -425,7 +425,7 @@ export async function runLogs(cluster: Cluster, req: LogsRequest): Promise<void>
 async function mergePods(cluster: Cluster, todo: PodRef[], req: LogsRequest, sinkFor: (pod: PodRef, timestamps: boolean) => PodOutput): Promise<void> {
   const q: LogQuery = { ...req.query, timestamps: true };
   const opened = await Promise.allSettled(todo.map((ref) => openPodLog(cluster, ref, q, req.signal)));
-  const streams: Array<{ ref: PodRef; res: IncomingMessage }> = [];
+  const streams: Array<{ ref: PodRef; res: RawResponse }> = [];
   let denied: unknown;
   let lastError: unknown;
   for (const [i, r] of opened.entries()) {

@@ -102,6 +102,39 @@ export class ConnectProxyAgent extends https.Agent {
   }
 }
 
+/**
+ * One TLS connection to host:port (through `proxy`'s CONNECT tunnel when given) with the agent's TLS settings, offering
+ * `alpn`; resolves once the handshake is done. `timeoutMs` bounds the tunnel and the handshake.
+ */
+export function connectTls(host: string, port: number, agent: https.AgentOptions, alpn: string[], proxy: URL | undefined, timeoutMs: number): Promise<tls.TLSSocket> {
+  const servername = agent.servername || (net.isIP(host) ? undefined : host);
+  const opts: tls.ConnectionOptions = { secureContext: agent.secureContext, ALPNProtocols: alpn, ...(servername ? { servername } : {}) };
+  if (agent.rejectUnauthorized !== undefined) opts.rejectUnauthorized = agent.rejectUnauthorized;
+  const handshake = (s: tls.TLSSocket, done: (err: Error | null, s?: tls.TLSSocket) => void) => {
+    const timer = timeoutMs ? setTimeout(() => s.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })), timeoutMs) : undefined;
+    s.once('secureConnect', () => {
+      clearTimeout(timer);
+      s.removeListener('error', onError);
+      done(null, s);
+    });
+    const onError = (e: Error) => {
+      clearTimeout(timer);
+      done(e);
+    };
+    s.once('error', onError);
+  };
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, s?: tls.TLSSocket) => (err || !s ? reject(err) : resolve(s));
+    if (!proxy) return handshake(tls.connect({ ...opts, host, port }), done);
+    openTunnel(proxy, host, port, timeoutMs || undefined, (err, raw) => {
+      if (err || !raw) return reject(err ?? new Error('no tunnel'));
+      const s = tls.connect({ ...opts, socket: raw });
+      s.once('close', () => raw.destroy());
+      handshake(s, done);
+    });
+  });
+}
+
 /** What goes into a secure context: the CA, the client certificate and the protocol settings client-node put on the options. */
 const CONTEXT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'crl', 'secureOptions', 'secureProtocol', 'honorCipherOrder', 'ecdhCurve', 'dhparam', 'sessionIdContext'] as const;
 

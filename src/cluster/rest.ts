@@ -3,7 +3,8 @@ import http from 'node:http';
 import { URL } from 'node:url';
 import type { LoadedKubeconfig } from './kubeconfig.js';
 import { ApiError, ConnectionError, type StatusBody } from './api-error.js';
-import { ConnectProxyAgent, ProxyTunnelError, tlsAgentOptions } from './proxy-agent.js';
+import { ConnectProxyAgent, ProxyTunnelError, connectTls, tlsAgentOptions } from './proxy-agent.js';
+import { H2Connection, h2ErrorCode, type RawResponse } from './h2.js';
 import { proxyForUrl, redactProxy } from '../net/proxy-env.js';
 import { applyUserAuth } from './user-auth.js';
 
@@ -26,6 +27,7 @@ export interface RestClientOptions {
 }
 
 export type Json = Record<string, any>;
+export type { RawResponse } from './h2.js';
 
 /**
  * Minimal Kubernetes REST client over node:https, configured by @kubernetes/client-node's KubeConfig
@@ -36,6 +38,8 @@ export class RestClient {
   private prepared?: Promise<https.RequestOptions>;
   /** scheme://host:port of the proxy API requests go through, if any (never credentials). */
   private proxy?: string;
+  /** HTTP/2 to an https API server (h2.ts); HTTP/1.1 through the agent when the server does not offer it. */
+  private h2?: H2Connection;
 
   constructor(
     private readonly k: LoadedKubeconfig,
@@ -60,12 +64,16 @@ export class RestClient {
       if (this.base.protocol === 'https:' && !/^socks/i.test(explicit ?? '')) {
         const proxy = proxyForUrl(this.base, this.opts.env ?? {}, explicit);
         const tlsOpts = this.agentOptions(o);
-        if (proxy && (proxy.protocol === 'http:' || proxy.protocol === 'https:')) {
-          o.agent = new ConnectProxyAgent(proxy, tlsOpts);
-          this.proxy = redactProxy(proxy);
+        const tunnel = proxy && (proxy.protocol === 'http:' || proxy.protocol === 'https:') ? proxy : undefined;
+        if (tunnel) {
+          o.agent = new ConnectProxyAgent(tunnel, tlsOpts);
+          this.proxy = redactProxy(tunnel);
         } else {
           o.agent = new https.Agent(tlsOpts);
         }
+        const host = this.base.hostname.replace(/^\[|\]$/g, '');
+        const port = Number(this.base.port) || 443;
+        this.h2 = new H2Connection(this.base.origin, () => connectTls(host, port, tlsOpts, ['h2', 'http/1.1'], tunnel, this.opts.timeoutMs));
       } else if (this.base.protocol === 'http:' && !explicit) {
         o.agent = new http.Agent({ keepAlive: true });
       }
@@ -90,8 +98,14 @@ export class RestClient {
     return u;
   }
 
+  /** A failed request as regctl reports it: a ConnectionError naming the server (and the proxy, if any). */
+  private connectionError(e: NodeJS.ErrnoException, code: string): ConnectionError {
+    const via = e instanceof ProxyTunnelError ? { url: e.proxy, kind: e.kind, status: e.status } : this.proxy ? { url: this.proxy } : undefined;
+    return new ConnectionError(this.k.server, code, e.message, via);
+  }
+
   /** Sends a request and returns the raw response (caller consumes the body). */
-  async raw(method: string, path: string, o: RequestOptions = {}): Promise<http.IncomingMessage> {
+  async raw(method: string, path: string, o: RequestOptions = {}): Promise<RawResponse> {
     const base = await this.prepare();
     const u = this.url(path, o.query);
     const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
@@ -106,6 +120,24 @@ export class RestClient {
     }
     const timeout = o.timeoutMs ?? this.opts.timeoutMs;
     const started = Date.now();
+    const failed = (e: NodeJS.ErrnoException, code = e.code ?? 'EUNKNOWN') => {
+      this.opts.trace?.(`${method} ${u.pathname}${u.search} failed ${code === e.code || !e.code ? code : `${code} (${e.code})`} ${Date.now() - started}ms${this.proxy ? ` (proxy ${this.proxy})` : ''}`);
+      return this.connectionError(e, code);
+    };
+    const session = await this.h2?.get().catch((e: NodeJS.ErrnoException) => {
+      throw failed(e);
+    });
+    if (session) {
+      try {
+        const res = await this.h2!.request(session, { method, path: u.pathname + u.search, headers, body, timeoutMs: timeout, signal: o.signal });
+        this.opts.trace?.(`${method} ${u.pathname}${u.search} ${res.statusCode} ${Date.now() - started}ms`);
+        return res;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.name === 'AbortError') throw err;
+        throw failed(err, h2ErrorCode(err));
+      }
+    }
     const mod = u.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const req = mod.request(
@@ -119,9 +151,7 @@ export class RestClient {
       req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e.name === 'AbortError') return reject(e); // the caller ended it on purpose: not a failure
-        this.opts.trace?.(`${method} ${u.pathname}${u.search} failed ${e.code ?? e.message} ${Date.now() - started}ms${this.proxy ? ` (proxy ${this.proxy})` : ''}`);
-        const via = e instanceof ProxyTunnelError ? { url: e.proxy, kind: e.kind, status: e.status } : this.proxy ? { url: this.proxy } : undefined;
-        reject(new ConnectionError(this.k.server, e.code ?? 'EUNKNOWN', e.message, via));
+        reject(failed(e));
       });
       if (body !== undefined) req.write(body);
       req.end();
@@ -190,7 +220,7 @@ export class RestClient {
   }
 }
 
-async function readAll(res: http.IncomingMessage): Promise<string> {
+async function readAll(res: RawResponse): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');

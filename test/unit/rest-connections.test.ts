@@ -1,7 +1,9 @@
-// RestClient keeps one TLS connection to the API server for requests made one after the other, and still presents
-// the kubeconfig's client certificate on it (one agent with one secure context per client).
+// RestClient keeps one connection to the API server and presents the kubeconfig's client certificate on it: HTTP/2
+// (negotiated by ALPN, as client-go and kube-apiserver do) carries parallel requests over one TLS connection; a server
+// that offers only HTTP/1.1 gets keep-alive HTTP/1.1 (one agent with one secure context per client).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,8 +15,12 @@ import { RestClient } from '../../src/cluster/rest.js';
 
 let dir: string;
 let server: https.Server;
+let h2server: http2.Http2SecureServer;
 let connections = 0;
+let h2connections = 0;
 const subjects: string[] = [];
+const versions: string[] = [];
+const sessions: http2.ServerHttp2Session[] = [];
 const b64 = (f: string) => fs.readFileSync(path.join(dir, f)).toString('base64');
 
 function ssl(...args: string[]): void {
@@ -31,16 +37,30 @@ beforeAll(async () => {
   ssl('req', ...key, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/O=system:masters/CN=system:admin');
   ssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '2');
   const pem = (f: string) => fs.readFileSync(path.join(dir, f));
-  server = https.createServer({ key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+  const tlsOpts = { key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true };
+  const answer = (req: { url?: string; httpVersion: string; socket: unknown }, res: { setHeader(k: string, v: string): void; end(s: string): void }) => {
     subjects.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? ''));
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ kind: 'Namespace', metadata: { name: req.url } }));
-  });
+    versions.push(req.httpVersion);
+    // Answer a little later, so that requests made together are in flight together.
+    setTimeout(() => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ kind: 'Namespace', metadata: { name: req.url } }));
+    }, 20);
+  };
+  server = https.createServer(tlsOpts, answer);
   server.on('secureConnection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  h2server = http2.createSecureServer(tlsOpts, answer);
+  h2server.on('secureConnection', () => h2connections++);
+  h2server.on('session', (session) => sessions.push(session));
+  await new Promise<void>((r) => h2server.listen(0, '127.0.0.1', r));
+  writeKubeconfig('kubeconfig', (server.address() as AddressInfo).port);
+  writeKubeconfig('h2.kubeconfig', (h2server.address() as AddressInfo).port);
+});
+
+function writeKubeconfig(name: string, port: number): void {
   fs.writeFileSync(
-    path.join(dir, 'kubeconfig'),
+    path.join(dir, name),
     [
       'apiVersion: v1',
       'kind: Config',
@@ -61,20 +81,39 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-});
+}
 
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((r) => server?.close(r));
+  for (const session of sessions) session.destroy();
+  await new Promise((r) => h2server?.close(r));
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('RestClient connections', () => {
-  it('sends requests made one after the other over one TLS connection, with the client certificate', async () => {
+  it('HTTP/2: requests made together share one TLS connection, with the client certificate', async () => {
+    subjects.length = versions.length = 0;
+    const k = loadKubeconfig({ kubeconfig: path.join(dir, 'h2.kubeconfig'), env: {} });
+    const rest = new RestClient(k, { timeoutMs: 5000, userAgent: 'regctl-test', env: {} });
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const got = await Promise.all(names.map((n) => rest.get(`/api/v1/namespaces/${n}`)));
+    expect(got.map((g) => g.metadata.name)).toEqual(names.map((n) => `/api/v1/namespaces/${n}`));
+    expect((await rest.get('/api/v1/namespaces/f')).kind).toBe('Namespace');
+    expect(versions).toEqual(Array(6).fill('2.0'));
+    expect(subjects).toEqual(Array(6).fill('system:admin'));
+    expect(h2connections).toBe(1);
+  });
+
+  it('a server without HTTP/2: requests made one after the other reuse one HTTP/1.1 connection, with the client certificate', async () => {
+    subjects.length = versions.length = 0;
     const k = loadKubeconfig({ kubeconfig: path.join(dir, 'kubeconfig'), env: {} });
     const rest = new RestClient(k, { timeoutMs: 5000, userAgent: 'regctl-test', env: {} });
     for (const name of ['a', 'b', 'c']) expect((await rest.get(`/api/v1/namespaces/${name}`)).kind).toBe('Namespace');
+    expect(versions).toEqual(['1.1', '1.1', '1.1']);
     expect(subjects).toEqual(['system:admin', 'system:admin', 'system:admin']);
-    expect(connections).toBe(1);
+    // Plus, at most, the connection that offered h2 and was closed once the server chose http/1.1.
+    expect(connections).toBeGreaterThanOrEqual(1);
+    expect(connections).toBeLessThanOrEqual(2);
   });
 });

@@ -10,6 +10,8 @@
 // - failRequests: scripted answers for tests — the next `times` requests matching method and a path regexp (on the URL with its query) get a
 //   429 (as above), a 500 InternalError, a 503 ServiceUnavailable with Retry-After: 1, or a reset.
 // - concurrentWrites: another client's write just before a given write is processed (a test device; concurrent-write.ts).
+import { constants, type ServerHttp2Stream } from 'node:http2';
+import type { IncomingMessage } from 'node:http';
 import type { ResourceType } from '../types.ts';
 import type { RequestCtx } from './context.ts';
 import { conflict } from './errors.ts';
@@ -31,7 +33,7 @@ export function requestFault(ctx: RequestCtx): boolean {
 
 function answer(ctx: RequestCtx, a: 'reset' | 429 | 500 | 503): true {
   if (a === 'reset') {
-    ctx.req.socket.destroy();
+    cutRequest(ctx.req);
     return true;
   }
   ctx.req.resume();
@@ -48,6 +50,17 @@ function answer(ctx: RequestCtx, a: 'reset' | 429 | 500 | 503): true {
   ctx.res.writeHead(a, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...(a === 503 ? { 'Retry-After': '1' } : {}) });
   ctx.res.end(body);
   return true;
+}
+
+/**
+ * Cuts one request off before any answer. Over HTTP/1.1 that loses its connection; over HTTP/2 the request's stream is
+ * reset (RST_STREAM INTERNAL_ERROR, what Go's net/http2 server sends when a handler aborts) and the connection's other
+ * streams go on, as they do against kube-apiserver.
+ */
+export function cutRequest(req: IncomingMessage): void {
+  const stream = (req as unknown as { stream?: ServerHttp2Stream }).stream;
+  if (stream) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  else req.socket.destroy();
 }
 
 /** Whether this write is conditional on a resourceVersion (only those can lose a race). */

@@ -51,7 +51,7 @@ export function handlePodLog(ctx: RequestCtx, rr: ResourceRequest): void {
   // The kubelet writes RFC3339NanoFixed (nine digits), not Go's trimmed RFC3339Nano.
   const fmt = (l: LogLine) => `${timestamps ? `${rfc3339NanoFixed(l)} ` : ''}${l.line}\n`;
   const { res, req } = ctx;
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', ...(follow ? { 'Transfer-Encoding': 'chunked' } : {}) });
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' }); // HTTP/1.1: chunked by Node
   const emit = (l: LogLine): boolean => {
     let s = fmt(l);
     if (limitBytes <= 0) return false;

@@ -324,7 +324,7 @@ function watch(ctx: RequestCtx, rr: ResourceRequest): void {
   const begin = () => {
     if (started) return;
     started = true;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' }); // HTTP/1.1: chunked by Node
     res.flushHeaders();
   };
   let stop: (() => void) | undefined;

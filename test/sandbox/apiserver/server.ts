@@ -1,5 +1,8 @@
 // The simulated kube-apiserver + openshift-apiserver + oauth-server: one HTTPS listener on 127.0.0.1.
-import { createServer } from 'node:https';
+// It offers HTTP/2 and HTTP/1.1 by ALPN, as kube-apiserver does (k8s.io/apiserver pkg/server/secure_serving.go:
+// NextProtos ["h2", "http/1.1"], MaxConcurrentStreams 100 unless --http2-max-streams-per-connection);
+// upgrades (pods/exec) and HTTP/1.1-only clients take the HTTP/1.1 path.
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -17,7 +20,7 @@ import { handleVirtual } from './virtual.ts';
 import { handlePodLog } from './podlogs.ts';
 import { createOAuthHandler } from './oauth.ts';
 import { handleOpenApi } from './openapi.ts';
-import { requestFault } from './faults.ts';
+import { cutRequest, requestFault } from './faults.ts';
 import { handleExecUpgrade } from './exec.ts';
 
 export type { ApiServerOptions } from './context.ts';
@@ -176,7 +179,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     const ctx: RequestCtx = { opts, req, res, url: new URL(req.url ?? '/', 'https://127.0.0.1'), user: ANONYMOUS, body: bodyReader(req) };
     try {
       if (f.down) return void req.socket.destroy();
-      if (f.dropRate > 0 && Math.random() < f.dropRate) return void req.socket.destroy();
+      if (f.dropRate > 0 && Math.random() < f.dropRate) return void cutRequest(req);
       if (requestFault(ctx)) return;
       if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
       if (f.errorRate > 0 && Math.random() < f.errorRate) {
@@ -193,11 +196,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     }
   }
 
-  const server = createServer(
-    { cert: opts.tls.certPem, key: opts.tls.keyPem, ca: opts.tls.clientCaPem, requestCert: true, rejectUnauthorized: false },
-    (req, res) => void onRequest(req, res),
+  const server = createSecureServer(
+    { cert: opts.tls.certPem, key: opts.tls.keyPem, ca: opts.tls.clientCaPem, requestCert: true, rejectUnauthorized: false, allowHTTP1: true, settings: { maxConcurrentStreams: 100 } },
+    // The compatibility API gives HTTP/2 requests the shape of node:http's (headers, url, body stream, writeHead/end).
+    (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void onRequest(req as IncomingMessage, res as ServerResponse),
   );
-  server.keepAliveTimeout = 30_000;
   server.on('connection', (s: Socket) => {
     if (opts.faults.down) return void s.destroy();
     sockets.add(s);
@@ -207,6 +210,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => void handleExecUpgrade(opts, req, socket, (r) => impersonated(r, authenticate(opts, r), opts.authorizer)));
   server.on('tlsClientError', () => undefined);
   server.on('clientError', (_e, s) => s.destroy());
+  server.on('sessionError', () => undefined); // a client that went away
+
 
   const listen = (p: number) =>
     new Promise<number>((resolve, reject) => {
