@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 // Its config module, not the package index (which re-exports every API class, model, watch, exec, …).
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import yaml from 'js-yaml';
+import { newClusters, newContexts, newUsers } from '@kubernetes/client-node/dist/config_types.js';
 import { AuthError, RegctlError, UsageError } from '../errors.js';
 import { readTextFileCapped } from '../input/read.js';
+import { readKubeconfigDoc } from './kubeconfig-doc.js';
 import { applyUserAuth, readTokenFile, tokenFileOf } from './user-auth.js';
 import { SA_DIR, inClusterNamespace, inClusterPossible } from './in-cluster.js';
 
@@ -124,38 +125,20 @@ interface ParsedFile {
   tokenFiles: Array<[string, string]>;
 }
 
+type RawKubeconfig = { clusters?: unknown; contexts?: unknown; users?: Array<{ name?: unknown; user?: { tokenFile?: unknown } }>; 'current-context'?: string } | undefined;
+
 /**
- * Parsed kubeconfig files by path and text: a command across contexts loads the same file once per context, and
- * parsing a fleet's kubeconfig (one CA per cluster) is most of a context's CPU. Keyed by the text just read, so
- * a file that changed is parsed again.
+ * client-node's loadFromFile (its loadFromString on the parsed YAML, which is parsed once per run: kubeconfig-doc.ts),
+ * with the file read under the kubeconfig cap; notes each user's tokenFile (first wins, as kubectl merges).
  */
-const parsed = new Map<string, ParsedFile>();
-
-function parseKubeconfigFile(file: string, text: string): ParsedFile {
-  const key = `${file}\0${text}`;
-  let p = parsed.get(key);
-  if (!p) {
-    const kc = new KubeConfig();
-    kc.loadFromString(text);
-    kc.makePathsAbsolute(path.dirname(file));
-    const tokenFiles: Array<[string, string]> = [];
-    const doc = yaml.load(text) as { users?: Array<{ name?: unknown; user?: { tokenFile?: unknown } }> } | undefined;
-    for (const u of Array.isArray(doc?.users) ? doc.users : []) {
-      const f = u?.user?.tokenFile;
-      if (typeof u?.name === 'string' && typeof f === 'string' && f) tokenFiles.push([u.name, path.resolve(path.dirname(file), f)]);
-    }
-    p = { options: { clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext }, tokenFiles };
-    parsed.set(key, p);
-  }
-  return p;
-}
-
-/** client-node's loadFromFile, with the file read under the kubeconfig cap; notes each user's tokenFile (first wins, as kubectl merges). */
 function loadKubeconfigFile(kc: KubeConfig, file: string, tokenFiles: Record<string, string>): void {
-  const p = parseKubeconfigFile(file, readTextFileCapped(file, 'kubeconfig'));
-  // Fresh arrays: mergeConfig adds to them. The entries are shared, and nothing changes them once loaded.
-  kc.loadFromOptions({ ...p.options, clusters: [...p.options.clusters], users: [...p.options.users], contexts: [...p.options.contexts] });
-  for (const [name, f] of p.tokenFiles) if (!(name in tokenFiles)) tokenFiles[name] = f;
+  const doc = (readKubeconfigDoc(file) ?? {}) as NonNullable<RawKubeconfig>;
+  kc.loadFromOptions({ clusters: newClusters(doc.clusters), users: newUsers(doc.users), contexts: newContexts(doc.contexts), currentContext: doc['current-context'] as string });
+  kc.makePathsAbsolute(path.dirname(file));
+  for (const u of Array.isArray(doc.users) ? doc.users : []) {
+    const f = u?.user?.tokenFile;
+    if (typeof u?.name === 'string' && typeof f === 'string' && f && !(u.name in tokenFiles)) tokenFiles[u.name] = path.resolve(path.dirname(file), f);
+  }
 }
 
 const IN_CLUSTER = `the pod's service account (${SA_DIR})`;

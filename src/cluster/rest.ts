@@ -220,10 +220,17 @@ export class RestClient {
   }
 }
 
-async function readAll(res: RawResponse): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** The whole body (with listeners, not `for await`: an async iterator per response is measurable across a fleet). */
+function readAll(res: RawResponse): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.once('error', reject);
+    res.once('close', () => {
+      if (!res.readableEnded) reject(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }));
+    });
+  });
 }
 
 function toApiError(code: number, method: string, path: string, text: string, inCluster: boolean): ApiError {

@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import yaml from 'js-yaml';
 import { AuthError, RegctlError, UsageError } from '../errors.js';
 import { readTextFileCapped } from '../input/read.js';
+import { readKubeconfigDoc } from '../cluster/kubeconfig-doc.js';
 import { FAN_OUT_SELECTORS, type FanOutGlobals } from './options.js';
 
 interface Kubeconfigs {
@@ -31,7 +31,7 @@ export function kubeconfigContexts(kubeconfig: string | undefined, env: Record<s
   for (const f of files) {
     let doc: { contexts?: Array<{ name?: unknown }> } | undefined;
     try {
-      doc = yaml.load(readTextFileCapped(f, 'kubeconfig')) as typeof doc;
+      doc = readKubeconfigDoc(f) as typeof doc;
     } catch (e) {
       if (e instanceof RegctlError) throw e;
       throw new RegctlError(`cannot load kubeconfig ${f}: ${(e as Error).message.split('\n')[0]}`, { hint: 'check the file is valid YAML (kubectl config view)' });
