@@ -55,6 +55,7 @@ export async function fleet(o: { clusters: number; rounds: number }): Promise<Ro
         pass: ratio <= TARGET,
         notes: [
           `median of ${o.rounds} interleaved runs; CPU median fleet ${cpu(a)}, one cluster ${cpu(s)}; regctl's default --max-concurrency (10)`,
+          `floor at --max-concurrency 10: ${Math.ceil(o.clusters / 10)} rounds of contexts, each waiting ≥ ${LATENCY_MS} ms for its API answers, after the start-up one cluster also pays — the ≤ ${TARGET}× target leaves ${fmtMs(sm)} for the ${Math.ceil(o.clusters / 10) - 1} extra rounds`,
           `with --max-concurrency ${o.clusters}: ${fmtMs(median(w!.map((x) => x.wallMs)))} (CPU ${cpu(w)})`,
           `the sandbox: ${o.clusters} clusters started in ${fmtMs(startMs)}, +${fmtMB(sandboxRss)} RSS in the bench process`,
         ],
