@@ -27,6 +27,10 @@ export type TlsConnect = () => Promise<TLSSocket>;
 /** Stream and session failures before an answer read as a reset connection (retried for GET, as before). */
 const RESET_LIKE = new Set(['ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_STREAM_CANCEL', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_ERROR']);
 
+function notProcessed(e: NodeJS.ErrnoException & { rstCode?: number }): boolean {
+  return e.code === 'ERR_HTTP2_GOAWAY_SESSION' || e.code === 'ERR_HTTP2_INVALID_SESSION' || e.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM;
+}
+
 export function h2ErrorCode(e: NodeJS.ErrnoException): string {
   return e.code && RESET_LIKE.has(e.code) ? 'ECONNRESET' : (e.code ?? 'EUNKNOWN');
 }
@@ -71,8 +75,25 @@ export class H2Connection {
     return session;
   }
 
-  /** Sends one request on the session; resolves with the response once its headers arrive. */
-  request(session: http2.ClientHttp2Session, r: H2Request): Promise<RawResponse> {
+  /**
+   * Sends one request; resolves with the response once its headers arrive, or undefined when the server speaks only
+   * HTTP/1.1. A request the server provably did not process — the session was already closing, or the stream was
+   * refused (REFUSED_STREAM, RFC 9113 §8.7) — is sent once more on a new connection, whatever its method.
+   */
+  async send(r: H2Request): Promise<RawResponse | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const session = await this.get();
+      if (!session) return undefined;
+      try {
+        return await this.request(session, r);
+      } catch (e) {
+        if (attempt > 1 || !notProcessed(e as NodeJS.ErrnoException)) throw e;
+        if (this.session === session) this.session = undefined;
+      }
+    }
+  }
+
+  private request(session: http2.ClientHttp2Session, r: H2Request): Promise<RawResponse> {
     const headers: http2.OutgoingHttpHeaders = { ':method': r.method, ':path': r.path };
     for (const [k, v] of Object.entries(r.headers)) if (k.toLowerCase() !== 'host') headers[k.toLowerCase()] = v;
     const stream = session.request(headers, { endStream: r.body === undefined });
@@ -88,11 +109,11 @@ export class H2Connection {
       r.signal?.addEventListener('abort', onAbort, { once: true });
       stream.once('close', () => r.signal?.removeEventListener('abort', onAbort));
       if (r.timeoutMs) stream.setTimeout(r.timeoutMs, () => fail(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
-      stream.once('error', (e) => {
-        if (!answered) reject(e);
+      stream.once('error', (e: NodeJS.ErrnoException) => {
+        if (!answered) reject(Object.assign(e, { rstCode: stream.rstCode }));
       });
       stream.once('close', () => {
-        if (!answered) reject(Object.assign(new Error(`stream closed with HTTP/2 error code ${stream.rstCode}`), { code: 'ERR_HTTP2_STREAM_ERROR' }));
+        if (!answered) reject(Object.assign(new Error(`stream closed with HTTP/2 error code ${stream.rstCode}`), { code: 'ERR_HTTP2_STREAM_ERROR', rstCode: stream.rstCode }));
       });
       stream.once('response', (h) => {
         answered = true;

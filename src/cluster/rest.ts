@@ -124,18 +124,18 @@ export class RestClient {
       this.opts.trace?.(`${method} ${u.pathname}${u.search} failed ${code === e.code || !e.code ? code : `${code} (${e.code})`} ${Date.now() - started}ms${this.proxy ? ` (proxy ${this.proxy})` : ''}`);
       return this.connectionError(e, code);
     };
-    const session = await this.h2?.get().catch((e: NodeJS.ErrnoException) => {
-      throw failed(e);
-    });
-    if (session) {
+    if (this.h2) {
+      let res: RawResponse | undefined;
       try {
-        const res = await this.h2!.request(session, { method, path: u.pathname + u.search, headers, body, timeoutMs: timeout, signal: o.signal });
-        this.opts.trace?.(`${method} ${u.pathname}${u.search} ${res.statusCode} ${Date.now() - started}ms`);
-        return res;
+        res = await this.h2.send({ method, path: u.pathname + u.search, headers, body, timeoutMs: timeout, signal: o.signal });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (err.name === 'AbortError') throw err;
         throw failed(err, h2ErrorCode(err));
+      }
+      if (res) {
+        this.opts.trace?.(`${method} ${u.pathname}${u.search} ${res.statusCode} ${Date.now() - started}ms`);
+        return res;
       }
     }
     const mod = u.protocol === 'http:' ? http : https;

@@ -42,6 +42,7 @@ beforeAll(async () => {
     subjects.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? ''));
     versions.push(req.httpVersion);
     // Answer a little later, so that requests made together are in flight together.
+    if (req.url?.endsWith('/reset') && 'stream' in req) return void (req as unknown as { stream: http2.ServerHttp2Stream }).stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
     setTimeout(() => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ kind: 'Namespace', metadata: { name: req.url } }));
@@ -103,6 +104,21 @@ describe('RestClient connections', () => {
     expect(versions).toEqual(Array(6).fill('2.0'));
     expect(subjects).toEqual(Array(6).fill('system:admin'));
     expect(h2connections).toBe(1);
+  });
+
+  it('HTTP/2: a connection the server closed is replaced; a reset stream fails as a reset connection, the others go on', async () => {
+    const k = loadKubeconfig({ kubeconfig: path.join(dir, 'h2.kubeconfig'), env: {} });
+    const rest = new RestClient(k, { timeoutMs: 5000, userAgent: 'regctl-test', env: {} });
+    const before = h2connections;
+    expect((await rest.get('/api/v1/namespaces/a')).kind).toBe('Namespace');
+    // GOAWAY: a request sent before the client reads it is refused and sent again on a new connection.
+    for (const session of sessions) session.close();
+    expect((await rest.get('/api/v1/namespaces/b')).kind).toBe('Namespace');
+    expect(h2connections).toBe(before + 2);
+    const [reset, ok] = await Promise.allSettled([rest.get('/api/v1/namespaces/reset'), rest.get('/api/v1/namespaces/c')]);
+    expect(reset.status === 'rejected' && reset.reason).toMatchObject({ name: 'ConnectionError', code: 'ECONNRESET' });
+    expect(ok.status === 'fulfilled' && ok.value.kind).toBe('Namespace');
+    expect(h2connections).toBe(before + 2);
   });
 
   it('a server without HTTP/2: requests made one after the other reuse one HTTP/1.1 connection, with the client certificate', async () => {
