@@ -5,6 +5,7 @@ import { createContext, VERSION, type GlobalOptions } from './context.js';
 import { EXIT, ErrorAfterOutput, toRegctlError } from './errors.js';
 import type { CommandModule, Run } from './commands/spec.js';
 import { commands } from './commands/index.js';
+import { UnknownCommandError, guardSubcommands, takesNoOperand } from './unknown-command.js';
 import { addFanOutOptions, assertNoStrayFanOutFlags, commandPath, fanOutRequested, type FanOutGlobals } from './multi/options.js';
 
 export interface MainDeps {
@@ -55,11 +56,13 @@ export function addCommand(parent: Command, m: CommandModule, act: Act): Command
     };
   }
   if (s.acceptAnything) c.allowUnknownOption().allowExcessArguments();
+  else if (s.isDefault && !s.arguments?.length) takesNoOperand(c);
   if (s.notes) c.addHelpText('after', s.notes);
   if (s.examples) c.addHelpText('after', `\nExamples:\n${s.examples.map((l) => `  ${l}`).join('\n')}\n`);
   if (s.epilog) c.addHelpText('after', s.epilog);
   for (const sub of s.subcommands ?? []) addCommand(c, sub, act);
   if (m.load) c.action(act(m.load));
+  else if (s.subcommands?.length) guardSubcommands(c);
   return c;
 }
 
@@ -84,6 +87,7 @@ export function buildProgram(act: Act = () => async () => {}): Command {
     );
   addFanOutOptions(program);
   for (const m of commands) addCommand(program, m, act);
+  guardSubcommands(program);
   return program;
 }
 
@@ -159,6 +163,11 @@ export async function main(argv: string[], deps: MainDeps): Promise<number> {
     if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')) return EXIT.ok;
     const io = await getIO();
     for (const [s, write] of pendingErrors.splice(0)) errorLine(s, write);
+    if (e instanceof UnknownCommandError) {
+      errorLine(`${e.message}\n`, writeErr);
+      io.stderr.write(`hint: ${e.hint}\n`);
+      return EXIT.usage;
+    }
     if (e instanceof CommanderError) {
       // commander already printed "error: …"; add the hint.
       io.stderr.write(`hint: ${usageHint(program, argv, e.code, suggestion)}\n`);

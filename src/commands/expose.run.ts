@@ -19,7 +19,7 @@ import { RegistryConnectionError } from '../registry/errors.js';
 import * as rp from '../cluster/route-plan.js';
 import * as xs from '../cluster/expose-steps.js';
 import { CONFIG } from '../cluster/expose-steps.js';
-import { planMode, type PlanMode } from '../plan/mode.js';
+import { GITOPS_REMOVAL_HINT, planMode, type PlanMode } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
 import type { Check, Plan, Step } from '../plan/types.js';
 import * as routes from '../cluster/routes.js';
@@ -296,12 +296,36 @@ function gaveUp(e: unknown, writes: number): RegctlError {
   return Object.assign(err, { partialReport: true });
 }
 
+/** Plans expose makes at most (the first and 3 more after 409/422 answers). */
+const MAX_PLANS = 4;
+
+/** What the re-plan line says changed. */
+function changedWhat(mode: Mode): string {
+  return mode === 'route' || mode === 'remove-route' ? `${CONFIG} spec.routes` : CONFIG;
+}
+
+/** The status of a refused write, for the re-plan line. */
+function conflictStatus(e: unknown): number {
+  return [422, 409].find((code) => configConflict(e, [code])) ?? 409;
+}
+
+/** ctx whose info lines are held in `said` (runPlan's undo line), for the caller to say or not. */
+function holdingInfo(ctx: Context, said: string[]): Context {
+  return { ...ctx, log: { ...ctx.log, info: (m: string) => void said.push(m) } };
+}
+
 async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: PlanMode, progress: { changed: boolean }): Promise<void> {
   const format = outputFormat(o, FORMATS);
   const v = await validateExpose(o, ctx.now());
   const removing = removingMode(v.mode);
-  if (mode.render && removing) {
-    throw new UsageError('expose --remove cannot be rendered: removing a route is not desired state', `run \`${commandLine(o)}\` on each cluster (--dry-run shows what it removes)`);
+  // --default-route --remove sets spec.defaultRoute=false: plain desired state, rendered in every format. Taking an
+  // entry out of spec.routes is not: an apply cannot, and ACM's mustonlyhave would make the whole spec the template.
+  if (mode.render && v.mode === 'remove-route') {
+    if (mode.render.format !== 'acm-policy') throw new UsageError(`expose --route ${o.route} --remove cannot be rendered as ${mode.render.format}: it takes something away, and an apply can only add and change`, GITOPS_REMOVAL_HINT);
+    throw new UsageError(
+      `expose --route ${o.route} --remove cannot be rendered as acm-policy: a musthave template cannot take an entry out of spec.routes, and a mustonlyhave template makes whole top-level fields exactly the template — the registry Config's whole spec, dropping every setting it does not name`,
+      `run \`${commandLine(o)}\` on each cluster (--contexts runs it on several; --dry-run shows what it removes)`,
+    );
   }
   if (mode.render && (o.trust || o.caOut)) {
     throw new UsageError('--trust and --ca-out write files on this machine and cannot be rendered', 'render without them; once the route is admitted, run `regctl expose --trust` where podman/skopeo run');
@@ -316,33 +340,54 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: P
 
   let p: Planned;
   let changed = false;
-  let refused: { steps: string; error: unknown } | undefined;
-  for (let attempt = 0; ; attempt++) {
+  // The plan the API last refused with 409/422, and what runPlan said meanwhile (the undo of its secret).
+  let refused: { steps: string; error: unknown; said: string[] } | undefined;
+  const sayNotes = (x: Planned) => x.notes.forEach((n) => ctx.log.info(n));
+  for (let attempt = 1; ; attempt++) {
     p = await planExpose(cluster, o, v, hostDomain);
-    if (attempt === 0) for (const n of p.notes) ctx.log.info(n);
     if (dryRun || mode.render) {
+      sayNotes(p);
       p.plan.checks.push(...localActions(ctx, o, removing, p.host, p.routeName));
       await runPlan(ctx, cluster, p.plan, mode, { format: format === 'table' ? undefined : format });
       return;
     }
-    if (!p.plan.steps.length) break;
     const steps = JSON.stringify(p.plan.steps);
-    // The very plan the API refused with 422: spec.routes did not change, so its `test` did not fail; report that 422
-    // (a policy, say). A 409 is the server's own re-applies running out: the same plan may be sent again.
-    if (refused?.steps === steps && configConflict(refused.error, [422])) throw refused.error;
+    if (refused) {
+      // The very plan the API refused with 422: spec.routes did not change, so its `test` did not fail; report that 422
+      // (a policy, say) as a failure on the first try would be. A 409 is the server's own re-applies running out: the
+      // same plan may be sent again.
+      if (refused.steps === steps && configConflict(refused.error, [422])) {
+        sayNotes(p);
+        refused.said.forEach((m) => ctx.log.info(m));
+        throw refused.error;
+      }
+      // Undoing the refused plan's secret is not news: the new plan is what counts.
+      refused.said.forEach((m) => ctx.log.debug(m));
+      ctx.log.debug(`refused: ${asRegctlError(refused.error).message}`);
+      ctx.log.info(`${changedWhat(v.mode)} changed under us (${conflictStatus(refused.error)}); planning again (attempt ${attempt} of ${MAX_PLANS})`);
+    }
+    // This plan ends the command unless the API refuses it: its notes (already exposed, nothing to remove) are said now.
+    if (!p.plan.steps.length) {
+      sayNotes(p);
+      break;
+    }
+    const said: string[] = [];
     try {
-      await runPlan(ctx, cluster, p.plan, mode, { quiet: true });
+      await runPlan(holdingInfo(ctx, said), cluster, p.plan, mode, { quiet: true });
     } catch (e) {
       // spec.routes changed since it was read (the `test` failed): read again, plan again.
-      if (attempt < 3 && configConflict(e)) {
-        refused = { steps, error: e };
-        ctx.log.debug(`${CONFIG} changed meanwhile; planning again`);
+      if (attempt < MAX_PLANS && configConflict(e)) {
+        refused = { steps, error: e, said };
         continue;
       }
-      if (configConflict(e)) throw gaveUp(e, attempt + 1);
+      sayNotes(p);
+      said.forEach((m) => ctx.log.info(m));
+      if (configConflict(e)) throw gaveUp(e, attempt);
       throw e;
     }
     changed = progress.changed = true;
+    sayNotes(p);
+    said.forEach((m) => ctx.log.info(m));
     for (const s of p.plan.steps) {
       const msg = p.done.get(s);
       if (msg) ctx.log.info(msg);

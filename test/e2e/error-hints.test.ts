@@ -35,3 +35,21 @@ it('over-long names: exit 2, one error and a hint, before anything is sent', asy
     expectOneError(r, /^error: /, /^hint: /);
   }
 });
+
+// A mistyped command of a group (issue: `regctl pruner sett` got commander's "too many arguments for 'show'"): the
+// built CLI answers in regctl's words, exit 2, before any request (REGCTL_DEBUG=api would log each one).
+it.each([
+  [['pruner', 'sett', 'keepTagRevisions=5'], "error: unknown command 'sett' for 'regctl pruner'\nhint: did you mean `regctl pruner set`? (`regctl pruner --help` lists its commands)\n"],
+  [['trust-ca', 'delete', 'example.com'], "error: unknown command 'delete' for 'regctl trust-ca'\nhint: `regctl trust-ca` has the commands add, list, remove (`regctl trust-ca --help` for more)\n"],
+  [['pull-secret', 'craete', 'x'], "error: unknown command 'craete' for 'regctl pull-secret'\nhint: did you mean `regctl pull-secret create`? (`regctl pull-secret --help` lists its commands)\n"],
+  [['exposse', '--default-route'], "error: unknown command 'exposse'\nhint: did you mean `regctl expose`? (`regctl --help` lists the commands)\n"],
+])('unknown command: regctl %j → one error, the closest command or the list as the hint, exit 2, nothing sent', async (args, stderr) => {
+  const prunerSpec = () => JSON.stringify(sb.store.get('imageregistry.operator.openshift.io/imagepruners', undefined, 'cluster')?.spec);
+  const before = prunerSpec();
+  expect(before).toBeDefined();
+  const r = await runCli(args, { env: { KUBECONFIG: sb.kubeconfigPath, HTTPS_PROXY: sb.proxyUrl, NO_PROXY: '127.0.0.1,localhost', REGCTL_DEBUG: 'api' } });
+  expect(r.code, r.all).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toBe(stderr);
+  expect(prunerSpec()).toBe(before);
+});

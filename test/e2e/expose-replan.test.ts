@@ -14,6 +14,7 @@ import { expectOneError } from './support/expect-error.ts';
 
 const CONFIGS = 'imageregistry.operator.openshift.io/configs';
 const CONFIG_REF = 'configs.imageregistry.operator.openshift.io/cluster';
+const REPLAN = (n: number) => `${CONFIG_REF} spec.routes changed under us (422); planning again (attempt ${n} of 4)`;
 const PATCH_LINE = /^\[api\] PATCH \/apis\/imageregistry\.operator\.openshift\.io\/v1\/configs\/cluster (\d{3}) /gm;
 
 let sb: Sandbox;
@@ -47,7 +48,7 @@ function otherWriter(routes: Entry[]): ConcurrentWrite {
   return w;
 }
 
-/** The statuses of the config PATCHes regctl sent (its -v request log). */
+/** The statuses of the config PATCHes regctl sent (its -v / REGCTL_DEBUG=api request log). */
 const patchStatuses = (stderr: string) => [...stderr.matchAll(PATCH_LINE)].map((m) => Number(m[1]));
 
 beforeAll(async () => {
@@ -86,8 +87,28 @@ describe('expose --route: spec.routes changed between the read and the patch', (
     // The other write landed, regctl's first patch failed its `test` (422), it planned again and the second went through.
     expect(theirs).toMatchObject({ times: 0, answered: [422] });
     expect(patchStatuses(r.stderr)).toEqual([422, 200]);
-    expect(r.stderr).toContain(`${CONFIG_REF} changed meanwhile; planning again`);
+    expect(r.stderr).toContain(REPLAN(2));
     expect(await specRoutes()).toEqual([entry('theirs'), entry('ours')]);
+  });
+
+  it('without -v: one info line says the config changed and regctl plans again; the done line follows', async () => {
+    await setRoutes([entry('a')]);
+    const theirs = otherWriter([entry('a'), entry('theirs6')]);
+    const r = await t.cli(['expose', '--route', 'ours6', '--hostname', host('ours6'), '--timeout', '30s']);
+    expect(r.code, r.all).toBe(0);
+    expect(theirs.answered).toEqual([422]);
+    expect(r.stderr.split('\n')).toEqual([REPLAN(2), `Updated spec.routes on ${CONFIG_REF}.`, '']);
+    expect(await specRoutes()).toEqual([entry('a'), entry('theirs6'), entry('ours6')]);
+  });
+
+  it('-q: the re-plan line is dropped like every info line', async () => {
+    await setRoutes([entry('a')]);
+    const theirs = otherWriter([entry('a'), entry('theirs7')]);
+    const r = await t.cli(['-q', 'expose', '--route', 'ours7', '--hostname', host('ours7'), '--timeout', '30s']);
+    expect(r.code, r.all).toBe(0);
+    expect(theirs.answered).toEqual([422]);
+    expect(r.stderr).toBe('');
+    expect(await specRoutes()).toEqual([entry('a'), entry('theirs7'), entry('ours7')]);
   });
 
   it('spec.routes set: the other client adds a route first; regctl adds its own after it, nothing lost', async () => {
@@ -106,11 +127,14 @@ describe('expose --route: spec.routes changed between the read and the patch', (
   it('the other client adds the very entry regctl wanted: the new plan has nothing to do (changed: false, no second patch)', async () => {
     await setRoutes([entry('a')]);
     const theirs = otherWriter([entry('a'), entry('same')]);
-    const r = await t.cli(['-v', 'expose', '--route', 'same', '--hostname', host('same'), '-o', 'json', '--timeout', '30s']);
+    const r = await t.cli(['expose', '--route', 'same', '--hostname', host('same'), '-o', 'json', '--timeout', '30s'], { env: { REGCTL_DEBUG: 'api' } });
     expect(r.code, r.all).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'ExposeResult', host: host('same'), changed: false });
     expect(theirs.answered).toEqual([422]);
     expect(patchStatuses(r.stderr)).toEqual([422]);
+    // The new plan ends the command: its note is said (after the re-plan line), and no "Updated" line.
+    const said = r.stderr.split('\n').filter((l) => l && !l.startsWith('[api] '));
+    expect(said).toEqual([REPLAN(2), `Route same is already configured in ${CONFIG_REF} spec.routes.`]);
     expect(await specRoutes()).toEqual([entry('a'), entry('same')]);
   });
 
@@ -135,9 +159,12 @@ describe('expose --route with --cert/--key: the secret, then the refused patch',
     fs.writeFileSync(caFile!, ca.certPem);
     await setRoutes([entry('a')]);
     const theirs = otherWriter([entry('a'), entry('theirs5')]);
-    const r = await t.cli(['-v', 'expose', '--route', 'tls', '--hostname', host('tls'), '--cert', cert!, '--key', key!, '--ca', caFile!, '--timeout', '30s']);
+    // REGCTL_DEBUG=api: the request log without -v's debug lines.
+    const r = await t.cli(['expose', '--route', 'tls', '--hostname', host('tls'), '--cert', cert!, '--key', key!, '--ca', caFile!, '--timeout', '30s'], { env: { REGCTL_DEBUG: 'api' } });
     expect(r.code, r.all).toBe(0);
     expect(theirs.answered).toEqual([422]);
+    // The undo before the new plan is not news: only the re-plan line and the done line.
+    expect(r.stderr.split('\n').filter((l) => l && !l.startsWith('[api] '))).toEqual([REPLAN(2), `Updated spec.routes on ${CONFIG_REF}.`]);
     // create, 422, delete (the undo), create again, 200.
     const secretWrites = [...r.stderr.matchAll(/^\[api\] (POST|DELETE) \/api\/v1\/namespaces\/openshift-image-registry\/secrets(?:\/tls-route-tls)? (\d{3}) /gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(secretWrites).toEqual(['POST 201', 'DELETE 200', 'POST 201']);
@@ -145,6 +172,25 @@ describe('expose --route with --cert/--key: the secret, then the refused patch',
     expect(await specRoutes()).toEqual([entry('a'), entry('theirs5'), { ...entry('tls'), secretName: 'tls-route-tls' }]);
     const secret = await runTool('kubectl', ['get', 'secret', 'tls-route-tls', '-n', 'openshift-image-registry', '-o', 'jsonpath={.type}'], sb.env, kubeHome);
     expect(secret.stdout).toBe('kubernetes.io/tls');
+    expect(r.all).not.toContain(leaf.keyPem.split('\n')[1]!);
+  });
+
+  it('-v shows the undo of the refused plan\'s secret (a debug line) before the re-plan line', async () => {
+    const ca = await createCA('replan-v-ca');
+    const leaf = await ca.issue({ commonName: host('tlsv'), dnsNames: [host('tlsv')], server: true });
+    const [cert, key] = ['tlsv.crt', 'tlsv.key'].map((f) => path.join(t.tmp, f));
+    fs.writeFileSync(cert!, leaf.certPem);
+    fs.writeFileSync(key!, leaf.keyPem);
+    await setRoutes([entry('a')]);
+    const theirs = otherWriter([entry('a'), entry('theirs8')]);
+    const r = await t.cli(['-v', 'expose', '--route', 'tlsv', '--hostname', host('tlsv'), '--cert', cert!, '--key', key!, '--timeout', '30s']);
+    expect(r.code, r.all).toBe(0);
+    expect(theirs.answered).toEqual([422]);
+    const lines = r.stderr.split('\n');
+    const undone = lines.indexOf('undone: Secret openshift-image-registry/tlsv-route-tls deleted');
+    expect(undone, r.stderr).toBeGreaterThan(-1);
+    expect(lines.indexOf(REPLAN(2))).toBeGreaterThan(undone);
+    expect(await specRoutes()).toEqual([entry('a'), entry('theirs8'), { ...entry('tlsv'), secretName: 'tlsv-route-tls' }]);
     expect(r.all).not.toContain(leaf.keyPem.split('\n')[1]!);
   });
 });
@@ -163,11 +209,13 @@ describe('expose --remove --route: spec.routes changed between the read and the 
   it('the other client removes the entry itself: nothing left to remove, exit 0', async () => {
     await setRoutes([entry('a'), entry('gone2')]);
     const theirs = otherWriter([entry('a')]);
-    const r = await t.cli(['-v', 'expose', '--remove', '--route', 'gone2', '-o', 'json', '--timeout', '30s']);
+    const r = await t.cli(['expose', '--remove', '--route', 'gone2', '-o', 'json', '--timeout', '30s'], { env: { REGCTL_DEBUG: 'api' } });
     expect(r.code, r.all).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'ExposeResult', changed: false });
     expect(theirs.answered).toEqual([422]);
     expect(patchStatuses(r.stderr)).toEqual([422]);
+    const said = r.stderr.split('\n').filter((l) => l && !l.startsWith('[api] '));
+    expect(said).toEqual([REPLAN(2), `Route gone2 is not in ${CONFIG_REF} spec.routes; nothing to remove.`]);
     expect(await specRoutes()).toEqual([entry('a')]);
   });
 });
@@ -181,6 +229,7 @@ describe('spec.routes keeps changing', () => {
     expect(r.code, r.all).toBe(1);
     expect(writers.map((w) => w.answered)).toEqual([[422], [422], [422], [422]]);
     expectOneError(r, /^error: configs\.imageregistry\.operator\.openshift\.io\/cluster spec\.routes kept changing under us: gave up after 4 conflicting writes; nothing more was changed$/, /^hint: something else is rewriting it/);
+    expect(r.stderr.split('\n').slice(0, 3)).toEqual([REPLAN(2), REPLAN(3), REPLAN(4)]);
     expect(await specRoutes()).toEqual([entry('a'), ...busy]);
   });
 
@@ -199,6 +248,9 @@ describe('spec.routes keeps changing', () => {
     expect(writers.map((w) => w.answered)).toEqual([[422], [422], [422], [422]]);
     const step = `patch Config cluster: spec.routes add late2 (${host('late2')}) failed`.replace(/[.()]/g, '\\$&');
     expectOneError(r, new RegExp(`^error: configs\\.imageregistry\\.operator\\.openshift\\.io/cluster spec\\.routes kept changing under us: gave up after 4 conflicting writes; undone, nothing was left changed \\(${step}\\)$`), /^hint: something else is rewriting it/);
+    // The undos before each new plan are not news; the last one, which the error reports, is said.
+    expect(r.stderr.split('\n').slice(0, 4)).toEqual([REPLAN(2), REPLAN(3), REPLAN(4), 'undone: Secret openshift-image-registry/late2-route-tls deleted']);
+    expect(r.stderr.match(/undone: /g)).toHaveLength(1);
     const secret = await runTool('kubectl', ['get', 'secret', 'late2-route-tls', '-n', 'openshift-image-registry'], sb.env, kubeHome);
     expect(secret.stderr).toMatch(/NotFound|not found/);
     expect(await specRoutes()).toEqual([entry('a'), ...busy]);

@@ -34,6 +34,51 @@ describe('regctl entry point', () => {
     expect(r.stdout).toBe('');
   });
 
+  describe('an unknown command of a group: regctl\'s error and hint, exit 2, nothing run', () => {
+    it.each([
+      // pruner has a default command (show), which would otherwise take the word as its operand.
+      [['pruner', 'sett'], "error: unknown command 'sett' for 'regctl pruner'", 'hint: did you mean `regctl pruner set`? (`regctl pruner --help` lists its commands)'],
+      // After the default command's options, the word reaches it as an operand: still the group's unknown command.
+      [['pruner', '--tail', '5', 'sett'], "error: unknown command 'sett' for 'regctl pruner'", 'hint: did you mean `regctl pruner set`? (`regctl pruner --help` lists its commands)'],
+      [['pruner', 'SET'], "error: unknown command 'SET' for 'regctl pruner'", 'hint: did you mean `regctl pruner set`? (`regctl pruner --help` lists its commands)'],
+      [['config', 'sett'], "error: unknown command 'sett' for 'regctl config'", 'hint: did you mean `regctl config set`? (`regctl config --help` lists its commands)'],
+      // An alias close to the word suggests the command's name, once.
+      [['trust-ca', 'lst'], "error: unknown command 'lst' for 'regctl trust-ca'", 'hint: did you mean `regctl trust-ca list`? (`regctl trust-ca --help` lists its commands)'],
+      [['set-storage', 'credentials', 's4'], "error: unknown command 's4' for 'regctl set-storage credentials'", 'hint: did you mean `regctl set-storage credentials s3`? (`regctl set-storage credentials --help` lists its commands)'],
+      [['config', 'frobnicate'], "error: unknown command 'frobnicate' for 'regctl config'", 'hint: `regctl config` has the commands get, set (`regctl config --help` for more)'],
+      [['pruner', 'xyzzy', '-o', 'json'], "error: unknown command 'xyzzy' for 'regctl pruner'", 'hint: `regctl pruner` has the commands show, set, suspend, resume (`regctl pruner --help` for more)'],
+      [['tagz'], "error: unknown command 'tagz'", 'hint: did you mean `regctl tag` or `regctl tags`? (`regctl --help` lists the commands)'],
+      [['sttaus'], "error: unknown command 'sttaus'", 'hint: did you mean `regctl status`? (`regctl --help` lists the commands)'],
+    ])('regctl %j', async (argv, error, hint) => {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-home-'));
+      const r = await run(argv, { HOME: home, KUBECONFIG: '/nonexistent' });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`${error}\n${hint}\n`);
+    });
+
+    it('with -v: still the two lines, no stack trace', async () => {
+      const r = await run(['-v', 'pruner', 'sett']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+
+    it('`help COMMAND` still shows that command\'s help, at the top and in a group with a default command', async () => {
+      for (const [argv, usage] of [[['help', 'status'], 'Usage: regctl status '], [['pruner', 'help', 'set'], 'Usage: regctl pruner set ']] as const) {
+        const r = await run([...argv]);
+        expect(r.code, argv.join(' ')).toBe(0);
+        expect(r.stdout + r.stderr).toContain(usage);
+      }
+    });
+
+    it('the commands themselves still run: an explicit command with a stray operand keeps commander\'s error', async () => {
+      const r = await run(['pruner', 'show', 'extra']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: too many arguments for 'show'/);
+    });
+  });
+
   it('exits 2 on an unknown option', async () => {
     const r = await run(['status', '--bogus']);
     expect(r.code).toBe(2);
