@@ -37,7 +37,7 @@ export interface SandboxOptions {
   /** Pending → Running delay of pods; default 300 ms. */
   podStartMs?: number;
   nodes?: number;
-  /** Available≠True for longer than this → Degraded Unavailable; default 5 min (CIRO). */
+  /** Available≠True for longer than this → Degraded Unavailable; default 1 min (CIRO release-4.17). */
   degradedAfterMs?: number;
   /** The deployment controller uses this deadline for every Deployment instead of spec.progressDeadlineSeconds
    *  (the operator renders 120 s, as CIRO does): Progressing False ProgressDeadlineExceeded after it. */

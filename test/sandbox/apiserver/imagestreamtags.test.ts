@@ -1,5 +1,7 @@
 // ImageStreamTag writes as openshift-apiserver's imagestreamtag REST and image stream strategy answer them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { KUBECTL, kubectlFor } from './kubectl-kit.ts';
 import { call, startKit } from './testkit.ts';
 import type { Kit } from './testkit.ts';
 
@@ -81,16 +83,93 @@ describe('POST/PUT imagestreamtags', () => {
   });
 });
 
-describe('DELETE imagestreamtags', () => {
-  // openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go Delete.
-  it('ignores dryRun: a dryRun=All delete really deletes the tag', async () => {
-    const s = kit.store.create(IS, { metadata: { name: 'gone', namespace: 'team' }, spec: { lookupPolicy: { local: false } } });
-    const ev = (image: string) => ({ created: '2026-01-01T00:00:00Z', dockerImageReference: `${INTERNAL}/team/gone@${image}`, image, generation: 1 });
-    kit.store.update(IS, { ...s, status: { tags: [{ tag: 'x', items: [ev(D1)] }, { tag: 'y', items: [ev(D2)] }] } }, { subresource: 'status' });
-    const tags = () => ((get('team', 'gone').status?.tags ?? []) as any[]).map((t) => t.tag);
+describe('dryRun=All on ImageStreamTag writes (release-4.17: the stream write carries it)', () => {
+  it('PUT and POST answer as they would, and write nothing: no new stream, no new tag, same resourceVersion', async () => {
+    const before = get('team', 'app');
+    const put = await call(kit, 'PUT', `${BASE}/team/imagestreamtags/app:dry?dryRun=All`, { token: admin, body: istag('app:dry', { name: 'dry', from: { kind: 'ImageStreamTag', name: 'v1' } }) });
+    expect(put.status).toBe(201);
+    expect(put.json).toMatchObject({ kind: 'ImageStreamTag', metadata: { name: 'app:dry', namespace: 'team', resourceVersion: before.metadata.resourceVersion }, tag: { name: 'dry' } });
+    expect(get('team', 'app')).toEqual(before);
+    const post = await call(kit, 'POST', `${BASE}/team/imagestreamtags?dryRun=All`, { token: admin, body: istag('fresh:v1', { name: 'v1', from: { kind: 'DockerImage', name: 'quay.io/x/y:1' } }) });
+    expect(post.status).toBe(201);
+    expect(post.json).toMatchObject({ kind: 'ImageStreamTag', metadata: { name: 'fresh:v1', namespace: 'team' }, tag: { name: 'v1', from: { kind: 'DockerImage', name: 'quay.io/x/y:1' } } });
+    expect(get('team', 'fresh')).toBeUndefined();
+  });
+});
 
+describe('DELETE imagestreamtags', () => {
+  // openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go (release-4.17) Delete, behind kube-apiserver's
+  // handlers/delete.go DeleteResource (a DeleteOptions body is read and decoded; without one, the query is).
+  const SUCCESS = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' };
+  const stream = (name: string, tags: string[]) => {
+    const s = kit.store.create(IS, { metadata: { name, namespace: 'team' }, spec: { lookupPolicy: { local: false } } });
+    const ev = (image: string) => ({ created: '2026-01-01T00:00:00Z', dockerImageReference: `${INTERNAL}/team/${name}@${image}`, image, generation: 1 });
+    kit.store.update(IS, { ...s, status: { tags: tags.map((tag) => ({ tag, items: [ev(D1)] })) } }, { subresource: 'status' });
+    return s.metadata.uid as string;
+  };
+  const tags = (name: string) => ((get('team', name).status?.tags ?? []) as any[]).map((t) => t.tag);
+
+  it('honours dryRun=All (query or DeleteOptions body): Success, the tag stays; without it the tag goes', async () => {
+    stream('gone', ['x', 'y']);
     const dry = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/gone:x?dryRun=All`, { token: admin });
-    expect(dry.status).toBe(200);
-    expect(tags()).toEqual(['y']);
+    expect([dry.status, dry.json]).toEqual([200, SUCCESS]);
+    const dryBody = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/gone:x`, { token: admin, body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] } });
+    expect([dryBody.status, dryBody.json]).toEqual([200, SUCCESS]);
+    expect(tags('gone')).toEqual(['x', 'y']);
+    const real = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/gone:x`, { token: admin });
+    expect([real.status, real.json]).toEqual([200, SUCCESS]);
+    expect(tags('gone')).toEqual(['y']);
+  });
+
+  it('reads a DeleteOptions body: propagationPolicy is accepted, a UID precondition is checked against the stream, a resourceVersion one is not', async () => {
+    const uid = stream('opts', ['a', 'b', 'c']);
+    const bg = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/opts:a`, { token: admin, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+    expect([bg.status, bg.json]).toEqual([200, SUCCESS]);
+    expect(tags('opts')).toEqual(['b', 'c']);
+
+    const wrongUid = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/opts:b`, { token: admin, body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-the-uid' } } });
+    expect(wrongUid.status).toBe(409);
+    expect(wrongUid.json).toMatchObject({
+      reason: 'Conflict', code: 409,
+      message: 'Operation cannot be fulfilled on imagestreamtags.image.openshift.io "opts:b": the UID precondition was not met',
+      details: { name: 'opts:b', group: 'image.openshift.io', kind: 'imagestreamtags' },
+    });
+    expect(tags('opts')).toEqual(['b', 'c']);
+
+    const rightUid = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/opts:b`, { token: admin, body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid, resourceVersion: '1' } } });
+    expect([rightUid.status, rightUid.json]).toEqual([200, SUCCESS]);
+    expect(tags('opts')).toEqual(['c']);
+  });
+
+  it('a missing stream is NotFound under imagestreamtags with the stream\'s name; a missing tag with the tag\'s; a name without one colon is BadRequest', async () => {
+    const noStream = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/nosuch:a`, { token: admin, body: { kind: 'DeleteOptions', apiVersion: 'v1' } });
+    expect([noStream.status, noStream.json.message, noStream.json.details]).toEqual([404, 'imagestreamtags.image.openshift.io "nosuch" not found', { name: 'nosuch', group: 'image.openshift.io', kind: 'imagestreamtags' }]);
+    stream('one', ['a']);
+    const noTag = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/one:zz`, { token: admin });
+    expect([noTag.status, noTag.json.message]).toEqual([404, 'imagestreamtags.image.openshift.io "one:zz" not found']);
+    const bad = await call(kit, 'DELETE', `${BASE}/team/imagestreamtags/one`, { token: admin });
+    expect([bad.status, bad.json.message]).toEqual([400, 'ImageStreamTags must be retrieved with <name>:<tag>']);
+  });
+});
+
+describe.skipIf(!existsSync(KUBECTL))('kubectl delete imagestreamtag (a DeleteOptions body over HTTP/2)', () => {
+  it('deletes the tag and says so; --dry-run=server leaves it', async () => {
+    const kc = kubectlFor(kit);
+    try {
+      const s = kit.store.create(IS, { metadata: { name: 'kc', namespace: 'team' }, spec: { lookupPolicy: { local: false } } });
+      const ev = { created: '2026-01-01T00:00:00Z', dockerImageReference: `${INTERNAL}/team/kc@${D1}`, image: D1, generation: 1 };
+      kit.store.update(IS, { ...s, status: { tags: [{ tag: 'a', items: [ev] }, { tag: 'b', items: [ev] }] } }, { subresource: 'status' });
+      const tagsNow = () => ((get('team', 'kc').status?.tags ?? []) as any[]).map((t) => t.tag);
+      const dry = await kc.run('delete', 'imagestreamtag', 'kc:a', '-n', 'team', '--dry-run=server');
+      expect([dry.code, dry.stderr, dry.stdout.trim()]).toEqual([0, '', 'imagestreamtag.image.openshift.io "kc:a" deleted (server dry run)']);
+      expect(tagsNow()).toEqual(['a', 'b']);
+      const del = await kc.run('delete', 'imagestreamtag', 'kc:a', '-n', 'team', '-v=8');
+      expect(del.code, del.stderr).toBe(0);
+      expect(del.stdout.trim()).toBe('imagestreamtag.image.openshift.io "kc:a" deleted');
+      expect(del.stderr).toMatch(/Request Body: \{"propagationPolicy":"Background"\}/);
+      expect(tagsNow()).toEqual(['b']);
+    } finally {
+      kc.close();
+    }
   });
 });

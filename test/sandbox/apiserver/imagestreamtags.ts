@@ -7,6 +7,7 @@
 // DockerImage tags are imported afterwards by openshift-controller-manager's image stream controller
 // (pkg/image/controller/imagestream_controller.go handleImageStream: an ImageStreamImport of the tags whose
 // generation is newer than their status), imitated in ../imagestream-controller.ts, which sees the stream update.
+import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../types.ts';
 import { ApiError, badRequest, conflict, notFound } from './errors.ts';
 import { jsonBody, sendJson } from './context.ts';
@@ -174,16 +175,23 @@ export async function writeImageStreamTag(ctx: RequestCtx, rr: ResourceRequest):
   }
 
   const spec = { lookupPolicy: { local: false }, ...((existing?.spec as object) ?? {}), tags: specTags };
-  let stream = existing
-    ? store.update(IS_KEY, { ...existing, spec })
-    : store.create(IS_KEY, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: streamName, namespace: ns, ...(body?.metadata?.labels ? { labels: body.metadata.labels } : {}) }, spec });
   statusTags.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
-  stream = store.update(IS_KEY, { ...stream, status: { ...((stream.status as object) ?? {}), tags: statusTags } }, { subresource: 'status' });
-  stream = decorate(store, IS_KEY, stream);
-
-  // The registry serves an image any stream references from its shared storage; the sandbox's registry keeps
-  // images per repository, so the image is linked into this repository (as the importer does).
-  if (linkFrom && ctx.opts.hooks?.linkImage) await ctx.opts.hooks.linkImage(linkFrom, `${ns}/${streamName}`).catch(() => undefined);
+  const metadata = { name: streamName, namespace: ns, ...(body?.metadata?.labels ? { labels: body.metadata.labels } : {}) };
+  let stream: KubeObject;
+  if (ctx.url.searchParams.getAll('dryRun').includes('All')) {
+    // The stream create/update carries the request's dryRun (release-4.17, 2025-05 onwards:
+    // CreateOptionsToSupported*/UpdateOptionsToSupported* in internal/imageutil/helpers.go): nothing is written.
+    stream = existing
+      ? { ...existing, spec, status: { ...((existing.status as object) ?? {}), tags: statusTags } }
+      : { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { ...metadata, uid: randomUUID(), creationTimestamp: now() }, spec, status: { tags: statusTags } };
+  } else {
+    stream = existing ? store.update(IS_KEY, { ...existing, spec }) : store.create(IS_KEY, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata, spec });
+    stream = store.update(IS_KEY, { ...stream, status: { ...((stream.status as object) ?? {}), tags: statusTags } }, { subresource: 'status' });
+    stream = decorate(store, IS_KEY, stream);
+    // The registry serves an image any stream references from its shared storage; the sandbox's registry keeps
+    // images per repository, so the image is linked into this repository (as the importer does).
+    if (linkFrom && ctx.opts.hooks?.linkImage) await ctx.opts.hooks.linkImage(linkFrom, `${ns}/${streamName}`).catch(() => undefined);
+  }
 
   const item = statusTags.find((t) => t.tag === tag)?.items?.[0];
   const image = item?.image ? (store.get('image.openshift.io/images', undefined, item.image) ?? { metadata: { name: item.image }, dockerImageReference: item.dockerImageReference }) : null;

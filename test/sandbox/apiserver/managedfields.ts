@@ -84,6 +84,9 @@ function collect(ty: Typed, value: unknown, node: unknown, prefix: string, out: 
   out.set(prefix, true);
 }
 
+/** The metadata fields managedFields never record (stripmeta.go); ToFieldSet of a whole object still has them. */
+const IDENTITY = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+
 /** What a manager owns by setting this object (apiVersion, kind, identity metadata and, with a status subresource, status excluded). */
 export function fieldSetOf(t: ResourceType, ty: Typed, obj: KubeObject): FieldSet {
   const o: Json = structuredClone(obj);
@@ -91,7 +94,8 @@ export function fieldSetOf(t: ResourceType, ty: Typed, obj: KubeObject): FieldSe
   delete o.kind;
   if (t.subresources?.includes('status')) delete o.status;
   if (isObj(o.metadata)) {
-    for (const k of ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds']) delete o.metadata[k];
+    for (const k of IDENTITY) delete o.metadata[k];
+    delete o.metadata.managedFields;
     if (!Object.keys(o.metadata).length) delete o.metadata;
   }
   const out: FieldSet = new Map();
@@ -139,21 +143,6 @@ export function valueAt(obj: unknown, path: string): unknown {
     cur = (s.parent as any)[s.index];
   }
   return cur;
-}
-
-function removeAt(obj: unknown, path: string): void {
-  const keys = path.split(SEP);
-  let cur: unknown = obj;
-  for (let i = 0; i < keys.length; i++) {
-    const s = step(cur, keys[i]!);
-    if (!s) return;
-    if (i === keys.length - 1) {
-      if (Array.isArray(s.parent)) s.parent.splice(s.index as number, 1);
-      else delete (s.parent as Json)[s.index as string];
-      return;
-    }
-    cur = (s.parent as any)[s.index];
-  }
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -348,6 +337,100 @@ export function conflictMessage(cs: ApplyConflict[]): string {
   return `Apply failed with ${cs.length} conflicts: ${lines.join('\n')}`;
 }
 
+// ---------- prune (structured-merge-diff v4.4.1 merge/update.go, typed/remove.go, fieldpath/set.go) ----------
+
+/** Set.EnsureNamedFieldsAreMembers: every prefix of a path that ends in a field the schema declares becomes a member. */
+function withNamedFields(ty: Typed, set: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  const node = new Map<string, unknown>([['', ty.schema]]);
+  for (const p of set) {
+    out.add(p);
+    const keys = p.split(SEP);
+    let prefix = '';
+    for (let i = 0; i < keys.length - 1; i++) {
+      const k = keys[i]!;
+      const s = resolveSchema(ty.defs, node.get(prefix));
+      const next = prefix ? `${prefix}${SEP}${k}` : k;
+      if (!node.has(next)) {
+        const name = k.startsWith('f:') ? k.slice(2) : undefined;
+        const addl = isObj(s?.additionalProperties) ? s!.additionalProperties : undefined;
+        node.set(next, name === undefined ? s?.items : (s?.properties?.[name] ?? addl));
+      }
+      if (k.startsWith('f:') && s?.properties?.[k.slice(2)] !== undefined) out.add(next);
+      prefix = next;
+    }
+  }
+  return out;
+}
+
+/**
+ * TypedValue.RemoveItems: a member path goes with everything under it (a list entry goes whole, its key fields
+ * included); a map or list emptied by the removal becomes null, which the typed object (or a CRD's null pruning) drops.
+ */
+function removeItems(ty: Typed, value: unknown, members: Set<string>): unknown {
+  const inner = new Set<string>();
+  for (const p of members) {
+    const keys = p.split(SEP);
+    for (let i = 1; i < keys.length; i++) inner.add(keys.slice(0, i).join(SEP));
+  }
+  const walk = (v: unknown, node: unknown, prefix: string): unknown => {
+    const s = resolveSchema(ty.defs, node);
+    const at = (k: string) => (prefix ? `${prefix}${SEP}${k}` : k);
+    if (Array.isArray(v)) {
+      const lk = listKind(s);
+      if (lk.type === 'atomic') return undefined;
+      const items: unknown[] = [];
+      v.forEach((item, i) => {
+        const p = at(itemKey(item, lk, i));
+        if (members.has(p)) return;
+        items.push(inner.has(p) ? (walk(item, s?.items, p) ?? null) : item);
+      });
+      return items.length ? items : undefined;
+    }
+    if (isObj(v)) {
+      if (prefix !== '' && atomicMap(s)) return undefined;
+      const addl = isObj(s?.additionalProperties) ? s!.additionalProperties : undefined;
+      const out: Json = {};
+      for (const [k, x] of Object.entries(v)) {
+        const p = at(`f:${k}`);
+        if (members.has(p)) continue;
+        if (!inner.has(p)) out[k] = x;
+        else {
+          const y = walk(x, s?.properties?.[k] ?? addl, p);
+          if (y !== undefined) out[k] = y;
+        }
+      }
+      return Object.keys(out).length ? out : undefined;
+    }
+    return v;
+  };
+  return members.size ? (walk(value, ty.schema, '') ?? {}) : value;
+}
+
+const minus = (a: Set<string>, ...bs: Set<string>[]) => new Set([...a].filter((p) => !bs.some((b) => b.has(p))));
+
+/**
+ * Updater.prune: remove what the applier applied last time and no longer applies, unless another manager (an applier
+ * or an updater) or the applier's new configuration owns it (addBackOwnedItems); what nobody owns and the applier did
+ * not own before stays (addBackDanglingItems). An entry of a keyed list is an item path of its own: it stays while any
+ * manager owns the entry itself, and goes whole — key fields and fields only an updater set in it included — when the
+ * last manager that owned it stops applying it.
+ */
+function prune(t: ResourceType, ty: Typed, merged: KubeObject, lastSet: Set<string>, owners: Set<string>[]): KubeObject {
+  if (!lastSet.size) return merged;
+  // Upstream's sets of whole objects, and the applied configuration's, include metadata.name and the other identity
+  // fields (only the recorded managedFields are stripped of them): they keep metadata itself owned.
+  const identity = (o: KubeObject) => IDENTITY.filter((k) => isObj(o.metadata) && o.metadata[k] !== undefined).map((k) => `f:metadata${SEP}f:${k}`);
+  const setOf = (o: KubeObject) => withNamedFields(ty, [...fieldSetOf(t, ty, o).keys(), ...identity(o)]);
+  const last = withNamedFields(ty, lastSet);
+  const managed = withNamedFields(ty, [...owners.flatMap((s) => [...s]), `f:metadata${SEP}f:name`]);
+  const mergedSet = setOf(merged);
+  const pruned = removeItems(ty, merged, last) as KubeObject;
+  const ownedBack = removeItems(ty, merged, minus(mergedSet, setOf(pruned), managed)) as KubeObject;
+  const ownedBackSet = setOf(ownedBack);
+  return removeItems(ty, merged, new Set([...minus(mergedSet, ownedBackSet)].filter((p) => last.has(p)))) as KubeObject;
+}
+
 /**
  * merge.Updater.Apply: merges the applied configuration into the live object, removes fields this manager applied
  * before and no longer applies (unless another manager owns them), and reports conflicts with other managers' fields
@@ -357,6 +440,12 @@ export function applyConfig(t: ResourceType, live: KubeObject, config: KubeObjec
   const ty = typedOf(t);
   const apiVersion = apiVersionOf(t);
   let ms = decodeManagers(live);
+  // skipnonapplied.go: an existing object without managedFields (created before tracking; here, seeded by the sandbox
+  // without the API) first gets its fields recorded as the Update manager "before-first-apply".
+  if (!ms.length && live.metadata.uid) {
+    const fields = new Set(fieldSetOf(t, ty, live).keys());
+    if (fields.size) ms = [{ entry: { manager: 'before-first-apply', operation: 'Update', apiVersion, time: now() }, fields }];
+  }
   const mine = ms.find((m) => m.entry.operation === 'Apply' && m.entry.manager === manager && !m.entry.subresource);
   const lastSet = mine?.fields ?? new Set<string>();
   const newSet = fieldSetOf(t, ty, config);
@@ -364,11 +453,8 @@ export function applyConfig(t: ResourceType, live: KubeObject, config: KubeObjec
   if (t.subresources?.includes('status')) delete cfg.status;
   const { managedFields: _mf, ...liveMeta } = live.metadata;
   let merged = mergeValue(ty, { ...live, metadata: liveMeta }, cfg, ty.schema) as KubeObject;
-  // Fields this manager no longer applies and nobody else owns are removed.
   const others = ms.filter((m) => m !== mine);
-  const ownedElsewhere = (p: string) => newSet.has(p) || others.some((m) => m.fields.has(p) || [...m.fields].some((q) => q.startsWith(`${p}${SEP}`))) || [...newSet.keys()].some((q) => q.startsWith(`${p}${SEP}`));
-  const drop = [...lastSet].filter((p) => !ownedElsewhere(p)).sort((a, b) => b.split(SEP).length - a.split(SEP).length);
-  for (const p of drop) removeAt(merged, p);
+  merged = prune(t, ty, merged, lastSet, [new Set(newSet.keys()), ...others.map((m) => m.fields)]);
   const changed = changedPaths(live, merged, newSet);
   const conflicts: ApplyConflict[] = [];
   for (const m of others) for (const p of changed) if (m.fields.has(p)) conflicts.push({ manager: m.entry, path: p });

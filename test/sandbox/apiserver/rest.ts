@@ -68,6 +68,33 @@ function isDryRun(ctx: RequestCtx): boolean {
   return ctx.url.searchParams.getAll('dryRun').includes('All');
 }
 
+export interface DeleteOptions {
+  dryRun?: string[];
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: string;
+  gracePeriodSeconds?: number;
+}
+
+/**
+ * A DELETE's options as handlers/delete.go (DeleteResource) reads them: the body is always read; a body, when there is
+ * one, is the DeleteOptions (the query is then not consulted), else the query parameters are.
+ */
+export async function deleteOptions(ctx: RequestCtx): Promise<DeleteOptions> {
+  const buf = await ctx.body();
+  if (buf.length) {
+    const o = await jsonBody(ctx);
+    // (An undecodable body is a 400 here, as jsonBody answers every body; upstream's decoder errors differ in wording.)
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw badRequest('error decoding request body: DeleteOptions must be an object');
+    return o as DeleteOptions;
+  }
+  const q = ctx.url.searchParams;
+  const out: DeleteOptions = {};
+  if (q.getAll('dryRun').length) out.dryRun = q.getAll('dryRun');
+  if (q.get('propagationPolicy')) out.propagationPolicy = q.get('propagationPolicy')!;
+  if (q.get('gracePeriodSeconds')) out.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
+  return out;
+}
+
 function listOptions(ctx: RequestCtx, rr: ResourceRequest): ListOptions {
   const q = ctx.url.searchParams;
   const lo: ListOptions = {};

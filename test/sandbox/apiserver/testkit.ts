@@ -66,6 +66,9 @@ export function call(
     if (opts.body !== undefined) {
       data = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['Content-Type'] = opts.contentType ?? 'application/json';
+      // node:https frames no body of a DELETE by itself (no chunked encoding for it): without a length the body
+      // would reach the server as the start of the next request.
+      headers['Content-Length'] = String(Buffer.byteLength(data));
     }
     const req = request(
       `${kit.server.url}${path}`,

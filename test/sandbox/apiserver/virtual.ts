@@ -6,7 +6,7 @@ import { ApiError, badRequest, methodNotAllowed, notFound } from './errors.ts';
 import type { SandboxAuthRegistry } from './auth.ts';
 import { jsonBody, sendJson } from './context.ts';
 import type { RequestCtx, ResourceRequest } from './context.ts';
-import { decorate } from './rest.ts';
+import { decorate, deleteOptions } from './rest.ts';
 import { createImageStreamMapping } from './imagestreammappings.ts';
 import { writeImageStreamTag } from './imagestreamtags.ts';
 
@@ -210,21 +210,33 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
       return true;
     }
     if (method === 'DELETE' && rr.name) {
-      const [stream, tag] = rr.name.split(':');
-      const is = stream ? store.get('image.openshift.io/imagestreams', rr.namespace, stream) : undefined;
-      const spec = (is?.spec ?? {}) as any;
-      const status = (is?.status ?? {}) as any;
+      // openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go (release-4.17) Delete, behind
+      // kube-apiserver's DeleteResource, which reads and decodes a DeleteOptions body first.
+      const options = await deleteOptions(ctx);
+      const parts = rr.name.split(':');
+      const [stream, tag] = parts;
+      if (rr.name.includes('@') || parts.length !== 2 || !stream || !tag) throw badRequest('ImageStreamTags must be retrieved with <name>:<tag>');
+      const is = store.get('image.openshift.io/imagestreams', rr.namespace, stream);
+      // The stream's Get runs in this request's context: its NotFound names imagestreamtags and the stream.
+      if (!is) throw notFound(rr.t, stream);
+      // Only a UID precondition is checked, against the stream's UID; a resourceVersion precondition is ignored.
+      const uid = options.preconditions?.uid;
+      if (uid && uid !== is.metadata.uid) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on imagestreamtags.image.openshift.io "${rr.name}": the UID precondition was not met`, { name: rr.name, group: 'image.openshift.io', kind: 'imagestreamtags' });
+      const spec = (is.spec ?? {}) as any;
+      const status = (is.status ?? {}) as any;
       const inSpec = (spec.tags ?? []).some((x: any) => x.name === tag);
       const inStatus = (status.tags ?? []).some((x: any) => x.tag === tag);
-      // openshift-apiserver imagestreamtag/rest.go Delete ignores DeleteOptions.DryRun (the stream update is sent
-      // without it): a dryRun=All delete really deletes.
-      if (!is || (!inSpec && !inStatus)) throw notFound(rr.t, rr.name);
-      spec.tags = (spec.tags ?? []).filter((x: any) => x.name !== tag);
-      is.spec = spec;
-      const updated = store.update('image.openshift.io/imagestreams', is);
-      status.tags = (status.tags ?? []).filter((x: any) => x.tag !== tag);
-      store.update('image.openshift.io/imagestreams', { ...updated, status }, { subresource: 'status' });
-      sendJson(ctx.res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: rr.name, group: 'image.openshift.io', kind: 'imagestreamtags' } });
+      if (!inSpec && !inStatus) throw notFound(rr.t, rr.name);
+      // The stream update carries the DeleteOptions' dryRun (DeleteOptionsToSupportedUpdateOptions, 2025-05 onwards).
+      if (!options.dryRun?.includes('All')) {
+        spec.tags = (spec.tags ?? []).filter((x: any) => x.name !== tag);
+        is.spec = spec;
+        const updated = store.update('image.openshift.io/imagestreams', is);
+        status.tags = (status.tags ?? []).filter((x: any) => x.tag !== tag);
+        store.update('image.openshift.io/imagestreams', { ...updated, status }, { subresource: 'status' });
+      }
+      // Delete returns &metav1.Status{Status: Success}: the handler sends it as is (no code, no details).
+      sendJson(ctx.res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' });
       return true;
     }
     if (method === 'POST' || (method === 'PUT' && rr.name)) {

@@ -18,7 +18,7 @@ export interface ControllerOptions {
   platform: Platform;
   /** Pending → Running delay of every pod. Default 300 ms. */
   podStartMs?: number;
-  /** Available≠True for longer than this → the operator reports Degraded Unavailable. Default 5 min. */
+  /** Available≠True for longer than this → the operator reports Degraded Unavailable. Default 1 min (CIRO release-4.17). */
   degradedAfterMs?: number;
   /** The deployment controller's progress deadline for every Deployment instead of spec.progressDeadlineSeconds. */
   progressDeadlineMs?: number;

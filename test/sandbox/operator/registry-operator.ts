@@ -30,7 +30,10 @@ export interface RegistryOperatorOptions {
   /** Cluster infrastructure name (bucket name prefix). */
   infraName?: string;
   region?: string;
-  /** Available≠True for longer than this → Degraded Unavailable. Default 5 min. */
+  /**
+   * Available≠True for longer than this → Degraded Unavailable. Default 1 min: release-4.17 pkg/operator/status.go
+   * (`time.Since(Available.LastTransitionTime) > time.Minute`; main has since raised it to 5 min, unavailableDegradedInertia).
+   */
   degradedAfterMs?: number;
   /** Service-serving certificate for image-registry-tls (what service-ca-operator would write). */
   servingCert?: { certPem: string; keyPem: string };
@@ -99,7 +102,7 @@ export function defaultPruner(): KubeObject {
 }
 
 export function startRegistryOperator(store: Store, opts: RegistryOperatorOptions): { stop(): void; loop: Loop; log: OperatorLog } {
-  const degradedAfterMs = opts.degradedAfterMs ?? 5 * 60_000;
+  const degradedAfterMs = opts.degradedAfterMs ?? 60_000;
   const infraName = opts.infraName ?? 'sandbox-x7k2p';
   const region = opts.region ?? 'us-east-1';
   const release = opts.releaseVersion ?? RELEASE_VERSION;
