@@ -272,6 +272,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       store, auth, authorizer, faults, hooks,
       tls: { certPem: apiCert.certPem, keyPem: apiCert.keyPem, clientCaPem: clientCa.certPem },
       oauth: { issuer: `https://${oauthHost}` },
+      imageStreamTagDryRun: clusterVersion !== '4.14',
     });
     cleanups.push(() => api.close());
 

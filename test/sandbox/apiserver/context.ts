@@ -15,6 +15,12 @@ export interface ApiServerOptions {
   hooks?: { importImage?: (ns: string, isi: KubeObject) => Promise<KubeObject>; linkImage?: (dockerImageReference: string, targetRepository: string) => Promise<void>; podExec?: import('./exec.ts').PodExecHook };
   /** Port to listen on (default 0 = any free port). */
   port?: number;
+  /**
+   * ImageStreamTag writes and deletes honour dryRun=All (openshift-apiserver release-4.16 and later since the May 2025
+   * z-streams, commit 379ff7e93 "Wire dry run option into create and update operations for image resources"); false
+   * for 4.14, whose imagestreamtag/rest.go writes the stream without the request's options (a dry run really writes).
+   */
+  imageStreamTagDryRun?: boolean;
 }
 
 export interface RequestCtx {

@@ -97,6 +97,24 @@ describe('dryRun=All on ImageStreamTag writes (release-4.17: the stream write ca
   });
 });
 
+describe('dryRun=All on ImageStreamTag writes in 4.14 (release-4.14 writes the stream without the request options)', () => {
+  it('a dry-run PUT really tags and a dry-run DELETE really deletes', async () => {
+    const old = await startKit({ imageStreamTagDryRun: false });
+    try {
+      old.store.create('/namespaces', { metadata: { name: 'team' } });
+      const put = await call(old, 'PUT', `${BASE}/team/imagestreamtags/app:dry?dryRun=All`, { token: old.adminToken, body: istag('app:dry', { name: 'dry', from: { kind: 'DockerImage', name: 'quay.io/x/y:1' } }) });
+      expect(put.status).toBe(201);
+      const spec = () => ((old.store.get(IS, 'team', 'app') as any)?.spec?.tags ?? []).map((t: any) => t.name);
+      expect(spec()).toEqual(['dry']);
+      const del = await call(old, 'DELETE', `${BASE}/team/imagestreamtags/app:dry?dryRun=All`, { token: old.adminToken });
+      expect(del.status).toBe(200);
+      expect(spec()).toEqual([]);
+    } finally {
+      await old.close();
+    }
+  });
+});
+
 describe('DELETE imagestreamtags', () => {
   // openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go (release-4.17) Delete, behind kube-apiserver's
   // handlers/delete.go DeleteResource (a DeleteOptions body is read and decoded; without one, the query is).

@@ -178,9 +178,10 @@ export async function writeImageStreamTag(ctx: RequestCtx, rr: ResourceRequest):
   statusTags.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   const metadata = { name: streamName, namespace: ns, ...(body?.metadata?.labels ? { labels: body.metadata.labels } : {}) };
   let stream: KubeObject;
-  if (ctx.url.searchParams.getAll('dryRun').includes('All')) {
-    // The stream create/update carries the request's dryRun (release-4.17, 2025-05 onwards:
+  if (ctx.opts.imageStreamTagDryRun !== false && ctx.url.searchParams.getAll('dryRun').includes('All')) {
+    // The stream create/update carries the request's dryRun (release-4.16+, 2025-05 onwards:
     // CreateOptionsToSupported*/UpdateOptionsToSupported* in internal/imageutil/helpers.go): nothing is written.
+    // 4.14 drops it (imageStreamTagDryRun false): the write below happens.
     stream = existing
       ? { ...existing, spec, status: { ...((existing.status as object) ?? {}), tags: statusTags } }
       : { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { ...metadata, uid: randomUUID(), creationTimestamp: now() }, spec, status: { tags: statusTags } };

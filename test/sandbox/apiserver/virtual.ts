@@ -227,8 +227,9 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
       const inSpec = (spec.tags ?? []).some((x: any) => x.name === tag);
       const inStatus = (status.tags ?? []).some((x: any) => x.tag === tag);
       if (!inSpec && !inStatus) throw notFound(rr.t, rr.name);
-      // The stream update carries the DeleteOptions' dryRun (DeleteOptionsToSupportedUpdateOptions, 2025-05 onwards).
-      if (!options.dryRun?.includes('All')) {
+      // The stream update carries the DeleteOptions' dryRun (DeleteOptionsToSupportedUpdateOptions, 2025-05 onwards);
+      // 4.14 drops it (imageStreamTagDryRun false) and really deletes.
+      if (ctx.opts.imageStreamTagDryRun === false || !options.dryRun?.includes('All')) {
         spec.tags = (spec.tags ?? []).filter((x: any) => x.name !== tag);
         is.spec = spec;
         const updated = store.update('image.openshift.io/imagestreams', is);
