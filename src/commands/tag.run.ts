@@ -28,7 +28,7 @@ function isRegistryRetag(src: string, dests: string[]): boolean {
 
 /** Why --dry-run=server does not send the writes (openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go). */
 const SERVER_DRY_RUN_NOTE =
-  "ImageStreamTag writes are not sent with dryRun=All (openshift-apiserver's ImageStreamTag create, update and delete write the image stream without it, so they would really change it): the streams were read and the permissions checked instead";
+  "ImageStreamTag writes are not sent with dryRun=All (openshift-apiserver passes dryRun on to the image stream only since the May 2025 z-streams of 4.16 and later; older clusters would really change it): the streams were read and the permissions checked instead";
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
 

@@ -28,7 +28,7 @@ export const spec = defineCommand({
   },
   notes:
     'The registry flags (--authfile, --ca-file, --certs-dir, …) apply to docker:// retags only.\n' +
-    '--dry-run prints the plan (the ImageStreamTag writes); --dry-run=server checks them with reads and permission checks, as openshift-apiserver\'s ImageStreamTag writes ignore dryRun. ' +
+    '--dry-run prints the plan (the ImageStreamTag writes); --dry-run=server checks them with reads and permission checks: ImageStreamTag writes honour dryRun only on recent clusters (4.16+, May 2025 z-streams), older ones would really tag. ' +
     '--render writes the image streams with the spec tags regctl sets (not with -d, nor for docker:// retags).',
   examples: [
     'regctl tag team/app:v1 team/app:stable',

@@ -66,7 +66,7 @@ export async function checkOnServer(ctx: Context, cluster: Cluster, plan: Plan, 
       if (o.report) ctx.log.info(`server dry run: ${s.summary}: not checked (${describeTarget(s.target)} is created by an earlier step)`);
       continue;
     }
-    // A PUT step's resource may ignore dryRun (ImageStreamTag): its command checks it another way.
+    // A PUT step's resource may ignore dryRun (ImageStreamTag on clusters before the 2025 z-streams): its command checks it another way.
     if (s.action === 'create' && s.put) throw new Error(`internal: ${s.summary} cannot be checked with dryRun=All`);
     await sendStep(ctx, cluster, s, true, o.strict);
     if (o.report) ctx.log.success(`server dry run: ${s.summary}`);
