@@ -37,6 +37,18 @@ export const planOptions = {
   showSecrets: { flags: '--show-secrets', description: 'with --render and --output-dir: write secret values into the files (default: <redacted>)' },
 } as const;
 
+/**
+ * The plan options of a removal (delete, revoke, trust-ca remove): --render takes acm-policy only, whose
+ * mustnothave/mustonlyhave templates can take things away; refused for the other formats (acmOnlyRemoval).
+ */
+export const removalRenderOptions = {
+  render: { ...planOptions.render, description: 'write the removal as an ACM policy instead of applying it: acm-policy (mustnothave/mustonlyhave templates); manifests, kustomize and argocd cannot take things away (exit 2)' },
+  outputDir: planOptions.outputDir,
+  remediation: planOptions.remediation,
+  placementLabel: planOptions.placementLabel,
+  renderNamespace: { ...planOptions.renderNamespace, description: 'with --render acm-policy: namespace of the Policy, Placement and PlacementBinding (default: default)' },
+} as const;
+
 export function outputFormat(opts: { output?: string }, formats: readonly OutputFormat[], def: OutputFormat = 'table'): OutputFormat {
   return parseOutput(opts.output, formats, def);
 }

@@ -9,7 +9,7 @@ import { isApiError } from '../cluster/api-error.js';
 import { failedPartWay } from '../cluster/partial.js';
 import * as is from '../cluster/imagestreams.js';
 import { R } from '../cluster/resources.js';
-import { planMode } from '../plan/mode.js';
+import { acmOnlyRemoval, planMode } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
 import { planData, planText } from '../plan/print.js';
 import type { Plan, Step } from '../plan/types.js';
@@ -39,9 +39,10 @@ export const SERVER_DRY_RUN_NOTE =
 
 export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<void> {
   const format = outputFormat(o, FORMATS);
-  const mode = planMode(o);
-  if (mode.render) throw new UsageError('delete cannot be rendered: deleting a tag is not desired state', 'run `regctl delete` on each cluster (--contexts runs it on several)');
-  const dry = mode.dryRun !== 'none';
+  acmOnlyRemoval(o.render, 'delete');
+  const mode = planMode(o, o.output);
+  // --render acm-policy: a mustnothave ImageStreamTag per tag the plan deletes; computed like a dry run.
+  const dry = mode.dryRun !== 'none' || mode.render !== undefined;
   // Every argument is checked before anything is deleted.
   const parsed = args.map((input) => {
     const ref = parseReference(input, { what: 'image', example: 'team/app:v1' });
@@ -70,7 +71,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     planned.push({ input, ref, tags, stream });
   }
 
-  if (dry && planned.some((p) => p.tags.length)) {
+  if (mode.dryRun !== 'none' && planned.some((p) => p.tags.length)) {
     for (const ns of new Set(planned.filter((p) => p.tags.length).map((p) => p.ref.namespace!))) {
       const can = await cluster.can({ verb: 'delete', group: 'image.openshift.io', resource: 'imagestreamtags', namespace: ns });
       if (!can.allowed) {
@@ -131,6 +132,10 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     }
   }
 
+  if (mode.render) {
+    await runPlan(ctx, cluster, { ...planOf(steps), name: renderName(steps), command: `regctl delete ${args.join(' ')}` }, mode);
+    return;
+  }
   for (const r of results.filter((x) => x.result !== 'not found' && x.image)) {
     if (dry) ctx.log.info(`${r.namespace}/${r.imageStream}:${r.tag} would be deleted; image ${r.image!.slice(0, 19)}… ${stillLine(r)}.`);
   }
@@ -164,6 +169,14 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   for (const r of results.filter((x) => x.result !== 'not found' && x.image)) {
     ctx.log.info(`${r.namespace}/${r.imageStream}:${r.tag} deleted; image ${r.image!.slice(0, 19)}… ${stillLine(r)}.`);
   }
+}
+
+/** The rendered policy's name: `delete-NS-STREAM-TAG`, `delete-NS-STREAM` for several tags of one stream, else `delete`. */
+function renderName(steps: Step[]): string {
+  const ts = steps.map((s) => ({ ns: s.target.namespace!, stream: s.target.name.split(':')[0]! }));
+  const one = ts.every((t) => t.ns === ts[0]?.ns && t.stream === ts[0]?.stream);
+  const n = !ts.length || !one ? 'delete' : steps.length === 1 ? `delete-${ts[0]!.ns}-${steps[0]!.target.name}` : `delete-${ts[0]!.ns}-${ts[0]!.stream}`;
+  return n.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50).replace(/-+$/, '');
 }
 
 function stillLine(r: DeletedTag): string {

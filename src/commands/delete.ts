@@ -1,5 +1,5 @@
 import { defineCommand } from './spec.js';
-import { namespaceOption, outputOption, planOptions } from './common.js';
+import { namespaceOption, outputOption, planOptions, removalRenderOptions } from './common.js';
 
 export const FORMATS = ['table', 'json', 'yaml'] as const;
 
@@ -13,13 +13,18 @@ export const spec = defineCommand({
   options: {
     namespace: namespaceOption("the project of NAME:TAG arguments (default: the context's)"),
     dryRun: planOptions.dryRun,
-    // --render is refused (a delete is not desired state); declared hidden so the refusal can say why.
-    render: { ...planOptions.render, hidden: true },
+    ...removalRenderOptions,
     output: outputOption(FORMATS, 'table', 'with --dry-run: table prints the plan, json|yaml the plan as data (kind Plan)'),
   },
   notes:
     "--dry-run=server checks each delete with a GET of the ImageStreamTag and a permission check, not with dryRun=All: openshift-apiserver's ImageStreamTag delete ignores dryRun and would really delete the tag.",
-  examples: ['regctl delete team/app:v1', 'regctl delete app:v1 app:v2 -n team --dry-run', 'regctl delete team/app:v1 --dry-run=server -o yaml', 'regctl delete team/app@sha256:0123…   # every tag pointing at it'],
+  examples: [
+    'regctl delete team/app:v1',
+    'regctl delete app:v1 app:v2 -n team --dry-run',
+    'regctl delete team/app:v1 --dry-run=server -o yaml',
+    'regctl delete team/app@sha256:0123…   # every tag pointing at it',
+    'regctl delete team/app:v1 --render acm-policy --remediation enforce --output-dir policy/   # a mustnothave ImageStreamTag',
+  ],
 });
 
 export const load = async () => (await import('./delete.run.js')).run;

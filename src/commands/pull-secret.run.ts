@@ -4,7 +4,7 @@ import type { OptionsOf } from './spec.js';
 import type { Cluster, Json } from '../cluster/cluster.js';
 import type { LinkFor } from '../cluster/pull-secret.js';
 import { parseOutput, printObjects } from '../output/printer.js';
-import { planMode, type PlanMode } from '../plan/mode.js';
+import { acmOnlyRemoval, planMode, type PlanMode } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
 import type { Plan, Step } from '../plan/types.js';
 import { retryOnConflict } from '../cluster/retry.js';
@@ -224,10 +224,15 @@ function unlinkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], r
 
 export async function runUnlink(ctx: Context, args: string[], opts: OptionsOf<typeof unlinkSpec>): Promise<void> {
   const { name, sas } = linkArgs(ps, 'unlink', args);
+  // Taking a reference out of a list: an apply cannot say it, and ACM's mustonlyhave (the only template that can)
+  // names whole lists, which hold the controller's per-cluster <sa>-dockercfg-<random> secret.
+  acmOnlyRemoval(opts.render, 'pull-secret unlink');
   const mode = planMode(opts, opts.output);
-  // Taking a reference out of a list is not desired state: an apply configuration cannot say it.
   if (mode.render) {
-    throw new UsageError('pull-secret unlink cannot be rendered: removing a secret from service accounts is not desired state', `run \`regctl pull-secret unlink ${name} ${sas.join(' ')}\` on each cluster (--contexts runs it on several); render the links to keep with \`regctl pull-secret link … --render\``);
+    throw new UsageError(
+      "pull-secret unlink cannot be rendered as acm-policy: only a mustonlyhave template takes an entry out of a list, and it makes the service account's imagePullSecrets/secrets exactly the listed entries — which on any other cluster drops that cluster's own SA-dockercfg-XXXXX secret (a random name per cluster, added back by OpenShift's controller)",
+      `run \`regctl pull-secret unlink ${name} ${sas.join(' ')}\` on each cluster (--contexts runs it on several)`,
+    );
   }
   const format = outFormat(opts.output);
   // oc secrets unlink removes the secret from both lists; --for narrows it to one.

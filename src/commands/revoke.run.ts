@@ -4,28 +4,30 @@ import type { Binding, RemoveChange, Subject } from '../cluster/policy.js';
 import { prepareRoleChange, where } from '../cluster/role-change.js';
 import { printObjects } from '../output/printer.js';
 import { reviewSubject } from '../cluster/policy-access.js';
-import { UsageError } from '../errors.js';
-import { planMode } from '../plan/mode.js';
+import { acmOnlyRemoval, planMode } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
-import type { Plan, Step } from '../plan/types.js';
+import type { Json, Plan, Step } from '../plan/types.js';
 import { deleteBindingStep, subjectsStep } from '../cluster/role-steps.js';
 import type { spec } from './revoke.js';
 
 const planOf = (steps: Step[]): Plan => ({ name: 'revoke', command: 'regctl revoke', steps, checks: [], warnings: [] });
 
 export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof spec>): Promise<number | void> {
+  // Taking subjects away or deleting a binding: only ACM's mustonlyhave/mustnothave can say it.
+  acmOnlyRemoval(opts.render, 'revoke');
   const mode = planMode(opts, opts.output);
-  // Taking subjects away or deleting a binding is not desired state: apply/musthave cannot say it.
-  if (mode.render) throw new UsageError('revoke cannot be rendered: removing subjects from a binding (or deleting it) is not desired state', 'run `regctl revoke` on each cluster (--contexts runs it on several); render the bindings to keep with `regctl grant … --render`');
-  const dryRun = mode.dryRun !== 'none';
+  const dryRun = mode.dryRun !== 'none' || mode.render !== undefined;
   const { parsed, roleKind, cluster, policy, rbac, clusterWide, subjects, targets } = await prepareRoleChange(ctx, args, opts);
   const { intent } = parsed;
   const namespace = clusterWide ? undefined : cluster.namespace;
   const bindingType = namespace ? 'RoleBinding' : 'ClusterRoleBinding';
 
-  const stepOf = (c: RemoveChange) => {
+  const stepOf = (c: RemoveChange): Step => {
     const why = `remove ${c.removed.map(policy.describeSubject).join(', ')}`;
-    return c.action === 'update' ? subjectsStep(c.binding, why) : deleteBindingStep(c.binding, `${why}: no subjects left`);
+    if (c.action !== 'update') return deleteBindingStep(c.binding, `${why}: no subjects left`);
+    // Rendered: a mustonlyhave of the binding — its subjects exactly the ones left (a RoleBinding has no other
+    // top-level fields; metadata labels and annotations stay, as the template names none).
+    return { ...subjectsStep(c.binding, why), exactly: { roleRef: c.binding.roleRef, subjects: c.binding.subjects ?? [] } as Json };
   };
   for (let attempt = 0; ; attempt++) {
     const bindings = await rbac.listBindings(cluster, namespace);
@@ -44,6 +46,10 @@ export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof s
       return;
     }
     if (dryRun) {
+      if (mode.render) {
+        await runPlan(ctx, cluster, { ...planOf(changes.map(stepOf)), name: renderName(changes.map((c) => c.binding)), command: `regctl revoke ${args.join(' ')}` }, mode);
+        return;
+      }
       for (const c of changes) ctx.log.info(`(dry run) would ${c.action} ${where(c.binding)}${c.action === 'update' ? ` (remove ${c.removed.map(policy.describeSubject).join(', ')})` : ''}`);
       await runPlan(ctx, cluster, planOf(changes.map(stepOf)), mode, { format: parsed.format });
       return;
@@ -76,6 +82,13 @@ export async function run(ctx: Context, args: string[], opts: OptionsOf<typeof s
 }
 
 type PolicyModule = typeof import('../cluster/policy.js');
+
+/** The rendered policy's name: `revoke-BINDING-NAMESPACE` for one binding, `revoke-NAMESPACE` for several, else `revoke`. */
+function renderName(bs: Binding[]): string {
+  const ns = bs[0]?.metadata.namespace;
+  const n = bs.length === 1 ? `revoke-${bs[0]!.metadata.name}${ns ? `-${ns}` : ''}` : ns && bs.every((b) => b.metadata.namespace === ns) ? `revoke-${ns}` : 'revoke';
+  return n.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50).replace(/-+$/, '');
+}
 
 function report(
   ctx: Context,

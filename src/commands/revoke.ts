@@ -1,5 +1,5 @@
 import { defineCommand } from './spec.js';
-import { planOptions, roleArguments, roleOptions } from './common.js';
+import { planOptions, removalRenderOptions, roleArguments, roleOptions } from './common.js';
 
 export const spec = defineCommand({
   name: 'revoke',
@@ -10,14 +10,14 @@ export const spec = defineCommand({
         'Nothing to remove is not an error: the subjects already lack the role (exit 0).',
       ].join('\n'),
   arguments: roleArguments,
-  // --render is refused (a removal is not desired state); declared hidden so the refusal can say why.
-  options: { ...roleOptions('revoke'), dryRun: planOptions.dryRun, render: { ...planOptions.render, hidden: true } },
+  options: { ...roleOptions('revoke'), dryRun: planOptions.dryRun, ...removalRenderOptions },
   examples: [
     'regctl revoke viewer alice -n myproject',
     'regctl revoke puller --group system:serviceaccounts:myapp -n shared',
     'regctl revoke metrics prometheus-user',
     'regctl revoke pusher -z builder -n myproject --dry-run -o yaml',
     'regctl revoke image-pusher-local alice -n myproject --role-namespace myproject',
+    'regctl revoke viewer alice -n myproject --render acm-policy --output-dir policy/   # mustonlyhave/mustnothave of the bindings',
   ],
 });
 

@@ -13,7 +13,7 @@ import { entriesFromDir, entriesFromPairs, rejectDuplicates } from '../pki/input
 import { applyTrust, listTrust, CONFIG_NAMESPACE } from '../cluster/trusted-ca.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { R, NAMES } from '../cluster/resources.js';
-import { planMode, type PlanMode } from '../plan/mode.js';
+import { acmOnlyRemoval, planMode, type PlanMode } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
 import { target, type Plan, type Step } from '../plan/types.js';
 import { fetchServerChain } from '../registry/server-chain.js';
@@ -135,24 +135,44 @@ async function fromServer(ctx: Context, opts: AddOptions, dry: boolean): Promise
 
 export async function runRemove(ctx: Context, hosts: string[], opts: OptionsOf<typeof removeSpec>): Promise<number> {
   const format = changeFormat(opts);
+  // Taking a key out of the ConfigMap: only ACM's mustonlyhave can say it.
+  acmOnlyRemoval(opts.render, 'trust-ca remove');
   const mode = planMode(opts, opts.output === 'text' ? undefined : opts.output);
-  // Taking a key out of the ConfigMap is not desired state: apply/musthave cannot say it.
-  if (mode.render) {
-    throw new UsageError('trust-ca remove cannot be rendered: removing a CA is not desired state', 'run `regctl trust-ca remove` on each cluster (--contexts runs it on several); render the CAs to keep with `regctl trust-ca add … --render`');
-  }
-  const dry = mode.dryRun !== 'none';
+  const dry = mode.dryRun !== 'none' || mode.render !== undefined;
   const targets = hosts.map((h) => parseRegistryHost(h));
   rejectDuplicates(targets);
   const cluster = await ctx.cluster();
   const result = await ctx.spin(dry ? 'Planning' : 'Updating trusted CAs', () =>
     applyTrust(cluster, { remove: targets.map((t) => ({ key: t.key, display: t.display })) }, { dryRun: dry, send: sender(ctx, cluster, 'remove', mode), signal: ctx.signal }),
   );
+  if (mode.render) {
+    const steps = exactSteps(result);
+    const kept = Object.keys({ ...result.configMap?.data, ...result.configMap?.binaryData }).sort();
+    const warnings = steps.length ? [`the policy makes ConfigMap ${CONFIG_NAMESPACE}/${result.configMapName} hold exactly the CAs this cluster keeps (${kept.join(', ') || 'none'}): on another cluster it removes every other CA of a ConfigMap of that name too`] : [];
+    await runPlan(ctx, cluster, { ...planOf('remove', steps), command: `regctl trust-ca remove ${hosts.join(' ')}`, warnings }, mode);
+    return 0;
+  }
   if (dry) {
     for (const c of result.changes) ctx.log.info(changeLine(c, result, true));
     await runPlan(ctx, cluster, planOf('remove', result.steps), mode, { format: format === 'text' ? undefined : format });
     return 0;
   }
   return report(ctx, format, result, false);
+}
+
+/**
+ * --render acm-policy: the ConfigMap patch as a mustonlyhave of the ConfigMap — `data` (and `binaryData`) exactly the
+ * keys left, which removes the others (config-policy-controller replaces a named map whole; its metadata stays). A map
+ * left empty is not named: mustonlyhave then removes it, as the API server drops an empty one. image.config is not
+ * written by a remove (its reference stays, also after the last CA), so nothing else is rendered.
+ */
+function exactSteps(r: ApplyResult): Step[] {
+  return r.steps.map((s) => {
+    if (s.action !== 'patch' || !r.configMap) return s;
+    const { apiVersion: _v, kind: _k, metadata: _m, ...fields } = r.configMap;
+    for (const m of ['data', 'binaryData']) if (fields[m] && !Object.keys(fields[m]).length) delete fields[m];
+    return { ...s, exactly: fields };
+  });
 }
 
 /** One schema for add/remove, dry run or not: documented in docs/commands/trust-ca.md. */

@@ -1,5 +1,5 @@
 import { defineCommand } from './spec.js';
-import { outputOption, planOptions } from './common.js';
+import { outputOption, planOptions, removalRenderOptions } from './common.js';
 
 export const LIST_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 export const CHANGE_FORMATS = ['text', 'json', 'yaml'] as const;
@@ -47,9 +47,8 @@ export const removeSpec = defineCommand({
   summary: 'stop trusting the CA of one or more registries',
   description: 'Remove registry keys from the additionalTrustedCA ConfigMap; other keys are kept. Removing a registry that is not there changes nothing.',
   arguments: [{ name: 'host', description: 'registry HOST or HOST:PORT', required: true, variadic: true }],
-  // --render is refused (a removal is not desired state); declared hidden so the refusal can say why.
-  options: { dryRun: planOptions.dryRun, render: { ...planOptions.render, hidden: true }, output: changeOutputOption },
-  examples: ['regctl trust-ca remove registry.example.com:5000', 'regctl trust-ca remove old.example.com --dry-run'],
+  options: { dryRun: planOptions.dryRun, ...removalRenderOptions, output: changeOutputOption },
+  examples: ['regctl trust-ca remove registry.example.com:5000', 'regctl trust-ca remove old.example.com --dry-run', 'regctl trust-ca remove old.example.com --render acm-policy --output-dir policy/   # mustonlyhave of the ConfigMap data'],
 });
 
 export const spec = defineCommand({

@@ -73,3 +73,15 @@ export function planMode(o: PlanFlags, output?: string): PlanMode {
     render: { format: f, outputDir: o.outputDir, showSecrets: o.showSecrets, remediation: o.remediation, placementLabels: labels, namespace: o.renderNamespace, repoUrl: o.repoUrl, path: o.path },
   };
 }
+
+/** In GitOps a removal is a commit that takes the object (or the entry) out of Git, not a rendered file. */
+export const GITOPS_REMOVAL_HINT =
+  'in GitOps a removal is taking the object (or the entry) out of Git: Argo CD deletes an object that left Git only when the Application prunes (syncPolicy.automated.prune: true, or argocd app sync --prune); for ACM use --render acm-policy (mustnothave/mustonlyhave), or run the command directly';
+
+/**
+ * A removal renders only as acm-policy (mustnothave / mustonlyhave): the formats that apply objects are refused
+ * before anything is read. `what`: `revoke`, `trust-ca remove` ….
+ */
+export function acmOnlyRemoval(render: RenderFormat | undefined, what: string): void {
+  if (render && render !== 'acm-policy') throw new UsageError(`${what} cannot be rendered as ${render}: it takes something away, and an apply can only add and change`, GITOPS_REMOVAL_HINT);
+}

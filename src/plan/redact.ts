@@ -26,7 +26,7 @@ export function redactStep(s: Step): Step {
   const patch = Array.isArray(s.patch)
     ? s.patch.map((op) => (typeof op.path === 'string' && /^\/(data|stringData)(\/|$)/.test(op.path) && 'value' in op ? { ...op, value: isObj(op.value) ? Object.fromEntries(Object.keys(op.value).map((k) => [k, REDACTED])) : REDACTED } : op))
     : redactMaps(s.patch);
-  return { ...s, patch, ...(s.applyConfig ? { applyConfig: redactMaps(s.applyConfig) } : {}) };
+  return { ...s, patch, ...(s.applyConfig ? { applyConfig: redactMaps(s.applyConfig) } : {}), ...(s.exactly ? { exactly: redactMaps(s.exactly) } : {}) };
 }
 
 export function redactPlan(p: Plan): Plan {

@@ -2,12 +2,14 @@
 // renders to the same bytes (stable key order, file names from the objects, no timestamps).
 //   manifests  — one server-side-apply-ready object per target, only the fields regctl sets
 //   kustomize  — kustomization.yaml: new objects as resources, changed objects as a base plus a patch
-//   acm-policy — Policy + ConfigurationPolicy object-templates (musthave/mustnothave), Placement, PlacementBinding;
+//   acm-policy — Policy + ConfigurationPolicy object-templates (musthave; removals as mustnothave/mustonlyhave),
+//                Placement, PlacementBinding;
 //                secret values as hub templates so none is written
 //   argocd     — the manifests plus an Application (server-side apply) pointing at --repo-url/--path
 import { UsageError } from '../errors.js';
 import { apiVersionOf } from '../cluster/resources.js';
 import { rolloutFields, toApplyConfig } from './apply-config.js';
+import { GITOPS_REMOVAL_HINT } from './mode.js';
 import { REDACTED, isSecretStep } from './redact.js';
 import { stableYAML } from './stable-yaml.js';
 import { describeTarget, resourceName, sameTarget, type Json, type Plan, type RenderFormat, type Step, type Target } from './types.js';
@@ -51,24 +53,26 @@ function deepMerge(dst: Json, src: Json): Json {
   return dst;
 }
 
-/** One desired object per target, in the order the plan first touches them; deletes apart. */
-function collect(plan: Plan, format: RenderFormat): { desired: Desired[]; deletes: Step[] } {
+/** A removal ACM can state exactly: a delete (mustnothave) or fields made exactly a value (mustonlyhave). */
+type Removal = { step: Step; exactly?: Json };
+
+/** One desired object per target, in the order the plan first touches them; removals apart. */
+function collect(plan: Plan, format: RenderFormat): { desired: Desired[]; removals: Removal[] } {
   const desired: Desired[] = [];
-  const deletes: Step[] = [];
+  const removals: Removal[] = [];
   for (const s of plan.steps) {
-    if (s.action === 'delete') {
-      if (format !== 'acm-policy') {
-        throw new UsageError(`cannot render "${s.summary}" as ${format}: a delete is not desired state`, 'render it with --render acm-policy (a mustnothave template), or run the command directly');
-      }
-      deletes.push(s);
+    if (s.action === 'delete' || (s.action === 'patch' && s.exactly)) {
+      if (format !== 'acm-policy') throw new UsageError(`cannot render "${s.summary}" as ${format}: it takes something away, and an apply can only add and change`, GITOPS_REMOVAL_HINT);
+      removals.push({ step: s, ...(s.action === 'patch' ? { exactly: s.exactly } : {}) });
       continue;
     }
     const cfg = toApplyConfig(s)!;
     if (cfg.removes.length) {
-      throw new UsageError(
-        `cannot render "${s.summary}" as ${format}: it removes ${cfg.removes.join(', ')}, which applied configuration cannot take away`,
-        'run the command directly for this change (or remove those fields first), then render the rest',
-      );
+      // mustonlyhave cannot say it either: it makes whole top-level fields (spec) exactly the template.
+      const why = format === 'acm-policy'
+        ? `a musthave template cannot take fields away, and a mustonlyhave template would make the whole ${cfg.removes[0]!.split('.')[0]} exactly what is rendered, dropping every setting it does not name`
+        : 'which applied configuration cannot take away';
+      throw new UsageError(`cannot render "${s.summary}" as ${format}: it removes ${cfg.removes.join(', ')}, ${why}`, 'run the command directly for this change (or remove those fields first), then render the rest');
     }
     const have = desired.find((d) => sameTarget(d.target, s.target));
     if (have) {
@@ -78,7 +82,7 @@ function collect(plan: Plan, format: RenderFormat): { desired: Desired[]; delete
       desired.push({ target: s.target, created: s.action === 'create', object: cfg.object, rollout: rolloutFields(s), secret: isSecretStep(s) });
     }
   }
-  return { desired, deletes };
+  return { desired, removals };
 }
 
 /** Secret values as `<redacted>` (default), as they are (--show-secrets), or as ACM hub templates. */
@@ -139,14 +143,28 @@ function kustomize(plan: Plan, desired: Desired[], o: RenderOptions): RenderedFi
 
 const ROLLOUT_ANNOTATION = 'regctl.openshift.io/rolls-out-registry';
 
-function acmPolicy(plan: Plan, desired: Desired[], deletes: Step[], o: RenderOptions): Rendering {
+/**
+ * Resources served without `watch` (openshift-apiserver's imagestreamtag REST has Get/List/Create/Update/Delete only):
+ * config-policy-controller reads a template's object through a watch unless the ConfigurationPolicy sets
+ * evaluationInterval, and reports such a kind "unwatchable" instead of evaluating it.
+ */
+const UNWATCHABLE = new Set(['image.openshift.io/imagestreamtags']);
+const POLL_INTERVAL = { compliant: '10m', noncompliant: '30s' };
+
+function removalTemplate(r: Removal): Json {
+  const t = r.step.target;
+  const head = { apiVersion: apiVersionOf(t.ref), kind: t.ref.kind, metadata: { name: t.name, ...(t.namespace ? { namespace: t.namespace } : {}) } };
+  return r.exactly ? { complianceType: 'mustonlyhave', objectDefinition: { ...head, ...structuredClone(r.exactly) } } : { complianceType: 'mustnothave', objectDefinition: head };
+}
+
+function acmPolicy(plan: Plan, desired: Desired[], removals: Removal[], o: RenderOptions): Rendering {
   const ns = o.namespace ?? 'default';
   const name = `regctl-${plan.name}`.slice(0, 62 - ns.length).replace(/-+$/, '');
   const action = o.remediation ?? 'inform';
   const rollout = [...new Set(desired.flatMap((d) => d.rollout))];
   const templates: Json[] = [
     ...desired.map((d) => ({ complianceType: 'musthave', objectDefinition: secretValues(d, { hubNamespace: ns }) })),
-    ...deletes.map((s) => ({ complianceType: 'mustnothave', objectDefinition: { apiVersion: apiVersionOf(s.target.ref), kind: s.target.ref.kind, metadata: { name: s.target.name, ...(s.target.namespace ? { namespace: s.target.namespace } : {}) } } })),
+    ...removals.map(removalTemplate),
   ];
   const policy = {
     apiVersion: 'policy.open-cluster-management.io/v1',
@@ -170,7 +188,12 @@ function acmPolicy(plan: Plan, desired: Desired[], deletes: Step[], o: RenderOpt
             apiVersion: 'policy.open-cluster-management.io/v1',
             kind: 'ConfigurationPolicy',
             metadata: { name },
-            spec: { remediationAction: action, severity: 'medium', 'object-templates': templates },
+            spec: {
+              remediationAction: action,
+              severity: 'medium',
+              ...(removals.some((r) => UNWATCHABLE.has(`${r.step.target.ref.group}/${r.step.target.ref.resource}`)) ? { evaluationInterval: POLL_INTERVAL } : {}),
+              'object-templates': templates,
+            },
           },
         },
       ],
@@ -229,8 +252,8 @@ function argocd(plan: Plan, desired: Desired[], o: RenderOptions): RenderedFile[
 }
 
 export function renderPlan(plan: Plan, o: RenderOptions): Rendering {
-  const { desired, deletes } = collect(plan, o.format);
-  if (!desired.length && !deletes.length) return { files: [], notes: ['nothing to change: nothing was rendered'] };
+  const { desired, removals } = collect(plan, o.format);
+  if (!desired.length && !removals.length) return { files: [], notes: ['nothing to change: nothing was rendered'] };
   const rollout = [...new Set(desired.flatMap((d) => d.rollout))];
   const notes = rollout.length ? [`this change rolls out the registry (${rollout.join(', ')})`] : [];
   const secrets = desired.filter((d) => d.secret);
@@ -245,7 +268,7 @@ export function renderPlan(plan: Plan, o: RenderOptions): Rendering {
     case 'argocd':
       return { files: argocd(plan, desired, o), notes };
     case 'acm-policy': {
-      const r = acmPolicy(plan, desired, deletes, o);
+      const r = acmPolicy(plan, desired, removals, o);
       return { files: r.files, notes: [...notes, ...r.notes] };
     }
   }

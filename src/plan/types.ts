@@ -43,6 +43,12 @@ export interface PatchStep extends StepBase {
    */
   applyConfig?: Json;
   removes?: string[];
+  /**
+   * A change that takes list items or map keys away (revoke's subjects, trust-ca remove's CA keys): the top-level
+   * fields named here become exactly these values. Only ACM can say that — a `mustonlyhave` object-template, which
+   * replaces maps and lists instead of merging them; every other rendering refuses the step.
+   */
+  exactly?: Json;
 }
 
 export interface DeleteStep extends StepBase {

@@ -68,7 +68,7 @@ describe('delete', () => {
   it('delete cannot be rendered: exit 2 with a hint, nothing changed', async () => {
     const r = await e.cli(['delete', 'team/app:v2', '--render', 'manifests']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: delete cannot be rendered: deleting a tag is not desired state\nhint: /);
+    expect(r.stderr).toMatch(/^error: delete cannot be rendered as manifests: it takes something away, and an apply can only add and change\nhint: in GitOps a removal is taking the object .*out of Git/);
     expect(r.stdout).toBe('');
     expect(statusTags('team', 'app')).toEqual(['latest', 'v1', 'v2']);
   });

@@ -179,7 +179,7 @@ describe('expose --render', () => {
   it('--remove and the local steps (--trust, --ca-out) cannot be rendered: exit 2 with a hint, nothing written', async () => {
     const d = dir('refused');
     for (const args of [
-      ['expose', '--remove', '--render', 'manifests', '--output-dir', d],
+      ['expose', '--remove', '--route', 'gitops', '--render', 'manifests', '--output-dir', d],
       ['expose', '--remove', '--route', 'gitops', '--render', 'acm-policy', '--output-dir', d],
       ['expose', '--default-route', '--trust', '--render', 'manifests', '--output-dir', d],
     ]) {

@@ -147,12 +147,12 @@ describe('grant --render', () => {
     expect(sb.store.get('rbac.authorization.k8s.io/clusterrolebindings', undefined, 'prometheus-scraper')).toBeUndefined();
   });
 
-  it('revoke cannot be rendered: exit 2 with a hint, nothing written or changed', async () => {
+  it('revoke cannot be rendered as manifests or argocd (acm-policy: plan-render-removals.test.ts): exit 2 with a hint, nothing written or changed', async () => {
     const before = state();
-    for (const format of ['manifests', 'acm-policy']) {
+    for (const format of ['manifests', 'argocd']) {
       const r = await cli(['revoke', 'puller', 'alice', '-n', 'gr-direct', '--render', format]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^error: revoke cannot be rendered: .*not desired state\nhint: .*regctl revoke/m);
+      expect(r.stderr).toMatch(/^error: revoke cannot be rendered as \w+: it takes something away.*\nhint: in GitOps a removal is taking the object .*out of Git/m);
       expect(r.stdout).toBe('');
     }
     expect(state()).toBe(before);

@@ -139,7 +139,9 @@ describe('pull-secret create --render', () => {
     for (const format of ['manifests', 'acm-policy']) {
       const u = await cli(['pull-secret', 'unlink', 'quaycreds', 'default', '-n', 'ps-direct', '--render', format]);
       expect(u.code).toBe(2);
-      expect(u.stderr).toMatch(/^error: pull-secret unlink cannot be rendered: .*not desired state\nhint: .*regctl pull-secret unlink/m);
+      expect(u.stderr).toMatch(format === 'acm-policy'
+        ? /^error: pull-secret unlink cannot be rendered as acm-policy: only a mustonlyhave template .*SA-dockercfg-XXXXX secret .*\nhint: run `regctl pull-secret unlink/m
+        : /^error: pull-secret unlink cannot be rendered as manifests: .*\nhint: in GitOps a removal is taking the object .*out of Git/m);
       expect(u.stdout).toBe('');
     }
     expect(rvs('ps-direct')).toBe(before);

@@ -342,4 +342,22 @@ describe('object-template matching (musthave / mustonlyhave)', () => {
     const tpl = { spec: { replicas: 2, template: { spec: { containers: [{ name: 'b', image: 'b:1' }] } } } };
     expect(compareObject(tpl, existing, 'mustonlyhave').mismatch).toBe(true);
   });
+  // config-policy-controller handleKeys / mergeMaps: a named map is replaced whole, keys the template lacks go
+  // (except metadata, status, a v1 ServiceAccount's secrets/imagePullSecrets); metadata without labels keeps them.
+  it('mustonlyhave: a named map loses the keys the template lacks; unnamed top-level keys go; labels stay', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n', labels: { a: 'b' } }, data: { x: '1', y: '2' }, binaryData: { z: 'AA==' } };
+    const r = compareObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data: { x: '1' } }, cm, 'mustonlyhave');
+    expect(r.mismatch).toBe(true);
+    expect(r.desired).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n', labels: { a: 'b' } }, data: { x: '1' } });
+    const same = compareObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { x: '1', y: '2' }, binaryData: { z: 'AA==' } }, cm, 'mustonlyhave');
+    expect(same.mismatch).toBe(false);
+  });
+  it("mustonlyhave on a v1 ServiceAccount keeps secrets (and imagePullSecrets) the template does not name", () => {
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'n' }, secrets: [{ name: 'default-dockercfg-x' }], imagePullSecrets: [{ name: 'default-dockercfg-x' }, { name: 'q' }], automountServiceAccountToken: false };
+    const r = compareObject({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'n' }, imagePullSecrets: [{ name: 'default-dockercfg-x' }] }, sa, 'mustonlyhave');
+    expect(r.mismatch).toBe(true);
+    const { automountServiceAccountToken: _a, ...kept } = sa;
+    expect(r.desired).toEqual({ ...kept, imagePullSecrets: [{ name: 'default-dockercfg-x' }] });
+    expect(compareObject({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }, kept, 'mustonlyhave').mismatch).toBe(false);
+  });
 });

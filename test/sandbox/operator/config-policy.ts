@@ -18,6 +18,8 @@ export const CLUSTERSET_BINDINGS = 'cluster.open-cluster-management.io/managedcl
 /** The ManagedClusterSets of an ACM hub: `default` (local-cluster's clusterset label) and `global` (every cluster). */
 export const CLUSTER_SETS: readonly string[] = ['default', 'global'];
 const POLICY_GROUP = 'policy.open-cluster-management.io';
+const IMAGE_STREAMS = 'image.openshift.io/imagestreams';
+const IMAGE_STREAM_TAGS = 'image.openshift.io/imagestreamtags';
 
 /** The managed cluster the sandbox is (name, namespace and ManagedCluster labels of a self-managed hub). */
 export const LOCAL_CLUSTER = 'local-cluster';
@@ -107,7 +109,37 @@ export function startConfigPolicyController(
     return store.types().find((t) => t.group === group && t.version === version && t.kind === kind);
   }
 
-  function evaluate(tpl: any, enforce: boolean): TemplateResult {
+  // ImageStreamTags are a view of their image stream, which the controller reaches through the API server
+  // (openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go): GET finds one when the tag's status
+  // has an image (`imageFor`), DELETE takes the spec and the status tag out of the stream.
+  function imageStreamTag(ns: string, name: string): KubeObject | undefined {
+    const [stream, tag] = name.split(':');
+    const is = stream ? tryGet(store, IMAGE_STREAMS, ns, stream) : undefined;
+    const st = (((is?.status as any)?.tags ?? []) as any[]).find((x) => x?.tag === tag);
+    return st?.items?.[0]?.image ? { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name, namespace: ns } } : undefined;
+  }
+
+  function deleteImageStreamTag(ns: string, name: string): void {
+    const [stream, tag] = name.split(':');
+    const is = tryGet(store, IMAGE_STREAMS, ns, stream!);
+    if (!is) return;
+    const spec = { ...(is.spec as any), tags: (((is.spec as any)?.tags ?? []) as any[]).filter((x) => x?.name !== tag) };
+    const updated = store.update(IMAGE_STREAMS, { ...is, spec });
+    const status = { ...(updated.status as any), tags: (((updated.status as any)?.tags ?? []) as any[]).filter((x) => x?.tag !== tag) };
+    store.update(IMAGE_STREAMS, { ...updated, status }, { subresource: 'status' });
+  }
+
+  /**
+   * Whether the controller reads the policy's objects through its watch cache: evaluationInterval `watch` (or unset)
+   * for the state the policy is in now (configurationpolicy_controller.go `currentlyUsingWatch`).
+   */
+  function usingWatch(cp: any, compliant: string | undefined): boolean {
+    const interval = cp?.spec?.evaluationInterval ?? {};
+    const v = compliant === 'Compliant' ? interval.compliant : interval.noncompliant;
+    return v === undefined || v === '' || v === 'watch';
+  }
+
+  function evaluate(tpl: any, enforce: boolean, index = 0, watch = true): TemplateResult {
     const ctype = String(tpl?.complianceType ?? 'musthave').toLowerCase() as ComplianceType;
     const def = (tpl?.objectDefinition ?? {}) as Record<string, any>;
     const t = typeFor(String(def.apiVersion ?? ''), String(def.kind ?? ''));
@@ -117,11 +149,18 @@ export function startConfigPolicyController(
     }
     const name = def.metadata?.name as string | undefined;
     const ns = t.namespaced ? (def.metadata?.namespace as string | undefined) : undefined;
+    // The watch cache cannot hold a kind whose API has no watch (kubernetes-dependency-watches client/cache.go:
+    // ErrResourceUnwatchable); handleObjects reports it instead of evaluating the template.
+    if (watch && name && !t.verbs.includes('watch')) {
+      const message = `Error with object-template at index [${index}], it may require evaluationInterval to be set: ${t.group}/${t.version}, Kind=${t.kind} cannot be watched: watch not supported on this resource`;
+      return { compliant: false, reason: 'unwatchable resource', message, related: [] };
+    }
     if (!name || (t.namespaced && !ns)) {
       return { compliant: false, reason: 'K8s error', message: 'the sandbox evaluates only object-templates with a name (and a namespace for namespaced kinds)', related: [] };
     }
     const key = `${t.group}/${t.resource}`;
-    const existing = tryGet(store, key, ns, name);
+    const ist = key === IMAGE_STREAM_TAGS && ctype === 'mustnothave';
+    const existing = ist ? imageStreamTag(ns!, name) : tryGet(store, key, ns, name);
     const where = ns ? ` in namespace ${ns}` : '';
     const names = `${t.resource} [${name}]`;
     const related = (compliant: boolean, reason: string) => [{
@@ -133,7 +172,8 @@ export function startConfigPolicyController(
       if (!existing) return { compliant: true, reason: 'K8s `must not have` object already missing', message: `${names} missing as expected${where}`, related: related(true, 'Resource not found as expected') };
       if (!enforce) return { compliant: false, reason: 'K8s has a `must not have` object', message: `${names} found${where}`, related: related(false, 'Resource found but should not exist') };
       try {
-        store.delete(key, ns, name);
+        if (ist) deleteImageStreamTag(ns!, name);
+        else store.delete(key, ns, name);
       } catch { /* already gone */ }
       return { compliant: true, reason: 'K8s deletion success', message: `${names} was deleted successfully${where}`, related: related(true, 'K8s deletion success') };
     }
@@ -230,7 +270,8 @@ export function startConfigPolicyController(
       const enforce = enforceRoot || action === 'enforce';
       const tplError = cp.metadata?.annotations?.[HUB_TEMPLATE_ERROR] as string | undefined;
       // The template-sync of the managed cluster reports a hub template error instead of creating the policy.
-      const results = tplError ? [] : ((cp.spec?.['object-templates'] ?? []) as any[]).map((t) => evaluate(t, enforce));
+      const watch = usingWatch(cp, prev.find((d) => d?.templateMeta?.name === tplName)?.compliant);
+      const results = tplError ? [] : ((cp.spec?.['object-templates'] ?? []) as any[]).map((t, i) => evaluate(t, enforce, i, watch));
       const compliant = !tplError && results.every((r) => r.compliant);
       const state: Compliance = compliant ? 'Compliant' : 'NonCompliant';
       const message = tplError

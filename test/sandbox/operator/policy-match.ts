@@ -99,7 +99,7 @@ export interface KeyResult {
 /**
  * Compares every top-level key of the template with the existing object. `metadata` is compared and merged only
  * for labels and annotations (with metadataComplianceType, default the complianceType); `kind`/`apiVersion` only choose the object; mustonlyhave also removes keys the template lacks
- * (except metadata and status).
+ * (except metadata and status, and a v1 ServiceAccount's secrets and imagePullSecrets).
  */
 export function compareObject(template: Record<string, Json>, existing: Record<string, Json>, ctype: ComplianceType, mdType: ComplianceType = ctype): KeyResult {
   const desired: Record<string, Json> = structuredClone(existing);
@@ -124,8 +124,11 @@ export function compareObject(template: Record<string, Json>, existing: Record<s
     desired[key] = merged;
   }
   if (ctype === 'mustonlyhave') {
+    // A v1 ServiceAccount's secrets and imagePullSecrets are managed by Kubernetes: kept unless the template names them.
+    const sa = existing.kind === 'ServiceAccount' && existing.apiVersion === 'v1';
     for (const key of Object.keys(existing)) {
       if (key in template || key === 'metadata' || key === 'status') continue;
+      if (sa && (key === 'secrets' || key === 'imagePullSecrets')) continue;
       delete desired[key];
       mismatch = true;
     }

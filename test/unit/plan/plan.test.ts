@@ -126,10 +126,42 @@ describe('render', () => {
     (p.steps[1] as any).removes = ['spec.storage.emptyDir'];
     expect(() => renderPlan(p, { format: 'manifests' })).toThrow(/removes spec.storage.emptyDir/);
     const d: Plan = { ...storagePlan(), steps: [{ action: 'delete', target: target(R.configMap, 'c', 'openshift-config'), summary: 'delete ConfigMap openshift-config/c' }] };
-    expect(() => renderPlan(d, { format: 'kustomize' })).toThrow(/a delete is not desired state/);
+    expect(() => renderPlan(d, { format: 'kustomize' })).toThrow(/takes something away, and an apply can only add and change/);
     const acm = yaml.load(renderPlan(d, { format: 'acm-policy' }).files[0]!.content) as any;
     expect(acm.spec['policy-templates'][0].objectDefinition.spec['object-templates']).toEqual([
       { complianceType: 'mustnothave', objectDefinition: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'openshift-config' } } },
+    ]);
+    expect(() => renderPlan(p, { format: 'acm-policy' })).toThrow(/removes spec.storage.emptyDir, .*mustonlyhave template would make the whole spec exactly what is rendered/);
+    // A ConfigMap can be watched: no evaluationInterval. An ImageStreamTag cannot: the policy polls.
+    expect(acm.spec['policy-templates'][0].objectDefinition.spec.evaluationInterval).toBeUndefined();
+    const ist: Plan = { ...d, steps: [{ action: 'delete', target: target(R.imageStreamTag, 'app:v1', 'team'), summary: 'delete ImageStreamTag team/app:v1' }] };
+    const polled = yaml.load(renderPlan(ist, { format: 'acm-policy' }).files[0]!.content) as any;
+    expect(polled.spec['policy-templates'][0].objectDefinition.spec.evaluationInterval).toEqual({ compliant: '10m', noncompliant: '30s' });
+  });
+
+  it('a step with `exactly` renders only as acm-policy: a mustonlyhave of those fields (name and namespace, no other metadata)', () => {
+    const cm = target(R.configMap, 'ca', 'openshift-config');
+    const p: Plan = {
+      ...storagePlan(),
+      steps: [{ action: 'patch', target: cm, summary: 'patch ConfigMap openshift-config/ca (remove a)', patchType: 'merge', patch: { data: { a: null } }, removes: ['data.a'], exactly: { data: { b: 'B' } } }],
+    };
+    for (const format of ['manifests', 'kustomize', 'argocd'] as const) {
+      let err: any;
+      try {
+        renderPlan(p, { format, repoUrl: 'https://git.example.com/x.git', path: 'p' });
+      } catch (e) {
+        err = e;
+      }
+      expect(err?.exitCode).toBe(2);
+      expect(err?.message).toMatch(/an apply can only add and change/);
+      expect(err?.hint).toMatch(/out of Git: Argo CD deletes an object that left Git only when the Application prunes/);
+    }
+    const a = renderPlan(p, { format: 'acm-policy' });
+    const again = renderPlan(p, { format: 'acm-policy' });
+    expect(a.files).toEqual(again.files);
+    const policy = yaml.load(a.files[0]!.content) as any;
+    expect(policy.spec['policy-templates'][0].objectDefinition.spec['object-templates']).toEqual([
+      { complianceType: 'mustonlyhave', objectDefinition: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ca', namespace: 'openshift-config' }, data: { b: 'B' } } },
     ]);
   });
 
