@@ -76,8 +76,8 @@ export function getImageStream(c: Cluster, namespace: string, name: string): Pro
 /**
  * `regctl delete`'s write as a plan step: DELETE imagestreamtags/NAME:TAG, no preconditions (openshift-apiserver's
  * ImageStreamTag Delete checks only a UID precondition, against the stream's UID, and ignores a resourceVersion).
- * Never sent with dryRun=All: that Delete ignores DeleteOptions.DryRun and really deletes
- * (pkg/image/apiserver/registry/imagestreamtag/rest.go).
+ * Never sent with dryRun=All: that Delete passes DeleteOptions.DryRun on to the stream update only since the May 2025
+ * z-streams of 4.16+ (pkg/image/apiserver/registry/imagestreamtag/rest.go); older clusters really delete.
  */
 export function deleteTagStep(namespace: string, stream: string, tag: string, image: string | null): DeleteStep {
   return {

@@ -35,7 +35,7 @@ const planOf = (steps: Step[], warnings: string[] = []): Plan => ({ name: 'delet
 
 /** Why --dry-run=server does not send the deletes (openshift-apiserver pkg/image/apiserver/registry/imagestreamtag/rest.go). */
 export const SERVER_DRY_RUN_NOTE =
-  "ImageStreamTag deletes are not sent with dryRun=All (openshift-apiserver's ImageStreamTag delete ignores dryRun and would really delete): each was checked with a GET and a permission check instead";
+  "ImageStreamTag deletes are not sent with dryRun=All (openshift-apiserver's ImageStreamTag delete honours dryRun only since the May 2025 z-streams of 4.16+; older clusters would really delete): each was checked with a GET and a permission check instead";
 
 export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec>): Promise<void> {
   const format = outputFormat(o, FORMATS);

@@ -17,7 +17,7 @@ export const spec = defineCommand({
     output: outputOption(FORMATS, 'table', 'with --dry-run: table prints the plan, json|yaml the plan as data (kind Plan)'),
   },
   notes:
-    "--dry-run=server checks each delete with a GET of the ImageStreamTag and a permission check, not with dryRun=All: openshift-apiserver's ImageStreamTag delete ignores dryRun and would really delete the tag.",
+    "--dry-run=server checks each delete with a GET of the ImageStreamTag and a permission check, not with dryRun=All: openshift-apiserver's ImageStreamTag delete honours dryRun only on recent clusters (4.16+, May 2025 z-streams); older ones would really delete the tag.",
   examples: [
     'regctl delete team/app:v1',
     'regctl delete app:v1 app:v2 -n team --dry-run',
