@@ -229,15 +229,16 @@ const LIST = { pull: 'imagePullSecrets', mount: 'secrets' } as const;
  * The change of a service account's lists as one merge patch carrying the resourceVersion that was read (a
  * concurrent change is a 409, as oc's update is; the caller reads again). JSON merge replaces lists whole, so the
  * patch holds each changed list as it will be (null: the list is left empty). Rendered (applyConfig): `secrets` is a
- * map list keyed by name, so only this secret; `imagePullSecrets` is atomic, so the whole list as it will be here.
+ * map list keyed by name, so only this secret; `imagePullSecrets` is atomic, so the whole list as it will be here —
+ * unless `entryOnly` (an ACM musthave template, which merges list items: only the entry regctl adds).
  */
-export function serviceAccountStep(before: Json, after: Json, changed: LinkFor[], secret: string, verb: 'link' | 'unlink'): PatchStep {
+export function serviceAccountStep(before: Json, after: Json, changed: LinkFor[], secret: string, verb: 'link' | 'unlink', entryOnly = false): PatchStep {
   const patch: Json = { metadata: { resourceVersion: before.metadata?.resourceVersion } };
   const applyConfig: Json = {};
   for (const f of changed) {
     const field = LIST[f];
     patch[field] = after[field] ?? null;
-    if (after[field]) applyConfig[field] = f === 'mount' ? [{ name: secret }] : after[field];
+    if (after[field]) applyConfig[field] = f === 'mount' || entryOnly ? [{ name: secret }] : after[field];
   }
   const { name, namespace } = before.metadata;
   const how = changed.map((f) => LIST[f]).join(', ');

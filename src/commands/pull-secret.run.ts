@@ -6,7 +6,7 @@ import type { LinkFor } from '../cluster/pull-secret.js';
 import { parseOutput, printObjects } from '../output/printer.js';
 import { acmOnlyRemoval, planMode, type PlanMode } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
-import type { Plan, Step } from '../plan/types.js';
+import type { Plan, RenderFormat, Step } from '../plan/types.js';
 import { retryOnConflict } from '../cluster/retry.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { failedPartWay } from '../cluster/partial.js';
@@ -66,8 +66,8 @@ export async function runCreate(ctx: Context, args: string[], opts: OptionsOf<ty
   const planOf = (steps: Step[]): Plan => ({ name: planName('pull-secret', name, ns), command: `regctl pull-secret create ${name} -n ${ns}`, steps, checks: [], warnings: [] });
   if (mode.render) {
     // Desired state for any cluster: the whole Secret, and each account linking it.
-    const sas = await linkSteps(ctx, cluster, name, links, fors, true);
-    await runPlan(ctx, cluster, { ...planOf([ps.secretCreateStep(desired), ...sas.map((x) => x.step)]), warnings: atomicNote(sas) }, mode);
+    const sas = await linkSteps(ctx, cluster, name, links, fors, mode.render.format);
+    await runPlan(ctx, cluster, { ...planOf([ps.secretCreateStep(desired), ...sas.map((x) => x.step)]), warnings: pullListNotes(sas, name, mode.render.format) }, mode);
     return;
   }
   const existing = await cluster.getOrNull(R.secret, name, ns);
@@ -76,7 +76,7 @@ export async function runCreate(ctx: Context, args: string[], opts: OptionsOf<ty
   if (res.action === 'none') ctx.log.info(`secret ${name} in ${ns} already holds these credentials (${servers}): nothing to change`);
   if (dryRun) {
     if (res.action !== 'none') ctx.log.success(`${dry}${res.action} secret ${name} in ${ns} (${ps.DOCKERCONFIGJSON} for ${servers})`);
-    const sas = await linkSteps(ctx, cluster, name, links, fors, false);
+    const sas = await linkSteps(ctx, cluster, name, links, fors);
     await runPlan(ctx, cluster, planOf([...(res.step ? [res.step] : []), ...sas.filter((x) => x.added.length).map((x) => x.step)]), mode, { format });
     return;
   }
@@ -112,29 +112,42 @@ interface SaChange {
   fors: LinkFor[];
   added: LinkFor[];
   step: Step;
+  /** The account's imagePullSecrets names once linked, as on this cluster. */
+  pull: string[];
 }
 
 /**
- * Each account's link as a step, from what the cluster holds now. `all`: a rendering, where every account is
- * desired state (also one that already links the secret here).
+ * Each account's link as a step, from what the cluster holds now. `render`: a rendering, where every account is
+ * desired state (also one that already links the secret here); for acm-policy only the entries regctl adds.
  */
-async function linkSteps(ctx: Context, cluster: Cluster, secret: string, sas: string[], fors: LinkFor[] | undefined, all: boolean): Promise<SaChange[]> {
+async function linkSteps(ctx: Context, cluster: Cluster, secret: string, sas: string[], fors: LinkFor[] | undefined, render?: RenderFormat): Promise<SaChange[]> {
   const out: SaChange[] = [];
   for (const sa of sas) {
     const f = fors ?? ps.defaultFor(sa);
     const cur = await ps.getServiceAccount(cluster, sa, cluster.namespace);
     const l = ps.linkedServiceAccount(cur, secret, f);
-    if (!all) linkLine(ctx, sa, secret, f, l.added, true);
-    out.push({ sa, fors: f, added: l.added, step: ps.serviceAccountStep(cur, l.sa, all ? f : l.added, secret, 'link') });
+    if (!render) linkLine(ctx, sa, secret, f, l.added, true);
+    const step = ps.serviceAccountStep(cur, l.sa, render ? f : l.added, secret, 'link', render === 'acm-policy');
+    out.push({ sa, fors: f, added: l.added, step, pull: ((l.sa.imagePullSecrets ?? []) as Array<{ name?: string }>).map((r) => String(r.name)) });
   }
   return out;
 }
 
-/** A rendered account that lists imagePullSecrets: that list is atomic, so the rendering carries all of it. */
-function atomicNote(sas: SaChange[]): string[] {
+/**
+ * What a rendered imagePullSecrets does elsewhere. The field is atomic (x-kubernetes-list-type: atomic), so an apply
+ * carries this cluster's whole list and replaces another cluster's, whose own SA-dockercfg-XXXXX entry (a random name
+ * per cluster) OpenShift then adds back. An ACM musthave template merges list items (config-policy-controller
+ * mergeArrays): the policy lists only the secret and keeps each cluster's other entries.
+ */
+function pullListNotes(sas: SaChange[], secret: string, format: RenderFormat): string[] {
+  const here = (x: SaChange) => x.pull.filter((n) => n.startsWith(`${x.sa}-dockercfg-`)).join(', ');
   return sas
     .filter((x) => x.fors.includes('pull'))
-    .map((x) => `imagePullSecrets is one atomic list: the rendered ServiceAccount ${x.sa} lists every entry it has on this cluster, and applying it elsewhere sets that whole list`);
+    .map((x) =>
+      format === 'acm-policy'
+        ? `the policy adds ${secret} to ServiceAccount ${x.sa}'s imagePullSecrets and keeps the other entries each cluster has (a musthave template merges list items)`
+        : `imagePullSecrets is one atomic list: the rendered ServiceAccount ${x.sa} carries its whole list as this cluster has it (${x.pull.join(', ')}); applying it on another cluster replaces that cluster's list, dropping its own ${x.sa}-dockercfg-… entry (OpenShift's controller adds it back, so a GitOps tool sees drift)${here(x) ? ` and naming this cluster's ${here(x)}, a secret the other cluster does not have` : ''}; --render acm-policy adds only ${secret} and leaves each cluster's other entries alone`,
+    );
 }
 
 /** The ServiceAccount list a --for use lives in. */
@@ -171,8 +184,8 @@ export async function runLink(ctx: Context, args: string[], opts: OptionsOf<type
   for (const sa of sas) await ps.getServiceAccount(cluster, sa, ns);
   const planOf = (steps: Step[]): Plan => ({ name: planName('pull-secret-link', name, ns), command: `regctl pull-secret link ${name} ${sas.join(' ')}${fors ? ` --for ${fors.join(',')}` : ''} -n ${ns}`, steps, checks: [], warnings: [] });
   if (mode.dryRun !== 'none' || mode.render) {
-    const changes = await linkSteps(ctx, cluster, name, sas, fors, Boolean(mode.render));
-    const warnings = mode.render ? [`the Secret ${name} is not part of this rendering: render it with \`regctl pull-secret create ${name} … --render\``, ...atomicNote(changes)] : [];
+    const changes = await linkSteps(ctx, cluster, name, sas, fors, mode.render?.format);
+    const warnings = mode.render ? [`the Secret ${name} is not part of this rendering: render it with \`regctl pull-secret create ${name} … --render\``, ...pullListNotes(changes, name, mode.render.format)] : [];
     await runPlan(ctx, cluster, { ...planOf(changes.filter((x) => mode.render || x.added.length).map((x) => x.step)), warnings }, mode, { format });
     return;
   }

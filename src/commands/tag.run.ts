@@ -4,11 +4,11 @@ import { FORMATS, type spec } from './tag.js';
 import { outputFormat } from './common.js';
 import { print, type OutputFormat } from '../output/printer.js';
 import { UsageError } from '../errors.js';
-import { applyTag, deleteTags, parseDestination, planTag, renderSteps, tagSteps, validateTagFlags, type TagPlan, type TagWrite } from '../cluster/tag-plan.js';
+import { applyTag, deleteTags, parseDestination, planTag, renderSteps, tagSteps, validateTagFlags, type Destination, type TagPlan, type TagWrite } from '../cluster/tag-plan.js';
 import { parseRetag, retag } from '../registry/retag.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { R } from '../cluster/resources.js';
-import { planMode, type PlanMode } from '../plan/mode.js';
+import { acmOnlyRemoval, planMode, type PlanMode } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
 import { planData, planText } from '../plan/print.js';
 import type { Plan, Step } from '../plan/types.js';
@@ -59,11 +59,10 @@ function tagPlanName(plan: TagPlan): string {
 
 export async function run(ctx: Context, args: string[], o: Options): Promise<void> {
   const format = outputFormat(o, FORMATS);
+  // -d is a removal: only an ACM policy can say it (mustnothave), as for `regctl delete`.
+  if (o.delete) acmOnlyRemoval(o.render, 'tag -d');
   const mode = planMode(o, o.output);
-  if (o.delete) {
-    if (mode.render) throw new UsageError('tag -d cannot be rendered: deleting a tag is not desired state', 'run `regctl tag -d` on each cluster (--contexts runs it on several); render the tags to keep with `regctl tag SOURCE DEST --render`');
-    return runDelete(ctx, args, o, format, mode);
-  }
+  if (o.delete) return mode.render ? renderDelete(ctx, args, o) : runDelete(ctx, args, o, format, mode);
   const [src, ...dests] = args as [string, ...string[]];
   validateTagFlags({ ...o, namespace: '' }, dests.length);
   if (isRegistryRetag(src, dests)) {
@@ -144,12 +143,32 @@ async function runRetag(ctx: Context, src: string, dests: string[], o: Options, 
   if (dryRun) ctx.log.info('dry run: nothing changed');
 }
 
-async function runDelete(ctx: Context, args: string[], o: Options, format: OutputFormat, mode: PlanMode): Promise<void> {
+/** -d's own checks (oc's flags, no registry flags) and its operands, each [PROJECT/]STREAM:TAG with its project. */
+async function deleteDestinations(ctx: Context, args: string[], o: Options): Promise<{ cluster: Cluster; dests: Destination[] }> {
   validateTagFlags({ ...o, namespace: '' }, args.length);
   const flag = REGISTRY_FLAGS.find((k) => o[k] !== undefined && o[k] !== false);
   if (flag) throw new UsageError('the registry flags do not apply with -d', 'tags are deleted through the API: drop them');
   const cluster = await ctx.cluster(o.namespace);
-  const dests = args.map((a) => parseDestination(a, cluster.namespace));
+  return { cluster, dests: args.map((a) => parseDestination(a, cluster.namespace)) };
+}
+
+/**
+ * -d --render acm-policy: what `regctl delete PROJECT/STREAM:TAG…` renders for the same tags (one mustnothave
+ * ImageStreamTag per tag, the same policy name), made by delete's own planning; the project of each tag is spelled
+ * out, so -n and a tag in another project mean what they mean to tag -d.
+ */
+async function renderDelete(ctx: Context, args: string[], o: Options): Promise<void> {
+  const { dests } = await deleteDestinations(ctx, args, o);
+  const { run: deleteRun } = await import('./delete.run.js');
+  await deleteRun(
+    ctx,
+    dests.map((d) => `${d.namespace}/${d.stream}:${d.tag}`),
+    { render: o.render, outputDir: o.outputDir, remediation: o.remediation, placementLabel: o.placementLabel, renderNamespace: o.renderNamespace },
+  );
+}
+
+async function runDelete(ctx: Context, args: string[], o: Options, format: OutputFormat, mode: PlanMode): Promise<void> {
+  const { cluster, dests } = await deleteDestinations(ctx, args, o);
   const dry = mode.dryRun !== 'none';
   const command = `regctl tag -d ${args.join(' ')}`;
   const { results, steps } = await deleteTags(cluster, dests, dry, (s) => runPlan(ctx, cluster, planOf('tag-delete', command, [s]), mode, { quiet: true }));

@@ -29,7 +29,7 @@ export const spec = defineCommand({
   notes:
     'The registry flags (--authfile, --ca-file, --certs-dir, …) apply to docker:// retags only.\n' +
     '--dry-run prints the plan (the ImageStreamTag writes); --dry-run=server checks them with reads and permission checks: ImageStreamTag writes honour dryRun only on recent clusters (4.16+, May 2025 z-streams), older ones would really tag. ' +
-    '--render writes the image streams with the spec tags regctl sets (not with -d, nor for docker:// retags).',
+    '--render writes the image streams with the spec tags regctl sets (not for docker:// retags); with -d only --render acm-policy, one mustnothave ImageStreamTag per tag as `regctl delete` renders them.',
   examples: [
     'regctl tag team/app:v1 team/app:stable',
     'regctl tag team/app:v1 shared/app:v1 qa/app:v1           # several destinations, other projects',
@@ -38,6 +38,7 @@ export const spec = defineCommand({
     'regctl tag quay.io/org/tool:1 team/tool:1 --scheduled --reference-policy local',
     'regctl tag docker://registry.example.com/org/app:1.0 latest',
     'regctl tag -d team/app:old team/app:older',
+    'regctl tag -d team/app:old --render acm-policy --remediation enforce --output-dir policy/   # a mustnothave ImageStreamTag',
     'regctl tag team/app:v1 team/app:prod --render manifests --output-dir gitops/   # for GitOps',
   ],
 });

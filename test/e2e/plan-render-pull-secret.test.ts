@@ -3,7 +3,10 @@
 // (--show-secrets into files) applied with kubectl --server-side and `--render acm-policy` enforced by the sandbox's
 // configuration-policy controller (the value from a hub secret) give the state `pull-secret create --link` gives;
 // no password in any output or redacted file; re-renders are byte-identical; --dry-run=server changes nothing;
-// unlink (a removal) cannot be rendered.
+// unlink (a removal) cannot be rendered. imagePullSecrets (issue 18 part 2 follow-up): the apply formats carry the
+// account's whole atomic list and say what that does on another cluster; the acm-policy musthave template lists only
+// the linked secret, so enforced on an account with another cluster's <sa>-dockercfg-<random> entry it adds the secret
+// and keeps that entry (config-policy-controller mergeArrays).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,12 +53,34 @@ async function project(name: string): Promise<void> {
   await sb.waitFor((s) => !!s.get('/serviceaccounts', name, 'default'));
 }
 
+/**
+ * What OpenShift's service-account pull-secrets controller (openshift-controller-manager, not run by the sandbox)
+ * gives every account: its own `<sa>-dockercfg-<random>` secret in imagePullSecrets and secrets, a name per cluster.
+ */
+async function ownDockercfg(ns: string, name: string): Promise<void> {
+  const k = await kubectl(['patch', 'serviceaccount', 'default', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ imagePullSecrets: [{ name }], secrets: [{ name }] })]);
+  expect(k.code, k.stderr).toBe(0);
+}
+const lists = (ns: string) => {
+  const sa = sb.store.get('/serviceaccounts', ns, 'default') as any;
+  const names = (l: any[] | undefined) => (l ?? []).map((r) => r.name).sort();
+  return { pull: names(sa.imagePullSecrets), mount: names(sa.secrets) };
+};
+async function hub(): Promise<void> {
+  for (const a of [['create', 'namespace', 'policies'], ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)]]) {
+    const k = await kubectl(a);
+    expect(k.code, `${a.join(' ')}: ${k.stderr}`).toBe(0);
+  }
+}
+
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-plan-render-pull-'));
   sb = await startSandbox({ profile: 'baremetal' });
-  for (const ns of ['ps-direct', 'ps-manifests', 'ps-acm', 'ps-dry']) await project(ns);
+  for (const ns of ['ps-direct', 'ps-manifests', 'ps-acm', 'ps-dry', 'ps-link']) await project(ns);
+  for (const ns of ['ps-direct', 'ps-manifests', 'ps-acm', 'ps-link']) await ownDockercfg(ns, `default-dockercfg-${ns.slice(3)}`);
   const direct = await cli(CREATE('ps-direct'), PASSWORD);
   expect(direct.code, direct.stderr).toBe(0);
+  await hub();
 }, 60_000);
 afterAll(async () => {
   await sb?.stop();
@@ -73,9 +98,13 @@ describe('pull-secret create --render', () => {
     const docs = (yaml.loadAll(r1.stdout) as any[]).filter(Boolean);
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['Secret/quaycreds', 'ServiceAccount/default']);
     expect(docs[0]).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'quaycreds', namespace: 'ps-manifests' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': '<redacted>' } });
-    expect(docs[1].imagePullSecrets).toContainEqual({ name: 'quaycreds' });
+    // imagePullSecrets is atomic: the apply carries the whole list as this cluster has it, and stderr says what that does elsewhere.
+    expect(docs[1].imagePullSecrets).toEqual([{ name: 'default-dockercfg-manifests' }, { name: 'quaycreds' }]);
+    expect(docs[1].secrets).toBeUndefined();
     expect(docs[1].metadata.resourceVersion).toBeUndefined();
-    expect(r1.stderr).toContain('imagePullSecrets is one atomic list');
+    expect(r1.stderr).toContain(
+      "imagePullSecrets is one atomic list: the rendered ServiceAccount default carries its whole list as this cluster has it (default-dockercfg-manifests, quaycreds); applying it on another cluster replaces that cluster's list, dropping its own default-dockercfg-… entry (OpenShift's controller adds it back, so a GitOps tool sees drift) and naming this cluster's default-dockercfg-manifests, a secret the other cluster does not have; --render acm-policy adds only quaycreds and leaves each cluster's other entries alone",
+    );
     expect(rvs('ps-manifests')).toBe(before); // rendering changes nothing
 
     const d = dir('manifests');
@@ -107,14 +136,16 @@ describe('pull-secret create --render', () => {
     const policy = yaml.load(files(d)['policy.yaml']!) as any;
     const templates = policy.spec['policy-templates'][0].objectDefinition.spec['object-templates'];
     expect(templates[0].objectDefinition.data).toEqual({ '.dockerconfigjson': '{{hub fromSecret "policies" "quaycreds" ".dockerconfigjson" hub}}' });
+    // The account's template lists only the entry regctl adds, not this cluster's default-dockercfg-acm.
+    expect(templates[1]).toEqual({ complianceType: 'musthave', objectDefinition: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'ps-acm' }, imagePullSecrets: [{ name: 'quaycreds' }] } });
+    expect(r.stderr).toContain("the policy adds quaycreds to ServiceAccount default's imagePullSecrets and keeps the other entries each cluster has");
+    expect(r.stderr).not.toContain('atomic');
     expect(state('ps-acm').secret).toBeUndefined();
 
     const direct = sb.store.get('/secrets', 'ps-direct', 'quaycreds') as any;
     const cfg = writeText('dockerconfig.json', Buffer.from(direct.data['.dockerconfigjson'], 'base64').toString());
     for (const a of [
-      ['create', 'namespace', 'policies'],
       ['create', 'secret', 'generic', 'quaycreds', '-n', 'policies', `--from-file=.dockerconfigjson=${cfg}`],
-      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);
@@ -123,6 +154,35 @@ describe('pull-secret create --render', () => {
     const root = () => sb.store.get(POLICIES, 'policies', 'regctl-pull-secret-quaycreds-ps-acm') as any;
     await sb.waitFor(() => root()?.status?.compliant === 'Compliant', 30_000);
     expect(state('ps-acm')).toEqual(state('ps-direct'));
+    expect(lists('ps-acm').pull).toEqual(['default-dockercfg-acm', 'quaycreds']);
+    const del = await kubectl(['delete', '-f', d]);
+    expect(del.code, del.stderr).toBe(0);
+  });
+
+  it('link acm-policy (enforce) on an account with another cluster\'s dockercfg entry: the secret is added, that entry kept, this cluster\'s not named', async () => {
+    const made = await cli(['pull-secret', 'create', 'quaycreds', '--server', 'quay.io', '--username', 'me', '--password-stdin', '-n', 'ps-link'], PASSWORD);
+    expect(made.code, made.stderr).toBe(0);
+    const d = dir('link-acm');
+    const r = await cli(['pull-secret', 'link', 'quaycreds', 'default', '--for', 'pull,mount', '-n', 'ps-link', '--render', 'acm-policy', '--remediation', 'enforce', '--placement-label', 'vendor=OpenShift', '--render-namespace', 'policies', '--output-dir', d]);
+    expect(r.code, r.stderr).toBe(0);
+    noPassword(r.all);
+    const policy = yaml.load(files(d)['policy.yaml']!) as any;
+    const templates = policy.spec['policy-templates'][0].objectDefinition.spec['object-templates'];
+    expect(templates).toEqual([
+      { complianceType: 'musthave', objectDefinition: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'ps-link' }, imagePullSecrets: [{ name: 'quaycreds' }], secrets: [{ name: 'quaycreds' }] } },
+    ]);
+    expect(JSON.stringify(policy)).not.toContain('default-dockercfg-link');
+    // The same namespace on another cluster: its own dockercfg secret, under another random name.
+    await ownDockercfg('ps-link', 'default-dockercfg-other');
+    const applied = await kubectl(['apply', '-f', d]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const root = () => sb.store.get(POLICIES, 'policies', 'regctl-pull-secret-link-quaycreds-ps-link') as any;
+    await sb.waitFor(() => root()?.status?.compliant === 'Compliant', 30_000);
+    expect(lists('ps-link')).toEqual({ pull: ['default-dockercfg-other', 'quaycreds'], mount: ['default-dockercfg-other', 'quaycreds'] });
+    // What the enforced policy left is what the command itself has nothing more to do on.
+    const again = await cli(['pull-secret', 'link', 'quaycreds', 'default', '--for', 'pull,mount', '-n', 'ps-link']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe('serviceaccount/default unchanged\n');
     const del = await kubectl(['delete', '-f', d]);
     expect(del.code, del.stderr).toBe(0);
   });

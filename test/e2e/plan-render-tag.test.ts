@@ -2,7 +2,8 @@
 // fallback). `--render manifests` is the image stream with only the spec tags regctl sets; applied with kubectl
 // --server-side it gives the spec tags `regctl tag` gives (a second `regctl tag` then has nothing to change);
 // re-render is byte-identical; --dry-run=server changes nothing (ImageStreamTag writes ignore dryRun upstream, so
-// regctl does not send them); -d and docker:// retags cannot be rendered.
+// regctl does not send them); docker:// retags cannot be rendered; -d (a removal) renders as acm-policy only, the same
+// files `regctl delete` renders for the same tags (mustnothave ImageStreamTags), which enforced give what tag -d gives.
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentEnv, type ContentEnv } from './support/content-env.ts';
 import { runTool } from './support/tool.ts';
 import { expectOneError } from './support/expect-error.ts';
+import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
 import type { TestImage } from '../sandbox/registry/testing/image.ts';
 
 let e: ContentEnv;
@@ -110,14 +112,76 @@ describe('tag --render', () => {
     expect(await specTag('rt', 'direct', 'stable')).toBeDefined();
   });
 
-  it('-d and docker:// retags cannot be rendered (exit 2), nothing changed', async () => {
+  it('-d with manifests, kustomize or argocd and docker:// retags cannot be rendered (exit 2, the hint delete gives), nothing changed', async () => {
     const before = await versions('rt');
-    const del = await e.cli(['tag', '-d', 'rt/direct:stable', '--render', 'manifests']);
-    expectOneError(del, /tag -d cannot be rendered/, /regctl tag -d/);
-    expect(del.code).toBe(2);
+    for (const format of ['manifests', 'kustomize', 'argocd']) {
+      const del = await e.cli(['tag', '-d', 'rt/direct:stable', '--render', format]);
+      expectOneError(del, new RegExp(`^error: tag -d cannot be rendered as ${format}: it takes something away, and an apply can only add and change$`), /^hint: in GitOps a removal is taking the object \(or the entry\) out of Git: Argo CD deletes an object that left Git only when the Application prunes/);
+      expect(del.code).toBe(2);
+      expect(del.stdout).toBe('');
+    }
     const retag = await e.cli(['tag', `docker://${e.host}/rt/app:v1`, 'copy', '--render', 'manifests']);
     expectOneError(retag, /docker:\/\/ retag cannot be rendered/, /--render is for tags in image streams/);
     expect(retag.code).toBe(2);
     expect(await versions('rt')).toBe(before);
+  });
+});
+
+describe('tag -d --render acm-policy', () => {
+  const POLICIES = 'policy.open-cluster-management.io/policies';
+  const ok = async (args: string[]) => {
+    const k = await kubectl(args);
+    expect(k.code, `${args.join(' ')}: ${k.stderr}`).toBe(0);
+  };
+  /** The tags as tag -d leaves them: spec tags and status tags with their current image. */
+  const tags = async (ns: string) => {
+    const s = await stream(ns, 'app');
+    return { spec: ((s?.spec?.tags ?? []) as any[]).map((t) => t.name).sort(), status: ((s?.status?.tags ?? []) as any[]).map((t) => [t.tag, t.items?.[0]?.image]).sort() };
+  };
+
+  it('renders what `regctl delete` renders (byte-identical, also on re-run); enforced, the state tag -d gives; then nothing is left to render', async () => {
+    for (const ns of ['td-direct', 'td-acm']) {
+      e.createNamespace(ns);
+      for (const t of ['old', 'older', 'keep']) expect((await e.cli(['tag', 'rt/app:v1', `${ns}/app:${t}`])).code).toBe(0);
+    }
+    const direct = await e.cli(['tag', '-d', 'td-direct/app:old', 'td-direct/app:older']);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect((await tags('td-direct')).spec).toEqual(['keep']);
+
+    // -n names the project of tags without one; a tag with its own project keeps it, as for tag -d itself.
+    const tagArgs = ['tag', '-d', 'app:old', 'td-acm/app:older', '-n', 'td-acm', '--render', 'acm-policy', '--remediation', 'enforce', '--placement-label', 'vendor=OpenShift', '--render-namespace', 'policies', '--output-dir'];
+    const deleteArgs = ['delete', 'td-acm/app:old', 'td-acm/app:older', '--render', 'acm-policy', '--remediation', 'enforce', '--placement-label', 'vendor=OpenShift', '--render-namespace', 'policies', '--output-dir'];
+    const [t1, t2, d1] = [dir('tag-d'), dir('tag-d'), dir('delete')];
+    const before = await versions('td-acm');
+    for (const args of [[...tagArgs, t1], [...tagArgs, t2], [...deleteArgs, d1]]) {
+      const r = await e.cli(args);
+      expect(r.code, r.stderr).toBe(0);
+      for (const text of [r.stdout, r.stderr]) for (const t of Object.values(e.sb.tokens)) expect(text).not.toContain(t);
+    }
+    expect(files(t2)).toEqual(files(t1));
+    expect(files(t1)).toEqual(files(d1));
+    expect(await versions('td-acm')).toBe(before); // rendering changes nothing
+    const policy = yaml.load(files(t1)['policy.yaml']!) as any;
+    const cp = policy.spec['policy-templates'][0].objectDefinition;
+    expect(cp.spec.evaluationInterval).toEqual({ compliant: '10m', noncompliant: '30s' });
+    expect(cp.spec['object-templates']).toEqual(
+      ['app:old', 'app:older'].map((name) => ({ complianceType: 'mustnothave', objectDefinition: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name, namespace: 'td-acm' } } })),
+    );
+
+    const binding = path.join(e.tmp, 'binding.yaml');
+    fs.writeFileSync(binding, GLOBAL_CLUSTER_SET_BINDING);
+    await ok(['create', 'namespace', 'policies']);
+    await ok(['apply', '-f', binding]);
+    await ok(['apply', '-f', t1]);
+    const name = policy.metadata.name;
+    expect(name).toBe('regctl-delete-td-acm-app');
+    await e.sb.waitFor(() => (e.sb.store.get(POLICIES, 'policies', name) as any)?.status?.compliant === 'Compliant', 30_000);
+    expect(await tags('td-acm')).toEqual(await tags('td-direct'));
+    // Nothing left: tag -d finds nothing to delete, and rendering again renders nothing.
+    const none = await e.cli(['tag', '-d', 'app:old', 'app:older', '-n', 'td-acm', '--render', 'acm-policy']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('nothing to change: nothing was rendered');
+    await ok(['delete', '-f', t1]);
   });
 });
