@@ -70,6 +70,12 @@ export class H2Connection {
     session.once('goaway', () => {
       if (this.session === session) this.session = undefined;
     });
+    // The server's SETTINGS before the first request: once its stream limit is known, nghttp2 holds streams above it
+    // until one closes; sent before, a burst above the limit is refused.
+    await new Promise<void>((resolve, reject) => {
+      session.once('remoteSettings', () => resolve());
+      session.once('close', () => reject(Object.assign(new Error('the connection closed before the server\'s HTTP/2 settings'), { code: 'ECONNRESET' })));
+    });
     session.unref();
     this.session = session;
     return session;

@@ -36,8 +36,7 @@ beforeAll(async () => {
   ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext');
   ssl('req', ...key, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/O=system:masters/CN=system:admin');
   ssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '2');
-  const pem = (f: string) => fs.readFileSync(path.join(dir, f));
-  const tlsOpts = { key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true };
+  const tlsOpts = serverTls();
   const answer = (req: { url?: string; httpVersion: string; socket: unknown }, res: { setHeader(k: string, v: string): void; end(s: string): void }) => {
     subjects.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? ''));
     versions.push(req.httpVersion);
@@ -59,6 +58,10 @@ beforeAll(async () => {
   writeKubeconfig('h2.kubeconfig', (h2server.address() as AddressInfo).port);
 });
 
+function serverTls() {
+  const pem = (f: string) => fs.readFileSync(path.join(dir, f));
+  return { key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true };
+}
 function writeKubeconfig(name: string, port: number): void {
   fs.writeFileSync(
     path.join(dir, name),
@@ -119,6 +122,25 @@ describe('RestClient connections', () => {
     expect(reset.status === 'rejected' && reset.reason).toMatchObject({ name: 'ConnectionError', code: 'ECONNRESET' });
     expect(ok.status === 'fulfilled' && ok.value.kind).toBe('Namespace');
     expect(h2connections).toBe(before + 2);
+  });
+
+  it('HTTP/2: more requests at once than the server allows streams wait for a stream, on the same connection', async () => {
+    const small = http2.createSecureServer({ ...serverTls(), settings: { maxConcurrentStreams: 2 } }, (req, res) => setTimeout(() => res.end(JSON.stringify({ kind: 'Namespace', metadata: { name: req.url } })), 20));
+    let conns = 0;
+    small.on('secureConnection', () => conns++);
+    const open: http2.ServerHttp2Session[] = [];
+    small.on('session', (x) => open.push(x));
+    await new Promise<void>((r) => small.listen(0, '127.0.0.1', r));
+    try {
+      writeKubeconfig('small.kubeconfig', (small.address() as AddressInfo).port);
+      const rest = new RestClient(loadKubeconfig({ kubeconfig: path.join(dir, 'small.kubeconfig'), env: {} }), { timeoutMs: 5000, userAgent: 'regctl-test', env: {} });
+      const got = await Promise.all(Array.from({ length: 9 }, (_, i) => rest.get(`/api/v1/namespaces/n${i}`)));
+      expect(got.map((g) => g.metadata.name)).toEqual(Array.from({ length: 9 }, (_, i) => `/api/v1/namespaces/n${i}`));
+      expect(conns).toBe(1);
+    } finally {
+      for (const x of open) x.destroy();
+      await new Promise((r) => small.close(r));
+    }
   });
 
   it('a server without HTTP/2: requests made one after the other reuse one HTTP/1.1 connection, with the client certificate', async () => {
