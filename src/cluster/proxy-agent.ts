@@ -125,9 +125,11 @@ export function connectTls(host: string, port: number, agent: https.AgentOptions
   };
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, s?: tls.TLSSocket) => (err || !s ? reject(err) : resolve(s));
-    if (!proxy) return handshake(tls.connect({ ...opts, host, port }), done);
+    // TCP keep-alive as node:https's keep-alive agent sets it, so a long watch notices a peer that went away.
+    if (!proxy) return handshake(tls.connect({ ...opts, host, port }).setKeepAlive(true, 1000), done);
     openTunnel(proxy, host, port, timeoutMs || undefined, (err, raw) => {
       if (err || !raw) return reject(err ?? new Error('no tunnel'));
+      raw.setKeepAlive(true, 1000);
       const s = tls.connect({ ...opts, socket: raw });
       s.once('close', () => raw.destroy());
       handshake(s, done);
