@@ -8,7 +8,7 @@ import { outputFormat } from './common.js';
 import { print } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
 import { RegctlError, TimeoutError, UsageError } from '../errors.js';
-import { readTextFileCapped, type InputKind } from '../input/read.js';
+import { formatSize, readTextFileCapped, type InputKind } from '../input/read.js';
 import { hostnameProblem, routeNameProblem } from '../cluster/route-plan.js';
 import { asRegctlError, isPartialReport } from '../cluster/partial.js';
 import { NAMES, R } from '../cluster/resources.js';
@@ -45,6 +45,9 @@ function readPem(file: string, flag: string, kind: InputKind): string {
     throw new UsageError(`cannot read ${flag} ${file} (${(e as NodeJS.ErrnoException).code})`, `check the path given to ${flag}`);
   }
 }
+
+/** The most a Secret's data may hold together (kube-apiserver's core.MaxSecretSize). */
+const MAX_SECRET_BYTES = 1024 * 1024;
 
 /** All flag and file checks; throws UsageError before anything is changed. */
 export async function validateExpose(o: ExposeOptions, now = new Date()): Promise<Validated> {
@@ -101,6 +104,12 @@ export async function validateExpose(o: ExposeOptions, now = new Date()): Promis
       throw new UsageError(`--ca ${o.ca} is not a PEM certificate`, 'give the CA certificate in PEM form');
     }
     if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new UsageError(`--cert ${o.cert} was not signed by --ca ${o.ca}`, 'give the CA that issued the certificate');
+  }
+  // kube-apiserver refuses a Secret whose data add up to more than 1 MiB (core.MaxSecretSize): say so before any write.
+  const secretBytes = [certPem, keyPem, caPem ?? ''].reduce((n, pem) => n + Buffer.byteLength(pem, 'utf8'), 0);
+  if (secretBytes > MAX_SECRET_BYTES) {
+    const files = `--cert ${o.cert}, --key ${o.key}${o.ca !== undefined ? `, --ca ${o.ca}` : ''}`;
+    throw new UsageError(`${files} make a Secret of ${secretBytes} bytes; a Secret holds at most ${MAX_SECRET_BYTES} bytes (${formatSize(MAX_SECRET_BYTES)})`, 'give only the certificate the route serves and its intermediates (and the issuing CA with --ca), not a whole CA bundle');
   }
   const selfSigned = cert.checkIssued(cert) && cert.verify(cert.publicKey);
   if ((o.trust || o.caOut) && !caPem && !selfSigned) {

@@ -2,6 +2,8 @@
 // planned from. Another client changes spec.routes between regctl's read and its patch (the sandbox's
 // `concurrentWrites` fault, deterministic: the other write lands just before regctl's PATCH is processed); the patch
 // gets 422, regctl reads again, plans again and writes — nothing the other client wrote is lost.
+// A 422 that is not about spec.routes (the API refuses the route's immutable Secret) brings the same plan back: regctl
+// reports the API's error instead of planning again. A certificate bundle too large for a Secret is refused up front.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -255,5 +257,80 @@ describe('spec.routes keeps changing', () => {
     expect(secret.stderr).toMatch(/NotFound|not found/);
     expect(await specRoutes()).toEqual([entry('a'), ...busy]);
     expect(r.all).not.toContain(leaf.keyPem.split('\n')[1]!);
+  });
+});
+
+// The same-plan guard: a 422 that is not spec.routes changing (the `test` held) comes back with the very same plan;
+// regctl reports the API's own 422 instead of planning again. The sandbox's kube-apiserver Secret validation
+// (test/sandbox/apiserver/secret-validation.ts) refuses the patch of an immutable Secret.
+describe('expose --route --cert/--key: the API refuses the secret itself (same plan again)', () => {
+  const SECRET_WRITE = /^\[api\] (POST|PATCH|PUT|DELETE) \/api\/v1\/namespaces\/openshift-image-registry\/secrets(?:\/[^ ?]+)?(?:\?[^ ]*)? (\d{3}) /gm;
+  const secretWrites = (stderr: string) => [...stderr.matchAll(SECRET_WRITE)].map((m) => `${m[1]} ${m[2]}`);
+
+  it('an immutable NAME-route-tls with other data: exit 1 with the API\'s 422, one PATCH, no re-plan, nothing changed', async () => {
+    const ca = await createCA('immutable-ca');
+    const leaf = await ca.issue({ commonName: host('imm'), dnsNames: [host('imm')], server: true });
+    const [cert, key, manifest] = ['imm.crt', 'imm.key', 'imm-secret.yaml'].map((f) => path.join(t.tmp, f));
+    fs.writeFileSync(cert!, leaf.certPem);
+    fs.writeFileSync(key!, leaf.keyPem);
+    fs.writeFileSync(manifest!, [
+      'apiVersion: v1',
+      'kind: Secret',
+      'metadata: {name: imm-route-tls, namespace: openshift-image-registry}',
+      'type: kubernetes.io/tls',
+      'immutable: true',
+      'stringData: {tls.crt: other-crt, tls.key: other-key}',
+      '',
+    ].join('\n'));
+    const created = await runTool('kubectl', ['create', '-f', manifest!], sb.env, kubeHome);
+    expect(created.code, created.stderr).toBe(0);
+    await setRoutes([entry('a')]);
+    const before = await runTool('kubectl', ['get', 'secret', 'imm-route-tls', '-n', 'openshift-image-registry', '-o', 'json'], sb.env, kubeHome);
+
+    const r = await t.cli(['-v', 'expose', '--route', 'imm', '--hostname', host('imm'), '--cert', cert!, '--key', key!, '--timeout', '30s']);
+    expect(r.code, r.all).toBe(1);
+    expectOneError(
+      r,
+      /^error: rejected by the API server: Secret "imm-route-tls" is invalid: data: Forbidden: field is immutable when `immutable` is set$/,
+      /^hint: data: Forbidden: field is immutable when `immutable` is set$/,
+    );
+    expect(r.stderr).not.toMatch(/planning again/);
+    expect(secretWrites(r.stderr)).toEqual(['PATCH 422']);
+    expect(patchStatuses(r.stderr)).toEqual([]);
+    expect(await specRoutes()).toEqual([entry('a')]);
+    const after = await runTool('kubectl', ['get', 'secret', 'imm-route-tls', '-n', 'openshift-image-registry', '-o', 'json'], sb.env, kubeHome);
+    expect(JSON.parse(after.stdout).data).toEqual(JSON.parse(before.stdout).data);
+    expect(JSON.parse(after.stdout).metadata.resourceVersion).toBe(JSON.parse(before.stdout).metadata.resourceVersion);
+    expect(r.all).not.toContain(leaf.keyPem.split('\n')[1]!);
+  });
+});
+
+describe('expose --route --cert/--key: a certificate bundle too large for a Secret (1 MiB)', () => {
+  it('refused before anything is written: one error naming the flags and the limit, exit 2; --dry-run too', async () => {
+    const ca = await createCA('big-ca');
+    const leaf = await ca.issue({ commonName: host('big'), dnsNames: [host('big')], server: true });
+    const [cert, key] = ['big.crt', 'big.key'].map((f) => path.join(t.tmp, f));
+    // The leaf, then copies of its CA (a chain nobody needs): over 1 MiB, under the 4 MiB PEM input cap.
+    fs.writeFileSync(cert!, leaf.certPem + ca.certPem.repeat(Math.ceil((1024 * 1024) / ca.certPem.length) + 1));
+    fs.writeFileSync(key!, leaf.keyPem);
+    const size = fs.statSync(cert!).size + fs.statSync(key!).size;
+    expect(size).toBeGreaterThan(1024 * 1024);
+    await setRoutes([entry('a')]);
+    for (const extra of [[], ['--dry-run']]) {
+      const r = await t.cli(['-v', 'expose', '--route', 'big', '--hostname', host('big'), '--cert', cert!, '--key', key!, '--timeout', '30s', ...extra]);
+      expect(r.code, r.all).toBe(2);
+      expectOneError(
+        r,
+        new RegExp(`^error: --cert ${cert}, --key ${key} make a Secret of ${size} bytes; a Secret holds at most 1048576 bytes \\(1 MiB\\)$`),
+        /^hint: give only the certificate the route serves and its intermediates/,
+      );
+      // Checked before anything is sent: not a request, let alone a write.
+      expect(r.stderr).not.toMatch(/^\[api\] /m);
+      expect(r.stdout).toBe('');
+      expect(r.all).not.toContain(leaf.keyPem.split('\n')[1]!);
+    }
+    const secret = await runTool('kubectl', ['get', 'secret', 'big-route-tls', '-n', 'openshift-image-registry'], sb.env, kubeHome);
+    expect(secret.stderr).toMatch(/NotFound|not found/);
+    expect(await specRoutes()).toEqual([entry('a')]);
   });
 });

@@ -9,6 +9,7 @@ import type { RequestCtx, ResourceRequest } from './context.ts';
 import { ApiError, badRequest } from './errors.ts';
 import { directiveOf, unknownFields } from './fieldvalidation.ts';
 import { applyConfig, conflictMessage, pathString, printManager } from './managedfields.ts';
+import { validateBuiltIn, validatesBuiltIn } from './secret-validation.ts';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -79,8 +80,10 @@ export async function handleApply(ctx: RequestCtx, rr: ResourceRequest, deps: Ap
   if (t.namespaced) object.metadata.namespace = rr.namespace;
   // A resourceVersion in the applied configuration is a precondition (kubectl diff --server-side locks with it).
   if (cur && !cfg.metadata.resourceVersion) object.metadata.resourceVersion = cur.metadata.resourceVersion;
+  const old = cur && validatesBuiltIn(rr.key) ? structuredClone(cur) : cur;
   admit(rr.key, object, cur, (k, n) => store.get(k, undefined, n));
   if (t.schema) deps.validate(t, object);
+  if (!cur || !cfg.metadata.resourceVersion || cfg.metadata.resourceVersion === cur.metadata.resourceVersion) validateBuiltIn(rr.key, t, object, old);
   deps.beforeWrite(name);
   if (!cur) return deps.send(201, deps.create(object));
   return deps.send(200, deps.update(object));

@@ -14,6 +14,7 @@ import { checkBody, directiveOf, dropFields, unknownFields, checkPatched } from 
 import { managerName, recordUpdate } from './managedfields.ts';
 import { handleApply, isApplyPatch } from './apply.ts';
 import { raceFault } from './faults.ts';
+import { validateBuiltIn, validatesBuiltIn } from './secret-validation.ts';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -197,6 +198,7 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     // Strategy/admission (route host allocation) runs before validation, as in openshift-apiserver.
     admit(key, obj, undefined, (k, n) => store.get(k, undefined, n));
     validateOrThrow(t, obj);
+    validateBuiltIn(key, t, obj);
     consumeConflictFault(ctx, t, obj.metadata.name ?? '');
     if (!VIRTUAL_KEYS_NO_FIELDS.has(key)) recordUpdate(t, undefined, obj, managerName(ctx.url.searchParams.get('fieldManager'), ctx.req.headers['user-agent']));
     const created = storeCreate(ctx, t, key, obj, dry);
@@ -272,6 +274,8 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     }
     next.apiVersion = apiVersionOf(t);
     next.kind = t.kind;
+    // (A patched object may share members with cur, which admission changes: validation compares with a copy.)
+    const old = validatesBuiltIn(key) ? structuredClone(cur) : cur;
     if (sub !== 'status') admit(key, next, cur, (k, n) => store.get(k, undefined, n));
     if (t.schema) {
       // Validate the whole object as it will be stored.
@@ -287,6 +291,8 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     }
     consumeConflictFault(ctx, t, name);
     await raceFault(ctx, t, name);
+    // The strategy's ValidateUpdate runs against the stored object once its resourceVersion matched (else: 409 below).
+    if (!sub && !(next.metadata.resourceVersion && next.metadata.resourceVersion !== cur.metadata.resourceVersion)) validateBuiltIn(key, t, next, old);
     if (!sub) recordUpdate(t, cur, next, managerName(ctx.url.searchParams.get('fieldManager'), ctx.req.headers['user-agent']));
     const saved = storeUpdate(ctx, t, key, next, dry, sub === 'status' ? 'status' : undefined);
     return sendJson(ctx.res, 200, decorate(store, key, saved));
