@@ -48,18 +48,29 @@ const state = (ns: string) => {
 const rvs = (ns: string) => JSON.stringify([sb.store.get('/secrets', ns, 'quaycreds'), sb.store.get('/serviceaccounts', ns, 'default')].map((o: any) => o?.metadata?.resourceVersion));
 const CREATE = (ns: string, ...more: string[]) => ['pull-secret', 'create', 'quaycreds', '--server', 'quay.io', '--username', 'me', '--password-stdin', '--link', 'default', '-n', ns, ...more];
 
+const REF = 'openshift.io/internal-registry-pull-secret-ref';
+/**
+ * What OpenShift's service-account pull-secrets controller (openshift-controller-manager; the sandbox runs it) gives
+ * every account: its own `<sa>-dockercfg-<random>` secret in imagePullSecrets and secrets, a name per cluster.
+ * Resolves with that name once the account has it (so later resourceVersion comparisons see no controller write).
+ */
+async function ownDockercfg(ns: string): Promise<string> {
+  let name = '';
+  await sb.waitFor((s) => {
+    const sa = s.get('/serviceaccounts', ns, 'default') as any;
+    name = sa?.metadata?.annotations?.[REF] ?? '';
+    const has = (l: any[] | undefined) => (l ?? []).some((r) => r.name === name);
+    const secret = name ? (s.get('/secrets', ns, name) as any) : undefined;
+    return !!name && has(sa.imagePullSecrets) && has(sa.secrets) && secret?.metadata?.annotations?.['openshift.io/internal-registry-auth-token.binding'] === 'bound';
+  });
+  return name;
+}
+const own: Record<string, string> = {};
+
 async function project(name: string): Promise<void> {
   sb.store.create('/namespaces', { metadata: { name } });
   await sb.waitFor((s) => !!s.get('/serviceaccounts', name, 'default'));
-}
-
-/**
- * What OpenShift's service-account pull-secrets controller (openshift-controller-manager, not run by the sandbox)
- * gives every account: its own `<sa>-dockercfg-<random>` secret in imagePullSecrets and secrets, a name per cluster.
- */
-async function ownDockercfg(ns: string, name: string): Promise<void> {
-  const k = await kubectl(['patch', 'serviceaccount', 'default', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ imagePullSecrets: [{ name }], secrets: [{ name }] })]);
-  expect(k.code, k.stderr).toBe(0);
+  own[name] = await ownDockercfg(name);
 }
 const lists = (ns: string) => {
   const sa = sb.store.get('/serviceaccounts', ns, 'default') as any;
@@ -75,9 +86,8 @@ async function hub(): Promise<void> {
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-plan-render-pull-'));
-  sb = await startSandbox({ profile: 'baremetal' });
+  sb = await startSandbox({ profile: 'aws' });
   for (const ns of ['ps-direct', 'ps-manifests', 'ps-acm', 'ps-dry', 'ps-link']) await project(ns);
-  for (const ns of ['ps-direct', 'ps-manifests', 'ps-acm', 'ps-link']) await ownDockercfg(ns, `default-dockercfg-${ns.slice(3)}`);
   const direct = await cli(CREATE('ps-direct'), PASSWORD);
   expect(direct.code, direct.stderr).toBe(0);
   await hub();
@@ -99,11 +109,11 @@ describe('pull-secret create --render', () => {
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['Secret/quaycreds', 'ServiceAccount/default']);
     expect(docs[0]).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'quaycreds', namespace: 'ps-manifests' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': '<redacted>' } });
     // imagePullSecrets is atomic: the apply carries the whole list as this cluster has it, and stderr says what that does elsewhere.
-    expect(docs[1].imagePullSecrets).toEqual([{ name: 'default-dockercfg-manifests' }, { name: 'quaycreds' }]);
+    expect(docs[1].imagePullSecrets).toEqual([{ name: own['ps-manifests'] }, { name: 'quaycreds' }]);
     expect(docs[1].secrets).toBeUndefined();
     expect(docs[1].metadata.resourceVersion).toBeUndefined();
     expect(r1.stderr).toContain(
-      "imagePullSecrets is one atomic list: the rendered ServiceAccount default carries its whole list as this cluster has it (default-dockercfg-manifests, quaycreds); applying it on another cluster replaces that cluster's list, dropping its own default-dockercfg-… entry (OpenShift's controller adds it back, so a GitOps tool sees drift) and naming this cluster's default-dockercfg-manifests, a secret the other cluster does not have; --render acm-policy adds only quaycreds and leaves each cluster's other entries alone",
+      `imagePullSecrets is one atomic list: the rendered ServiceAccount default carries its whole list as this cluster has it (${own['ps-manifests']}, quaycreds); applying it on another cluster replaces that cluster's list, dropping its own default-dockercfg-… entry (OpenShift's controller adds it back, so a GitOps tool sees drift) and naming this cluster's ${own['ps-manifests']}, a secret the other cluster does not have; --render acm-policy adds only quaycreds and leaves each cluster's other entries alone`,
     );
     expect(rvs('ps-manifests')).toBe(before); // rendering changes nothing
 
@@ -136,7 +146,7 @@ describe('pull-secret create --render', () => {
     const policy = yaml.load(files(d)['policy.yaml']!) as any;
     const templates = policy.spec['policy-templates'][0].objectDefinition.spec['object-templates'];
     expect(templates[0].objectDefinition.data).toEqual({ '.dockerconfigjson': '{{hub fromSecret "policies" "quaycreds" ".dockerconfigjson" hub}}' });
-    // The account's template lists only the entry regctl adds, not this cluster's default-dockercfg-acm.
+    // The account's template lists only the entry regctl adds, not this cluster's own dockercfg entry.
     expect(templates[1]).toEqual({ complianceType: 'musthave', objectDefinition: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'ps-acm' }, imagePullSecrets: [{ name: 'quaycreds' }] } });
     expect(r.stderr).toContain("the policy adds quaycreds to ServiceAccount default's imagePullSecrets and keeps the other entries each cluster has");
     expect(r.stderr).not.toContain('atomic');
@@ -154,7 +164,7 @@ describe('pull-secret create --render', () => {
     const root = () => sb.store.get(POLICIES, 'policies', 'regctl-pull-secret-quaycreds-ps-acm') as any;
     await sb.waitFor(() => root()?.status?.compliant === 'Compliant', 30_000);
     expect(state('ps-acm')).toEqual(state('ps-direct'));
-    expect(lists('ps-acm').pull).toEqual(['default-dockercfg-acm', 'quaycreds']);
+    expect(lists('ps-acm').pull).toEqual([own['ps-acm'], 'quaycreds']);
     const del = await kubectl(['delete', '-f', d]);
     expect(del.code, del.stderr).toBe(0);
   });
@@ -171,14 +181,21 @@ describe('pull-secret create --render', () => {
     expect(templates).toEqual([
       { complianceType: 'musthave', objectDefinition: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'ps-link' }, imagePullSecrets: [{ name: 'quaycreds' }], secrets: [{ name: 'quaycreds' }] } },
     ]);
-    expect(JSON.stringify(policy)).not.toContain('default-dockercfg-link');
-    // The same namespace on another cluster: its own dockercfg secret, under another random name.
-    await ownDockercfg('ps-link', 'default-dockercfg-other');
+    expect(JSON.stringify(policy)).not.toContain(own['ps-link']);
+    // The same namespace on another cluster: the account there has its own dockercfg secret under another random
+    // name. Here: the account made again, which the controller gives a new secret (the old one went with it).
+    for (const a of [['delete', 'serviceaccount', 'default', '-n', 'ps-link'], ['create', 'serviceaccount', 'default', '-n', 'ps-link']]) {
+      const k = await kubectl(a);
+      expect(k.code, k.stderr).toBe(0);
+    }
+    const other = await ownDockercfg('ps-link');
+    expect(other).not.toBe(own['ps-link']);
+    expect(sb.store.get('/secrets', 'ps-link', own['ps-link']!)).toBeUndefined();
     const applied = await kubectl(['apply', '-f', d]);
     expect(applied.code, applied.stderr).toBe(0);
     const root = () => sb.store.get(POLICIES, 'policies', 'regctl-pull-secret-link-quaycreds-ps-link') as any;
     await sb.waitFor(() => root()?.status?.compliant === 'Compliant', 30_000);
-    expect(lists('ps-link')).toEqual({ pull: ['default-dockercfg-other', 'quaycreds'], mount: ['default-dockercfg-other', 'quaycreds'] });
+    expect(lists('ps-link')).toEqual({ pull: [other, 'quaycreds'], mount: [other, 'quaycreds'] });
     // What the enforced policy left is what the command itself has nothing more to do on.
     const again = await cli(['pull-secret', 'link', 'quaycreds', 'default', '--for', 'pull,mount', '-n', 'ps-link']);
     expect(again.code, again.stderr).toBe(0);

@@ -10,6 +10,7 @@ import { runCli } from '../helpers/cli.js';
 const NS = 'unlinkapp';
 const pexec = promisify(execFile);
 let sb: Sandbox;
+let own: string;
 const regctl = (args: string[]) => runCli(args, { env: { KUBECONFIG: sb.kubeconfigPath, HTTPS_PROXY: sb.proxyUrl, NO_PROXY: '127.0.0.1,localhost' } });
 const names = (list: Array<{ name: string }> | undefined) => (list ?? []).map((r) => r.name);
 
@@ -33,11 +34,16 @@ function expectOneError(r: { stderr: string }, message: string, hint: RegExp): v
 beforeAll(async () => {
   sb = await startSandbox({ profile: 'aws' });
   sb.store.create('/namespaces', { metadata: { name: NS } });
-  await sb.waitFor((s) => !!s.get('/serviceaccounts', NS, 'default') && !!s.get('/serviceaccounts', NS, 'builder'));
-  for (const n of ['default-dockercfg-x', 'regcreds', 'later', 'gone']) secret(n);
-  // What the cluster's token controller leaves on every account: entries unlink must not touch.
-  const cur: any = sb.store.get('/serviceaccounts', NS, 'default');
-  sb.store.update('/serviceaccounts', { ...cur, secrets: [{ name: 'default-dockercfg-x' }], imagePullSecrets: [{ name: 'default-dockercfg-x' }] });
+  // What openshift-controller-manager gives every account (the sandbox runs it): its own <sa>-dockercfg-<random>
+  // secret in imagePullSecrets and secrets, entries unlink must not touch.
+  const settled = (sa: string) => (s: typeof sb.store) => {
+    const o: any = s.get('/serviceaccounts', NS, sa);
+    const ref = o?.metadata?.annotations?.['openshift.io/internal-registry-pull-secret-ref'];
+    return !!ref && names(o.imagePullSecrets).includes(ref) && names(o.secrets).includes(ref) && !!s.get('/secrets', NS, ref);
+  };
+  await sb.waitFor((s) => settled('default')(s) && settled('builder')(s));
+  own = (sb.store.get('/serviceaccounts', NS, 'default') as any).metadata.annotations['openshift.io/internal-registry-pull-secret-ref'];
+  for (const n of ['regcreds', 'later', 'gone']) secret(n);
 });
 afterAll(async () => {
   await sb?.stop();
@@ -47,15 +53,15 @@ describe('pull-secret unlink', () => {
   it('removes only the named secret from imagePullSecrets and secrets, keeping the order of the others', async () => {
     expect((await regctl(['pull-secret', 'link', 'regcreds', 'default', '--for', 'pull,mount', '-n', NS])).code).toBe(0);
     expect((await regctl(['pull-secret', 'link', 'later', 'default', '--for', 'pull,mount', '-n', NS])).code).toBe(0);
-    expect(names((await getSa('default')).imagePullSecrets)).toEqual(['default-dockercfg-x', 'regcreds', 'later']);
+    expect(names((await getSa('default')).imagePullSecrets)).toEqual([own, 'regcreds', 'later']);
 
     const r = await regctl(['pull-secret', 'unlink', 'regcreds', 'default', '-n', NS]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('serviceaccount/default unlinked\n');
     expect(r.stderr).toBe('Unlinked regcreds from serviceaccount default for pull and mount (imagePullSecrets, secrets)\n');
     const sa = await getSa('default');
-    expect(sa.imagePullSecrets).toEqual([{ name: 'default-dockercfg-x' }, { name: 'later' }]);
-    expect(names(sa.secrets)).toEqual(['default-dockercfg-x', 'later']);
+    expect(sa.imagePullSecrets).toEqual([{ name: own }, { name: 'later' }]);
+    expect(names(sa.secrets)).toEqual([own, 'later']);
   });
 
   it('is idempotent: unlinking again writes nothing (resourceVersion unchanged) and says so', async () => {
@@ -79,7 +85,7 @@ describe('pull-secret unlink', () => {
     expect(y.code).toBe(0);
     expect(y.stdout).toContain('kind: Plan');
     expect(y.stdout).toContain('kind: ServiceAccount');
-    expect(y.stdout).toContain('- name: default-dockercfg-x');
+    expect(y.stdout).toContain(`- name: ${own}`);
     expect(y.stdout).not.toMatch(/- name: later/);
     expect(await getSa('default')).toEqual(before);
   });
@@ -88,8 +94,8 @@ describe('pull-secret unlink', () => {
     const r = await regctl(['pull-secret', 'unlink', 'later', 'default', '--for', 'pull', '-n', NS]);
     expect(r.stdout).toBe('serviceaccount/default unlinked\n');
     const sa = await getSa('default');
-    expect(names(sa.imagePullSecrets)).toEqual(['default-dockercfg-x']);
-    expect(names(sa.secrets)).toEqual(['default-dockercfg-x', 'later']);
+    expect(names(sa.imagePullSecrets)).toEqual([own]);
+    expect(names(sa.secrets)).toEqual([own, 'later']);
 
     expect((await regctl(['pull-secret', 'link', 'regcreds', 'builder', '-n', NS])).stdout).toBe('serviceaccount/builder linked\n');
     const b = await regctl(['pull-secret', 'unlink', 'regcreds', 'builder', '-n', NS, '-o', 'json']);
@@ -107,7 +113,7 @@ describe('pull-secret unlink', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('serviceaccount/default unlinked\n');
     expect(r.stderr.split('\n')[0]).toBe('secret gone does not exist in unlinkapp: removing dangling references to it');
-    expect(names((await getSa('default')).imagePullSecrets)).toEqual(['default-dockercfg-x']);
+    expect(names((await getSa('default')).imagePullSecrets)).toEqual([own]);
   });
 
   it('retries a conflicting concurrent write', async () => {
@@ -117,7 +123,7 @@ describe('pull-secret unlink', () => {
     const r = await regctl(['pull-secret', 'unlink', 'regcreds', 'default', '-n', NS]);
     expect(r.code, r.stderr).toBe(0);
     expect(sb.faults.conflicts).toBe(0);
-    expect(names((await getSa('default')).imagePullSecrets)).toEqual(['default-dockercfg-x']);
+    expect(names((await getSa('default')).imagePullSecrets)).toEqual([own]);
   });
 
   it('errors: unknown service account (exit 5, nothing changed), missing arguments and bad --for (exit 2)', async () => {

@@ -19,10 +19,12 @@ function drop(key: string, ns: string | undefined, name: string): void {
 }
 const sa = (): any => sb.store.get('/serviceaccounts', NS, 'default');
 const linked = (name: string) => (sa().imagePullSecrets ?? []).some((r: any) => r.name === name);
+/** The account's own `<sa>-dockercfg-<random>` entry (openshift-controller-manager, which the sandbox runs). */
+const own = (): string | undefined => sa()?.metadata?.annotations?.['openshift.io/internal-registry-pull-secret-ref'];
+/** Resets the account's imagePullSecrets to its own dockercfg entry (which the controller would add back) + names. */
 function setLinks(names: string[]): void {
   const cur = structuredClone(sa());
-  if (names.length) cur.imagePullSecrets = names.map((name) => ({ name }));
-  else delete cur.imagePullSecrets;
+  cur.imagePullSecrets = [own()!, ...names].map((name) => ({ name }));
   sb.store.update('/serviceaccounts', cur);
 }
 function pullSecret(name: string): void {
@@ -118,7 +120,7 @@ beforeAll(async () => {
   sb = await startSandbox({ profile: 'aws' });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-faults-'));
   sb.store.create('/namespaces', { metadata: { name: NS } });
-  await sb.waitFor((s) => !!s.get('/serviceaccounts', NS, 'default'));
+  await sb.waitFor((s) => { const o: any = s.get('/serviceaccounts', NS, 'default'); const ref = o?.metadata?.annotations?.['openshift.io/internal-registry-pull-secret-ref']; return !!ref && (o.imagePullSecrets ?? []).some((r: any) => r.name === ref); });
 });
 afterAll(async () => {
   if (rows.length) process.stderr.write(renderMatrix('project commands', rows));

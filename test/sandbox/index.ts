@@ -259,6 +259,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       servingCert: serving,
       faults,
       releaseVersion: releaseOf(clusterVersion),
+      serviceAccountTokens: { issue: (ns, name, uid) => auth.issueServiceAccountToken(ns, name, { uid }), valid: (t) => auth.lookup(t) !== undefined },
       capabilityManifests: { ImageRegistry: () => [...registryManifests(platformOf(profile), serviceCa.certPem, releaseOf(clusterVersion)), ...crdManifests(clusterVersion, 'ImageRegistry')] },
       onError: (e) => {
         if (process.env.SANDBOX_DEBUG) process.stderr.write(`[controllers] ${(e as Error).stack ?? e}\n`);

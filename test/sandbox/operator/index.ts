@@ -6,6 +6,7 @@ import { startCronJobController } from './cronjobs.ts';
 import { startProjectDefaults } from './projects.ts';
 import { startPrunerController } from './pruner.ts';
 import { type Platform, startRegistryOperator } from './registry-operator.ts';
+import { startServiceAccountPullSecrets } from './sa-pull-secrets.ts';
 import { startRouteAdmission } from './routes.ts';
 import { startWorkloadController } from './workloads.ts';
 import { startVolumeBinder } from './volumes.ts';
@@ -32,6 +33,11 @@ export interface ControllerOptions {
   onError?: (e: unknown) => void;
   /** The sandbox's faults (prunerJobFails). */
   faults?: Faults;
+  /**
+   * The API server's service-account tokens: with them (and a 4.16+ release) openshift-controller-manager's
+   * per-account `<sa>-dockercfg-<random>` pull secrets run (sa-pull-secrets.ts).
+   */
+  serviceAccountTokens?: { issue(namespace: string, name: string, uid: string | undefined): { token: string }; valid(token: string): boolean };
 }
 
 export interface Controllers {
@@ -67,6 +73,10 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
   });
   const cronJobs = startCronJobController(store, { runMs: opts.podStartMs ?? 300, faults: opts.faults, scheduledAnnotation: !/^4\.(1[0-5]|[0-9])\./.test(opts.releaseVersion ?? '4.17'), onError });
   const pruner = startPrunerController(store, { releaseVersion: opts.releaseVersion, onError });
+  const tokens = opts.serviceAccountTokens;
+  const pullSecrets = tokens && !/^4\.(1[0-5]|[0-9])\./.test(opts.releaseVersion ?? '4.17')
+    ? startServiceAccountPullSecrets(store, { issueToken: tokens.issue, tokenValid: tokens.valid, onError })
+    : undefined;
   return {
     runCronJob: (ns, name, job) => cronJobs.runNow(ns, name, job),
     fireCronJob: (ns, name) => cronJobs.fire(ns, name),
@@ -74,6 +84,7 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
     restartContainer: (ns, pod, c) => workloads.restartContainer(ns, pod, c),
     crashLoop: (ns, pod, c) => workloads.crashLoop(ns, pod, c),
     stop() {
+      pullSecrets?.stop();
       pruner.stop();
       cronJobs.stop();
       operator.stop();
