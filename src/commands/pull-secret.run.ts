@@ -235,6 +235,9 @@ function unlinkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], r
   return `serviceaccount/${sa} unlinked${dryRun ? ' (dry run)' : ''}`;
 }
 
+/** The annotation naming an account's own `<sa>-dockercfg-…` secret (openshift-controller-manager, 4.16+). */
+const INTERNAL_PULL_SECRET_REF = 'openshift.io/internal-registry-pull-secret-ref';
+
 export async function runUnlink(ctx: Context, args: string[], opts: OptionsOf<typeof unlinkSpec>): Promise<void> {
   const { name, sas } = linkArgs(ps, 'unlink', args);
   // Taking a reference out of a list: an apply cannot say it, and ACM's mustonlyhave (the only template that can)
@@ -254,7 +257,13 @@ export async function runUnlink(ctx: Context, args: string[], opts: OptionsOf<ty
   const cluster = await ctx.cluster(opts.namespace);
   const ns = cluster.namespace;
   const hint = `see the service accounts of ${ns}: oc get serviceaccounts -n ${ns}`;
-  for (const sa of sas) await ps.getServiceAccount(cluster, sa, ns, hint);
+  for (const sa of sas) {
+    const account = await ps.getServiceAccount(cluster, sa, ns, hint);
+    // openshift-controller-manager's pull-secret controller (pkg/internalregistry/controllers) re-adds this one.
+    if (account.metadata?.annotations?.[INTERNAL_PULL_SECRET_REF] === name) {
+      ctx.log.warn(`${name} is serviceaccount ${sa}'s own pull secret for the integrated registry: OpenShift's controller links it again right away`);
+    }
+  }
   if ((await ps.secretExists(cluster, name, ns)) === false) ctx.log.info(`secret ${name} does not exist in ${ns}: removing dangling references to it`);
   const planOf = (steps: Step[]): Plan => ({ name: planName('pull-secret-unlink', name, ns), command: `regctl pull-secret unlink ${name} ${sas.join(' ')} -n ${ns}`, steps, checks: [], warnings: [] });
   const unlinkOne = async (sa: string, send: boolean) => {

@@ -64,6 +64,15 @@ describe('pull-secret unlink', () => {
     expect(names(sa.secrets)).toEqual([own, 'later']);
   });
 
+  it("unlinking the account's own dockercfg secret warns that OpenShift's controller links it again (and it does)", async () => {
+    const r = await regctl(['pull-secret', 'unlink', own, 'default', '--for', 'pull', '-n', NS]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Warning: ${own} is serviceaccount default's own pull secret for the integrated registry: OpenShift's controller links it again right away`);
+    await sb.waitFor((s) => names((s.get('/serviceaccounts', NS, 'default') as any)?.imagePullSecrets).includes(own));
+    const other = await regctl(['pull-secret', 'unlink', 'later', 'builder', '-n', NS, '--dry-run']);
+    expect(other.stderr).not.toContain('own pull secret');
+  });
+
   it('is idempotent: unlinking again writes nothing (resourceVersion unchanged) and says so', async () => {
     const rv = (await getSa('default')).metadata.resourceVersion;
     const r = await regctl(['pull-secret', 'unlink', 'regcreds', 'default', '-n', NS]);
