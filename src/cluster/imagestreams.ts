@@ -2,7 +2,7 @@
 // ImageStreamTag, and ImageStreamImport (what `oc import-image` sends).
 import type { Cluster, Json } from './cluster.js';
 import { R } from './resources.js';
-import { target, type CreateStep, type DeleteStep, type PatchStep } from '../plan/types.js';
+import { target, type CreateStep, type DeleteStep, type PatchStep, type Step } from '../plan/types.js';
 
 export interface StreamTag {
   tag: string;
@@ -277,4 +277,12 @@ export function importResults(isi: Json): ImportedTag[] {
 /** Tags the server skipped in a repository import (beyond its per-repository limit). */
 export function additionalTags(isi: Json): string[] {
   return (isi.status?.repository?.additionalTags ?? []) as string[];
+}
+
+/** The name of a plan deleting tags (and of its rendered policy): `delete-NS-STREAM-TAG`, `delete-NS-STREAM` for several tags of one stream, else `delete`. */
+export function deleteTagsPlanName(steps: Step[]): string {
+  const ts = steps.map((s) => ({ ns: s.target.namespace!, stream: s.target.name.split(':')[0]! }));
+  const one = ts.every((t) => t.ns === ts[0]?.ns && t.stream === ts[0]?.stream);
+  const n = !ts.length || !one ? 'delete' : steps.length === 1 ? `delete-${ts[0]!.ns}-${steps[0]!.target.name}` : `delete-${ts[0]!.ns}-${ts[0]!.stream}`;
+  return n.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50).replace(/-+$/, '');
 }

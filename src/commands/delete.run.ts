@@ -133,7 +133,7 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   }
 
   if (mode.render) {
-    await runPlan(ctx, cluster, { ...planOf(steps), name: renderName(steps), command: `regctl delete ${args.join(' ')}` }, mode);
+    await runPlan(ctx, cluster, { ...planOf(steps), name: is.deleteTagsPlanName(steps), command: `regctl delete ${args.join(' ')}` }, mode);
     return;
   }
   for (const r of results.filter((x) => x.result !== 'not found' && x.image)) {
@@ -169,14 +169,6 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
   for (const r of results.filter((x) => x.result !== 'not found' && x.image)) {
     ctx.log.info(`${r.namespace}/${r.imageStream}:${r.tag} deleted; image ${r.image!.slice(0, 19)}… ${stillLine(r)}.`);
   }
-}
-
-/** The rendered policy's name: `delete-NS-STREAM-TAG`, `delete-NS-STREAM` for several tags of one stream, else `delete`. */
-function renderName(steps: Step[]): string {
-  const ts = steps.map((s) => ({ ns: s.target.namespace!, stream: s.target.name.split(':')[0]! }));
-  const one = ts.every((t) => t.ns === ts[0]?.ns && t.stream === ts[0]?.stream);
-  const n = !ts.length || !one ? 'delete' : steps.length === 1 ? `delete-${ts[0]!.ns}-${steps[0]!.target.name}` : `delete-${ts[0]!.ns}-${ts[0]!.stream}`;
-  return n.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50).replace(/-+$/, '');
 }
 
 function stillLine(r: DeletedTag): string {

@@ -8,6 +8,7 @@ import { applyTag, deleteTags, parseDestination, planTag, renderSteps, tagSteps,
 import { parseRetag, retag } from '../registry/retag.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { R } from '../cluster/resources.js';
+import * as is from '../cluster/imagestreams.js';
 import { acmOnlyRemoval, planMode, type PlanMode } from '../plan/mode.js';
 import { runPlan } from '../plan/engine.js';
 import { planData, planText } from '../plan/print.js';
@@ -62,7 +63,7 @@ export async function run(ctx: Context, args: string[], o: Options): Promise<voi
   // -d is a removal: only an ACM policy can say it (mustnothave), as for `regctl delete`.
   if (o.delete) acmOnlyRemoval(o.render, 'tag -d');
   const mode = planMode(o, o.output);
-  if (o.delete) return mode.render ? renderDelete(ctx, args, o) : runDelete(ctx, args, o, format, mode);
+  if (o.delete) return mode.render ? renderDelete(ctx, args, o, mode) : runDelete(ctx, args, o, format, mode);
   const [src, ...dests] = args as [string, ...string[]];
   validateTagFlags({ ...o, namespace: '' }, dests.length);
   if (isRegistryRetag(src, dests)) {
@@ -153,18 +154,24 @@ async function deleteDestinations(ctx: Context, args: string[], o: Options): Pro
 }
 
 /**
- * -d --render acm-policy: what `regctl delete PROJECT/STREAM:TAG…` renders for the same tags (one mustnothave
- * ImageStreamTag per tag, the same policy name), made by delete's own planning; the project of each tag is spelled
- * out, so -n and a tag in another project mean what they mean to tag -d.
+ * -d --render acm-policy: what `regctl delete PROJECT/STREAM:TAG…` renders for the same tags — one mustnothave
+ * ImageStreamTag per tag that exists, under the same plan name and command — so both give the same files.
  */
-async function renderDelete(ctx: Context, args: string[], o: Options): Promise<void> {
-  const { dests } = await deleteDestinations(ctx, args, o);
-  const { run: deleteRun } = await import('./delete.run.js');
-  await deleteRun(
-    ctx,
-    dests.map((d) => `${d.namespace}/${d.stream}:${d.tag}`),
-    { render: o.render, outputDir: o.outputDir, remediation: o.remediation, placementLabel: o.placementLabel, renderNamespace: o.renderNamespace },
-  );
+async function renderDelete(ctx: Context, args: string[], o: Options, mode: PlanMode): Promise<void> {
+  const { cluster, dests } = await deleteDestinations(ctx, args, o);
+  const steps: Step[] = [];
+  const seen = new Set<string>();
+  for (const d of dests) {
+    const key = `${d.namespace}/${d.stream}:${d.tag}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const stream = await is.getImageStream(cluster, d.namespace, d.stream);
+    const tag = stream ? is.streamTags(stream).find((t) => t.tag === d.tag) : undefined;
+    if (!tag) ctx.log.warn(`${stream ? `${key} not found` : `image stream ${d.namespace}/${d.stream} not found`}: nothing to delete`);
+    else steps.push(is.deleteTagStep(d.namespace, d.stream, d.tag, tag.image ?? null));
+  }
+  const command = `regctl delete ${dests.map((d) => `${d.namespace}/${d.stream}:${d.tag}`).join(' ')}`;
+  await runPlan(ctx, cluster, planOf(is.deleteTagsPlanName(steps), command, steps), mode);
 }
 
 async function runDelete(ctx: Context, args: string[], o: Options, format: OutputFormat, mode: PlanMode): Promise<void> {
