@@ -13,6 +13,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
 import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { files } from './support/files.ts';
 
 const NS = 'openshift-image-registry';
 const CFG = 'imageregistry.operator.openshift.io/configs';
@@ -34,7 +35,6 @@ const secret = () => sb.store.get('/secrets', NS, USER_SECRET) as any;
 const config = () => sb.store.get(CFG, undefined, 'cluster') as any;
 const state = () => ({ data: structuredClone(secret().data), config: structuredClone(config().spec) });
 const dir = (name: string) => fs.mkdtempSync(path.join(tmp, `${name}-`));
-const files = (d: string): Record<string, string> => Object.fromEntries(fs.readdirSync(d).map((f) => [f, fs.readFileSync(path.join(d, f), 'utf8')]));
 
 function noSecret(text: string, what: string): void {
   for (const v of [NEW_SECRET, b64(NEW_SECRET), ...Object.values(baseline.data as Record<string, string>)]) expect(text, what).not.toContain(v);

@@ -12,6 +12,7 @@ import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createCA } from '../sandbox/pki.ts';
 import { runTool } from './support/tool.ts';
 import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { files } from './support/files.ts';
 
 const NS = 'openshift-image-registry';
 const CFG = 'imageregistry.operator.openshift.io/configs';
@@ -31,7 +32,6 @@ const config = () => sb.store.get(CFG, undefined, 'cluster') as any;
 const secret = () => sb.store.get('/secrets', NS, SECRET) as any;
 const route = (name: string) => sb.store.get(ROUTES, NS, name) as any;
 const dir = (name: string) => fs.mkdtempSync(path.join(tmp, `${name}-`));
-const files = (d: string): Record<string, string> => Object.fromEntries(fs.readdirSync(d).map((f) => [f, fs.readFileSync(path.join(d, f), 'utf8')]));
 const writeText = (name: string, text: string) => {
   const p = path.join(tmp, name);
   fs.writeFileSync(p, text);

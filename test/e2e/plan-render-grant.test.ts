@@ -11,6 +11,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
 import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { files } from './support/files.ts';
 
 const RB = 'rbac.authorization.k8s.io/rolebindings';
 const POLICIES = 'policy.open-cluster-management.io/policies';
@@ -21,7 +22,6 @@ let tmp: string;
 const cli = (args: string[]) => runCli(args, { env: { ...sb.env, HOME: tmp }, timeoutMs: 50_000 });
 const kubectl = (args: string[]) => runTool('kubectl', args, sb.env, tmp);
 const dir = (name: string) => fs.mkdtempSync(path.join(tmp, `${name}-`));
-const files = (d: string): Record<string, string> => Object.fromEntries(fs.readdirSync(d).map((f) => [f, fs.readFileSync(path.join(d, f), 'utf8')]));
 const writeText = (name: string, text: string) => {
   const p = path.join(tmp, name);
   fs.writeFileSync(p, text);

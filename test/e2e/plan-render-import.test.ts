@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentEnv, type ContentEnv } from './support/content-env.ts';
 import { runTool } from './support/tool.ts';
 import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { files } from './support/files.ts';
 
 const IS = 'image.openshift.io/imagestreams';
 const POLICIES = 'policy.open-cluster-management.io/policies';
@@ -16,7 +17,6 @@ let e: ContentEnv;
 
 const kubectl = (args: string[]) => runTool('kubectl', args, e.sb.env, e.tmp);
 const dir = (name: string) => fs.mkdtempSync(path.join(e.tmp, `${name}-`));
-const files = (d: string): Record<string, string> => Object.fromEntries(fs.readdirSync(d).map((f) => [f, fs.readFileSync(path.join(d, f), 'utf8')]));
 const stream = (ns: string, name: string) => e.sb.store.get(IS, ns, name) as any;
 /** tag → [digest, referencePolicy, importMode] of a stream, once every spec tag is imported. */
 const imported = (ns: string, name: string) => {

@@ -12,6 +12,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
 import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { files } from './support/files.ts';
 
 const PRUNERS = 'imageregistry.operator.openshift.io/imagepruners';
 const POLICIES = 'policy.open-cluster-management.io/policies';
@@ -26,7 +27,6 @@ const kubectl = (args: string[]) => runTool('kubectl', args, sb.env, tmp);
 const pruner = () => sb.store.get(PRUNERS, undefined, 'cluster') as any;
 const spec = () => structuredClone(pruner().spec);
 const dir = (name: string) => fs.mkdtempSync(path.join(tmp, `${name}-`));
-const files = (d: string): Record<string, string> => Object.fromEntries(fs.readdirSync(d).map((f) => [f, fs.readFileSync(path.join(d, f), 'utf8')]));
 
 /** Back to the ImagePruner of a fresh install. */
 function reset(): void {

@@ -12,6 +12,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
 import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { files } from './support/files.ts';
 
 const IS = 'image.openshift.io/imagestreams';
 const CFG = 'imageregistry.operator.openshift.io/configs';
@@ -25,7 +26,6 @@ let tmp: string;
 const cli = (args: string[]) => runCli(args, { env: { ...sb.env, HOME: tmp }, timeoutMs: 50_000 });
 const kubectl = (args: string[]) => runTool('kubectl', args, sb.env, tmp);
 const dir = (name: string) => fs.mkdtempSync(path.join(tmp, `${name}-`));
-const files = (d: string): Record<string, string> => Object.fromEntries(fs.readdirSync(d).map((f) => [f, fs.readFileSync(path.join(d, f), 'utf8')]));
 const ok = async (args: string[]) => {
   const k = await kubectl(args);
   expect(k.code, `${args.join(' ')}: ${k.stderr}`).toBe(0);

@@ -14,6 +14,7 @@ import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createCA } from '../sandbox/pki.ts';
 import { runTool } from './support/tool.ts';
 import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { files } from './support/files.ts';
 
 const RB = 'rbac.authorization.k8s.io/rolebindings';
 const CM = '/configmaps';
@@ -27,7 +28,6 @@ let tmp: string;
 const cli = (args: string[]) => runCli(args, { env: { ...sb.env, HOME: tmp }, timeoutMs: 50_000 });
 const kubectl = (args: string[]) => runTool('kubectl', args, sb.env, tmp);
 const dir = (name: string) => fs.mkdtempSync(path.join(tmp, `${name}-`));
-const files = (d: string): Record<string, string> => Object.fromEntries(fs.readdirSync(d).map((f) => [f, fs.readFileSync(path.join(d, f), 'utf8')]));
 const ok = async (args: string[]) => {
   const k = await kubectl(args);
   expect(k.code, `${args.join(' ')}: ${k.stderr}`).toBe(0);

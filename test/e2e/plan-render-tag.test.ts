@@ -13,6 +13,7 @@ import { runTool } from './support/tool.ts';
 import { expectOneError } from './support/expect-error.ts';
 import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
 import type { TestImage } from '../sandbox/registry/testing/image.ts';
+import { files } from './support/files.ts';
 
 let e: ContentEnv;
 let v1: TestImage;
@@ -26,7 +27,6 @@ async function stream(ns: string, name: string): Promise<any> {
 const owned = (t: any) => t && { name: t.name, from: t.from, referencePolicy: t.referencePolicy?.type ?? 'Source', scheduled: Boolean(t.importPolicy?.scheduled), insecure: Boolean(t.importPolicy?.insecure) };
 const specTag = async (ns: string, name: string, tag: string) => owned((await stream(ns, name))?.spec?.tags?.find((t: any) => t.name === tag));
 const dir = (name: string) => fs.mkdtempSync(path.join(e.tmp, `${name}-`));
-const files = (d: string): Record<string, string> => Object.fromEntries(fs.readdirSync(d).map((f) => [f, fs.readFileSync(path.join(d, f), 'utf8')]));
 const versions = async (ns: string) => {
   const r = await kubectl(['get', 'imagestreams', '-n', ns, '-o', 'json']);
   return JSON.stringify(JSON.parse(r.stdout).items.map((s: any) => [s.metadata.name, s.metadata.resourceVersion]));
