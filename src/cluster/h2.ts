@@ -45,6 +45,8 @@ export class H2Connection {
   constructor(
     private readonly origin: string,
     private readonly connect: TlsConnect,
+    /** How long to wait for the server's SETTINGS after the handshake (ms); 0 = no limit. */
+    private readonly timeoutMs = 0,
   ) {}
 
   /** The live session, a new one, or undefined when the server speaks only HTTP/1.1. */
@@ -73,8 +75,21 @@ export class H2Connection {
     // The server's SETTINGS before the first request: once its stream limit is known, nghttp2 holds streams above it
     // until one closes; sent before, a burst above the limit is refused.
     await new Promise<void>((resolve, reject) => {
-      session.once('remoteSettings', () => resolve());
-      session.once('close', () => reject(Object.assign(new Error('the connection closed before the server\'s HTTP/2 settings'), { code: 'ECONNRESET' })));
+      const timer = this.timeoutMs
+        ? setTimeout(() => {
+            reject(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' }));
+            session.destroy();
+            socket.destroy();
+          }, this.timeoutMs)
+        : undefined;
+      session.once('remoteSettings', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      session.once('close', () => {
+        clearTimeout(timer);
+        reject(Object.assign(new Error("the connection closed before the server's HTTP/2 settings"), { code: 'ECONNRESET' }));
+      });
     });
     session.unref();
     this.session = session;

@@ -73,7 +73,7 @@ export class RestClient {
         }
         const host = this.base.hostname.replace(/^\[|\]$/g, '');
         const port = Number(this.base.port) || 443;
-        this.h2 = new H2Connection(this.base.origin, () => connectTls(host, port, tlsOpts, ['h2', 'http/1.1'], tunnel, this.opts.timeoutMs));
+        this.h2 = new H2Connection(this.base.origin, () => connectTls(host, port, tlsOpts, ['h2', 'http/1.1'], tunnel, this.opts.timeoutMs), this.opts.timeoutMs);
       } else if (this.base.protocol === 'http:' && !explicit) {
         o.agent = new http.Agent({ keepAlive: true });
       }

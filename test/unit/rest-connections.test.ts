@@ -8,7 +8,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.js';
 import { RestClient } from '../../src/cluster/rest.js';
@@ -140,6 +140,25 @@ describe('RestClient connections', () => {
     } finally {
       for (const x of open) x.destroy();
       await new Promise((r) => small.close(r));
+    }
+  });
+
+  it('HTTP/2: a server that chose h2 but never sends its SETTINGS fails the request within the timeout', async () => {
+    let open = 0;
+    const mute = tls.createServer({ ...serverTls(), ALPNProtocols: ['h2'] }, (socket) => {
+      open++;
+      socket.resume(); // reads (and drops) what the client sends, so it sees the client close
+      socket.on('close', () => --open === 0 && mute.emit('gone'));
+    });
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    try {
+      writeKubeconfig('mute.kubeconfig', (mute.address() as AddressInfo).port);
+      const rest = new RestClient(loadKubeconfig({ kubeconfig: path.join(dir, 'mute.kubeconfig'), env: {} }), { timeoutMs: 300, userAgent: 'regctl-test', env: {} });
+      await expect(rest.get('/api/v1/namespaces/x')).rejects.toMatchObject({ name: 'ConnectionError', code: 'ETIMEDOUT' });
+      // The client let go of the connection: the server sees it close.
+      await new Promise<void>((r) => (open === 0 ? r() : mute.once('gone', r)));
+    } finally {
+      await new Promise((r) => mute.close(r));
     }
   });
 
