@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 import { files } from './support/files.ts';
 
 const NS = 'openshift-image-registry';
@@ -143,9 +143,8 @@ describe('credentials --render', () => {
     const keyFile = path.join(dir('key'), 'key');
     fs.writeFileSync(keyFile, NEW_SECRET);
     for (const a of [
-      ['create', 'namespace', 'policies'],
+      ...acmHubSetup(tmp),
       ['create', 'secret', 'generic', USER_SECRET, '-n', 'policies', `--from-literal=REGISTRY_STORAGE_S3_ACCESSKEY=${NEW_ID}`, `--from-file=REGISTRY_STORAGE_S3_SECRETKEY=${keyFile}`],
-      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);
@@ -165,8 +164,3 @@ describe('credentials --render', () => {
   });
 });
 
-function writeText(name: string, text: string): string {
-  const p = path.join(dir('f'), name);
-  fs.writeFileSync(p, text);
-  return p;
-}

@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createCA } from '../sandbox/pki.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 import { files } from './support/files.ts';
 
 const NS = 'openshift-image-registry';
@@ -149,9 +149,8 @@ describe('expose --render', () => {
     expect(Object.values(files(d)).join('\n')).toContain(`tls.key: "{{hub fromSecret \\"policies\\" \\"${SECRET}\\" \\"tls.key\\" hub}}"`);
 
     for (const a of [
-      ['create', 'namespace', 'policies'],
+      ...acmHubSetup(tmp),
       ['create', 'secret', 'generic', SECRET, '-n', 'policies', `--from-file=tls.crt=${pem.cert}`, `--from-file=tls.key=${pem.key}`, `--from-file=tls.cacrt=${pem.ca}`],
-      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);

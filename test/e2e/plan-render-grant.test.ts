@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 import { files } from './support/files.ts';
 
 const RB = 'rbac.authorization.k8s.io/rolebindings';
@@ -113,8 +113,7 @@ describe('grant --render', () => {
     expect(bindings('gr-acm')).toEqual([]);
 
     for (const a of [
-      ['create', 'namespace', 'policies'],
-      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
+      ...acmHubSetup(tmp),
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);

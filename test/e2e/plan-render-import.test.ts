@@ -8,7 +8,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentEnv, type ContentEnv } from './support/content-env.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 import { files } from './support/files.ts';
 
 const IS = 'image.openshift.io/imagestreams';
@@ -88,15 +88,9 @@ describe('import-image --render', () => {
     const policy = Object.values(files(d)).map((f) => yaml.load(f) as any).find((x) => x?.kind === 'Policy');
     expect(policy).toBeDefined();
     for (const a of [
-      ['create', 'namespace', 'policies'],
-      ['apply', '-f', '-'],
+      ...acmHubSetup(e.tmp),
       ['apply', '-f', d],
     ]) {
-      if (a[2] === '-') {
-        const p = path.join(e.tmp, 'binding.yaml');
-        fs.writeFileSync(p, GLOBAL_CLUSTER_SET_BINDING);
-        a[2] = p;
-      }
       const k = await kubectl(a);
       expect(k.code, `${a.join(' ')}: ${k.stderr}`).toBe(0);
     }

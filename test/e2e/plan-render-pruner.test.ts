@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 import { files } from './support/files.ts';
 
 const PRUNERS = 'imageregistry.operator.openshift.io/imagepruners';
@@ -138,8 +138,7 @@ describe('pruner --render', () => {
     expect(spec()).toEqual(baseline);
 
     for (const a of [
-      ['create', 'namespace', 'policies'],
-      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
+      ...acmHubSetup(tmp),
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);
@@ -159,8 +158,3 @@ describe('pruner --render', () => {
   });
 });
 
-function writeText(name: string, text: string): string {
-  const p = path.join(dir('f'), name);
-  fs.writeFileSync(p, text);
-  return p;
-}

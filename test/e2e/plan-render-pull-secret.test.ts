@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 import { files } from './support/files.ts';
 
 const POLICIES = 'policy.open-cluster-management.io/policies';
@@ -78,7 +78,7 @@ const lists = (ns: string) => {
   return { pull: names(sa.imagePullSecrets), mount: names(sa.secrets) };
 };
 async function hub(): Promise<void> {
-  for (const a of [['create', 'namespace', 'policies'], ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)]]) {
+  for (const a of acmHubSetup(tmp)) {
     const k = await kubectl(a);
     expect(k.code, `${a.join(' ')}: ${k.stderr}`).toBe(0);
   }

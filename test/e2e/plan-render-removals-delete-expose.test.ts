@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 import { files } from './support/files.ts';
 
 const IS = 'image.openshift.io/imagestreams';
@@ -87,10 +87,7 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-plan-render-removals-de-'));
   sb = await startSandbox();
   for (const ns of ['dl-direct', 'dl-acm', 'dl-watch']) createStream(ns);
-  await ok(['create', 'namespace', 'policies']);
-  const binding = path.join(tmp, 'binding.yaml');
-  fs.writeFileSync(binding, GLOBAL_CLUSTER_SET_BINDING);
-  await ok(['apply', '-f', binding]);
+  for (const a of acmHubSetup(tmp)) await ok(a);
 }, 60_000);
 afterAll(async () => {
   await sb?.stop();

@@ -13,7 +13,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createCA } from '../sandbox/pki.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 import { files } from './support/files.ts';
 
 const RB = 'rbac.authorization.k8s.io/rolebindings';
@@ -96,10 +96,7 @@ beforeAll(async () => {
     // A label on the binding that keeps subjects: mustonlyhave must leave metadata alone, as revoke does.
     await ok(['label', 'rolebinding', 'registry-viewer', '-n', ns, 'team=web']);
   }
-  await ok(['create', 'namespace', 'policies']);
-  const binding = path.join(tmp, 'binding.yaml');
-  fs.writeFileSync(binding, GLOBAL_CLUSTER_SET_BINDING);
-  await ok(['apply', '-f', binding]);
+  for (const a of acmHubSetup(tmp)) await ok(a);
 }, 60_000);
 afterAll(async () => {
   await sb?.stop();

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentEnv, type ContentEnv } from './support/content-env.ts';
 import { runTool } from './support/tool.ts';
 import { expectOneError } from './support/expect-error.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 import type { TestImage } from '../sandbox/registry/testing/image.ts';
 import { files } from './support/files.ts';
 
@@ -168,10 +168,7 @@ describe('tag -d --render acm-policy', () => {
       ['app:old', 'app:older'].map((name) => ({ complianceType: 'mustnothave', objectDefinition: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name, namespace: 'td-acm' } } })),
     );
 
-    const binding = path.join(e.tmp, 'binding.yaml');
-    fs.writeFileSync(binding, GLOBAL_CLUSTER_SET_BINDING);
-    await ok(['create', 'namespace', 'policies']);
-    await ok(['apply', '-f', binding]);
+    for (const a of acmHubSetup(e.tmp)) await ok(a);
     await ok(['apply', '-f', t1]);
     const name = policy.metadata.name;
     expect(name).toBe('regctl-delete-td-acm-app');

@@ -12,7 +12,7 @@ import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createCA } from '../sandbox/pki.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 
 const CM = '/configmaps';
 const IMAGES = 'config.openshift.io/images';
@@ -116,11 +116,9 @@ describe('trust-ca add --render', () => {
     const templates = (yaml.load(files(d)['policy.yaml']!) as any).spec['policy-templates'][0].objectDefinition.spec['object-templates'];
     expect(templates.map((t: any) => [t.complianceType, t.objectDefinition.kind])).toEqual([['musthave', 'ConfigMap'], ['musthave', 'Image']]);
     for (const a of [
-      ['create', 'namespace', 'policies'],
-      ['apply', '-f', path.join(tmp, 'binding.yaml')],
+      ...acmHubSetup(tmp),
       ['apply', '-f', d],
     ]) {
-      if (a[2]?.endsWith('binding.yaml')) fs.writeFileSync(a[2], GLOBAL_CLUSTER_SET_BINDING);
       const k = await kubectl(a);
       expect(k.code, `${a.join(' ')}: ${k.stderr}`).toBe(0);
     }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { runTool } from './support/tool.ts';
-import { GLOBAL_CLUSTER_SET_BINDING } from './support/acm.ts';
+import { acmHubSetup } from './support/acm.ts';
 
 const NS = 'openshift-image-registry';
 const CFG = 'imageregistry.operator.openshift.io/configs';
@@ -223,9 +223,8 @@ describe('--render', () => {
     expect(files(d)['policy.yaml']).toMatch(/^# ROLLOUT: changes spec.storage/m);
 
     for (const a of [
-      ['create', 'namespace', 'policies'],
+      ...acmHubSetup(tmp),
       ['create', 'secret', 'generic', USER_SECRET, '-n', 'policies', '--from-literal=REGISTRY_STORAGE_S3_ACCESSKEY=AKIAPLANRENDER', `--from-file=REGISTRY_STORAGE_S3_SECRETKEY=${writeText('key', S3_SECRET)}`],
-      ['apply', '-f', writeText('binding.yaml', GLOBAL_CLUSTER_SET_BINDING)],
       ['apply', '-f', d],
     ]) {
       const k = await kubectl(a);
