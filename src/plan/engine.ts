@@ -45,7 +45,11 @@ export async function sendStep(ctx: Context, cluster: Cluster, s: Step, dryRun: 
   const path = resourcePath(ref, { namespace, name });
   if (s.action === 'delete') {
     delete query.fieldValidation;
-    return send('DELETE', path, s.preconditions ? { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: s.preconditions } : undefined);
+    if (!s.preconditions) return send('DELETE', path, undefined);
+    // With a DeleteOptions body the API server reads only the body (handlers/delete.go): a dryRun in the query would be
+    // ignored and the object really deleted, so it goes into the body, as client-go sends it.
+    delete query.dryRun;
+    return send('DELETE', path, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: s.preconditions, ...(dryRun ? { dryRun: ['All'] } : {}) });
   }
   // Server-side apply: regctl's field manager, taking over the fields it sets (force), as `kubectl apply --server-side --force-conflicts`.
   if (s.patchType === 'apply') Object.assign(query, { fieldManager: FIELD_MANAGER, force: 'true' });

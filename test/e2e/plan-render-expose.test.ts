@@ -175,6 +175,22 @@ describe('expose --render', () => {
     expect(JSON.stringify([config().metadata.resourceVersion, state()])).toBe(before);
   });
 
+  // The secret's delete carries a DeleteOptions body (its uid precondition); kube-apiserver then reads dryRun from the
+  // body only (handlers/delete.go), so a dryRun left in the query would really delete the secret.
+  it('--route NAME --remove --dry-run=server checks the secret delete and keeps the secret and the route', async () => {
+    const made = await cli(ROUTE());
+    expect(made.code, made.stderr).toBe(0);
+    await admitted('gitops', HOST);
+    const before = JSON.stringify([config().metadata.resourceVersion, state()]);
+    expect(state().secret?.managedBy).toBe('regctl');
+    const r = await cli(['expose', '--route', 'gitops', '--remove', '--dry-run=server']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`server dry run: delete Secret ${NS}/${SECRET}`);
+    expect(JSON.stringify([config().metadata.resourceVersion, state()])).toBe(before);
+    expect(route('gitops')).toBeTruthy();
+    await reset();
+  });
+
   it('--remove and the local steps (--trust, --ca-out) cannot be rendered: exit 2 with a hint, nothing written', async () => {
     const d = dir('refused');
     for (const args of [

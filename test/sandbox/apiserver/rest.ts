@@ -303,19 +303,17 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     if (sub) throw methodNotAllowed();
     const cur = store.get(key, rr.namespace, name);
     if (!cur) throw notFound(t, name);
-    const buf = await ctx.body();
-    if (buf.length) {
-      const opts: any = await jsonBody(ctx).catch(() => ({}));
-      const pre = opts?.preconditions;
-      if (pre?.uid && pre.uid !== cur.metadata.uid) {
-        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.resource}.${t.group}` : t.resource} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`, { name, group: t.group, kind: t.resource });
-      }
-      if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
-        throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.resource}.${t.group}` : t.resource} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`, { name, group: t.group, kind: t.resource });
-      }
-      if (Array.isArray(opts?.dryRun) && opts.dryRun.includes('All')) return sendJson(ctx.res, 200, cur);
+    // kube-apiserver's DeleteResource (k8s.io/apiserver pkg/endpoints/handlers/delete.go): a body is the whole
+    // DeleteOptions and the query (dryRun included) is then not read; without a body the query is.
+    const opts = await deleteOptions(ctx);
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== cur.metadata.uid) {
+      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.resource}.${t.group}` : t.resource} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`, { name, group: t.group, kind: t.resource });
     }
-    if (dry) return sendJson(ctx.res, 200, cur);
+    if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
+      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.resource}.${t.group}` : t.resource} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`, { name, group: t.group, kind: t.resource });
+    }
+    if (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')) return sendJson(ctx.res, 200, cur);
     const gone = store.delete(key, rr.namespace, name);
     return sendJson(ctx.res, gone.metadata.deletionTimestamp && store.get(key, rr.namespace, name) ? 202 : 200, gone);
   }

@@ -157,6 +157,32 @@ describe('REST', () => {
     expect((kit.store.get(CONFIG_KEY, undefined, 'cluster')!.spec as any).replicas).toBe(1);
   });
 
+  // kube-apiserver handlers/delete.go (DeleteResource): a body is the whole DeleteOptions; the query is read only without one.
+  it('DELETE: a DeleteOptions body replaces the query (its dryRun is ignored), preconditions are checked', async () => {
+    const cm = (name: string) => call(kit, 'POST', CM, { token: admin, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: '1' } } });
+    const uid = (await cm('del-a')).json.metadata.uid;
+    await cm('del-b');
+    await cm('del-c');
+    const queryDry = await call(kit, 'DELETE', `${CM}/del-a?dryRun=All`, { token: admin });
+    expect(queryDry.status).toBe(200);
+    expect(kit.store.get('/configmaps', 'default', 'del-a')).toBeTruthy();
+    const stale = await call(kit, 'DELETE', `${CM}/del-a`, { token: admin, body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'other' } } });
+    expect(stale.status).toBe(409);
+    expect(stale.json.message).toContain('Precondition failed: UID in precondition: other');
+    const bodyDry = await call(kit, 'DELETE', `${CM}/del-a`, { token: admin, body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid }, dryRun: ['All'] } });
+    expect(bodyDry.status).toBe(200);
+    expect(kit.store.get('/configmaps', 'default', 'del-a')).toBeTruthy();
+    const ignored = await call(kit, 'DELETE', `${CM}/del-b?dryRun=All`, { token: admin, body: { apiVersion: 'v1', kind: 'DeleteOptions' } });
+    expect(ignored.status).toBe(200);
+    expect(kit.store.get('/configmaps', 'default', 'del-b')).toBeUndefined();
+    const real = await call(kit, 'DELETE', `${CM}/del-a`, { token: admin, body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } } });
+    expect(real.status).toBe(200);
+    expect(kit.store.get('/configmaps', 'default', 'del-a')).toBeUndefined();
+    const bad = await call(kit, 'DELETE', `${CM}/del-c`, { token: admin, body: [1] });
+    expect(bad.status).toBe(400);
+    expect(kit.store.get('/configmaps', 'default', 'del-c')).toBeTruthy();
+  });
+
   it('Forbidden messages match kube-apiserver', async () => {
     const cluster = await call(kit, 'GET', `${CFG}/cluster`, { token: dev });
     expect(cluster.status).toBe(403);
