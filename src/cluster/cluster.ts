@@ -41,8 +41,15 @@ export interface AccessCheck {
 }
 
 /** Everything regctl does against the Kubernetes/OpenShift API goes through this class. */
+interface Joiner {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
 export class Cluster {
   readonly rest: RestClient;
+  /** Object GETs in flight, by path, with the callers that joined them (get). */
+  private readonly inFlight = new Map<string, Joiner[]>();
   readonly namespace: string;
   readonly namespaceExplicit: boolean;
 
@@ -71,8 +78,29 @@ export class Cluster {
     return !this.opts.token && usesClientCertificate(this.config);
   }
 
+  /**
+   * A GET of an object while the same GET is still in flight joins it (across contexts, the summary read runs beside
+   * `status`, which reads the same two objects): one request, and each joiner gets its own copy, made before the first
+   * caller can change the object.
+   */
   get<T = Json>(ref: ResourceRef, name: string, namespace?: string): Promise<T> {
-    return this.call<T>('GET', resourcePath(ref, { namespace: namespace ?? this.namespace, name }));
+    const path = resourcePath(ref, { namespace: namespace ?? this.namespace, name });
+    const pending = this.inFlight.get(path);
+    if (pending) return new Promise<T>((resolve, reject) => pending.push({ resolve: resolve as (v: unknown) => void, reject }));
+    const joiners: Joiner[] = [];
+    this.inFlight.set(path, joiners);
+    return this.call<T>('GET', path).then(
+      (v) => {
+        this.inFlight.delete(path);
+        for (const j of joiners) j.resolve(structuredClone(v));
+        return v;
+      },
+      (e: unknown) => {
+        this.inFlight.delete(path);
+        for (const j of joiners) j.reject(e);
+        throw e;
+      },
+    );
   }
 
   async getOrNull<T = Json>(ref: ResourceRef, name: string, namespace?: string): Promise<T | null> {
