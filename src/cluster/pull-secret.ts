@@ -178,10 +178,10 @@ export async function getServiceAccount(c: Cluster, name: string, namespace: str
   return sa;
 }
 
-/** Whether the Secret exists; undefined when we may not read it (unlinking needs only the service account). */
-export async function secretExists(c: Cluster, name: string, namespace: string): Promise<boolean | undefined> {
+/** The Secret, null when it does not exist; undefined when we may not read it (unlinking needs only the service account). */
+export async function readSecret(c: Cluster, name: string, namespace: string): Promise<Json | null | undefined> {
   try {
-    return (await c.getOrNull(R.secret, name, namespace)) !== null;
+    return await c.getOrNull(R.secret, name, namespace);
   } catch (e) {
     if (isApiError(e, 403)) return undefined;
     throw e;
@@ -265,4 +265,46 @@ export function parseFor(v: string | undefined): LinkFor[] | undefined {
     throw new UsageError(`invalid --for "${v}"`, 'use pull, mount or pull,mount');
   }
   return [...new Set(parts)] as LinkFor[];
+}
+
+/** The annotation naming an account's own `<sa>-dockercfg-…` secret (openshift-controller-manager, 4.16+). */
+export const INTERNAL_PULL_SECRET_REF = 'openshift.io/internal-registry-pull-secret-ref';
+
+/**
+ * library-go naming.GetName(sa, "dockercfg-", 58): before 4.16, every ServiceAccount list entry starting with this is
+ * the account's own pull secret to openshift-controller-manager (create_dockercfg_secrets.go), whatever its content.
+ */
+export function dockercfgPrefix(sa: string): string {
+  const name = `${sa}-dockercfg-`;
+  if (name.length <= 58) return name;
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(sa)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return `${sa.slice(0, 58 - 10 - 'dockercfg-'.length)}-${h.toString(16).padStart(8, '0')}-dockercfg-`;
+}
+
+/**
+ * What OpenShift's controller does after `secret` is unlinked from the account (`before` → `after`), when it is the
+ * account's own pull secret for the integrated registry; undefined when it is not (or nothing was removed).
+ * 4.16+ (the account carries the ref annotation): the named secret is linked again. 4.15 and older
+ * (create_dockercfg_secrets.go, by name prefix): an own secret still in one list is added back to the other; in
+ * neither, a new token secret and dockercfg secret are made and linked, while the unlinked one and its token stay.
+ */
+export function ownPullSecretWarning(before: Json, after: Json, secret: string, tokenSecret?: string): string | undefined {
+  const sa = String(before.metadata?.name);
+  const own = `${secret} is serviceaccount ${sa}'s own pull secret for the integrated registry`;
+  const ref = before.metadata?.annotations?.[INTERNAL_PULL_SECRET_REF];
+  if (ref !== undefined) return ref === secret ? `${own}: OpenShift's controller links it again right away` : undefined;
+  const prefix = dockercfgPrefix(sa);
+  if (!secret.startsWith(prefix)) return undefined;
+  const listed = (o: Json, f: 'secrets' | 'imagePullSecrets') => ((o[f] ?? []) as Array<{ name?: string }>).map((r) => String(r.name));
+  if (listed(before, 'secrets').length === listed(after, 'secrets').length && listed(before, 'imagePullSecrets').length === listed(after, 'imagePullSecrets').length) return undefined;
+  const mount = listed(after, 'secrets').filter((n) => n.startsWith(prefix)).sort();
+  const pull = listed(after, 'imagePullSecrets').filter((n) => n.startsWith(prefix)).sort();
+  if (mount.length && pull.length) return undefined;
+  if (mount.length || pull.length) {
+    const which = pull.length ? pull[0]! : mount[0]!;
+    const [to, from] = pull.length ? ['secrets', 'imagePullSecrets'] : ['imagePullSecrets', 'secrets'];
+    return `${own}: OpenShift's controller (4.15 and older) adds ${which === secret ? 'it back' : which} to ${to} right away (${which === secret ? 'it is' : `${which} is`} still in ${from})`;
+  }
+  return `${own}: OpenShift's controller (4.15 and older) makes a new ${prefix}… secret with a new token and links it in its place; ${secret}${tokenSecret ? ` and its token secret ${tokenSecret}` : ''} stay, their token still valid, until you delete ${secret} (its token secret goes with it)`;
 }

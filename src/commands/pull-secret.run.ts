@@ -140,13 +140,19 @@ async function linkSteps(ctx: Context, cluster: Cluster, secret: string, sas: st
  * mergeArrays): the policy lists only the secret and keeps each cluster's other entries.
  */
 function pullListNotes(sas: SaChange[], secret: string, format: RenderFormat): string[] {
-  const here = (x: SaChange) => x.pull.filter((n) => n.startsWith(`${x.sa}-dockercfg-`)).join(', ');
+  const here = (x: SaChange) => x.pull.filter((n) => n.startsWith(ps.dockercfgPrefix(x.sa))).join(', ');
+  // Before 4.16 the controller goes by name prefix (create_dockercfg_secrets.go): this cluster's entry in the list
+  // counts as the account's own there, so the other cluster's is not added back.
+  const elsewhere = (x: SaChange) =>
+    here(x)
+      ? ` and naming this cluster's ${here(x)}, a secret the other cluster does not have: OpenShift 4.16 and later adds its own entry back (a GitOps tool sees drift), 4.15 and older takes ${here(x)} for the account's own and does not, leaving its pods without their pull secret for the integrated registry`
+      : " (OpenShift's controller adds it back, so a GitOps tool sees drift)";
   return sas
     .filter((x) => x.fors.includes('pull'))
     .map((x) =>
       format === 'acm-policy'
         ? `the policy adds ${secret} to ServiceAccount ${x.sa}'s imagePullSecrets and keeps the other entries each cluster has (a musthave template merges list items)`
-        : `imagePullSecrets is one atomic list: the rendered ServiceAccount ${x.sa} carries its whole list as this cluster has it (${x.pull.join(', ')}); applying it on another cluster replaces that cluster's list, dropping its own ${x.sa}-dockercfg-… entry (OpenShift's controller adds it back, so a GitOps tool sees drift)${here(x) ? ` and naming this cluster's ${here(x)}, a secret the other cluster does not have` : ''}; --render acm-policy adds only ${secret} and leaves each cluster's other entries alone`,
+        : `imagePullSecrets is one atomic list: the rendered ServiceAccount ${x.sa} carries its whole list as this cluster has it (${x.pull.join(', ')}); applying it on another cluster replaces that cluster's list, dropping its own ${x.sa}-dockercfg-… entry${elsewhere(x)}; --render acm-policy adds only ${secret} and leaves each cluster's other entries alone`,
     );
 }
 
@@ -235,9 +241,6 @@ function unlinkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], r
   return `serviceaccount/${sa} unlinked${dryRun ? ' (dry run)' : ''}`;
 }
 
-/** The annotation naming an account's own `<sa>-dockercfg-…` secret (openshift-controller-manager, 4.16+). */
-const INTERNAL_PULL_SECRET_REF = 'openshift.io/internal-registry-pull-secret-ref';
-
 export async function runUnlink(ctx: Context, args: string[], opts: OptionsOf<typeof unlinkSpec>): Promise<void> {
   const { name, sas } = linkArgs(ps, 'unlink', args);
   // Taking a reference out of a list: an apply cannot say it, and ACM's mustonlyhave (the only template that can)
@@ -257,14 +260,14 @@ export async function runUnlink(ctx: Context, args: string[], opts: OptionsOf<ty
   const cluster = await ctx.cluster(opts.namespace);
   const ns = cluster.namespace;
   const hint = `see the service accounts of ${ns}: oc get serviceaccounts -n ${ns}`;
+  const secret = await ps.readSecret(cluster, name, ns);
   for (const sa of sas) {
     const account = await ps.getServiceAccount(cluster, sa, ns, hint);
-    // openshift-controller-manager's pull-secret controller (pkg/internalregistry/controllers) re-adds this one.
-    if (account.metadata?.annotations?.[INTERNAL_PULL_SECRET_REF] === name) {
-      ctx.log.warn(`${name} is serviceaccount ${sa}'s own pull secret for the integrated registry: OpenShift's controller links it again right away`);
-    }
+    // openshift-controller-manager re-adds the account's own pull secret, or (before 4.16) makes a new one.
+    const warning = ps.ownPullSecretWarning(account, ps.unlinkedServiceAccount(account, name, fors).sa, name, secret?.metadata?.annotations?.['openshift.io/token-secret.name']);
+    if (warning) ctx.log.warn(warning);
   }
-  if ((await ps.secretExists(cluster, name, ns)) === false) ctx.log.info(`secret ${name} does not exist in ${ns}: removing dangling references to it`);
+  if (secret === null) ctx.log.info(`secret ${name} does not exist in ${ns}: removing dangling references to it`);
   const planOf = (steps: Step[]): Plan => ({ name: planName('pull-secret-unlink', name, ns), command: `regctl pull-secret unlink ${name} ${sas.join(' ')} -n ${ns}`, steps, checks: [], warnings: [] });
   const unlinkOne = async (sa: string, send: boolean) => {
     const cur = await ps.getServiceAccount(cluster, sa, ns, hint);

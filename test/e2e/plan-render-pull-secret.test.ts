@@ -113,7 +113,7 @@ describe('pull-secret create --render', () => {
     expect(docs[1].secrets).toBeUndefined();
     expect(docs[1].metadata.resourceVersion).toBeUndefined();
     expect(r1.stderr).toContain(
-      `imagePullSecrets is one atomic list: the rendered ServiceAccount default carries its whole list as this cluster has it (${own['ps-manifests']}, quaycreds); applying it on another cluster replaces that cluster's list, dropping its own default-dockercfg-… entry (OpenShift's controller adds it back, so a GitOps tool sees drift) and naming this cluster's ${own['ps-manifests']}, a secret the other cluster does not have; --render acm-policy adds only quaycreds and leaves each cluster's other entries alone`,
+      `imagePullSecrets is one atomic list: the rendered ServiceAccount default carries its whole list as this cluster has it (${own['ps-manifests']}, quaycreds); applying it on another cluster replaces that cluster's list, dropping its own default-dockercfg-… entry and naming this cluster's ${own['ps-manifests']}, a secret the other cluster does not have: OpenShift 4.16 and later adds its own entry back (a GitOps tool sees drift), 4.15 and older takes ${own['ps-manifests']} for the account's own and does not, leaving its pods without their pull secret for the integrated registry; --render acm-policy adds only quaycreds and leaves each cluster's other entries alone`,
     );
     expect(rvs('ps-manifests')).toBe(before); // rendering changes nothing
 

@@ -129,6 +129,8 @@ export const OAUTH_HOST = `oauth-openshift.${INGRESS_DOMAIN}`;
 /** The API server's public name (in its certificate's SANs); reachable only through the proxy with apiViaProxy. */
 export const API_HOST = `api.${INGRESS_DOMAIN.replace(/^apps\./, '')}`;
 export const API_PORT = 6443;
+/** A legacy service-account token (a token secret's) never expires; it is revoked when its Secret goes. */
+const LEGACY_TOKEN_TTL_S = 100 * 365 * 86400;
 const SERVICE_HOSTS = new Set([`image-registry.${REGISTRY_NS}.svc`, `image-registry.${REGISTRY_NS}.svc.cluster.local`]);
 
 function kubeconfig(apiUrl: string, apiCa: string, tokens: Record<string, string>, client: { certPem: string; keyPem: string }): string {
@@ -260,6 +262,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       faults,
       releaseVersion: releaseOf(clusterVersion),
       serviceAccountTokens: { issue: (ns, name, uid) => auth.issueServiceAccountToken(ns, name, { uid }), valid: (t) => auth.lookup(t) !== undefined },
+      legacyServiceAccountTokens: { issue: (ns, name, uid) => auth.issueServiceAccountToken(ns, name, { uid, ttlSeconds: LEGACY_TOKEN_TTL_S }), revoke: (t) => auth.revoke(t), apiServerCaPem: apiCa.certPem, serviceCaPem: serviceCa.certPem },
       capabilityManifests: { ImageRegistry: () => [...registryManifests(platformOf(profile), serviceCa.certPem, releaseOf(clusterVersion)), ...crdManifests(clusterVersion, 'ImageRegistry')] },
       onError: (e) => {
         if (process.env.SANDBOX_DEBUG) process.stderr.write(`[controllers] ${(e as Error).stack ?? e}\n`);

@@ -7,6 +7,7 @@ import { startProjectDefaults } from './projects.ts';
 import { startPrunerController } from './pruner.ts';
 import { type Platform, startRegistryOperator } from './registry-operator.ts';
 import { startServiceAccountPullSecrets } from './sa-pull-secrets.ts';
+import { startLegacyServiceAccountPullSecrets } from './sa-pull-secrets-legacy.ts';
 import { startRouteAdmission } from './routes.ts';
 import { startWorkloadController } from './workloads.ts';
 import { startVolumeBinder } from './volumes.ts';
@@ -38,6 +39,8 @@ export interface ControllerOptions {
    * per-account `<sa>-dockercfg-<random>` pull secrets run (sa-pull-secrets.ts).
    */
   serviceAccountTokens?: { issue(namespace: string, name: string, uid: string | undefined): { token: string }; valid(token: string): boolean };
+  /** Before 4.16: legacy token secrets (valid until revoked) and the CAs the tokens controller puts in them (sa-pull-secrets-legacy.ts). */
+  legacyServiceAccountTokens?: { issue(namespace: string, name: string, uid: string | undefined): { token: string }; revoke(token: string): void; apiServerCaPem: string; serviceCaPem: string };
 }
 
 export interface Controllers {
@@ -74,9 +77,13 @@ export function startControllers(store: Store, opts: ControllerOptions): Control
   const cronJobs = startCronJobController(store, { runMs: opts.podStartMs ?? 300, faults: opts.faults, scheduledAnnotation: !/^4\.(1[0-5]|[0-9])\./.test(opts.releaseVersion ?? '4.17'), onError });
   const pruner = startPrunerController(store, { releaseVersion: opts.releaseVersion, onError });
   const tokens = opts.serviceAccountTokens;
-  const pullSecrets = tokens && !/^4\.(1[0-5]|[0-9])\./.test(opts.releaseVersion ?? '4.17')
+  const legacy = /^4\.(1[0-5]|[0-9])\./.test(opts.releaseVersion ?? '4.17');
+  const lt = opts.legacyServiceAccountTokens;
+  const pullSecrets = tokens && !legacy
     ? startServiceAccountPullSecrets(store, { issueToken: tokens.issue, tokenValid: tokens.valid, onError })
-    : undefined;
+    : lt && legacy
+      ? startLegacyServiceAccountPullSecrets(store, { issueToken: lt.issue, revokeToken: lt.revoke, apiServerCaPem: lt.apiServerCaPem, serviceCaPem: lt.serviceCaPem, onError })
+      : undefined;
   return {
     runCronJob: (ns, name, job) => cronJobs.runNow(ns, name, job),
     fireCronJob: (ns, name) => cronJobs.fire(ns, name),

@@ -23,8 +23,9 @@
 //   internalimageregistry/management_state.go) and its ImagePullSecretCleanupController
 //   (internalimageregistry/cleanup_controller.go) deletes each managed secret older than 10 minutes that no pod's
 //   imagePullSecrets names and drops it from its account's `secrets` and `imagePullSecrets`.
-// Not simulated: the pre-4.16 legacy token-secret form (create_dockercfg_secrets.go) — a 4.14 sandbox runs none of
-// this; JWT key IDs (sandbox tokens are opaque); server-side-apply managedFields of these writes.
+// A 4.14 sandbox runs none of this but the pre-4.16 legacy token-secret form (sa-pull-secrets-legacy.ts).
+// Not simulated: JWT key IDs (sandbox tokens are opaque); server-side-apply managedFields of these writes; the
+// kube tokens controller filling user-made service-account-token secrets (only the 4.14 sandbox runs it).
 import type { KubeObject, Store } from '../types.ts';
 import { enabledCapabilities } from '../capabilities.ts';
 import { b64, Loop, now, randomSuffix, REGISTRY_NS, tryGet, tryList, unb64 } from './util.ts';
