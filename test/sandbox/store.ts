@@ -224,6 +224,13 @@ export function admit(key: ResourceKey, obj: KubeObject, old: KubeObject | undef
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9.:~@]*[a-z0-9])?$/;
 
+/** The 422 of a name the create strategy refuses (also for dry-run creates, which validate as real ones do). */
+export function invalidName(t: ResourceType, name: string): StoreError | undefined {
+  if (NAME_RE.test(name) && name.length <= 253) return undefined;
+  const message = `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
+  return new StoreError(422, 'Invalid', `${qualifiedKind(t)} "${name}" is invalid: metadata.name: ${message}`, { name, group: t.group, kind: t.kind, causes: [{ reason: 'FieldValueInvalid', message, field: 'metadata.name' }] });
+}
+
 export function createStore(opts: StoreOptions = {}): Store {
   const typeList = opts.types ?? defaultResourceTypes();
   const typeMap = new Map(typeList.map((t) => [keyOf(t), t]));
@@ -257,7 +264,7 @@ export function createStore(opts: StoreOptions = {}): Store {
     });
   }
   function emit(key: ResourceKey, event: WatchEvent): void {
-    const ev = { type: event.type, object: clone(event.object) };
+    const ev: WatchEvent = { type: event.type, object: clone(event.object), ...(event.prevObject ? { prevObject: clone(event.prevObject) } : {}) };
     history.push({ rv, key, event: ev });
     while (history.length > historyLimit) compactedRv = history.shift()!.rv;
     for (const w of [...watchers]) {
@@ -393,9 +400,8 @@ export function createStore(opts: StoreOptions = {}): Store {
           throw invalid(t, '', 'metadata.name', 'Required value: name or generateName is required', 'FieldValueRequired');
         }
       }
-      if (!NAME_RE.test(md.name) || md.name.length > 253) {
-        throw invalid(t, md.name, 'metadata.name', `Invalid value: "${md.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`);
-      }
+      const badName = invalidName(t, md.name);
+      if (badName) throw badName;
       if (t.namespaced && key !== '/namespaces' && typeMap.has('/namespaces') && !bucket('/namespaces').has(objKey(undefined, md.namespace!))) {
         throw new StoreError(404, 'NotFound', `namespaces "${md.namespace}" not found`, { name: md.namespace, kind: 'namespaces' });
       }
@@ -471,7 +477,7 @@ export function createStore(opts: StoreOptions = {}): Store {
         return reallyDelete(key, t, next);
       }
       b.set(objKey(ns, name), next);
-      emit(key, { type: 'MODIFIED', object: next });
+      emit(key, { type: 'MODIFIED', object: next, prevObject: cur });
       return clone(next);
     },
 
@@ -487,7 +493,7 @@ export function createStore(opts: StoreOptions = {}): Store {
         next.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
         next.metadata.resourceVersion = String(rv);
         b.set(objKey(cur.metadata.namespace, name), next);
-        emit(key, { type: 'MODIFIED', object: next });
+        emit(key, { type: 'MODIFIED', object: next, prevObject: cur });
         return clone(next);
       }
       return reallyDelete(key, t, cur);

@@ -70,6 +70,8 @@ export interface PrinterColumn {
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   object: KubeObject;
+  /** MODIFIED: the object before the change (the watch cache's PrevObject: selectors judge both states). */
+  prevObject?: KubeObject;
 }
 
 export interface ListOptions {

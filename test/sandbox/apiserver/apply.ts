@@ -10,6 +10,7 @@ import { ApiError, badRequest } from './errors.ts';
 import { directiveOf, unknownFields } from './fieldvalidation.ts';
 import { applyConfig, conflictMessage, pathString, printManager } from './managedfields.ts';
 import { validateBuiltIn, validatesBuiltIn } from './secret-validation.ts';
+import { forceOf } from './write-options.ts';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -37,7 +38,7 @@ export async function handleApply(ctx: RequestCtx, rr: ResourceRequest, deps: Ap
     const cause = { reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' };
     throw new ApiError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: ${cause.message}`, { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [cause] });
   }
-  const force = q.get('force') === 'true';
+  const force = forceOf(q);
   // fieldValidation only governs duplicate fields for apply (parsed YAML has none left); the value is still checked.
   directiveOf(ctx, 'PatchOptions');
   if (rr.subresource) throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json');

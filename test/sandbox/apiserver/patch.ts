@@ -266,6 +266,23 @@ export function patchTypeOf(contentType: string | undefined): PatchType | undefi
   return undefined;
 }
 
+/**
+ * Top-level list fields whose Go type has no patch strategy although a same-named field elsewhere has one, by kind:
+ * k8s.io/api core/v1 types.go (release-1.30, f67709f6) ServiceAccount.ImagePullSecrets is `+listType=atomic` without
+ * patchStrategy (unlike PodSpec.ImagePullSecrets, merged by name), so a strategic merge patch replaces the whole list.
+ */
+const ATOMIC_TOP_LEVEL: Record<string, Set<string>> = { ServiceAccount: new Set(['imagePullSecrets']) };
+
+function strategic(target: unknown, patch: Record<string, unknown>): unknown {
+  const atomic = isObj(target) ? ATOMIC_TOP_LEVEL[String(target.kind)] : undefined;
+  if (!atomic) return smp(target, patch);
+  const replaced = Object.entries(patch).filter(([k, v]) => atomic.has(k) && Array.isArray(v));
+  const rest = Object.fromEntries(Object.entries(patch).filter(([k, v]) => !(atomic.has(k) && Array.isArray(v))));
+  const out = smp(target, rest) as Record<string, unknown>;
+  for (const [k, v] of replaced) out[k] = structuredClone(v);
+  return out;
+}
+
 export function applyPatch(type: PatchType, target: unknown, patch: unknown): unknown {
   if (type === 'json') {
     try {
@@ -276,5 +293,5 @@ export function applyPatch(type: PatchType, target: unknown, patch: unknown): un
     }
   }
   if (!isObj(patch)) throw new ApiError(400, 'BadRequest', 'json: cannot unmarshal non-object into Go value of type map[string]interface {}');
-  return type === 'merge' ? mergePatch(target, patch) : smp(target, patch);
+  return type === 'merge' ? mergePatch(target, patch) : strategic(target, patch);
 }

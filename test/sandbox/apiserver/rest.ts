@@ -2,8 +2,8 @@
 // dry-run, CR schema validation.
 import { randomUUID } from 'node:crypto';
 import type { KubeObject, ListOptions, ResourceType, Store, WatchEvent } from '../types.ts';
-import { apiVersionOf, qualifiedKind } from '../resources.ts';
-import { admit, matchLabels, parseLabelSelector } from '../store.ts';
+import { apiVersionOf, qualifiedKind, qualifiedResource } from '../resources.ts';
+import { admit, invalidName, matchLabels, parseLabelSelector } from '../store.ts';
 import { ApiError, badRequest, conflict, fromUnknown, methodNotAllowed, notFound } from './errors.ts';
 import { applyPatch, patchTypeOf } from './patch.ts';
 import { invalidMessage, validateCustomResource } from './validate.ts';
@@ -15,6 +15,7 @@ import { managerName, recordUpdate } from './managedfields.ts';
 import { handleApply, isApplyPatch } from './apply.ts';
 import { raceFault } from './faults.ts';
 import { validateBuiltIn, validatesBuiltIn } from './secret-validation.ts';
+import { queryOptions, validateWriteOptions } from './write-options.ts';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -69,11 +70,43 @@ function isDryRun(ctx: RequestCtx): boolean {
   return ctx.url.searchParams.getAll('dryRun').includes('All');
 }
 
+/** A resourceVersion the etcd3 versioner reads as set (ObjectResourceVersion: a uint64 other than 0). */
+function setOnCreate(rv: unknown): boolean {
+  return typeof rv === 'string' && /^\d+$/.test(rv) && BigInt(rv) !== 0n && BigInt(rv) < 2n ** 64n;
+}
+
+/**
+ * Stores without ReturnDeletedObject answer a finished delete with a Status, not the object
+ * (registry/generic/registry/store.go finalizeDelete, release-1.30): custom resources
+ * (apiextensions-apiserver registry/customresource/etcd.go), ConfigMaps and Secrets (kubernetes pkg/registry/core/
+ * {configmap,secret}/storage/storage.go), RoleBindings and ClusterRoleBindings (pkg/registry/rbac/{rolebinding,
+ * clusterrolebinding}/storage/storage.go). Other kinds keep answering with the object here (pods and service accounts
+ * do upstream; the rest is not checked).
+ */
+const DELETED_AS_STATUS = new Set(['/configmaps', '/secrets', 'rbac.authorization.k8s.io/rolebindings', 'rbac.authorization.k8s.io/clusterrolebindings']);
+const deletedAsStatus = (t: ResourceType, key: string) => Boolean(t.schema) || DELETED_AS_STATUS.has(key);
+
+function deletedStatus(t: ResourceType, o: KubeObject) {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: o.metadata.name, ...(t.group ? { group: t.group } : {}), kind: t.resource, uid: o.metadata.uid } };
+}
+
+/** An error that is no API status (responsewriters/status.go ErrorToAPIStatus): the code, the message, no reason. */
+class UnknownError extends ApiError {
+  constructor(code: number, message: string) {
+    super(code, '', message);
+  }
+  override status() {
+    const { reason: _r, ...s } = super.status();
+    return s;
+  }
+}
+
 export interface DeleteOptions {
   dryRun?: string[];
   preconditions?: { uid?: string; resourceVersion?: string };
   propagationPolicy?: string;
   gracePeriodSeconds?: number;
+  orphanDependents?: boolean;
 }
 
 /**
@@ -82,17 +115,25 @@ export interface DeleteOptions {
  */
 export async function deleteOptions(ctx: RequestCtx): Promise<DeleteOptions> {
   const buf = await ctx.body();
+  let out: DeleteOptions;
   if (buf.length) {
     const o = await jsonBody(ctx);
     // (An undecodable body is a 400 here, as jsonBody answers every body; upstream's decoder errors differ in wording.)
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw badRequest('error decoding request body: DeleteOptions must be an object');
-    return o as DeleteOptions;
+    if (o.dryRun !== undefined && o.dryRun !== null && !(Array.isArray(o.dryRun) && o.dryRun.every((v: unknown) => typeof v === 'string'))) {
+      throw badRequest('error decoding request body: DeleteOptions.dryRun must be a list of strings');
+    }
+    out = o as DeleteOptions;
+  } else {
+    const q = ctx.url.searchParams;
+    out = {};
+    if (q.getAll('dryRun').length) out.dryRun = q.getAll('dryRun');
+    if (q.get('propagationPolicy')) out.propagationPolicy = q.get('propagationPolicy')!;
+    if (q.get('gracePeriodSeconds')) out.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
+    if (q.has('orphanDependents')) out.orphanDependents = !['0', 'false'].includes(q.get('orphanDependents')!.toLowerCase());
   }
-  const q = ctx.url.searchParams;
-  const out: DeleteOptions = {};
-  if (q.getAll('dryRun').length) out.dryRun = q.getAll('dryRun');
-  if (q.get('propagationPolicy')) out.propagationPolicy = q.get('propagationPolicy')!;
-  if (q.get('gracePeriodSeconds')) out.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
+  // ValidateDeleteOptions (handlers/delete.go), before the object is looked at: a dryRun other than All is refused.
+  validateWriteOptions('DeleteOptions', { dryRun: out.dryRun ?? undefined, propagationPolicy: out.propagationPolicy ?? undefined });
   return out;
 }
 
@@ -134,6 +175,10 @@ function storeCreate(ctx: RequestCtx, t: ResourceType, key: string, obj: KubeObj
   const md = obj.metadata;
   if (!md.name && md.generateName) md.name = `${md.generateName}${randomUUID().slice(0, 5)}`;
   if (!md.name) throw new ApiError(422, 'Invalid', `${qualifiedKind(t)} "" is invalid: metadata.name: Required value: name or generateName is required`);
+  // The strategy validates a dry-run create as a real one (registry/generic/registry/store.go create: BeforeCreate
+  // runs before Storage.Create(dryRun)): an invalid name is 422 here too (was: only real creates checked it).
+  const badName = invalidName(t, md.name);
+  if (badName) throw badName;
   if (t.namespaced && !store.get('/namespaces', undefined, md.namespace!)) throw new ApiError(404, 'NotFound', `namespaces "${md.namespace}" not found`, { name: md.namespace, kind: 'namespaces' });
   if (store.get(key, md.namespace, md.name)) throw new ApiError(409, 'AlreadyExists', `${t.group ? `${t.resource}.${t.group}` : t.resource} "${md.name}" already exists`, { name: md.name, group: t.group, kind: t.resource });
   return { ...obj, apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...md, uid: randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), generation: 1 } };
@@ -145,7 +190,14 @@ function storeUpdate(ctx: RequestCtx, t: ResourceType, key: string, obj: KubeObj
   const cur = store.get(key, obj.metadata.namespace, obj.metadata.name!);
   if (!cur) throw notFound(t, obj.metadata.name!);
   if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== cur.metadata.resourceVersion) throw conflict(t, obj.metadata.name!);
-  return subresource ? { ...cur, status: obj.status } : { ...obj, metadata: { ...obj.metadata, resourceVersion: cur.metadata.resourceVersion, uid: cur.metadata.uid } };
+  if (subresource) return { ...cur, status: obj.status };
+  const out: KubeObject = { ...obj, metadata: { ...obj.metadata, resourceVersion: cur.metadata.resourceVersion, uid: cur.metadata.uid } };
+  // As the real update would store it: a main-resource write keeps the status of a kind with a status subresource.
+  if (t.subresources?.includes('status')) {
+    if (cur.status === undefined) delete out.status;
+    else out.status = cur.status;
+  }
+  return out;
 }
 
 function consumeConflictFault(ctx: RequestCtx, t: ResourceType, name: string): void {
@@ -184,6 +236,7 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
   // ----- create -----
   if (method === 'POST') {
     if (rr.name) throw methodNotAllowed();
+    validateWriteOptions('CreateOptions', queryOptions(ctx.url.searchParams));
     const obj = (await jsonBody(ctx)) as KubeObject;
     checkTypeMeta(t, obj);
     const unknownInBody = checkBody(ctx, [t], t, obj, directiveOf(ctx, 'CreateOptions'));
@@ -200,6 +253,10 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     validateOrThrow(t, obj);
     validateBuiltIn(key, t, obj);
     consumeConflictFault(ctx, t, obj.metadata.name ?? '');
+    // etcd3 store.go Create (k8s.io/apiserver release-1.30): an object that carries a resourceVersion is refused with
+    // storage.ErrResourceVersionSetOnCreate, a plain error the handler answers as 500 without a reason (nothing is
+    // written, and it is not retried). A dry run never reaches etcd (registry/generic/registry/dryrun.go) and passes.
+    if (!dry && setOnCreate(obj.metadata.resourceVersion)) throw new UnknownError(500, 'resourceVersion should not be set on objects to be created');
     if (!VIRTUAL_KEYS_NO_FIELDS.has(key)) recordUpdate(t, undefined, obj, managerName(ctx.url.searchParams.get('fieldManager'), ctx.req.headers['user-agent']));
     const created = storeCreate(ctx, t, key, obj, dry);
     return sendJson(ctx.res, 201, decorate(store, key, created));
@@ -212,6 +269,11 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
   const name = rr.name;
 
   // ----- update / patch -----
+  // The options are checked before the object is looked at (handlers/update.go, patch.go: after the patch's media type).
+  if (method === 'PUT') validateWriteOptions('UpdateOptions', queryOptions(ctx.url.searchParams));
+  if (method === 'PATCH' && (isApplyPatch(ctx.req.headers['content-type']) || patchTypeOf(ctx.req.headers['content-type']))) {
+    validateWriteOptions('PatchOptions', queryOptions(ctx.url.searchParams), isApplyPatch(ctx.req.headers['content-type']));
+  }
   if (method === 'PATCH' && isApplyPatch(ctx.req.headers['content-type'])) {
     return handleApply(ctx, rr, {
       validate: validateOrThrow,
@@ -222,23 +284,23 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     });
   }
   if (method === 'PUT' || method === 'PATCH') {
-    const cur = store.get(key, rr.namespace, name);
-    if (!cur) throw notFound(t, name);
+    const found = store.get(key, rr.namespace, name);
     let next: KubeObject;
     const input = method === 'PUT' ? await jsonBody(ctx) : undefined;
     if (method === 'PUT') {
       checkTypeMeta(t, input);
+      // handlers/update.go checks the namespace and then the name (checkName, handlers/rest.go) before the store is
+      // asked: a body without metadata.name does not match the URL either.
+      if (t.namespaced && input.metadata.namespace && input.metadata.namespace !== rr.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if ((input.metadata.name ?? '') !== name) throw badRequest(`the name of the object (${input.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+    }
+    if (!found) throw notFound(t, name);
+    const cur = found;
+    if (method === 'PUT') {
       if (!sub) {
         const known = new Set(unknownFields([t], t, cur));
         checkBody(ctx, [t], t, pruneKnown(input, known), directiveOf(ctx, 'UpdateOptions'));
         if (!t.schema) dropFields(input, unknownFields([t], t, input));
-      }
-      if (input.metadata.name && input.metadata.name !== name) throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
-      if (t.namespaced && input.metadata.namespace && input.metadata.namespace !== rr.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      if (t.schema && !input.metadata.resourceVersion) {
-        // Custom resources do not allow unconditional updates.
-        const cause = { reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' };
-        throw new ApiError(422, 'Invalid', `${qualifiedKind(t)} "${name}" is invalid: metadata.resourceVersion: ${cause.message}`, { name, group: t.group, kind: t.kind, causes: [cause] });
       }
       next = input;
     } else {
@@ -258,10 +320,26 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
       }
       next = patched;
       if (!isObj(next.metadata)) next.metadata = {};
-      if (!(isObj(patch) && isObj((patch as any).metadata) && (patch as any).metadata.resourceVersion)) next.metadata.resourceVersion = cur.metadata.resourceVersion;
+      // handlers/patch.go applyPatch: the patched object's namespace must be the request's (EnsureObjectNamespace-
+      // MatchesRequestNamespace) and its name the URL's (checkName): a patch that changes or drops either is a 400.
+      const pmd = next.metadata;
+      if (t.namespaced && pmd.namespace && pmd.namespace !== rr.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if ((pmd.name ?? '') !== name) throw badRequest(`the name of the object (${pmd.name ?? ''}) does not match the name on the URL (${name})`);
+    }
+    // registry/generic/registry/store.go Update: the resourceVersion the written object carries (a PUT's, or whatever
+    // the patch left of the current one: a JSON patch may replace or remove it, a merge patch set it or null it) is the
+    // precondition. None (or 0): an unconditional update where the strategy allows it, never for custom resources.
+    const rv = next.metadata.resourceVersion;
+    if (!rv || rv === '0') {
+      if (t.schema && sub !== 'scale') {
+        const cause = { reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' };
+        throw new ApiError(422, 'Invalid', `${qualifiedResource(t)} "${name}" is invalid: metadata.resourceVersion: ${cause.message}`, { name, group: t.group, kind: t.resource, causes: [cause] });
+      }
+      next.metadata.resourceVersion = cur.metadata.resourceVersion;
     }
     next.metadata.name = name;
     if (t.namespaced) next.metadata.namespace = rr.namespace;
+    else delete next.metadata.namespace;
     if (sub === 'scale') {
       const replicas = (next.spec as any)?.replicas;
       if (!Number.isInteger(replicas) || replicas < 0) throw new ApiError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`);
@@ -292,7 +370,16 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     consumeConflictFault(ctx, t, name);
     await raceFault(ctx, t, name);
     // The strategy's ValidateUpdate runs against the stored object once its resourceVersion matched (else: 409 below).
-    if (!sub && !(next.metadata.resourceVersion && next.metadata.resourceVersion !== cur.metadata.resourceVersion)) validateBuiltIn(key, t, next, old);
+    if (!sub && !(next.metadata.resourceVersion && next.metadata.resourceVersion !== cur.metadata.resourceVersion)) {
+      // rest.BeforeUpdate (k8s.io/apiserver registry/rest/update.go, release-1.30): a missing uid is the stored one; a
+      // different one fails ValidateObjectMetaAccessorUpdate (apimachinery api/validation/objectmeta.go): immutable.
+      const uid = next.metadata.uid;
+      if (uid && uid !== cur.metadata.uid) {
+        const cause = { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(uid)}: field is immutable`, field: 'metadata.uid' };
+        throw new ApiError(422, 'Invalid', `${qualifiedKind(t)} "${name}" is invalid: metadata.uid: ${cause.message}`, { name, group: t.group, kind: t.kind, causes: [cause] });
+      }
+      validateBuiltIn(key, t, next, old);
+    }
     if (!sub) recordUpdate(t, cur, next, managerName(ctx.url.searchParams.get('fieldManager'), ctx.req.headers['user-agent']));
     const saved = storeUpdate(ctx, t, key, next, dry, sub === 'status' ? 'status' : undefined);
     return sendJson(ctx.res, 200, decorate(store, key, saved));
@@ -301,11 +388,12 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
   // ----- delete -----
   if (method === 'DELETE') {
     if (sub) throw methodNotAllowed();
+    // kube-apiserver's DeleteResource (k8s.io/apiserver pkg/endpoints/handlers/delete.go): a body is the whole
+    // DeleteOptions and the query (dryRun included) is then not read; without a body the query is. They are
+    // validated before the object is looked at.
+    const opts = await deleteOptions(ctx);
     const cur = store.get(key, rr.namespace, name);
     if (!cur) throw notFound(t, name);
-    // kube-apiserver's DeleteResource (k8s.io/apiserver pkg/endpoints/handlers/delete.go): a body is the whole
-    // DeleteOptions and the query (dryRun included) is then not read; without a body the query is.
-    const opts = await deleteOptions(ctx);
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== cur.metadata.uid) {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.resource}.${t.group}` : t.resource} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`, { name, group: t.group, kind: t.resource });
@@ -313,17 +401,23 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.resource}.${t.group}` : t.resource} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`, { name, group: t.group, kind: t.resource });
     }
-    if (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')) return sendJson(ctx.res, 200, cur);
+    const answer = (o: KubeObject, pending: boolean) => (pending || !deletedAsStatus(t, key) ? o : deletedStatus(t, o));
+    if (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')) return sendJson(ctx.res, 200, answer(cur, Boolean(cur.metadata.finalizers?.length)));
     const gone = store.delete(key, rr.namespace, name);
-    return sendJson(ctx.res, gone.metadata.deletionTimestamp && store.get(key, rr.namespace, name) ? 202 : 200, gone);
+    // An object kept by its finalizers is answered 200 with its deletionTimestamp; 202 only when the client also
+    // asked orphanDependents=false (handlers/delete.go, "for backwards compatibility").
+    const pending = Boolean(gone.metadata.deletionTimestamp && store.get(key, rr.namespace, name));
+    return sendJson(ctx.res, pending && opts.orphanDependents === false ? 202 : 200, answer(gone, pending));
   }
   throw methodNotAllowed();
 }
 
 async function deleteCollection(ctx: RequestCtx, rr: ResourceRequest): Promise<void> {
   const { store } = ctx.opts;
+  // handlers/delete.go DeleteCollection reads its DeleteOptions as DeleteResource does: the body when there is one.
+  const opts = await deleteOptions(ctx);
   const r = store.list(rr.key, rr.namespace, listOptions(ctx, rr));
-  const dry = isDryRun(ctx);
+  const dry = Boolean(opts.dryRun?.includes('All'));
   const out: KubeObject[] = [];
   for (const o of r.items) out.push(dry ? o : store.delete(rr.key, o.metadata.namespace, o.metadata.name!));
   sendJson(ctx.res, 200, listObject(rr.t, out, r.resourceVersion));
@@ -359,11 +453,25 @@ function watch(ctx: RequestCtx, rr: ResourceRequest): void {
     res.flushHeaders();
   };
   let stop: (() => void) | undefined;
+  const passes = (o: KubeObject) => (!labelReqs || matchLabels(labelReqs, o.metadata.labels)) && (!lo.fieldSelector || matchesFields(lo.fieldSelector, o));
+  // The watch cache judges a change by both states (k8s.io/apiserver pkg/storage/cacher/cache_watcher.go
+  // convertToWatchEvent, release-1.30): an object that comes into the selection is ADDED, one that leaves it is
+  // DELETED (its previous content with the new resourceVersion), one outside before and after is not sent.
   const onEvent = (e: WatchEvent) => {
-    if (labelReqs && !matchLabels(labelReqs, e.object.metadata.labels)) return;
-    if (lo.fieldSelector && !matchesFields(lo.fieldSelector, e.object)) return;
+    let type = e.type;
+    let object = e.object;
+    const now = passes(e.object);
+    if (e.type === 'MODIFIED' && e.prevObject && (labelReqs || lo.fieldSelector)) {
+      const before = passes(e.prevObject);
+      if (!now && !before) return;
+      if (now && !before) type = 'ADDED';
+      if (!now && before) {
+        type = 'DELETED';
+        object = { ...e.prevObject, metadata: { ...e.prevObject.metadata, resourceVersion: e.object.metadata.resourceVersion } };
+      }
+    } else if (!now) return;
     begin();
-    write({ type: e.type, object: present(decorate(store, rr.key, e.object)) });
+    write({ type, object: present(decorate(store, rr.key, object)) });
   };
   try {
     stop = store.watch(rr.key, rr.namespace, rv, onEvent);

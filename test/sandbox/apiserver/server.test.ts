@@ -269,7 +269,7 @@ describe('more REST semantics', () => {
     const { resourceVersion: _rv, ...meta } = cur.json.metadata;
     const noRv = await call(kit, 'PUT', `${CFG}/cluster`, { token: admin, body: { ...cur.json, metadata: meta } });
     expect(noRv.status).toBe(422);
-    expect(noRv.json.message).toBe('Config.imageregistry.operator.openshift.io "cluster" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+    expect(noRv.json.message).toBe('configs.imageregistry.operator.openshift.io "cluster" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
     const ok = await call(kit, 'PUT', `${CFG}/cluster`, { token: admin, body: { ...cur.json, spec: { ...cur.json.spec, logLevel: 'Debug' } } });
     expect(ok.status).toBe(200);
     // Push more than the history window (1000 events) so resourceVersion 1 is compacted.
