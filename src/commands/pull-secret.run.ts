@@ -168,6 +168,29 @@ function linkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], add
   return `serviceaccount/${sa} linked${dryRun ? ' (dry run)' : ''}`;
 }
 
+/**
+ * `oc secrets link SA SECRET…` typed as regctl's `link SECRET SA…`: NAME is no secret but a service account, and every
+ * other argument is a secret and no service account. A usage error naming the command in regctl's order, before any
+ * write (otherwise the user is told to create a secret named like the service account).
+ */
+async function refuseOcOrder(cluster: Cluster, verb: 'link' | 'unlink', name: string, rest: string[], forFlag: string | undefined): Promise<void> {
+  const ns = cluster.namespace;
+  const exists = async (r: typeof R.secret, n: string): Promise<boolean> => {
+    try {
+      return Boolean(await cluster.getOrNull(r, n, ns));
+    } catch {
+      return false; // unreadable: leave the error to the normal path
+    }
+  };
+  if (!(await exists(R.serviceAccount, name))) return;
+  for (const s of rest) if (!(await exists(R.secret, s)) || (await exists(R.serviceAccount, s))) return;
+  const tail = `${forFlag ? ` --for ${forFlag}` : ''} -n ${ns}`;
+  throw new UsageError(
+    `"${name}" is a service account and ${rest.map((s) => `"${s}"`).join(', ')} ${rest.length > 1 ? 'are secrets' : 'a secret'} in ${ns}: regctl pull-secret ${verb} takes the secret first, then the service accounts (oc secrets ${verb} takes them the other way round)`,
+    rest.map((s) => `\`regctl pull-secret ${verb} ${s} ${name}${tail}\``).join(', then '),
+  );
+}
+
 /** NAME SA... of link and unlink, validated. */
 function linkArgs(ps: typeof import('../cluster/pull-secret.js'), verb: 'link' | 'unlink', args: string[]): { name: string; sas: string[] } {
   const [name, ...sas] = args;
@@ -185,6 +208,7 @@ export async function runLink(ctx: Context, args: string[], opts: OptionsOf<type
   const cluster = await ctx.cluster(opts.namespace);
   const ns = cluster.namespace;
   if (!(await cluster.getOrNull(R.secret, name, ns))) {
+    await refuseOcOrder(cluster, 'link', name, sas, opts.for);
     throw new NotFoundError(`secrets "${name}" not found in ${ns}`, { hint: `create it first: regctl pull-secret create ${name} … -n ${ns}` });
   }
   for (const sa of sas) await ps.getServiceAccount(cluster, sa, ns);
@@ -261,6 +285,7 @@ export async function runUnlink(ctx: Context, args: string[], opts: OptionsOf<ty
   const ns = cluster.namespace;
   const hint = `see the service accounts of ${ns}: oc get serviceaccounts -n ${ns}`;
   const secret = await ps.readSecret(cluster, name, ns);
+  if (!secret) await refuseOcOrder(cluster, 'unlink', name, sas, opts.for);
   for (const sa of sas) {
     const account = await ps.getServiceAccount(cluster, sa, ns, hint);
     // openshift-controller-manager re-adds the account's own pull secret, or (before 4.16) makes a new one.

@@ -150,4 +150,22 @@ describe('pull-secret create --from-authfile and link', () => {
     expect(missing.code).toBe(5);
     expect(missing.stderr.split('\n')[0]).toBe('error: secrets "nosuch" not found in myapp');
   });
+
+  // `oc secrets link default regtoken --for pull` (seed 003) typed as is: the hint was to create a secret named
+  // "default". Now a usage error with the command in regctl's order; nothing is written.
+  it('link/unlink with oc\'s order (SA first, then the secret): exit 2 naming the command in regctl\'s order', async () => {
+    const before = JSON.stringify(sa('default'));
+    const r = await regctl(['pull-secret', 'link', 'default', 'regtoken', '--for', 'pull', '-n', NS]);
+    expect(r.code, r.all).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'error: "default" is a service account and "regtoken" a secret in myapp: regctl pull-secret link takes the secret first, then the service accounts (oc secrets link takes them the other way round)\n' +
+        'hint: `regctl pull-secret link regtoken default --for pull -n myapp`\n',
+    );
+    const u = await regctl(['pull-secret', 'unlink', 'default', 'regtoken', '-n', NS]);
+    expect(u.code, u.all).toBe(2);
+    expect(u.stderr.split('\n')[1]).toBe('hint: `regctl pull-secret unlink regtoken default -n myapp`');
+    expect(JSON.stringify(sa('default'))).toBe(before);
+    expect(secret('default')).toBeUndefined();
+  });
 });
