@@ -30,6 +30,14 @@ export const INTENT_NAMES = Object.keys(INTENTS);
 
 /** An unknown intent: a usage error naming the intents, the closest one, and --cluster-role for other ClusterRoles. */
 export function unknownIntent(word: string): UsageError {
+  // The docs' `oc policy add-role-to-user system:image-puller …`: the ClusterRole an intent binds, named instead of it.
+  const byRole = Object.values(INTENTS).find((i) => i.roles.includes(word));
+  if (byRole) {
+    return new UsageError(
+      `unknown intent "${word}": ${word} is the ClusterRole of the intent ${byRole.intent}`,
+      `write ${byRole.intent} in its place (intents: ${INTENT_NAMES.join(', ')})`,
+    );
+  }
   const close = INTENT_NAMES.filter((n) => editDistance(n, word.toLowerCase()) <= 2 || (word.length >= 3 && n.startsWith(word.toLowerCase())));
   const shown = word.length > 60 ? `${word.slice(0, 60)}…` : word;
   return new UsageError(

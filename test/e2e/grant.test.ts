@@ -203,6 +203,20 @@ describe('binding names identical to oc (behaviours c.3)', () => {
     expect(revoke.stderr).toMatch(/^error: unknown intent "no-such-role"\nhint: intents: /);
   });
 
+  // The docs' `oc policy add-role-to-user system:image-puller USER` (seed 003): the ClusterRole of an intent, typed
+  // as the role. The hint names the intent to write instead; nothing is bound.
+  it('the ClusterRole of an intent given as ROLE: exit 2, the hint names the intent; nothing is bound', async () => {
+    const before = JSON.stringify(sb.store.list(RB, 'names').items);
+    const r = await regctl(['grant', 'system:image-puller', 'alice', '-n', 'names']);
+    expect(r.code, r.all).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('error: unknown intent "system:image-puller": system:image-puller is the ClusterRole of the intent puller\nhint: write puller in its place (intents: viewer, editor, puller, pusher, builder, metrics, pruner, reader)\n');
+    expect(JSON.stringify(sb.store.list(RB, 'names').items)).toBe(before);
+    const metrics = await regctl(['revoke', 'prometheus-scraper', 'alice']);
+    expect(metrics.code, metrics.all).toBe(2);
+    expect(metrics.stderr).toMatch(/^error: unknown intent "prometheus-scraper": prometheus-scraper is the ClusterRole of the intent metrics\nhint: write metrics in its place /);
+  });
+
   it('--cluster-role binds any ClusterRole that exists, and refuses one that does not (exit 5)', async () => {
     const missing = await regctl(['grant', '--cluster-role', 'no-such-role', 'alice', '-n', 'names']);
     expect(missing.code).toBe(5);
