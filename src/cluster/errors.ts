@@ -15,6 +15,25 @@ export function registryNotInstalled(): NotFoundError {
   });
 }
 
+/**
+ * The `kubectl auth can-i` arguments for what a 403 denied, read from kube-apiserver's message (k8s.io/apiserver
+ * pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage: `cannot VERB resource "R[/SUB]" in API group "G"
+ * in the namespace "NS"` / `at the cluster scope`, or `cannot VERB path "P"`); undefined for any other text.
+ */
+export function canICheck(message: string): string | undefined {
+  const safe = (v: string) => /^[A-Za-z0-9._:/*-]+$/.test(v);
+  const res = /cannot (\S+) resource "([^"]+)" in API group "([^"]*)" (?:in the namespace "([^"]+)"|at the cluster scope)/.exec(message);
+  if (res) {
+    const [, verb, resource, group, ns] = res as unknown as [string, string, string, string, string | undefined];
+    const [name, sub] = resource.split('/') as [string, string | undefined];
+    if (![verb, name, ...(sub ? [sub] : []), ...(group ? [group] : []), ...(ns ? [ns] : [])].every(safe)) return undefined;
+    return [verb, group ? `${name}.${group}` : name, ...(sub ? [`--subresource=${sub}`] : []), ...(ns ? ['-n', ns] : [])].join(' ');
+  }
+  const path = /cannot (\S+) path "([^"]+)"/.exec(message);
+  if (path && safe(path[1]!) && safe(path[2]!)) return `${path[1]} ${path[2]}`;
+  return undefined;
+}
+
 /** Turns API and connection failures into one-line errors with a hint and an exit code. */
 export function translateClusterError(e: unknown): RegctlError | undefined {
   if (e instanceof ConnectionError) {
@@ -46,10 +65,11 @@ export function translateClusterError(e: unknown): RegctlError | undefined {
     case 403: {
       // A service account (a pod's, or -z): name it as `regctl grant` takes it.
       const sa = /User "system:serviceaccount:([^:"]+):([^:"]+)"/.exec(msg);
+      const check = canICheck(msg);
       return new AuthError(`forbidden: ${msg}`, {
         hint: sa
-          ? `ask a cluster admin for the role: \`regctl grant ROLE -z ${sa[2]} -n ${sa[1]}\` (reader: the registry status; puller/pusher: images); check with \`kubectl auth can-i --as system:serviceaccount:${sa[1]}:${sa[2]}\``
-          : 'ask a cluster admin for the role (for registry access: `regctl grant …`); check with `kubectl auth can-i`',
+          ? `ask a cluster admin for the role: \`regctl grant ROLE -z ${sa[2]} -n ${sa[1]}\` (reader: the registry status; puller/pusher: images); check with \`kubectl auth can-i ${check ? `${check} ` : ''}--as system:serviceaccount:${sa[1]}:${sa[2]}\``
+          : `ask a cluster admin for the role (for registry access: \`regctl grant …\`); check with \`kubectl auth can-i${check ? ` ${check}` : ''}\``,
       });
     }
     case 404: {

@@ -29,7 +29,7 @@ export async function requestServiceAccountToken(c: Cluster, namespace: string, 
     }
     if (isApiError(e, 403)) {
       throw new AuthError(`forbidden: you may not create tokens for service account ${namespace}/${sa}`, {
-        hint: `you need "create serviceaccounts/token" in ${namespace} (project admin or edit); check with \`kubectl auth can-i create serviceaccounts/token -n ${namespace}\``,
+        hint: `you need "create serviceaccounts/token" in ${namespace} (project admin or edit); check with \`kubectl auth can-i create serviceaccounts --subresource=token -n ${namespace}\``,
       });
     }
     throw e;
