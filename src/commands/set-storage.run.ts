@@ -95,7 +95,13 @@ function url(value: string, flag: string, example: string): string {
   } catch {
     throw new UsageError(`invalid ${flag} "${value}": not a URL`, `give the URL with its scheme, e.g. ${example}`);
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`invalid ${flag} "${value}": the scheme must be http or https`, `e.g. ${example}`);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+    // host:port, as the docs' minio example writes it (`minio.svc.cluster.local:9000`): URL reads the host as a scheme.
+    if (/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?:\d+(\/\S*)?$/i.test(value)) {
+      throw new UsageError(`invalid ${flag} "${value}": no scheme (http:// or https://)`, `write it with its scheme: ${flag} https://${value} (or http://${value} for a plain-HTTP endpoint)`);
+    }
+    throw new UsageError(`invalid ${flag} "${value}": the scheme must be http or https`, `e.g. ${example}`);
+  }
   return value;
 }
 

@@ -273,6 +273,18 @@ describe('set-storage on AWS (S3 with user credentials, 2 replicas)', () => {
     expect(JSON.stringify(h.config().spec)).toBe(before);
   });
 
+  it('seed 004\'s scheme-less regionEndpoint (host:port): exit 2, the hint gives the value with its scheme', async () => {
+    const before = JSON.stringify(h.config().spec);
+    const r = await h.regctl(['set-storage', 's3', '--bucket', 'minio-service', '--region', 'dummyregion', '--region-endpoint', 'minio.svc.cluster.local:9000', '--no-encrypt', '--dry-run']);
+    expect(r.code, r.all).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'error: invalid --region-endpoint "minio.svc.cluster.local:9000": no scheme (http:// or https://)\n' +
+        'hint: write it with its scheme: --region-endpoint https://minio.svc.cluster.local:9000 (or http://minio.svc.cluster.local:9000 for a plain-HTTP endpoint)\n',
+    );
+    expect(JSON.stringify(h.config().spec)).toBe(before);
+  });
+
   it('a user secret missing a key (the degraded profile) is refused; giving the key fixes it and --wait sees the recovery', async () => {
     const s = h.secret();
     const { REGISTRY_STORAGE_S3_SECRETKEY: _drop, ...rest } = s.data;
