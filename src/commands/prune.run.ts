@@ -128,7 +128,10 @@ export async function runApply(ctx: Context, _args: string[], o: OptionsOf<typeo
   let stats: ApplyStats = { historyEntries: 0, imageStreams: 0, layerLinks: 0, manifestLinks: 0, images: 0, alreadyGone: 0, warnings: [] };
   if (work) {
     const session = await ctx.registry(o);
-    const del = async (path: string) => (await session.client.get(path, { method: 'DELETE', signal: ctx.signal })).status;
+    // As the user the pre-flight checked (the kubeconfig's), not with a token podman holds for the host (auth.json):
+    // another user's login there would be refused the deletes, which need cluster-wide `delete images`.
+    const client = (session.credentials === 'auth.json' ? await session.withClusterToken() : undefined) ?? session.client;
+    const del = async (path: string) => (await client.get(path, { method: 'DELETE', signal: ctx.signal })).status;
     stats = await applyPrune(c, del, inv, decisions, po, { maxDelete, signal: ctx.signal, progress: (l) => ctx.log.debug(l) });
     for (const w of stats.warnings) ctx.log.warn(w);
   }

@@ -2,6 +2,8 @@
 // nothing, --max-delete, and a resumable apply (a second run finds nothing to do). Objects are written straight
 // into the sandbox's store with old creation times; the registry holds no content for them (its link deletes
 // answer 404, counted as already gone).
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentEnv, type ContentEnv } from './support/content-env.ts';
 import { cronJob, deployment, digest, image, pod, REG, restore, stream } from './support/prune-fixtures.ts';
@@ -165,5 +167,28 @@ describe('prune apply', () => {
     expect(ok.code).toBe(0);
     expect(ok.stderr).toBe('Warning: ignored the invalid image reference in pod/team/broken container main: "Registry.example.com/team/APP:v1": repository name must be lowercase\n');
     expect(JSON.parse(ok.stdout).invalidReferences).toEqual([{ referrer: 'pod/team/broken', where: 'container main', reference: 'Registry.example.com/team/APP:v1', error: 'repository name must be lowercase' }]);
+  });
+
+  // The pre-flight checks the kubeconfig user (the pruner); the registry deletes must go as that user too, not with a
+  // token podman holds for the host (here a developer's, from an earlier `podman login`/`regctl login -u developer`),
+  // which the registry refuses for `delete` (it needs cluster-wide delete images).
+  it('the registry deletes use the kubeconfig token the pre-flight checked, not another user\'s saved in auth.json', async () => {
+    env.sb.store.delete('/pods', 'team', 'broken');
+    restore(env.sb.store, IMAGES, [image('o1', { repo: 'team/old' }), image('o2', { repo: 'team/old' })]);
+    restore(env.sb.store, STREAMS, [stream('team', 'old', { v1: ['o2', 'o1'] })]);
+    const authfile = path.join(env.tmp, 'xdg', 'containers', 'auth.json');
+    fs.mkdirSync(path.dirname(authfile), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(authfile, JSON.stringify({ auths: { [env.host]: { auth: Buffer.from(`developer:${env.sb.tokens.developer!}`).toString('base64') } } }), { mode: 0o600 });
+    try {
+      const r = await env.cli(['prune', 'apply', ...FLAGS, '--yes', '-o', 'json']);
+      expect(r.code, r.all).toBe(0);
+      expect(JSON.parse(r.stdout).applied).toMatchObject({ historyEntries: 1, images: 1, complete: true });
+      expect(historyOf('team', 'old', 'v1')).toEqual([D('o2')]);
+      expect(imageNames()).not.toContain(D('o1'));
+      expect(r.all).not.toContain(env.sb.tokens.developer!);
+      expect(r.all).not.toContain(env.sb.tokens.admin!);
+    } finally {
+      fs.rmSync(authfile, { force: true });
+    }
   });
 });
