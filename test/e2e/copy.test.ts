@@ -181,6 +181,21 @@ describe('regctl copy (cluster registry)', () => {
     expect(await tags(`${NS}/app`)).toEqual(['dev', 'stable', 'v1']);
   });
 
+  // As a cluster admin every access check passes; the registry refuses the push into a missing project only at the
+  // manifest, with a bare 403 DENIED, after every layer was sent. regctl reads the project first.
+  it('a project that does not exist: exit 5 naming it and `oc new-project`, nothing uploaded', async () => {
+    const r = await copy([`oci:${ociDir}:v1`, 'no-such-project/app:v1']);
+    expect(r.code, r.all).toBe(5);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'error: project no-such-project does not exist: the registry refuses a push into a missing project; nothing was uploaded\n' +
+        'hint: create it first: `oc new-project no-such-project` (or copy into an existing project)\n',
+    );
+    expect(writes('no-such-project/app')).toEqual([]);
+    expect(env.sb.store.get('/namespaces', undefined, 'no-such-project')).toBeUndefined();
+    noSecrets(r.all);
+  });
+
   it('docker://<this cluster\'s route host>/…: the same push check (SelfSubjectAccessReview) before the first upload', async () => {
     const r = await copy(['-v', `oci:${ociDir}:v1`, `docker://${env.host}/${NS}/viahost:v1`]);
     expect(r.code, r.all).toBe(0);

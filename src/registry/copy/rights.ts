@@ -5,7 +5,7 @@
 import type { Cluster } from '../../cluster/cluster.js';
 import { isApiError } from '../../cluster/api-error.js';
 import { R } from '../../cluster/resources.js';
-import { AuthError } from '../../errors.js';
+import { AuthError, NotFoundError } from '../../errors.js';
 
 /** tag → the image digest the stream's status names for it (what the registry serves for the tag). */
 export type StreamTags = Map<string, string>;
@@ -62,6 +62,21 @@ export async function checkPushRights(cluster: Cluster, namespace: string, strea
     exists = await registryKnows().catch(() => undefined);
   }
   if (exists) return tags;
+  // A push into a project that does not exist passes every access check (a cluster admin's) and is refused only at
+  // the manifest, after the upload: the registry's ImageStreamMapping gets NotFound for the namespace and answers
+  // 403 DENIED (image-registry pkg/imagestream CreateImageStreamMapping). Users who may not read it: the registry decides.
+  const project = await cluster.getOrNull(R.namespace, namespace).then(
+    (n) => n !== null,
+    (e: unknown) => {
+      if (isApiError(e, 403)) return undefined;
+      throw e;
+    },
+  );
+  if (project === false) {
+    throw new NotFoundError(`project ${namespace} does not exist: the registry refuses a push into a missing project; nothing was uploaded`, {
+      hint: `create it first: \`oc new-project ${namespace}\` (or copy into an existing project)`,
+    });
+  }
   const create = await cluster.can({ verb: 'create', group: 'image.openshift.io', resource: 'imagestreams', namespace });
   if (create.allowed) return exists === false ? new Map() : undefined;
   const u = await whoami();
