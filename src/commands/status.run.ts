@@ -75,8 +75,12 @@ export function unhealthy(s: RegistryStatus): CheckFailedError {
   const h = s.health;
   const firstLine = (m: string) => m.split('\n')[0] ?? '';
   if (s.config?.managementState === 'Removed') {
+    // Storage still configured (Removed keeps spec.storage): managing it again is enough, as doctor's fix says.
+    const storage = s.config.storage.types;
     return new CheckFailedError('the registry is not installed: managementState is Removed', {
-      hint: 'give it storage and manage it: `regctl set-storage pvc` (or s3/gcs/azure/swift/ibmcos), which also sets managementState Managed',
+      hint: storage.length
+        ? `manage it again on its ${storage.join('/')} storage: \`regctl config set managementState=Managed\``
+        : 'give it storage and manage it: `regctl set-storage pvc` (or s3/gcs/azure/swift/ibmcos), which also sets managementState Managed',
     });
   }
   if (h.reason === 'StorageNotConfigured' || /storage backend not configured/.test(h.message)) {

@@ -182,6 +182,21 @@ describe('status on a bare-metal cluster (Removed)', () => {
         'hint: give it storage and manage it: `regctl set-storage pvc` (or s3/gcs/azure/swift/ibmcos), which also sets managementState Managed\n',
     );
   });
+
+  // Removed with its storage still in spec (an admin set Removed on a working registry): managing it again is the fix,
+  // as doctor says; following the hint makes status exit 0.
+  it('Removed with storage configured: the hint is `regctl config set managementState=Managed`, which works', async () => {
+    const CFG = 'imageregistry.operator.openshift.io/configs';
+    const cfg = sb.store.get(CFG, undefined, 'cluster') as any;
+    sb.store.update(CFG, { ...cfg, spec: { ...cfg.spec, storage: { emptyDir: {} } } });
+    const r = await runCli(['status'], { env: envFor(sb) });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('error: the registry is not installed: managementState is Removed\nhint: manage it again on its emptyDir storage: `regctl config set managementState=Managed`\n');
+    const fix = await runCli(['config', 'set', 'managementState=Managed', '--wait'], { env: envFor(sb), timeoutMs: 90_000 });
+    expect(fix.code, fix.all).toBe(0);
+    const after = await runCli(['status'], { env: envFor(sb) });
+    expect(after.code, after.all).toBe(0);
+  });
 });
 
 describe('status on a cluster with broken storage (degraded)', () => {
