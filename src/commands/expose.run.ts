@@ -134,6 +134,8 @@ interface Planned {
   notes: string[];
   /** Said after the step is applied (the messages of a normal run). */
   done: Map<Step, string>;
+  /** --route NAME alone kept a configured route that has its own certificate secret. */
+  keptCertificate?: boolean;
 }
 
 const removingMode = (m: Mode) => m === 'remove-default' || m === 'remove-route';
@@ -178,6 +180,7 @@ async function planExpose(cluster: Cluster, o: ExposeOptions, v: Validated, host
   const wait = o.wait !== false;
   let routeName: string = NAMES.defaultRoute;
   let host: string | null = null;
+  let keptCertificate = false;
   const currentRoute = async (name: string) => {
     const r = await cluster.getOrNull(R.route, name, NAMES.registryNamespace);
     return r ? routes.routeInfo(r) : undefined;
@@ -207,15 +210,24 @@ async function planExpose(cluster: Cluster, o: ExposeOptions, v: Validated, host
         if (s) steps.push(s);
       }
       const before = cfg.spec?.routes as RouteEntry[] | undefined;
-      const next = rp.upsertRoute(before ?? [], { name: routeName, hostname: o.hostname, secretName });
+      const existing = (before ?? []).find((r) => r.name === routeName);
+      // `--route NAME` alone (no --hostname, no certificate) for a configured route, e.g. with --trust or --ca-out, keeps
+      // it as it is: replacing the entry with {name} would drop its host and certificate secret (the operator then
+      // serves a new allocated host, or the old one, with the ingress certificate), breaking every client of the route.
+      const keep = existing !== undefined && o.hostname === undefined && !v.tls;
+      keptCertificate = keep && Boolean(existing.secretName);
+      if (keep && (existing.hostname || existing.secretName)) {
+        notes.push(`Route ${routeName} keeps its ${[existing.hostname ? `host ${existing.hostname}` : '', existing.secretName ? `certificate (secret ${existing.secretName})` : ''].filter(Boolean).join(' and ')}; to change them give --hostname/--cert again.`);
+      }
+      const next = keep ? (before ?? []) : rp.upsertRoute(before ?? [], { name: routeName, hostname: o.hostname, secretName });
       if (JSON.stringify(next) !== JSON.stringify(before ?? [])) {
         const s = xs.routesStep(before, next, `${(before ?? []).some((r) => r.name === routeName) ? 'update' : 'add'} ${routeName}${o.hostname ? ` (${o.hostname})` : ''}`);
         steps.push(s);
         done.set(s, `Updated spec.routes on ${CONFIG}.`);
       }
       if (!steps.length) notes.push(`Route ${routeName} is already configured in ${CONFIG} spec.routes.`);
-      host = o.hostname ?? (await currentRoute(routeName))?.host ?? allocated(routeName);
-      if (wait) checks.push(xs.admittedCheck(routeName, o.hostname, timeout));
+      host = o.hostname ?? (keep ? existing.hostname : undefined) ?? (await currentRoute(routeName))?.host ?? allocated(routeName);
+      if (wait) checks.push(xs.admittedCheck(routeName, o.hostname ?? (keep ? existing.hostname : undefined), timeout));
       break;
     }
     case 'remove-default': {
@@ -268,7 +280,7 @@ async function planExpose(cluster: Cluster, o: ExposeOptions, v: Validated, host
     // Part-way is only possible after the secret step: what undoes it is deleting that secret.
     undo: v.tls ? `oc delete secret ${rp.secretNameFor(routeName)} -n ${NAMES.registryNamespace}` : undefined,
   };
-  return { plan, routeName, host, notes, done };
+  return { plan, routeName, host, notes, done, keptCertificate };
 }
 
 /** --ca-out and --trust: files on this machine, written after the cluster steps; listed in the plan with its checks. */
@@ -429,7 +441,7 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: P
     if (!gone && !ctx.signal.aborted) throw new TimeoutError(`route ${routeName} still exists after ${o.timeout}`, { hint: 'see `regctl status`; the operator deletes it on its next sync' });
   }
 
-  if (!removing && v.mode !== 'trust-only' && !v.tls && !o.hostname && host && domain && !rp.underWildcard(host, domain)) {
+  if (!removing && v.mode !== 'trust-only' && !v.tls && !o.hostname && !p.keptCertificate && host && domain && !rp.underWildcard(host, domain)) {
     ctx.log.warn(`${host} is not under *.${domain} (ingresses.config/cluster spec.appsDomain is ${hostDomain}): the default ingress certificate will not match it; give the route a certificate (--route NAME --cert/--key) or replace the default ingress certificate with one that covers *.${hostDomain}`);
   }
 

@@ -129,6 +129,29 @@ describe('expose --route NAME (custom routes)', () => {
     expect(push.ok, push.stderr).toBe(true);
   });
 
+  // Trusting a configured custom route: `regctl expose --trust` acts on the default route, so login names
+  // `--route NAME --trust`, and --route NAME alone must not replace the entry with {name} (that dropped its host and
+  // certificate secret: the route then served the ingress certificate and the CA written did not verify it).
+  it('--route NAME alone keeps a configured route\'s host and certificate; login names it; --trust installs its CA', async () => {
+    const before = JSON.stringify(config().spec.routes);
+    const certsDir = path.join(t.tmp, 'keep-certs.d');
+    const authfile = path.join(t.tmp, 'keep-auth.json');
+    const login = await t.cli(['login', '--registry', CUSTOM, '--authfile', authfile, '--certs-dir', certsDir]);
+    expect(login.code, login.all).toBe(0);
+    expect(login.stderr).toContain(`podman, skopeo and buildah do not trust ${CUSTOM} yet (no CA in certs.d); run \`regctl expose --route public --trust\``);
+    const r = await t.cli(['expose', '--route', 'public', '--trust', '--certs-dir', certsDir]);
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toBe(`${CUSTOM}\n`);
+    expect(r.stderr).toContain(`Route public keeps its host ${CUSTOM} and certificate (secret public-route-tls); to change them give --hostname/--cert again.`);
+    expect(r.stderr).not.toContain('Warning');
+    expect(JSON.stringify(config().spec.routes)).toBe(before);
+    expect(route('public').spec.tls.certificate).toBeDefined();
+    expect(fs.readFileSync(path.join(certsDir, CUSTOM, 'ca.crt'), 'utf8')).toBe(custom.caPem);
+    // skopeo, with that certs.d entry and the login, reads the image pushed through the route.
+    const inspect = await t.skopeo(['inspect', '--authfile', authfile, '--cert-dir', path.join(certsDir, CUSTOM), `docker://${CUSTOM}/default/custom-app:v1`]);
+    expect(inspect.ok, inspect.stderr).toBe(true);
+  });
+
   it('an existing entry is updated, never duplicated; without a certificate the ingress default applies', async () => {
     const host = `public2.${sb.ingressDomain}`;
     const r = await t.cli(['expose', '--route', 'public', '--hostname', host]);
