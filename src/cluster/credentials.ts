@@ -26,7 +26,7 @@ export interface Token {
 export async function obtainToken(
   ctx: Context,
   cluster: Cluster,
-  o: { serviceAccount?: string; durationSeconds: number; username?: string; password?: string },
+  o: { serviceAccount?: string; durationSeconds: number; username?: string; password?: string; noUsernameFlag?: boolean },
 ): Promise<Token> {
   if (o.serviceAccount) {
     const ns = cluster.namespace;
@@ -65,11 +65,12 @@ export async function obtainToken(
   const token = fromFlag ?? (await cluster.bearerToken());
   if (!token) {
     if (cluster.usesClientCertificate()) {
+      // Only login takes --username (metrics does not).
       throw new AuthError('the kubeconfig user authenticates with a client certificate, which the registry does not accept (it needs a token)', {
-        hint: 'use --service-account SA (short-lived token, e.g. -z builder -n PROJECT), --username U --password-stdin, or --token; or `oc login` as a user with a token',
+        hint: `use --service-account SA (short-lived token, e.g. -z builder -n PROJECT)${o.noUsernameFlag ? ' or --token' : ', --username U --password-stdin, or --token'}; or \`oc login\` as a user with a token`,
       });
     }
-    throw new AuthError('no token is currently in use for this session', { hint: 'log in with `oc login`, or use --service-account SA, --username U --password-stdin, or --token' });
+    throw new AuthError('no token is currently in use for this session', { hint: `log in with \`oc login\`, or use --service-account SA${o.noUsernameFlag ? ' or --token' : ', --username U --password-stdin, or --token'}` });
   }
   // In a pod (in-cluster config) the current token is the pod's service-account token: its own hint.
   const rejectedHint = fromFlag ? 'pass a valid token with --token (`oc whoami -t`)' : cluster.config.inCluster ? tokenRejectedHint(cluster.config) : `${tokenRejectedHint(cluster.config)}, then \`regctl login\``;

@@ -155,7 +155,7 @@ export async function clusterTokenDecision(c: Cluster | undefined, host: string,
 }
 
 /** `grant reader`'s subject for the current user: `-z SA -n NS` for a service account, else the user name. */
-async function readerSubject(c: Cluster | undefined): Promise<string> {
+export async function readerSubject(c: Cluster | undefined): Promise<string> {
   const fallback = 'USER (or -z SA -n NS)';
   if (!c) return fallback;
   try {

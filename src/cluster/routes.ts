@@ -242,8 +242,10 @@ export async function discoverRegistryHost(c: Cluster, namespace: string): Promi
     }
   }
   if (configForbidden && routesForbidden) {
+    // The current user, as `regctl grant reader` takes it (registry-hosts.ts imports this module: loaded on use).
+    const who = await (await import('./registry-hosts.js')).readerSubject(c);
     throw new AuthError('cannot find the registry host: you may not read image.config, the registry routes or an image stream', {
-      hint: 'ask a cluster admin for `regctl grant reader USER` (or `-z SA -n NS`): it lets you read image.config; or name the host with --registry HOST and hand it the token yourself (`regctl token | podman login -u unused --password-stdin HOST`)',
+      hint: `ask a cluster admin for \`regctl grant reader ${who}\`: it lets you read image.config; or name the host with --registry HOST and hand it the token yourself (\`regctl token | podman login -u unused --password-stdin HOST\`)`,
     });
   }
   throw new NotFoundError('the registry is not exposed: no external hostname (image.config) and no registry route', {

@@ -32,7 +32,7 @@ export async function run(ctx: Context, _args: string[], o: OptionsOf<typeof spe
       for (const r of page) await out.add(r);
     }
   } catch (e) {
-    if (e instanceof RegistryAuthError && e.kind === 'denied') throw catalogDenied(s.host);
+    if (e instanceof RegistryAuthError && e.kind === 'denied') throw catalogDenied(s.host, s.denied);
     throw e;
   }
   await out.end();

@@ -58,6 +58,12 @@ export async function run(ctx: Context, args: string[], o: OptionsOf<typeof spec
     print(ctx.io, format, { data, human: () => human(ctx.io, data, content.humanSize) });
   } catch (e) {
     if (e instanceof RegistryHttpError && e.status === 404) {
+      // No such repository (distribution's NAME_UNKNOWN): its tags cannot be listed either; the project's repositories can.
+      if (e.errorCode === 'NAME_UNKNOWN') {
+        throw new NotFoundError(`repository ${repo} not found in ${s.host} (${e.message})`, {
+          hint: `list the repositories: \`regctl catalog ${ref.hostExplicit ? `--registry ${s.host}` : `-n ${repo.split('/')[0]}`}\``,
+        });
+      }
       throw new NotFoundError(`image ${full} not found (${e.message})`, { hint: `list its tags: \`regctl tags ${ref.hostExplicit ? `${s.host}/` : ''}${repo}\`` });
     }
     throw e;

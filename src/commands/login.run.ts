@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { OptionsOf } from './spec.js';
 import { outputFormat, tokenDurationSeconds } from './common.js';
 import { print, type OutputFormat } from '../output/printer.js';
@@ -6,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { obtainToken } from '../cluster/credentials.js';
 import { registryUsername } from '../registry/auth.js';
 import { assertClusterRegistryHost } from '../cluster/registry-hosts.js';
-import { discoverRegistryHost } from '../cluster/routes.js';
+import { discoverRegistryHost, registryRoutes } from '../cluster/routes.js';
 import { requireHelper } from '../registry/credential-helper.js';
 import { readCAFile } from '../registry/trust.js';
 import { validateAccessOptions, INTERNAL_REGISTRY_HOST as INTERNAL_HOST, type CredentialSource } from '../registry/access.js';
@@ -94,7 +95,7 @@ export async function run(ctx: Context, args: string[], o: LoginOptions): Promis
     trustSource = t.source;
     verified = true;
     if (t.source === 'ingress-ca' || t.source === 'route-ca') {
-      ctx.log.warn(`podman, skopeo and buildah do not trust ${hostOnly} yet (no CA in certs.d); run \`regctl expose --trust\` or use --cert-dir`);
+      ctx.log.warn(`podman, skopeo and buildah do not trust ${hostOnly} yet (no CA in certs.d); run \`${await trustCommand(cluster, hostOnly)}\` or use --cert-dir`);
     }
   }
 
@@ -123,6 +124,15 @@ export async function run(ctx: Context, args: string[], o: LoginOptions): Promis
   if (w.helper) ctx.log.info(`${w.file} routes ${host} to docker-credential-${w.helper} (credHelpers); the file was not changed.`);
   if (tok.expiresAt) ctx.log.info(`The token expires at ${tok.expiresAt}.`);
   print(ctx.io, format, { kind: 'LoginResult', data: { ...result, authfile: w.file, credentialHelper: w.helper ?? null }, human: () => '' });
+}
+
+/**
+ * The expose command that installs the CA of HOST in certs.d: plain `--trust` acts on the default route first, so a
+ * custom route (spec.routes) is named with --route (which, given alone, keeps its host and certificate).
+ */
+async function trustCommand(cluster: Cluster, host: string): Promise<string> {
+  const route = (await registryRoutes(cluster).catch(() => [])).find((r) => r.host === host.replace(/:443$/, ''));
+  return route && route.name !== 'default-route' ? `regctl expose --route ${route.name} --trust` : 'regctl expose --trust';
 }
 
 // `regctl login HOST -u USER`: any registry with its own user name and password, as `podman login HOST` does —

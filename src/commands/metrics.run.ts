@@ -72,7 +72,7 @@ export async function run(ctx: Context, _args: string[], o: MetricsOptions): Pro
     hostSource = d.source;
     ctx.log.debug(`registry host ${host} (from ${d.source})`);
   }
-  const tok = await ctx.spin('Getting a token', () => obtainToken(ctx, cluster, { serviceAccount: o.serviceAccount, durationSeconds: 3600 }));
+  const tok = await ctx.spin('Getting a token', () => obtainToken(ctx, cluster, { serviceAccount: o.serviceAccount, durationSeconds: 3600, noUsernameFlag: true }));
   // Host and trust through the one registry factory; the metrics endpoint is scraped with the same token.
   const session = await ctx.registry(o, { host: { name: host, source: hostSource }, credentials: { username: tok.username, token: tok.token, source: tok.source, rejectedHint: tok.rejectedHint }, check: false });
   const t = session.trust;

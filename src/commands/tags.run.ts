@@ -84,7 +84,7 @@ async function listAll(ctx: Context, o: TagsOptions, format: OutputFormat, concu
     try {
       for await (const page of catalogPages(session.client, { pageSize: 1000, signal: ctx.signal })) names.push(...page);
     } catch (e) {
-      if (e instanceof RegistryAuthError && e.kind === 'denied') throw catalogDenied(session.host);
+      if (e instanceof RegistryAuthError && e.kind === 'denied') throw catalogDenied(session.host, session.denied);
       throw e;
     }
     head = { registry: session.host, source: 'catalog' };

@@ -4,7 +4,7 @@
 import type { HttpClient, HttpResponse } from './http.js';
 import { RegistryAuthError, TOKEN_REJECTED_HINT, distributionError, hostOf, tokenRejected } from './errors.js';
 
-export { RegistryAuthError, RegistryConnectionError, RegistryHttpError, TRUST_HINT, TOKEN_REJECTED_HINT, CERT_ERROR_CODES, tokenRejected } from './errors.js';
+export { RegistryAuthError, RegistryConnectionError, RegistryHttpError, TOKEN_REJECTED_HINT, CERT_ERROR_CODES, tokenRejected } from './errors.js';
 
 export interface Credentials {
   /** The registry ignores it, but Basic auth needs one; must not contain ':'. */
@@ -82,6 +82,11 @@ export interface AuthenticatorOptions {
   missingMessage?: string;
   /** Message for rejected credentials when they are not (only) an OpenShift token, e.g. a stored password. */
   rejectedMessage?: string;
+  /**
+   * Where credentials the registry denied came from when that is not the user's own kubeconfig (e.g. `the token
+   * saved for HOST in FILE`), and the login that replaces them: named in the denial, which may be another user's.
+   */
+  denied?: { from: string; relogin: string };
   /**
    * Hosts besides the registry's own that a Bearer realm may be on (this cluster's registry hosts). No credential
    * is sent to a realm anywhere else.
@@ -162,7 +167,13 @@ export class TokenAuthenticator {
     // The credentials were sent and refused.
     const err = basic?.params.error ?? bearer?.params.error ?? distributionError(bodyText).message ?? '';
     if (this.accepted || bearer?.params.error === 'insufficient_scope') {
-      throw new RegistryAuthError('denied', this.host, `access denied by ${this.host}${scope ? ` (${scope})` : ''}: ${err || '401 Unauthorized'}`, await this.deniedHint(scope));
+      const d = this.opts.denied;
+      throw new RegistryAuthError(
+        'denied',
+        this.host,
+        `access denied by ${this.host}${scope ? ` (${scope})` : ''}${d ? ` to ${d.from}` : ''}: ${err || '401 Unauthorized'}`,
+        `${await this.deniedHint(scope)}${d ? `; or, if that saved login is not yours, log in again: \`${d.relogin}\`` : ''}`,
+      );
     }
     throw this.rejected();
   }

@@ -25,6 +25,8 @@ export interface RegistryClientOptions extends Omit<HttpOptions, 'trust'> {
   missingMessage?: string;
   /** Message for rejected credentials that are not an OpenShift token (a stored password). */
   rejectedMessage?: string;
+  /** Where denied credentials came from (auth.json) and the login that replaces them. */
+  denied?: { from: string; relogin: string };
   /** Hosts besides this one a Bearer realm may be on (this cluster's registry hosts); elsewhere no credential goes. */
   realmHosts?: Iterable<string>;
   /** The OpenShift user behind the credentials, for the grant hint of a denial (asked only then). */
@@ -91,6 +93,7 @@ export class RegistryClient {
       missingHint: opts.missingHint,
       missingMessage: opts.missingMessage,
       rejectedMessage: opts.rejectedMessage,
+      denied: opts.denied,
       realmHosts: opts.realmHosts,
       scheme: opts.scheme ?? 'https',
       grantSubject: opts.grantSubject,

@@ -12,7 +12,13 @@ export const CERT_ERROR_CODES = [
   'CERT_NOT_YET_VALID',
 ] as const;
 
-export const TRUST_HINT = 'trust the registry CA where podman/skopeo look: `regctl expose --trust` (or pass --ca-file FILE)';
+/**
+ * The fix for a certificate HOST's trust cannot verify. `regctl expose --trust` only installs this cluster's route CA;
+ * any other registry (a mirror, quay.io behind a TLS-inspecting proxy) needs its own CA in certs.d, as podman reads it.
+ */
+export function trustHint(host: string): string {
+  return `put the CA that signs ${host}'s certificate where podman/skopeo look, <certs.d>/${host}/ca.crt (for this cluster's route \`regctl expose --trust\` does it), or pass --ca-file FILE`;
+}
 
 /** A network-level failure (connect, TLS, proxy, timeout) talking to a registry-side host. */
 export class RegistryConnectionError extends Error {
@@ -104,7 +110,7 @@ export function translateRegistryError(e: unknown): RegctlError | undefined {
   if (e instanceof RegistryConnectionError) {
     const host = e.host;
     if (e.isCertificateError) {
-      return new RegctlError(`cannot verify the certificate of ${host} (x509: ${e.code})`, { hint: TRUST_HINT });
+      return new RegctlError(`cannot verify the certificate of ${host} (x509: ${e.code})`, { hint: trustHint(host) });
     }
     if (e.code === 'ETIMEDOUT' || e.code.startsWith('UND_ERR_') && /TIMEOUT/.test(e.code)) {
       return new TimeoutError(`${host} did not answer in time (${e.code})`, { hint: 'check the host and HTTPS_PROXY/NO_PROXY, or raise --request-timeout' });
@@ -165,9 +171,11 @@ export function httpError(res: { status: number; url: string; text(): string }, 
 }
 
 /** /v2/_catalog answered "denied": what it needs, and the per-project listing that works without it (catalog, tags --all). */
-export function catalogDenied(host: string): AuthError {
+export function catalogDenied(host: string, denied?: { from: string; relogin: string }): AuthError {
   return new AuthError(
-    `${host} refused /v2/_catalog: listing the catalog needs cluster-wide "list imagestreams" (image.openshift.io), which this user does not have`,
-    { hint: 'list one project through the ImageStream API instead: `regctl catalog -n PROJECT` (or ask a cluster admin for cluster-reader)' },
+    `${host} refused /v2/_catalog: listing the catalog needs cluster-wide "list imagestreams" (image.openshift.io), which ${denied ? `the user of ${denied.from}` : 'this user'} does not have`,
+    {
+      hint: `list one project through the ImageStream API instead: \`regctl catalog -n PROJECT\` (or ask a cluster admin for cluster-reader)${denied ? `; or, if that saved login is not yours, log in again: \`${denied.relogin}\`` : ''}`,
+    },
   );
 }

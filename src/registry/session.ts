@@ -71,6 +71,8 @@ export interface RegistrySession {
   tokenUnconfirmed?: { message: string; hint: string };
   /** A client with the cluster token when the rule allows it and it differs from the credentials used (doctor's evidence). */
   withClusterToken(): Promise<RegistryClient | undefined>;
+  /** The credentials came from auth.json: where, and the login that replaces them (for a denial's message). */
+  denied?: { from: string; relogin: string };
 }
 
 /** The cluster when a kubeconfig is usable; undefined otherwise (explicit hosts and auth.json need none). */
@@ -178,6 +180,8 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: 
       : `no credentials for ${host} in auth.json, and regctl sends the cluster token only to this cluster's registry hosts (image.config, the registry routes): log in to it with \`podman login ${host}\`${o.authfile ? ` --authfile ${o.authfile}` : ''}`;
 
   const trust = await trustFor(ctx, o, host, cluster, how.trust);
+  // A denial of what auth.json holds may be another user's login (e.g. an earlier `regctl login -u developer`).
+  const savedLogin = () => ({ from: saved(), relogin: `${discovered ? 'regctl login' : `podman login ${host}`}${o.authfile ? ` --authfile ${o.authfile}` : ''}` });
 
   const make = (t: string | undefined, src: CredentialSource) =>
     new RegistryClient({
@@ -189,6 +193,7 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: 
       rejectedMessage: src === 'auth.json' && !discovered ? `${host} rejected the credentials saved for it in ${authfile}${helper ? ` (credential helper ${helper})` : ''} (401)` : undefined,
       realmHosts: decision?.known?.hosts,
       grantSubject: t ? () => clusterUserOf(cluster, t) : undefined,
+      denied: src === 'auth.json' ? savedLogin() : undefined,
       trust: trust.trust,
       env: ctx.env,
       timeoutMs: how.timeoutMs ?? ctx.requestTimeoutMs,
@@ -211,6 +216,7 @@ export async function openRegistry(ctx: Context, o: RegistryAccessOptions, how: 
     credentials,
     authfile,
     trust,
+    denied: credentials === 'auth.json' ? savedLogin() : undefined,
     get tokenNote() {
       return decision?.note;
     },

@@ -2,6 +2,7 @@
 // with skopeo, auth.json and kubeconfig credentials, users without cluster-wide rights, bad references.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { contentEnv, type ContentEnv, type OciIndex } from './support/content-env.ts';
 import type { TestImage } from '../sandbox/registry/testing/image.ts';
 
@@ -99,6 +100,34 @@ describe('tags', () => {
     expect(u.code).toBe(2);
     expect(u.stderr.trim().split('\n')).toHaveLength(2);
   });
+
+  // auth.json holds another user's login for the host (an admin who once ran `regctl login -u developer`): the
+  // registry's denial names where that token came from and the login that replaces it; after `regctl login` (the
+  // kubeconfig's admin token) the same commands work.
+  it('a denial of a token saved in auth.json names the file and `regctl login`; after it, access works', async () => {
+    const authfile = `${e.tmp}/other-login.json`;
+    fs.writeFileSync(authfile, JSON.stringify({ auths: { [e.host]: { auth: Buffer.from(`developer:${e.sb.tokens.developer!}`).toString('base64') } } }), { mode: 0o600 });
+    const env = { env: { REGISTRY_AUTH_FILE: authfile } };
+    const tags = await e.cli(['tags', 'team/app'], env);
+    expect(tags.code, tags.all).toBe(4);
+    expect(tags.stderr).toBe(
+      `error: access denied by ${e.host} (repository:team/app:pull) to the token saved for ${e.host} in ${authfile}: access denied\n` +
+        'hint: ask a project admin for a registry role: `regctl grant …` (pull: registry-viewer, push: registry-editor); or, if that saved login is not yours, log in again: `regctl login`\n',
+    );
+    const catalog = await e.cli(['catalog'], env);
+    expect(catalog.code, catalog.all).toBe(4);
+    expect(catalog.stderr).toContain(`which the user of the token saved for ${e.host} in ${authfile} does not have\n`);
+    expect(catalog.stderr).toMatch(/; or, if that saved login is not yours, log in again: `regctl login`\n$/);
+    const login = await e.cli(['login', '--certs-dir', e.certsDir], env);
+    expect(login.code, login.all).toBe(0);
+    const again = await e.cli(['tags', 'team/app'], env);
+    expect(again.code, again.all).toBe(0);
+    expect(again.stdout.split('\n')).toContain('v1');
+    for (const r of [tags, catalog, login, again]) {
+      expect(r.all).not.toContain(e.sb.tokens.developer!);
+      expect(r.all).not.toContain(e.sb.tokens.admin!);
+    }
+  });
 });
 
 describe('inspect', () => {
@@ -158,5 +187,12 @@ describe('inspect', () => {
     const nf = await e.cli(['inspect', 'team/app:nope'], asAdmin);
     expect(nf.code).toBe(5);
     expect(nf.stderr).toMatch(/^error: image .*team\/app:nope not found/);
+    expect(nf.stderr).toMatch(/^hint: list its tags: `regctl tags team\/app`$/m);
+    // A repository that does not exist: its tags cannot be listed either, so the hint is the project's repositories.
+    const repo = await e.cli(['inspect', 'team/nothing:v1'], asAdmin);
+    expect(repo.code, repo.all).toBe(5);
+    expect(repo.stderr).toBe(`error: repository team/nothing not found in ${e.host} (repository name not known to registry)\nhint: list the repositories: \`regctl catalog -n team\`\n`);
+    const tags = await e.cli(['tags', 'team/nothing'], asAdmin);
+    expect(tags.code).toBe(5); // what the old hint (`regctl tags team/nothing`) led to
   });
 });

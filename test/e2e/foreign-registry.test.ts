@@ -93,6 +93,27 @@ describe.each(['htpasswd', 'token'] as const)('docker-registry with %s auth and 
     expect(r.all).not.toContain(PASSWORD);
   });
 
+  // Not this cluster's registry: `regctl expose --trust` cannot help it; the hint names its certs.d entry, which works.
+  it('a certificate it cannot verify: the hint names <certs.d>/HOST/ca.crt; putting the CA there works', async () => {
+    const host = regs[mode].host;
+    const esc = host.replace(/[.]/g, '\\.');
+    const certs = path.join(tmp, `untrusted-certs.d-${mode}`);
+    const args = ['inspect', `${host}/team/app:v1`, '--certs-dir', certs, '-o', 'json'];
+    const r = await cli(args, { REGISTRY_AUTH_FILE: authfile });
+    expect(r.code, r.all).toBe(1);
+    expectOneError(
+      r,
+      new RegExp(`^error: cannot verify the certificate of ${esc} \\(x509: [A-Z_]+\\)$`),
+      new RegExp(`^hint: put the CA that signs ${esc}'s certificate where podman/skopeo look, <certs\\.d>/${esc}/ca\\.crt `),
+    );
+    fs.mkdirSync(path.join(certs, host), { recursive: true });
+    fs.copyFileSync(regs[mode].caFile, path.join(certs, host, 'ca.crt'));
+    const ok = await cli(args, { REGISTRY_AUTH_FILE: authfile });
+    expect(ok.code, ok.all).toBe(0);
+    expect(JSON.parse(ok.stdout).digest).toBe(img.manifestDigest);
+    expect(r.all + ok.all).not.toContain(PASSWORD);
+  });
+
   it('a wrong password: one error line, exit 4, and the password never shown', async () => {
     const bad = path.join(tmp, `bad-${mode}.json`);
     const wrong = `${PASSWORD}-wrong`;

@@ -127,7 +127,7 @@ describe('regctl metrics', () => {
     emptySharedNamespace(sb);
     const r = await runCli(['--context', 'developer', 'metrics'], { env: envFor(sb) });
     expect(r.code, r.all).toBe(4);
-    expect(r.stderr).toMatch(/^error: cannot find the registry host: you may not read image\.config, the registry routes or an image stream\nhint: ask a cluster admin for `regctl grant reader USER`/);
+    expect(r.stderr).toMatch(/^error: cannot find the registry host: you may not read image\.config, the registry routes or an image stream\nhint: ask a cluster admin for `regctl grant reader developer`: /);
   });
 
   it('a user without the metrics role gets 401 explained with the grant to run; after the grant it works', async () => {
@@ -166,6 +166,15 @@ describe('regctl metrics', () => {
     const r = await runCli(['--context', 'system-admin', 'metrics'], { env: envFor(sb) });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/client certificate, which the registry does not accept/);
+    // The hint names only what metrics takes: --service-account (or --token), not login's --username.
+    expect(r.stderr).toMatch(/^hint: use --service-account SA \(short-lived token, e\.g\. -z builder -n PROJECT\) or --token; or `oc login` as a user with a token$/m);
+    // Followed: a service account with the metrics role, its short-lived token minted by the certificate user.
+    sb.store.create('/serviceaccounts', { metadata: { name: 'scraper', namespace: 'default' } });
+    const grant = await runCli(['grant', 'metrics', '-z', 'scraper', '-n', 'default'], { env: envFor(sb) });
+    expect(grant.code, grant.all).toBe(0);
+    const asSA = await runCli(['--context', 'system-admin', 'metrics', '--service-account', 'scraper', '-n', 'default'], { env: envFor(sb) });
+    expect(asSA.code, asSA.all).toBe(0);
+    expect(asSA.stdout).toMatch(/^Registry\s+v4\.17/m);
   });
 
   it('flag mistakes are usage errors before any request', async () => {
