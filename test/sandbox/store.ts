@@ -10,7 +10,7 @@ import { nowLogTime, parseLogTime } from './log-time.ts';
 import { admitBatch } from './apiserver/batch-admission.ts';
 import { prepareWorkloadForCreate, WORKLOAD_STRATEGY_KEYS } from './apiserver/workload-strategy.ts';
 import { prepareImageForCreate } from './apiserver/image-strategy.ts';
-import { prepareImageStreamTagGenerations } from './apiserver/imagestream-strategy.ts';
+import { imageStreamNameError, prepareImageStream } from './apiserver/imagestream-strategy.ts';
 
 export interface StoreOptions {
   /** Resource table; defaults to resources.ts defaultResourceTypes(). */
@@ -201,7 +201,7 @@ export function admit(key: ResourceKey, obj: KubeObject, old: KubeObject | undef
   if (key === 'batch/jobs' || key === 'batch/cronjobs') admitBatch(key, obj, !old, old);
   if (!old && WORKLOAD_STRATEGY_KEYS.has(key)) prepareWorkloadForCreate(key, obj);
   if (key === 'image.openshift.io/images' && !old) prepareImageForCreate(obj);
-  if (key === 'image.openshift.io/imagestreams') prepareImageStreamTagGenerations(obj, old);
+  if (key === 'image.openshift.io/imagestreams') prepareImageStream(obj, old);
   if (key === '/secrets') {
     const sd = obj.stringData as Record<string, string> | undefined;
     if (sd) {
@@ -226,6 +226,10 @@ const NAME_RE = /^[a-z0-9]([-a-z0-9.:~@]*[a-z0-9])?$/;
 
 /** The 422 of a name the create strategy refuses (also for dry-run creates, which validate as real ones do). */
 export function invalidName(t: ResourceType, name: string): StoreError | undefined {
+  if (t.group === 'image.openshift.io' && t.resource === 'imagestreams') {
+    const why = imageStreamNameError(name);
+    return why ? new StoreError(422, 'Invalid', `${qualifiedKind(t)} "${name}" is invalid: metadata.name: ${why}`, { name, group: t.group, kind: t.kind, causes: [{ reason: 'FieldValueInvalid', message: why, field: 'metadata.name' }] }) : undefined;
+  }
   if (NAME_RE.test(name) && name.length <= 253) return undefined;
   const message = `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
   return new StoreError(422, 'Invalid', `${qualifiedKind(t)} "${name}" is invalid: metadata.name: ${message}`, { name, group: t.group, kind: t.kind, causes: [{ reason: 'FieldValueInvalid', message, field: 'metadata.name' }] });
@@ -442,13 +446,27 @@ export function createStore(opts: StoreOptions = {}): Store {
       }
       const hasStatusSub = t.subresources?.includes('status') ?? false;
       let next: KubeObject;
-      if (uo?.subresource === 'status') {
+      if (uo?.subresource === 'status' && uo.whole) {
+        // A status strategy that writes more than status (openshift-apiserver's ImageStream StatusStrategy keeps only
+        // spec.tags/dockerImageRepository; imagestream-strategy.ts prepared the object): what the store never takes
+        // from a request is still the stored one.
+        next = withTypeMeta(t, clone(input));
+        const m = next.metadata;
+        m.uid = cur.metadata.uid;
+        m.creationTimestamp = cur.metadata.creationTimestamp;
+        m.generation = cur.metadata.generation;
+        if (t.namespaced) m.namespace = cur.metadata.namespace;
+        else delete m.namespace;
+        if (cur.metadata.deletionTimestamp) m.deletionTimestamp = cur.metadata.deletionTimestamp;
+        else delete m.deletionTimestamp;
+      } else if (uo?.subresource === 'status') {
         next = clone(cur);
         if (input.status === undefined) delete next.status;
         else next.status = clone(input.status);
       } else {
         next = withTypeMeta(t, clone(input));
-        if (hasStatusSub) {
+        // (`withStatus`: the strategy itself wrote status on a main-resource write, as the image stream one does.)
+        if (hasStatusSub && !uo?.withStatus) {
           if (cur.status === undefined) delete next.status;
           else next.status = clone(cur.status);
         }
@@ -462,7 +480,8 @@ export function createStore(opts: StoreOptions = {}): Store {
         else delete m.deletionTimestamp;
         delete m.generateName;
         if (cur.metadata.generateName) m.generateName = cur.metadata.generateName;
-        admit(key, next, cur, (k, n) => b2(k).get(objKey(undefined, n)));
+        // (`admitted`: the API handler already ran the strategy on this object; the image stream one is not idempotent.)
+        if (!uo?.admitted) admit(key, next, cur, (k, n) => b2(k).get(objKey(undefined, n)));
         if (specOf(next) !== specOf(cur)) m.generation = (cur.metadata.generation ?? 0) + 1;
         if (key === '/namespaces' && cur.status) next.status = clone(cur.status);
       }

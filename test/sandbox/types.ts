@@ -111,9 +111,11 @@ export interface Store {
   create(key: ResourceKey, obj: KubeObject): KubeObject;
   /**
    * Replaces the object. With metadata.resourceVersion set and stale → StoreError 409 Conflict.
-   * subresource 'status' replaces only .status; otherwise .status is kept and generation bumps when spec changes.
+   * subresource 'status' replaces only .status (with `whole`, the whole prepared object but uid/creation/generation/
+   * namespace/deletion); otherwise .status is kept and generation bumps when spec changes (`admitted`: the caller already
+   * ran `admit` on the object; `withStatus`: a main-resource write whose status the strategy computed is stored as given).
    */
-  update(key: ResourceKey, obj: KubeObject, opts?: { subresource?: 'status' }): KubeObject;
+  update(key: ResourceKey, obj: KubeObject, opts?: { subresource?: 'status'; whole?: boolean; admitted?: boolean; withStatus?: boolean }): KubeObject;
   delete(key: ResourceKey, namespace: string | undefined, name: string): KubeObject;
   /** Events after fromResourceVersion (all current objects as ADDED when undefined). Too old → StoreError 410 Gone. */
   watch(key: ResourceKey, namespace: string | undefined, fromResourceVersion: string | undefined, onEvent: (e: WatchEvent) => void): () => void;

@@ -10,6 +10,8 @@ import { ApiError, badRequest } from './errors.ts';
 import { directiveOf, unknownFields } from './fieldvalidation.ts';
 import { applyConfig, conflictMessage, pathString, printManager } from './managedfields.ts';
 import { validateBuiltIn, validatesBuiltIn } from './secret-validation.ts';
+import { validateImageStream } from './imagestream-strategy.ts';
+import { imageStreamTagsChanged, linkImages } from './imagestream-tags-changed.ts';
 import { forceOf } from './write-options.ts';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -82,10 +84,22 @@ export async function handleApply(ctx: RequestCtx, rr: ResourceRequest, deps: Ap
   // A resourceVersion in the applied configuration is a precondition (kubectl diff --server-side locks with it).
   if (cur && !cfg.metadata.resourceVersion) object.metadata.resourceVersion = cur.metadata.resourceVersion;
   const old = cur && validatesBuiltIn(rr.key) ? structuredClone(cur) : cur;
+  // ImageStream Strategy.PrepareForCreate drops a new stream's status; Validate checks its spec tags (imagestream-strategy.ts).
+  const isImageStream = rr.key === 'image.openshift.io/imagestreams';
+  if (isImageStream && !cur) object.status = {};
   admit(rr.key, object, cur, (k, n) => store.get(k, undefined, n));
   if (t.schema) deps.validate(t, object);
+  let links: string[] = [];
+  if (isImageStream) {
+    // Strategy.PrepareForUpdate keeps the stored status; Validate's tagsChanged adds the new tags' events.
+    if (cur) object.status = structuredClone(cur.status ?? {});
+    const changed = imageStreamTagsChanged(ctx, cur, object);
+    links = changed.links;
+    validateImageStream(object, changed.causes);
+  }
   if (!cur || !cfg.metadata.resourceVersion || cfg.metadata.resourceVersion === cur.metadata.resourceVersion) validateBuiltIn(rr.key, t, object, old);
   deps.beforeWrite(name);
-  if (!cur) return deps.send(201, deps.create(object));
-  return deps.send(200, deps.update(object));
+  const written = cur ? deps.update(object) : deps.create(object);
+  if (isImageStream && !ctx.url.searchParams.getAll('dryRun').includes('All')) await linkImages(ctx, links, written);
+  return deps.send(cur ? 200 : 201, written);
 }

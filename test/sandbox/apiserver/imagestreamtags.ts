@@ -13,6 +13,7 @@ import { ApiError, badRequest, conflict, notFound } from './errors.ts';
 import { jsonBody, sendJson } from './context.ts';
 import type { RequestCtx, ResourceRequest } from './context.ts';
 import { decorate } from './rest.ts';
+import { defaultTagReference, tagRefChanged as strategyTagRefChanged, validateImageStreamTagWrite } from './imagestream-strategy.ts';
 
 const IS_KEY = 'image.openshift.io/imagestreams';
 const INTERNAL_REGISTRY = 'image-registry.openshift-image-registry.svc:5000';
@@ -31,19 +32,13 @@ function invalid(stream: string, tag: string, field: string, what: string): ApiE
   });
 }
 
-/** strategy.go tagRefChanged: the source (namespace, name), reference flag, or a generation reset to 0. */
+/** strategy.go: a tag not in the stored spec counts as changed (tagsChanged), else tagRefChanged (importMode too). */
 function tagRefChanged(old: TagRef | undefined, next: TagRef, ns: string): boolean {
-  if (!old) return true;
-  if (!next.from || (!next.from.kind && !next.from.name)) return false;
-  const of = old.from ?? {};
-  if ((of.namespace || ns) !== (next.from.namespace || ns)) return true;
-  if (of.name !== next.from.name) return true;
-  if (Boolean(old.reference) !== Boolean(next.reference)) return true;
-  return old.generation != null && next.generation != null && old.generation !== next.generation && next.generation === 0;
+  return !old || strategyTagRefChanged(old, next, ns);
 }
 
 /** strategy.go parseFromReference: `<tag>`/`<id>` (this stream) or `<stream>:<tag>` / `<stream>@<id>`. */
-function parseFrom(streamName: string, from: TagRef): [string, string] | undefined {
+export function parseFrom(streamName: string, from: TagRef): [string, string] | undefined {
   const sep = from.kind === 'ImageStreamTag' ? ':' : from.kind === 'ImageStreamImage' ? '@' : undefined;
   if (!sep) return undefined;
   const parts = String(from.name ?? '').split(sep);
@@ -53,7 +48,7 @@ function parseFrom(streamName: string, from: TagRef): [string, string] | undefin
 }
 
 /** internalimageutil.LatestTaggedImage / ResolveImageID on a stream's status. */
-function resolveEvent(source: KubeObject, kind: string, tagOrId: string): any | undefined {
+export function resolveEvent(source: KubeObject, kind: string, tagOrId: string): any | undefined {
   const tags = ((source.status as any)?.tags ?? []) as any[];
   if (kind === 'ImageStreamTag') return tags.find((t) => t.tag === tagOrId)?.items?.[0];
   for (const t of tags) for (const item of t.items ?? []) if (item.image === tagOrId) return item;
@@ -61,7 +56,7 @@ function resolveEvent(source: KubeObject, kind: string, tagOrId: string): any | 
 }
 
 /** internalimageutil.AddTagEventToImageStream: a new first item unless it is the current one. */
-function addTagEvent(statusTags: any[], tag: string, event: any): void {
+export function addTagEvent(statusTags: any[], tag: string, event: any): void {
   let t = statusTags.find((x) => x.tag === tag);
   if (!t) statusTags.push((t = { tag, items: [] }));
   const cur = t.items?.[0];
@@ -118,7 +113,13 @@ export async function writeImageStreamTag(ctx: RequestCtx, rr: ResourceRequest):
     if (!oldTag && !body?.tag) throw badRequest(`imagestreamtag ${tag} is not a spec tag in imagestream ${ns}/${streamName}, cannot be updated`);
   }
   let tagRef: TagRef | undefined = oldTag;
-  if (body?.tag) tagRef = { ...body.tag, name: tag };
+  if (body?.tag) {
+    const fromBody: TagRef = { ...structuredClone(body.tag), name: tag };
+    // The ImageStreamTag is decoded with the v1 defaults (referencePolicy Source, importMode Legacy).
+    defaultTagReference(fromBody);
+    validateImageStreamTagWrite(id, fromBody, body?.metadata?.annotations);
+    tagRef = fromBody;
+  }
   if (tagRef) {
     tagRef.annotations = body?.metadata?.annotations ?? null;
     const i = specTags.findIndex((t) => t.name === tag);

@@ -16,6 +16,16 @@ import { handleApply, isApplyPatch } from './apply.ts';
 import { raceFault } from './faults.ts';
 import { validateBuiltIn, validatesBuiltIn } from './secret-validation.ts';
 import { queryOptions, validateWriteOptions } from './write-options.ts';
+import { prepareImageStreamStatusUpdate, validateImageStream, validateImageStreamStatusUpdate } from './imagestream-strategy.ts';
+import { imageStreamTagsChanged, linkImages } from './imagestream-tags-changed.ts';
+
+const IMAGESTREAMS = 'image.openshift.io/imagestreams';
+/**
+ * Strategies whose AllowUnconditionalUpdate is false besides custom resources: an update must carry the
+ * resourceVersion (openshift/openshift-apiserver release-4.17 pkg/image/apiserver/registry/imagestream/strategy.go and
+ * image/strategy.go `AllowUnconditionalUpdate() bool { return false }`; the generic store.go Update refuses 0).
+ */
+const NO_UNCONDITIONAL_UPDATE = new Set([IMAGESTREAMS, 'image.openshift.io/images']);
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -29,7 +39,9 @@ export function decorate(store: Store, key: string, o: KubeObject): KubeObject {
     const repo = `${o.metadata.namespace}/${o.metadata.name}`;
     if (internal) status.dockerImageRepository = `${internal}/${repo}`;
     else status.dockerImageRepository ??= '';
+    // Strategy.Decorate sets both on every read: no external host → "" (omitted), whatever a status write stored.
     if (external[0]) status.publicDockerImageRepository = `${external[0]}/${repo}`;
+    else delete status.publicDockerImageRepository;
   }
   return o;
 }
@@ -83,7 +95,16 @@ function setOnCreate(rv: unknown): boolean {
  * clusterrolebinding}/storage/storage.go). Other kinds keep answering with the object here (pods and service accounts
  * do upstream; the rest is not checked).
  */
-const DELETED_AS_STATUS = new Set(['/configmaps', '/secrets', 'rbac.authorization.k8s.io/rolebindings', 'rbac.authorization.k8s.io/clusterrolebindings']);
+const DELETED_AS_STATUS = new Set([
+  '/configmaps',
+  '/secrets',
+  'rbac.authorization.k8s.io/rolebindings',
+  'rbac.authorization.k8s.io/clusterrolebindings',
+  // openshift/openshift-apiserver release-4.17 pkg/image/apiserver/registry/imagestream/etcd/etcd.go and
+  // image/etcd/etcd.go: registry.Store without ReturnDeletedObject.
+  IMAGESTREAMS,
+  'image.openshift.io/images',
+]);
 const deletedAsStatus = (t: ResourceType, key: string) => Boolean(t.schema) || DELETED_AS_STATUS.has(key);
 
 function deletedStatus(t: ResourceType, o: KubeObject) {
@@ -184,16 +205,22 @@ function storeCreate(ctx: RequestCtx, t: ResourceType, key: string, obj: KubeObj
   return { ...obj, apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...md, uid: randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), generation: 1 } };
 }
 
-function storeUpdate(ctx: RequestCtx, t: ResourceType, key: string, obj: KubeObject, dry: boolean, subresource?: 'status'): KubeObject {
+function storeUpdate(ctx: RequestCtx, t: ResourceType, key: string, obj: KubeObject, dry: boolean, subresource?: 'status', whole = false): KubeObject {
   const store = ctx.opts.store;
-  if (!dry) return store.update(key, obj, subresource ? { subresource } : undefined);
+  // The image stream strategy ran in the handler (admit) and must not run twice: its tag generations are not idempotent.
+  // Its tagsChanged wrote the status of a main-resource write (imagestream-tags-changed.ts).
+  if (!dry) return store.update(key, obj, subresource ? { subresource, ...(whole ? { whole } : {}) } : key === IMAGESTREAMS ? { admitted: true, withStatus: true } : undefined);
   const cur = store.get(key, obj.metadata.namespace, obj.metadata.name!);
   if (!cur) throw notFound(t, obj.metadata.name!);
   if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== cur.metadata.resourceVersion) throw conflict(t, obj.metadata.name!);
+  if (subresource && whole) {
+    const md = cur.metadata;
+    return { ...obj, metadata: { ...obj.metadata, uid: md.uid, creationTimestamp: md.creationTimestamp, generation: md.generation, resourceVersion: md.resourceVersion } };
+  }
   if (subresource) return { ...cur, status: obj.status };
   const out: KubeObject = { ...obj, metadata: { ...obj.metadata, resourceVersion: cur.metadata.resourceVersion, uid: cur.metadata.uid } };
   // As the real update would store it: a main-resource write keeps the status of a kind with a status subresource.
-  if (t.subresources?.includes('status')) {
+  if (t.subresources?.includes('status') && key !== IMAGESTREAMS) {
     if (cur.status === undefined) delete out.status;
     else out.status = cur.status;
   }
@@ -248,9 +275,14 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     }
     obj.apiVersion = apiVersionOf(t);
     obj.kind = t.kind;
+    // ImageStream Strategy.PrepareForCreate (openshift-apiserver release-4.17 imagestream/strategy.go): the request's
+    // status is dropped (dockerImageRepository is computed, see decorate).
+    if (key === IMAGESTREAMS) obj.status = {};
     // Strategy/admission (route host allocation) runs before validation, as in openshift-apiserver.
     admit(key, obj, undefined, (k, n) => store.get(k, undefined, n));
     validateOrThrow(t, obj);
+    const changed = key === IMAGESTREAMS ? imageStreamTagsChanged(ctx, undefined, obj) : { links: [], causes: [] };
+    if (key === IMAGESTREAMS) validateImageStream(obj, changed.causes);
     validateBuiltIn(key, t, obj);
     consumeConflictFault(ctx, t, obj.metadata.name ?? '');
     // etcd3 store.go Create (k8s.io/apiserver release-1.30): an object that carries a resourceVersion is refused with
@@ -259,6 +291,7 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     if (!dry && setOnCreate(obj.metadata.resourceVersion)) throw new UnknownError(500, 'resourceVersion should not be set on objects to be created');
     if (!VIRTUAL_KEYS_NO_FIELDS.has(key)) recordUpdate(t, undefined, obj, managerName(ctx.url.searchParams.get('fieldManager'), ctx.req.headers['user-agent']));
     const created = storeCreate(ctx, t, key, obj, dry);
+    if (!dry) await linkImages(ctx, changed.links, created);
     return sendJson(ctx.res, 201, decorate(store, key, created));
   }
 
@@ -331,7 +364,7 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     // precondition. None (or 0): an unconditional update where the strategy allows it, never for custom resources.
     const rv = next.metadata.resourceVersion;
     if (!rv || rv === '0') {
-      if (t.schema && sub !== 'scale') {
+      if ((t.schema || NO_UNCONDITIONAL_UPDATE.has(key)) && sub !== 'scale') {
         const cause = { reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' };
         throw new ApiError(422, 'Invalid', `${qualifiedResource(t)} "${name}" is invalid: metadata.resourceVersion: ${cause.message}`, { name, group: t.group, kind: t.resource, causes: [cause] });
       }
@@ -355,6 +388,14 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     // (A patched object may share members with cur, which admission changes: validation compares with a copy.)
     const old = validatesBuiltIn(key) ? structuredClone(cur) : cur;
     if (sub !== 'status') admit(key, next, cur, (k, n) => store.get(k, undefined, n));
+    let links: string[] = [];
+    const rvMatches = !(next.metadata.resourceVersion && next.metadata.resourceVersion !== cur.metadata.resourceVersion);
+    // openshift-apiserver's ImageStream StatusStrategy writes the request but the stored spec tags (imagestream-strategy.ts).
+    const wholeStatus = key === IMAGESTREAMS && sub === 'status';
+    if (wholeStatus && rvMatches) {
+      next = prepareImageStreamStatusUpdate(next, cur);
+      validateImageStreamStatusUpdate(next, cur);
+    }
     if (t.schema) {
       // Validate the whole object as it will be stored.
       const candidate = structuredClone(next);
@@ -369,8 +410,9 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
     }
     consumeConflictFault(ctx, t, name);
     await raceFault(ctx, t, name);
-    // The strategy's ValidateUpdate runs against the stored object once its resourceVersion matched (else: 409 below).
-    if (!sub && !(next.metadata.resourceVersion && next.metadata.resourceVersion !== cur.metadata.resourceVersion)) {
+    // The strategy's ValidateUpdate runs against the stored object once its resourceVersion matched (else: 409 below);
+    // rest.BeforeUpdate runs for a status update too.
+    if (sub !== 'scale' && rvMatches) {
       // rest.BeforeUpdate (k8s.io/apiserver registry/rest/update.go, release-1.30): a missing uid is the stored one; a
       // different one fails ValidateObjectMetaAccessorUpdate (apimachinery api/validation/objectmeta.go): immutable.
       const uid = next.metadata.uid;
@@ -378,10 +420,18 @@ export async function handleResource(ctx: RequestCtx, rr: ResourceRequest): Prom
         const cause = { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(uid)}: field is immutable`, field: 'metadata.uid' };
         throw new ApiError(422, 'Invalid', `${qualifiedKind(t)} "${name}" is invalid: metadata.uid: ${cause.message}`, { name, group: t.group, kind: t.kind, causes: [cause] });
       }
-      validateBuiltIn(key, t, next, old);
+      if (!sub) validateBuiltIn(key, t, next, old);
+      if (!sub && key === IMAGESTREAMS) {
+        // Strategy.PrepareForUpdate put the stored status back; Validate's tagsChanged adds the new tags' events.
+        next.status = structuredClone(cur.status ?? {});
+        const changed = imageStreamTagsChanged(ctx, cur, next);
+        links = changed.links;
+        validateImageStream(next, changed.causes);
+      }
     }
     if (!sub) recordUpdate(t, cur, next, managerName(ctx.url.searchParams.get('fieldManager'), ctx.req.headers['user-agent']));
-    const saved = storeUpdate(ctx, t, key, next, dry, sub === 'status' ? 'status' : undefined);
+    const saved = storeUpdate(ctx, t, key, next, dry, sub === 'status' ? 'status' : undefined, wholeStatus);
+    if (!dry) await linkImages(ctx, links, saved);
     return sendJson(ctx.res, 200, decorate(store, key, saved));
   }
 

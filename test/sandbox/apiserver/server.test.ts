@@ -258,7 +258,7 @@ describe('REST', () => {
     expect(istList.json.items.map((i: any) => i.metadata.name)).toEqual(['app:v1']);
     expect((await call(kit, 'DELETE', '/apis/image.openshift.io/v1/namespaces/default/imagestreamtags/app:v1', { token: admin })).json.status).toBe('Success');
     expect((await call(kit, 'GET', '/apis/image.openshift.io/v1/namespaces/default/imagestreamtags/app:v1', { token: admin })).json.message).toBe('imagestreamtags.image.openshift.io "app:v1" not found');
-    const isi = await call(kit, 'POST', '/apis/image.openshift.io/v1/namespaces/default/imagestreamimports', { token: admin, body: { metadata: { name: 'app' }, spec: {} } });
+    const isi = await call(kit, 'POST', '/apis/image.openshift.io/v1/namespaces/default/imagestreamimports', { token: admin, body: { metadata: { name: 'app' }, spec: { images: [{ from: { kind: 'DockerImage', name: 'quay.io/x/y:1' } }] } } });
     expect(isi.status).toBe(501);
   });
 });

@@ -9,6 +9,19 @@ import type { RequestCtx, ResourceRequest } from './context.ts';
 import { decorate, deleteOptions } from './rest.ts';
 import { createImageStreamMapping } from './imagestreammappings.ts';
 import { writeImageStreamTag } from './imagestreamtags.ts';
+import { queryOptions, validateWriteOptions } from './write-options.ts';
+import { validateImageStreamImport } from './imagestream-strategy.ts';
+
+/**
+ * These resources are rest.Creater/NamedCreater/Updater storages behind kube-apiserver's generic handlers
+ * (k8s.io/apiserver pkg/endpoints/handlers/create.go createHandler, update.go UpdateResource, release-1.30 @
+ * 0cb74bf9ca3ff7fde416fafb0641ce9561ef0f2e), which decode and validate the CreateOptions/UpdateOptions from the query
+ * before the body is decoded: the same 422 as for stored kinds (write-options.ts).
+ */
+function checkWriteOptions(ctx: RequestCtx, method: string): void {
+  if (method === 'POST') validateWriteOptions('CreateOptions', queryOptions(ctx.url.searchParams));
+  else if (method === 'PUT') validateWriteOptions('UpdateOptions', queryOptions(ctx.url.searchParams));
+}
 
 function userInfo(u: Identity) {
   const info: Record<string, unknown> = { username: u.username, groups: u.groups };
@@ -82,6 +95,7 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
 
   if (k === 'authorization.k8s.io/selfsubjectaccessreviews' || k === 'authorization.k8s.io/subjectaccessreviews' || k === 'authorization.k8s.io/localsubjectaccessreviews') {
     if (method !== 'POST') throw methodNotAllowed();
+    checkWriteOptions(ctx, method);
     const body = await jsonBody(ctx);
     const kind = rr.t.kind;
     if (k.endsWith('/selfsubjectaccessreviews')) review(ctx, body, ctx.user, kind, 'authorization.k8s.io');
@@ -97,6 +111,7 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
 
   if (k === 'authentication.k8s.io/selfsubjectreviews') {
     if (method !== 'POST') throw methodNotAllowed();
+    checkWriteOptions(ctx, method);
     await ctx.body();
     sendJson(ctx.res, 201, { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo: userInfo(ctx.user) } });
     return true;
@@ -104,6 +119,7 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
 
   if (k === 'authentication.k8s.io/tokenreviews') {
     if (method !== 'POST') throw methodNotAllowed();
+    checkWriteOptions(ctx, method);
     const body = await jsonBody(ctx);
     const u = body.spec?.token ? ctx.opts.auth.lookup(String(body.spec.token)) : undefined;
     const status: Record<string, unknown> = u ? { authenticated: true, user: userInfo(u), audiences: body.spec?.audiences ?? ['https://kubernetes.default.svc'] } : { authenticated: false, user: {}, error: '[invalid bearer token, token lookup failed]' };
@@ -130,6 +146,7 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
 
   if (k === '/serviceaccounts' && rr.subresource === 'token') {
     if (method !== 'POST') throw methodNotAllowed();
+    checkWriteOptions(ctx, method);
     const body = await jsonBody(ctx);
     const sa = store.get('/serviceaccounts', rr.namespace, rr.name!);
     if (!sa) throw notFound(rr.t, rr.name!);
@@ -173,6 +190,7 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
       return true;
     }
     if (method === 'POST') {
+      checkWriteOptions(ctx, method);
       const body = await jsonBody(ctx);
       const ns = store.create('/namespaces', { metadata: { name: body.metadata?.name, labels: body.metadata?.labels, annotations: body.metadata?.annotations } });
       sendJson(ctx.res, 201, toProject(ns));
@@ -241,6 +259,7 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
       return true;
     }
     if (method === 'POST' || (method === 'PUT' && rr.name)) {
+      checkWriteOptions(ctx, method);
       await writeImageStreamTag(ctx, rr);
       return true;
     }
@@ -249,7 +268,10 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
 
   if (k === 'image.openshift.io/imagestreamimports') {
     if (method !== 'POST') throw methodNotAllowed();
+    checkWriteOptions(ctx, method);
     const body = await jsonBody(ctx);
+    // rest.BeforeCreate with the import strategy validates the request before anything is imported.
+    validateImageStreamImport(body ?? {});
     const hook = ctx.opts.hooks?.importImage;
     if (!hook) throw new ApiError(501, 'NotImplemented', 'image import is not available in this sandbox (no importImage hook)', { group: 'image.openshift.io', kind: 'imagestreamimports' });
     body.metadata = { ...(body.metadata ?? {}), namespace: rr.namespace };
@@ -259,6 +281,7 @@ export async function handleVirtual(ctx: RequestCtx, rr: ResourceRequest): Promi
   }
 
   if (k === 'image.openshift.io/imagestreammappings') {
+    if (method === 'POST' && !rr.name) checkWriteOptions(ctx, method);
     await createImageStreamMapping(ctx, rr);
     return true;
   }
