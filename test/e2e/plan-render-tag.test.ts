@@ -68,8 +68,11 @@ describe('tag --render', () => {
     const applied = await kubectl(['apply', '--server-side', '-f', d1]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(await specTag('rt', 'gitops', 'stable')).toEqual({ ...(await specTag('rt', 'direct', 'stable')), name: 'stable' });
-    // On OpenShift the stream write resolves the ImageStreamImage into status (imagestream/strategy.go tagsChanged);
-    // the sandbox runs that only for ImageStreamTag writes, so only the spec tags are compared here.
+    // The stream write itself resolves the ImageStreamImage into status (imagestream/strategy.go tagsChanged): the
+    // applied tag points at the same image as the one `tag` set.
+    const image = async (name: string) => (await stream('rt', name))?.status?.tags?.find((t: any) => t.tag === 'stable')?.items?.[0]?.image;
+    expect(await image('gitops')).toBe(v1.manifestDigest);
+    expect(await image('gitops')).toBe(await image('direct'));
     const again = await e.cli([...args, '-o', 'json']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).items[0].result).toBe('unchanged');
