@@ -33,7 +33,8 @@ export function planText(p: Plan, mode: DryRunMode): string {
     const b = body(s);
     if (s.action === 'patch' && Array.isArray(s.patch)) lines.push(jsonPatchText(s.patch));
     else if (b !== undefined) lines.push(stableYAML(b).trimEnd());
-    else lines.push(`# ${s.action} ${describeTarget(s.target)}`);
+    // A delete without preconditions has no body: its numbered summary already names what goes.
+    else if (s.action !== 'delete') lines.push(`# ${s.action} ${describeTarget(s.target)}`);
   });
   if (p.checks.length) {
     lines.push('---', '# then waits for:');
