@@ -77,6 +77,8 @@ export interface Plan {
   risks: string[];
   /** A short description of the target storage, e.g. `s3 (bucket b, region r)`. */
   target: string;
+  /** Said with the plan and after the change (not warnings): e.g. settings that stay as they were. */
+  notes: string[];
 }
 
 const DEFAULT_SIZE = '100Gi';
@@ -173,7 +175,7 @@ function secretValue(secret: Json | null, key: string): string | undefined {
 }
 
 export function planStorage(req: StorageRequest, st: StorageState): Plan {
-  const plan: Plan = { writes: [], warnings: [], problems: [], risks: [], target: describe(req.type, req.fields) };
+  const plan: Plan = { writes: [], warnings: [], problems: [], risks: [], target: describe(req.type, req.fields), notes: [] };
   const spec = st.config.spec ?? {};
   const replicas: number = spec.replicas ?? 1;
   const strategy: string = spec.rolloutStrategy || 'RollingUpdate';
@@ -242,6 +244,16 @@ export function planStorage(req: StorageRequest, st: StorageState): Plan {
     });
   }
   if (rwo && plan.writes.length) plan.warnings.push(rwo);
+  // Recreate (and 1 replica) is what a ReadWriteOnce claim needs; the operator requires them only for such a claim
+  // (pkg/storage/pvc/pvc.go), and bootstraps object storage with RollingUpdate and 2 replicas (pkg/storage/storage.go).
+  // A switch to storage every replica shares keeps them as they are: say so, and how to change them.
+  const shared = req.type !== 'emptyDir' && (req.type !== 'pvc' || !rwo);
+  if (shared && strategy === 'Recreate' && plan.writes.some((w) => w.kind === 'Config')) {
+    const one = replicas <= 1;
+    plan.notes.push(
+      `rolloutStrategy Recreate${one ? ` and replicas ${replicas}` : ''} stay as they are (what a ReadWriteOnce claim needs); ${plan.target} is shared by every replica, and the operator requires Recreate and 1 replica only with a ReadWriteOnce claim: for restarts and upgrades without downtime run \`regctl config set rolloutStrategy=RollingUpdate${one ? ' replicas=2' : ''}\``,
+    );
+  }
   // Order of writes: claim, credentials, then the Config that makes the operator use them.
   plan.writes.sort((x, y) => order(x.kind) - order(y.kind));
   // Nothing to do means nothing at risk (idempotent re-runs need no --yes).

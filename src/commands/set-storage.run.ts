@@ -68,6 +68,8 @@ export async function run(_ctx: Context, args: string[]): Promise<void> {
 
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUANTITY = /^([0-9]+(\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+/** The smallest --size taken without a unit (bytes): 1Gi. */
+const MIN_BARE_SIZE = 1024 ** 3;
 
 function defined(o: Json): Json {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
@@ -79,6 +81,11 @@ async function pvcRequest(o: OptionsOf<typeof pvcSpec>): Promise<StorageRequest>
   if (o.size !== undefined && !QUANTITY.test(o.size)) throw new UsageError(`invalid --size "${o.size}"`, 'use a quantity such as 100Gi or 500G');
   // The API server refuses a claim of zero bytes ("must be greater than zero") only after the claim is sent.
   if (o.size !== undefined && Number.parseFloat(o.size) === 0) throw new UsageError(`invalid --size "${o.size}": a claim must be larger than zero`, 'use a quantity such as 100Gi or 500G');
+  // A number without a unit counts bytes (as kubectl reads it): `--size 10` is a 10-byte claim, surely meant as 10Gi.
+  // Bytes are taken as written only from 1Gi up (a number that long is deliberate).
+  if (o.size !== undefined && /^[0-9.]+$/.test(o.size) && Number.parseFloat(o.size) < MIN_BARE_SIZE) {
+    throw new UsageError(`--size ${o.size} has no unit, so it means ${o.size} bytes: too small for a registry`, `give the unit: --size ${o.size}Gi (a number without a unit is taken as bytes only from 1Gi, ${MIN_BARE_SIZE}, up)`);
+  }
   if (o.storageClass !== undefined && !DNS1123.test(o.storageClass)) throw new UsageError(`invalid --storage-class "${o.storageClass}"`, 'name an existing storage class (kubectl get storageclass)');
   return {
     type: 'pvc',
@@ -324,6 +331,7 @@ async function apply(ctx: Context, o: CommonOptions, build: () => Promise<Storag
   };
   if (dry) {
     if (plan.risks.length) ctx.log.warn(`${mode.render ? 'this change' : 'without --dry-run this'} needs --yes: ${plan.risks.join('; ')}`);
+    for (const n of plan.notes) ctx.log.info(`Note: ${n}`);
     await runPlan(ctx, cluster, thePlan, mode, { format, warned: true });
     return 0;
   }
@@ -344,6 +352,7 @@ async function apply(ctx: Context, o: CommonOptions, build: () => Promise<Storag
   const generation: number = (configAt >= 0 ? applied.results[configAt]?.metadata?.generation : undefined) ?? config.metadata?.generation ?? 0;
   if (!plan.writes.length) ctx.log.info(`Nothing to change: the registry already uses ${plan.target}`);
   else ctx.log.info(`The registry storage is now ${plan.target}${o.wait ? '' : '; follow the rollout with `regctl status --watch`'}`);
+  if (plan.writes.length) for (const n of plan.notes) ctx.log.info(`Note: ${n}`);
 
   if (o.wait) {
     const summary = await rc.waitForOperator(cluster, { generation, timeoutMs, signal: ctx.signal, onProgress: (s) => ctx.log.info(`operator: ${s}`) });

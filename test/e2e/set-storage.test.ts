@@ -91,12 +91,16 @@ describe('set-storage on bare metal (Removed, no storage)', () => {
   it('pre-flight refusals: exit 2 (4 when forbidden), one error line and a hint, nothing changed', async () => {
     sb.store.create('/persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'ro', namespace: NS }, spec: { accessModes: ['ReadOnlyMany'], resources: { requests: { storage: '1Gi' } } } });
     const before = JSON.stringify(h.config().spec);
-    const [noClass, roClaim, forbidden, zero] = await Promise.all([
+    const [noClass, roClaim, forbidden, zero, bare] = await Promise.all([
       h.regctl(['set-storage', 'pvc', '--storage-class', 'gold']),
       h.regctl(['set-storage', 'pvc', '--claim', 'ro']),
       h.regctl(['--context', 'developer', 'set-storage', 'pvc', '--claim', 'dev']),
       h.regctl(['set-storage', 'pvc', '--size', '0Gi']),
+      h.regctl(['set-storage', 'pvc', '--size', '10']),
     ]);
+    // A number without a unit is bytes: `--size 10` would be a 10-byte claim.
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toBe('error: --size 10 has no unit, so it means 10 bytes: too small for a registry\nhint: give the unit: --size 10Gi (a number without a unit is taken as bytes only from 1Gi, 1073741824, up)\n');
     expect(zero.code).toBe(2);
     expect(zero.stderr).toBe('error: invalid --size "0Gi": a claim must be larger than zero\nhint: use a quantity such as 100Gi or 500G\n');
     expect(noClass.code).toBe(2);
@@ -113,6 +117,7 @@ describe('set-storage on bare metal (Removed, no storage)', () => {
   it('ReadWriteOnce claim (seed 004): creates it, sets Recreate + 1 replica, warns about downtime, and --wait sees it Available', async () => {
     const r = await h.regctl(['set-storage', 'pvc', '--claim', 'image-registry-pvc', '--access-mode', 'ReadWriteOnce', '--size', '50Gi', '--storage-class', 'standard', '--wait', '--timeout', '60s']);
     expect(r.stderr).toMatch(/Warning: ReadWriteOnce claim: the registry runs with rolloutStrategy Recreate and 1 replica, so upgrades and restarts have downtime/);
+    expect(r.stderr).not.toMatch(/rolloutStrategy=RollingUpdate/);
     expect(r.stderr).toMatch(/created PersistentVolumeClaim openshift-image-registry\/image-registry-pvc \(50Gi, ReadWriteOnce, class standard\)/);
     expect(r.stderr).toMatch(/The registry is Available on pvc \(claim image-registry-pvc\)/);
     expect(r.code).toBe(0);
@@ -161,11 +166,35 @@ describe('set-storage on bare metal (Removed, no storage)', () => {
   it('emptydir with --yes switches, and the operator reports it', async () => {
     const r = await h.regctl(['set-storage', 'emptydir', '--yes', '--wait', '--timeout', '60s', '-o', 'json']);
     expect(r.code).toBe(0);
+    // emptyDir is per pod: no note suggesting more replicas.
+    expect(r.stderr).not.toMatch(/rolloutStrategy=RollingUpdate/);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ kind: 'StorageChange', changed: true, storage: { type: 'emptyDir' }, operator: { state: 'Available' } });
     expect(out.writes).toEqual([{ action: 'patch', kind: 'Config', name: 'cluster', patchType: 'json', body: [{ op: 'replace', path: '/spec/storage', value: { emptyDir: {} } }] }]);
     expect(h.config().spec.storage.emptyDir).toEqual({});
     expect(h.cond('StorageExists')).toMatchObject({ status: 'True', reason: 'Creation Successful' });
+  });
+
+  it('leaving the ReadWriteOnce setup for shared storage: Recreate and 1 replica stay, a note says how to change them (dry run and real run)', async () => {
+    // emptydir (the test before) kept what the ReadWriteOnce claim set, without the note: emptyDir is per pod.
+    expect(h.config().spec).toMatchObject({ rolloutStrategy: 'Recreate', replicas: 1 });
+    const note = /Note: rolloutStrategy Recreate and replicas 1 stay as they are \(what a ReadWriteOnce claim needs\); (.+) is shared by every replica, and the operator requires Recreate and 1 replica only with a ReadWriteOnce claim: for restarts and upgrades without downtime run `regctl config set rolloutStrategy=RollingUpdate replicas=2`/;
+    const s3 = await h.regctl(['set-storage', 's3', '--bucket', 'images', '--region', 'us-east-1', '--access-key-id', 'AKIAEXAMPLE', '--secret-access-key-stdin', '--dry-run'], { input: S3_SECRET });
+    expect(s3.code, s3.stderr).toBe(0);
+    expect(s3.stderr).toMatch(note);
+    noSecrets(s3.all);
+    const rwo = await h.regctl(['set-storage', 'pvc', '--claim', 'single', '--access-mode', 'ReadWriteOnce', '--yes', '--dry-run']);
+    expect(rwo.code, rwo.stderr).toBe(0);
+    expect(rwo.stderr).not.toMatch(/rolloutStrategy=RollingUpdate/);
+    const r = await h.regctl(['set-storage', 'pvc', '--claim', 'shared', '--access-mode', 'ReadWriteMany', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/The registry storage is now pvc \(claim shared\)/);
+    expect(r.stderr.match(note)?.[1]).toBe('pvc (claim shared)');
+    expect(h.config().spec).toMatchObject({ rolloutStrategy: 'Recreate', replicas: 1, storage: { pvc: { claim: 'shared' } } });
+    // The note's command is accepted by the operator for shared storage.
+    const fix = await h.regctl(['config', 'set', 'rolloutStrategy=RollingUpdate', 'replicas=2']);
+    expect(fix.code, fix.stderr).toBe(0);
+    expect(h.config().spec).toMatchObject({ rolloutStrategy: 'RollingUpdate', replicas: 2 });
   });
 
   it('--wait exits 3 with the operator reason when the operator fails (claim deleted behind our back)', async () => {
