@@ -23,6 +23,11 @@ export function routeNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** A Secret's name: a DNS-1123 subdomain of at most 253 characters. */
+export function isSecretName(name: string): boolean {
+  return name.length <= 253 && DNS_SUBDOMAIN.test(name);
+}
+
 export function hostnameProblem(host: string): string | undefined {
   if (host.length > 253 || !DNS_SUBDOMAIN.test(host) || !host.includes('.')) return `"${host}" is not a valid host name (lower-case DNS name such as registry.apps.example.com, no scheme or port)`;
   if (host.split('.').some((l) => l.length > 63)) return `"${host}" has a label longer than 63 characters`;

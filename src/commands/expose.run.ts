@@ -7,7 +7,7 @@ import type { RouteEntry, TLSMaterial } from '../cluster/route-plan.js';
 import { outputFormat } from './common.js';
 import { print } from '../output/printer.js';
 import { parseDuration } from '../output/format.js';
-import { RegctlError, TimeoutError, UsageError } from '../errors.js';
+import { NotFoundError, RegctlError, TimeoutError, UsageError } from '../errors.js';
 import { formatSize, readTextFileCapped, type InputKind } from '../input/read.js';
 import { hostnameProblem, routeNameProblem } from '../cluster/route-plan.js';
 import { asRegctlError, isPartialReport } from '../cluster/partial.js';
@@ -35,6 +35,10 @@ interface Validated {
   timeoutMs: number;
   tls?: TLSMaterial;
   routeCA?: string;
+  /** --secret: an existing secret the route entry names (checked against the cluster by checkRouteSecret). */
+  secretName?: string;
+  /** Where routeCA came from, for the result's ca.source. */
+  caSource?: string;
 }
 
 function readPem(file: string, flag: string, kind: InputKind): string {
@@ -53,9 +57,12 @@ const MAX_SECRET_BYTES = 1024 * 1024;
 export async function validateExpose(o: ExposeOptions, now = new Date()): Promise<Validated> {
   const modes = [o.defaultRoute && 'default', o.route !== undefined && 'route'].filter(Boolean);
   if (o.defaultRoute && o.route !== undefined) throw new UsageError('--default-route and --route cannot be combined', 'run regctl expose once for each');
-  const custom = o.hostname !== undefined || o.cert !== undefined || o.key !== undefined || o.ca !== undefined;
-  if (custom && o.route === undefined) throw new UsageError('--hostname, --cert, --key and --ca apply to a custom route', 'add --route NAME');
-  if (o.remove && custom) throw new UsageError('--remove takes no --hostname/--cert/--key/--ca', 'remove with `regctl expose --remove --route NAME`');
+  const custom = o.hostname !== undefined || o.cert !== undefined || o.key !== undefined || o.ca !== undefined || o.secret !== undefined;
+  if (custom && o.route === undefined) throw new UsageError('--hostname, --cert, --key, --ca and --secret apply to a custom route', 'add --route NAME');
+  if (o.remove && custom) throw new UsageError('--remove takes no --hostname/--cert/--key/--ca/--secret', 'remove with `regctl expose --remove --route NAME`');
+  if (o.secret !== undefined && (o.cert !== undefined || o.key !== undefined || o.ca !== undefined)) {
+    throw new UsageError('--secret cannot be combined with --cert/--key/--ca', 'name the existing secret (--secret NAME) or give the files (--cert/--key [--ca]), not both');
+  }
   if (o.remove && o.caOut) throw new UsageError('--ca-out cannot be combined with --remove', 'drop --ca-out');
   if (o.remove && o.defaultRoute) throw new UsageError('--remove and --default-route cannot be combined', '`regctl expose --remove` removes the default route');
   if (o.certsDir !== undefined && !o.trust) throw new UsageError('--certs-dir is only used with --trust', 'add --trust');
@@ -75,25 +82,22 @@ export async function validateExpose(o: ExposeOptions, now = new Date()): Promis
   const mode: Mode = o.remove ? (o.route !== undefined ? 'remove-route' : 'remove-default') : o.defaultRoute ? 'default' : o.route !== undefined ? 'route' : 'trust-only';
   if ((o.cert === undefined) !== (o.key === undefined)) throw new UsageError('--cert and --key go together', 'give both the certificate and its private key');
   if (o.ca !== undefined && o.cert === undefined) throw new UsageError('--ca needs --cert', 'without --cert the ingress certificate (and its CA) is used');
+  if (o.secret !== undefined) {
+    if (!rp.isSecretName(o.secret)) throw new UsageError(`"${o.secret}" is not a valid secret name`, 'name the secret in openshift-image-registry: lower-case letters, digits, \'-\' and \'.\'');
+    if (!o.hostname) throw new UsageError('--secret needs --hostname', `name the host its certificate is for: --hostname registry.example.com --secret ${o.secret}`);
+    return { mode, timeoutMs, secretName: o.secret };
+  }
   if (o.cert === undefined) return { mode, timeoutMs };
   if (!o.hostname) throw new UsageError('--cert needs --hostname', 'name the host the certificate is for: --hostname registry.example.com');
   const certPem = readPem(o.cert, '--cert', 'pem');
   const keyPem = readPem(o.key!, '--key', 'key');
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certPem);
-  } catch {
-    throw new UsageError(`--cert ${o.cert} is not a PEM certificate`, 'give the certificate in PEM form (-----BEGIN CERTIFICATE-----)');
-  }
-  let key;
-  try {
-    key = createPrivateKey(keyPem);
-  } catch {
-    throw new UsageError(`--key ${o.key} is not a PEM private key (or it is encrypted)`, 'give the unencrypted private key in PEM form');
-  }
-  if (!cert.checkPrivateKey(key)) throw new UsageError(`--key ${o.key} does not belong to --cert ${o.cert}`, 'give the key the certificate was issued for');
-  if (!cert.checkHost(o.hostname)) throw new UsageError(`--cert ${o.cert} is not valid for ${o.hostname} (subject ${cert.subject.replace(/\n/g, ', ')}; ${cert.subjectAltName ?? 'no SANs'})`, 'use a certificate whose SANs include the host');
-  if (new Date(cert.validTo) < now) throw new UsageError(`--cert ${o.cert} expired on ${new Date(cert.validTo).toISOString()}`, 'renew the certificate');
+  const cert = checkCertificate(certPem, keyPem, o.hostname, now, {
+    cert: `--cert ${o.cert}`,
+    key: `--key ${o.key}`,
+    notCert: 'give the certificate in PEM form (-----BEGIN CERTIFICATE-----)',
+    notKey: 'give the unencrypted private key in PEM form',
+    mismatch: 'give the key the certificate was issued for',
+  });
   let caPem: string | undefined;
   if (o.ca !== undefined) {
     caPem = readPem(o.ca, '--ca', 'pem');
@@ -116,6 +120,99 @@ export async function validateExpose(o: ExposeOptions, now = new Date()): Promis
     throw new UsageError('--trust/--ca-out need the CA that signed --cert', 'add --ca FILE (the issuing CA), or drop --trust/--ca-out');
   }
   return { mode, timeoutMs, tls: { certPem, keyPem, caPem }, routeCA: caPem ?? (selfSigned ? certPem : undefined) };
+}
+
+/** The words of checkCertificate's errors: what the certificate and key are called, and the hints. */
+interface CertWords {
+  cert: string;
+  key: string;
+  notCert: string;
+  notKey: string;
+  mismatch: string;
+}
+
+/** The route certificate's checks (the --cert files or an existing secret): PEM, its key, the host, not expired. */
+function checkCertificate(certPem: string, keyPem: string, host: string, now: Date, w: CertWords): X509Certificate {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    throw new UsageError(`${w.cert} is not a PEM certificate`, w.notCert);
+  }
+  let key;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    throw new UsageError(`${w.key} is not a PEM private key (or it is encrypted)`, w.notKey);
+  }
+  if (!cert.checkPrivateKey(key)) throw new UsageError(`${w.key} does not belong to ${w.cert}`, w.mismatch);
+  if (!cert.checkHost(host)) throw new UsageError(`${w.cert} is not valid for ${host} (subject ${cert.subject.replace(/\n/g, ', ')}; ${cert.subjectAltName ?? 'no SANs'})`, 'use a certificate whose SANs include the host');
+  if (new Date(cert.validTo) < now) throw new UsageError(`${w.cert} expired on ${new Date(cert.validTo).toISOString()}`, 'renew the certificate');
+  return cert;
+}
+
+/**
+ * --secret NAME: the secret the route entry will name, read before any write. The operator (pkg/resource/route.go)
+ * needs the secret to exist (else it cannot make the route) and copies its data keys tls.crt, tls.key and tls.cacrt
+ * into the route, whatever the secret's type; without tls.crt and tls.key the route gets no certificate of its own.
+ * Sets v.routeCA (tls.cacrt, else ca.crt, else a self-signed tls.crt) for --trust/--ca-out. With --render a secret
+ * missing here is only warned about: the rendered files are for other clusters, where it must exist.
+ */
+async function checkRouteSecret(ctx: Context, cluster: Cluster, o: ExposeOptions, v: Validated, rendering: boolean): Promise<void> {
+  const name = v.secretName!;
+  const ns = NAMES.registryNamespace;
+  const where = `secret ${name} in ${ns}`;
+  const create = `oc create secret tls ${name} --cert=tls.crt --key=tls.key -n ${ns}`;
+  const secret = await cluster.getOrNull(R.secret, name, ns);
+  if (!secret) {
+    if (rendering) {
+      ctx.log.warn(`${where} does not exist on this cluster; the rendered files name it, so create it on every target cluster first (${create})`);
+      return;
+    }
+    throw new NotFoundError(`${where} not found; nothing was changed`, { hint: `create it first: \`${create}\`, or give the files with --cert/--key` });
+  }
+  const text = (k: string): string | undefined => {
+    const d = secret.data?.[k];
+    return typeof d === 'string' && d ? Buffer.from(d, 'base64').toString('utf8') : undefined;
+  };
+  const certPem = text('tls.crt');
+  const keyPem = text('tls.key');
+  const missing = [certPem ? '' : 'tls.crt', keyPem ? '' : 'tls.key'].filter(Boolean);
+  if (missing.length) {
+    throw new UsageError(`${where} has no ${missing.join(' and ')}: the operator gives the route the secret's tls.crt and tls.key; nothing was changed`, `recreate it with both: \`${create}\``);
+  }
+  const label = `the certificate (tls.crt) of ${where}`;
+  const cert = checkCertificate(certPem!, keyPem!, o.hostname!, ctx.now(), {
+    cert: label,
+    key: `the key (tls.key) of ${where}`,
+    notCert: `put the certificate in PEM form in the secret: \`${create}\``,
+    notKey: `put the unencrypted private key in PEM form in the secret: \`${create}\``,
+    mismatch: `put the key the certificate was issued for in the secret: \`${create}\``,
+  });
+  // The CA is refused only when --trust/--ca-out would write it; otherwise it is just not reported.
+  const local = Boolean(o.trust || o.caOut);
+  for (const k of ['tls.cacrt', 'ca.crt']) {
+    const caPem = text(k);
+    if (!caPem) continue;
+    let ca: X509Certificate | undefined;
+    try {
+      ca = new X509Certificate(caPem);
+    } catch {
+      if (local) throw new UsageError(`${k} of ${where} is not a PEM certificate`, 'fix the CA in the secret, or drop --trust/--ca-out');
+    }
+    if (ca && cert.checkIssued(ca) && cert.verify(ca.publicKey)) {
+      v.routeCA = caPem;
+      v.caSource = `secret ${name} ${k}`;
+      return;
+    }
+    if (local) throw new UsageError(`${label} was not signed by the CA in its ${k}`, 'put the CA that issued the certificate in the secret, or drop --trust/--ca-out');
+  }
+  if (cert.checkIssued(cert) && cert.verify(cert.publicKey)) {
+    v.routeCA = certPem;
+    v.caSource = `secret ${name} tls.crt (self-signed)`;
+    return;
+  }
+  if (local) throw new UsageError(`--trust/--ca-out need the CA that signed ${label}, and the secret has no tls.cacrt or ca.crt`, 'add the issuing CA to the secret as tls.cacrt (the operator gives it to the route too), or drop --trust/--ca-out');
 }
 
 interface Result {
@@ -166,6 +263,7 @@ function commandLine(o: ExposeOptions): string {
   if (o.hostname) parts.push(`--hostname ${o.hostname}`);
   if (o.cert) parts.push(`--cert ${o.cert} --key ${o.key}`);
   if (o.ca) parts.push(`--ca ${o.ca}`);
+  if (o.secret) parts.push(`--secret ${o.secret}`);
   return parts.join(' ');
 }
 
@@ -203,7 +301,7 @@ async function planExpose(cluster: Cluster, o: ExposeOptions, v: Validated, host
     case 'route': {
       routeName = o.route!;
       name = `expose-route-${routeName}`;
-      const secretName = v.tls ? rp.secretNameFor(routeName) : undefined;
+      const secretName = v.tls ? rp.secretNameFor(routeName) : v.secretName;
       if (v.tls) {
         const existing = await cluster.getOrNull(R.secret, secretName!, NAMES.registryNamespace);
         const s = xs.tlsSecretStep(secretName!, v.tls, existing ?? undefined);
@@ -214,7 +312,7 @@ async function planExpose(cluster: Cluster, o: ExposeOptions, v: Validated, host
       // `--route NAME` alone (no --hostname, no certificate) for a configured route, e.g. with --trust or --ca-out, keeps
       // it as it is: replacing the entry with {name} would drop its host and certificate secret (the operator then
       // serves a new allocated host, or the old one, with the ingress certificate), breaking every client of the route.
-      const keep = existing !== undefined && o.hostname === undefined && !v.tls;
+      const keep = existing !== undefined && o.hostname === undefined && !v.tls && !v.secretName;
       keptCertificate = keep && Boolean(existing.secretName);
       if (keep && (existing.hostname || existing.secretName)) {
         notes.push(`Route ${routeName} keeps its ${[existing.hostname ? `host ${existing.hostname}` : '', existing.secretName ? `certificate (secret ${existing.secretName})` : ''].filter(Boolean).join(' and ')}; to change them give --hostname/--cert again.`);
@@ -355,7 +453,8 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: P
   // Hosts are allocated under the apps domain; the ingress wildcard certificate covers *.domain only.
   const { domain, hostDomain } = await routes.routeDomains(cluster);
   const dryRun = mode.dryRun !== 'none';
-  if (v.mode === 'route' && !v.tls && o.hostname && domain && !rp.underWildcard(o.hostname, domain)) {
+  if (v.secretName) await checkRouteSecret(ctx, cluster, o, v, Boolean(mode.render));
+  if (v.mode === 'route' && !v.tls && !v.secretName && o.hostname && domain && !rp.underWildcard(o.hostname, domain)) {
     ctx.log.warn(`${o.hostname} is not under *.${domain}: the ingress certificate will not match it; pass --cert/--key for it`);
   }
 
@@ -366,6 +465,9 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: P
   const sayNotes = (x: Planned) => x.notes.forEach((n) => ctx.log.info(n));
   for (let attempt = 1; ; attempt++) {
     p = await planExpose(cluster, o, v, hostDomain);
+    if (mode.render && v.secretName) {
+      p.plan.warnings.push(`the rendered spec.routes entry names Secret ${NAMES.registryNamespace}/${v.secretName} (tls.crt, tls.key): it is not rendered, and must exist on every target cluster before this is applied`);
+    }
     if (dryRun || mode.render) {
       sayNotes(p);
       p.plan.checks.push(...localActions(ctx, o, removing, p.host, p.routeName));
@@ -455,7 +557,7 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: P
   }
   const cleanCA = caPem ? caOnly(caPem) || caPem : undefined;
   if ((o.caOut || o.trust) && !removing && !cleanCA) {
-    throw new RegctlError(`cannot tell which CA signs route ${routeName}`, { hint: v.tls ? 'pass the issuing CA with --ca FILE' : 'ask a cluster admin for the ingress CA' });
+    throw new RegctlError(`cannot tell which CA signs route ${routeName}`, { hint: v.tls ? 'pass the issuing CA with --ca FILE' : v.secretName ? `add the issuing CA to secret ${v.secretName} as tls.cacrt` : 'ask a cluster admin for the ingress CA' });
   }
   if (o.caOut && cleanCA) {
     writeAtomic(o.caOut, cleanCA, 0o644, 0o755);
@@ -488,6 +590,7 @@ async function runSteps(ctx: Context, _args: string[], o: ExposeOptions, mode: P
 
 async function routeCA(cluster: Cluster, v: Validated, routeName: string, info: RouteInfo | undefined): Promise<{ caPem?: string; caSource: string }> {
   if (v.tls) return { caPem: v.routeCA, caSource: v.routeCA ? '--ca' : '' };
+  if (v.secretName) return { caPem: v.routeCA, caSource: v.caSource ?? '' };
   const r = info ?? (await routes.registryRoutes(cluster).catch(() => [])).find((x) => x.name === routeName);
   if (r?.caCertificate) return { caPem: r.caCertificate, caSource: `route ${routeName} spec.tls.caCertificate` };
   const ca = await routes.ingressCA(cluster);

@@ -21,6 +21,10 @@ export type LoginOptions = OptionsOf<typeof spec>;
 /** Flag checks that need nothing but the flags (before any I/O). */
 export function validateLoginOptions(o: LoginOptions, how: { interactive?: boolean; registryArg?: string } = {}): { durationSeconds: number } {
   if (o.serviceAccount && o.username) throw new UsageError('--service-account and --username cannot be combined', 'choose one way to get a token');
+  // No spec default: a --duration given without -z would otherwise be silently ignored (the default 1h is applied below).
+  if (o.duration !== undefined && !o.serviceAccount) {
+    throw new UsageError('--duration only applies with --service-account (your own token keeps the lifetime it has)', `add -z SA to log in with a service-account token of that lifetime: regctl login -z SA --duration ${o.duration}, or drop --duration`);
+  }
   // On a terminal the password is asked for (echo off); elsewhere (CI) it must come on stdin.
   if (o.username && !o.passwordStdin && !how.interactive) {
     throw new UsageError('--username needs the password on stdin (there is no terminal to ask on)', `pass it with --password-stdin: printf %s "$PASSWORD" | regctl login ${how.registryArg ? `${how.registryArg} ` : ''}-u ${o.username} --password-stdin`);

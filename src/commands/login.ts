@@ -16,7 +16,7 @@ export const spec = defineCommand({
     registry: { flags: '--registry <host>', description: 'registry host[:port] (default: discovered from the cluster)' },
     internal: { flags: '--internal', description: `use the in-cluster host ${INTERNAL_HOST} (pods, CI jobs inside the cluster)` },
     serviceAccount: { flags: '-z, --service-account <name>', description: 'log in as this service account with a short-lived token (TokenRequest)' },
-    duration: { flags: '--duration <duration>', description: 'with --service-account: token lifetime (min 10m)', default: '1h' },
+    duration: { flags: '--duration <duration>', description: 'with --service-account: token lifetime (min 10m; default: 1h)' },
     username: { flags: '-u, --username <user>', description: "log in as this OpenShift user through the OAuth server; with REGISTRY: that registry's user (the password is asked for on a terminal)" },
     passwordStdin: { flags: '--password-stdin', description: 'read the password from stdin (with --username)' },
     registryUsername: { flags: '--registry-username <name>', description: 'user name written to the auth file (default: the OpenShift user name without colons)' },

@@ -7,6 +7,7 @@ import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { createCA } from '../sandbox/pki.ts';
 import { loginEnv, mode, type LoginEnv } from './support/login-env.ts';
 import { expectOneError } from './support/expect-error.ts';
+import { runTool } from './support/tool.ts';
 
 let sb: Sandbox;
 let t: LoginEnv;
@@ -16,6 +17,7 @@ let custom: { ca: string; cert: string; key: string; otherKey: string; caPem: st
 
 const config = () => sb.store.get(CONFIGS, undefined, 'cluster') as any;
 const route = (name: string) => sb.store.get('route.openshift.io/routes', 'openshift-image-registry', name) as any;
+const kubectl = (args: string[]) => runTool('kubectl', args, sb.env, t.tmp);
 
 
 beforeAll(async () => {
@@ -188,6 +190,134 @@ describe('expose --route NAME (custom routes)', () => {
     r = await t.cli(['expose', '--remove', '--route', 'public']);
     expect(r.code, r.all).toBe(0);
     expect(r.stderr).toMatch(/nothing to remove/);
+  });
+});
+
+// Seed 001 ("exposing a custom secure route"): the admin creates the secret (`oc create secret tls …`), then names it in
+// spec.routes. The operator (pkg/resource/route.go) copies the secret's tls.crt, tls.key and tls.cacrt into the route.
+describe('expose --route NAME --secret (an existing TLS secret)', () => {
+  const NS = 'openshift-image-registry';
+  const secrets = () => (sb.store.list('/secrets', NS).items as any[]).map((x) => x.metadata.name).sort();
+  /** Every file a rendering wrote (argocd and kustomize write subdirectories), as one text. */
+  const rendered = (d: string): string =>
+    (fs.readdirSync(d, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(d, f)).isFile()).map((f) => fs.readFileSync(path.join(d, f), 'utf8')).join('\n');
+  const noKey = (text: string) => {
+    expect(text).not.toContain(custom.keyPem.split('\n')[1]!);
+    expect(text).not.toContain(Buffer.from(custom.keyPem).toString('base64').slice(0, 40));
+  };
+  const SECURE = () => ['expose', '--route', 'secure', '--hostname', CUSTOM];
+
+  beforeAll(async () => {
+    for (const a of [
+      ['create', 'secret', 'tls', 'public-route-tls', `--cert=${custom.cert}`, `--key=${custom.key}`, '-n', NS],
+      ['create', 'secret', 'generic', 'only-cert', `--from-file=tls.crt=${custom.cert}`, '-n', NS],
+      ['create', 'secret', 'generic', 'with-ca', `--from-file=tls.crt=${custom.cert}`, `--from-file=tls.key=${custom.key}`, `--from-file=ca.crt=${custom.ca}`, '-n', NS],
+    ]) {
+      const k = await kubectl(a);
+      expect(k.code, `${a.join(' ')}: ${k.stderr}`).toBe(0);
+    }
+  });
+
+  it('refusals before any write: with --cert/--key (2), a missing secret (5), no tls.key (2), another host (2), --trust without a CA in the secret (2)', async () => {
+    const rv = config().metadata.resourceVersion;
+    const before = secrets();
+    let r = await t.cli([...SECURE(), '--secret', 'public-route-tls', '--cert', custom.cert, '--key', custom.key]);
+    expect(r.code).toBe(2);
+    expectOneError(r, /--secret cannot be combined with --cert\/--key\/--ca/, /not both/);
+    r = await t.cli([...SECURE(), '--secret', 'nope']);
+    expect(r.code).toBe(5);
+    expectOneError(r, /secret nope in openshift-image-registry not found; nothing was changed/, /oc create secret tls nope --cert=tls\.crt --key=tls\.key -n openshift-image-registry/);
+    r = await t.cli([...SECURE(), '--secret', 'only-cert']);
+    expect(r.code).toBe(2);
+    expectOneError(r, /secret only-cert in openshift-image-registry has no tls\.key/, /oc create secret tls only-cert/);
+    r = await t.cli(['expose', '--route', 'secure', '--hostname', 'elsewhere.example', '--secret', 'public-route-tls']);
+    expect(r.code).toBe(2);
+    expectOneError(r, /the certificate \(tls\.crt\) of secret public-route-tls in openshift-image-registry is not valid for elsewhere\.example/, /SANs/);
+    r = await t.cli([...SECURE(), '--secret', 'public-route-tls', '--trust', '--certs-dir', t.certsDir]);
+    expect(r.code).toBe(2);
+    expectOneError(r, /--trust\/--ca-out need the CA that signed .*the secret has no tls\.cacrt or ca\.crt/, /tls\.cacrt/);
+    r = await t.cli(['expose', '--secret', 'public-route-tls']);
+    expect(r.code).toBe(2);
+    expectOneError(r, /apply to a custom route/, /--route NAME/);
+    expect(config().metadata.resourceVersion).toBe(rv);
+    expect(secrets()).toEqual(before);
+    expect(fs.existsSync(path.join(t.certsDir, CUSTOM))).toBe(false);
+  });
+
+  it('--dry-run, -o yaml and --dry-run=server: only the spec.routes patch naming the secret, no secret step; nothing changed', async () => {
+    const rv = config().metadata.resourceVersion;
+    const before = secrets();
+    const table = await t.cli([...SECURE(), '--secret', 'public-route-tls', '--dry-run']);
+    expect(table.code, table.all).toBe(0);
+    expect(table.stdout).toContain('# 1. patch Config cluster: spec.routes add secure (registry.custom.example) (application/json-patch+json)');
+    expect(table.stdout).toContain(`{"name":"secure","hostname":"${CUSTOM}","secretName":"public-route-tls"}]}`);
+    expect(table.stdout).not.toMatch(/Secret|# 2\./);
+    const y = await t.cli([...SECURE(), '--secret', 'public-route-tls', '--dry-run', '-o', 'yaml']);
+    expect(y.code, y.all).toBe(0);
+    expect(y.stdout).toMatch(/^apiVersion: regctl.openshift.io\/v1\nkind: Plan\n/);
+    expect(y.stdout).toMatch(/^command: regctl expose --route secure --hostname registry\.custom\.example --secret public-route-tls$/m);
+    expect(y.stdout.match(/^  - action: /gm)).toEqual(['  - action: ']);
+    const server = await t.cli([...SECURE(), '--secret', 'public-route-tls', '--dry-run=server']);
+    expect(server.code, server.all).toBe(0);
+    expect(server.stderr).toContain('server dry run: patch Config cluster: spec.routes add secure');
+    for (const r of [table, y, server]) noKey(r.all);
+    expect(config().metadata.resourceVersion).toBe(rv);
+    expect(secrets()).toEqual(before);
+  });
+
+  it('--render manifests|kustomize|acm-policy|argocd: the entry names the secret, no Secret rendered, a warning that it must exist on every target', async () => {
+    const rv = config().metadata.resourceVersion;
+    for (const format of ['manifests', 'kustomize', 'acm-policy', 'argocd']) {
+      const d = fs.mkdtempSync(path.join(t.tmp, `render-${format}-`));
+      const git = format === 'argocd' ? ['--repo-url', 'https://git.example.com/fleet.git', '--path', 'registry'] : [];
+      const r = await t.cli([...SECURE(), '--secret', 'public-route-tls', '--render', format, '--output-dir', d, ...git]);
+      expect(r.code, `${format}: ${r.all}`).toBe(0);
+      expect(r.stderr).toContain('names Secret openshift-image-registry/public-route-tls (tls.crt, tls.key): it is not rendered, and must exist on every target cluster');
+      const text = rendered(d);
+      expect(text, format).toMatch(/secretName: public-route-tls/);
+      expect(text, format).not.toMatch(/kind: Secret|tls\.key/);
+      noKey(text + r.all);
+    }
+    // Rendered for other clusters: a secret missing here is a warning, not a refusal.
+    const d = fs.mkdtempSync(path.join(t.tmp, 'render-missing-'));
+    const m = await t.cli([...SECURE(), '--secret', 'elsewhere-tls', '--render', 'manifests', '--output-dir', d]);
+    expect(m.code, m.all).toBe(0);
+    expect(m.stderr).toContain('secret elsewhere-tls in openshift-image-registry does not exist on this cluster');
+    expect(config().metadata.resourceVersion).toBe(rv);
+  });
+
+  it('applies: spec.routes names the secret (no new secret), the route serves its certificate, --trust takes ca.crt; login and skopeo verify it', async () => {
+    const before = secrets();
+    const userSecret = JSON.stringify(sb.store.get('/secrets', NS, 'with-ca'));
+    const certsDir = path.join(t.tmp, 'secret-certs.d');
+    const r = await t.cli([...SECURE(), '--secret', 'with-ca', '--trust', '--certs-dir', certsDir, '-o', 'json']);
+    expect(r.code, r.all).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ kind: 'ExposeResult', host: CUSTOM, changed: true, ca: { source: 'secret with-ca ca.crt', trusted: path.join(certsDir, CUSTOM, 'ca.crt') } });
+    noKey(r.all);
+    const others = (config().spec.routes ?? []).filter((x: any) => x.name !== 'secure');
+    expect(config().spec.routes).toEqual([...others, { name: 'secure', hostname: CUSTOM, secretName: 'with-ca' }]);
+    expect(secrets()).toEqual(before);
+    expect(JSON.stringify(sb.store.get('/secrets', NS, 'with-ca'))).toBe(userSecret);
+    expect(route('secure').spec.tls.certificate).toBe(fs.readFileSync(custom.cert, 'utf8'));
+    expect(fs.readFileSync(path.join(certsDir, CUSTOM, 'ca.crt'), 'utf8')).toBe(custom.caPem);
+    // Independent check: skopeo, with only that certs.d entry and regctl's login, pushes and reads through the route.
+    const authfile = path.join(t.tmp, 'secret-auth.json');
+    const login = await t.cli(['login', '--registry', CUSTOM, '--authfile', authfile, '--certs-dir', certsDir]);
+    expect(login.code, login.all).toBe(0);
+    const hostCerts = path.join(certsDir, CUSTOM);
+    const push = await t.skopeo(['copy', '--authfile', authfile, '--dest-cert-dir', hostCerts, `dir:${t.imageDir}`, `docker://${CUSTOM}/default/secret-app:v1`]);
+    expect(push.ok, push.stderr).toBe(true);
+    const inspect = await t.skopeo(['inspect', '--authfile', authfile, '--cert-dir', hostCerts, `docker://${CUSTOM}/default/secret-app:v1`]);
+    expect(inspect.ok, inspect.stderr).toBe(true);
+    // Again: nothing to change. --remove takes the entry out and leaves the user's secret alone.
+    const again = await t.cli([...SECURE(), '--secret', 'with-ca']);
+    expect(again.code, again.all).toBe(0);
+    expect(again.stderr).toContain('Route secure is already configured');
+    const rm = await t.cli(['expose', '--remove', '--route', 'secure']);
+    expect(rm.code, rm.all).toBe(0);
+    expect(config().spec.routes ?? []).toEqual(others);
+    expect(secrets()).toEqual(before);
   });
 });
 

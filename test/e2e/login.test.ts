@@ -82,6 +82,20 @@ describe('login, then skopeo with only the auth file and certs dir', () => {
     await pushAndInspect(authfile, `${PROJECT}/ci-app`);
   });
 
+  it('--duration without --service-account is a usage error (exit 2, hint names -z), nothing written; -z alone still gets 1h', async () => {
+    const authfile = path.join(t.tmp, 'duration-only.json');
+    const r = await t.cli(['login', '--duration', '1h', '--authfile', authfile, '--certs-dir', t.certsDir]);
+    expect(r.code, r.all).toBe(2);
+    expectOneError(r, /^error: --duration only applies with --service-account/, /-z SA/);
+    expect(fs.existsSync(authfile)).toBe(false);
+    const sa = path.join(t.tmp, 'sa-default.json');
+    const d = await t.cli(['login', '-z', 'pipeline', '-n', PROJECT, '--authfile', sa, '--certs-dir', t.certsDir, '-o', 'json']);
+    expect(d.code, d.all).toBe(0);
+    const left = new Date(JSON.parse(d.stdout).expiresAt).getTime() - Date.now();
+    expect(left).toBeGreaterThan(55 * 60_000);
+    expect(left).toBeLessThanOrEqual(60 * 60_000 + 5_000);
+  });
+
   it('after a username/password login (OAuth challenging client, --password-stdin)', async () => {
     const authfile = path.join(t.tmp, 'developer.json');
     const r = await t.cli(['login', '--username', 'developer', '--password-stdin', '--authfile', authfile, '--certs-dir', t.certsDir], { input: `${USERS.developer}\n` });
