@@ -284,7 +284,10 @@ function planPvc(p: PvcRequest, st: StorageState, plan: Plan): boolean {
     if (p.storageClass && sc !== p.storageClass) plan.warnings.push(`PersistentVolumeClaim ${p.claim} exists with storage class ${sc ?? '(none)'}: --storage-class is ignored`);
     const size = pvc.spec?.resources?.requests?.storage;
     if (p.size && size !== p.size) plan.warnings.push(`PersistentVolumeClaim ${p.claim} exists with size ${size ?? '(unset)'}: --size is ignored`);
-    if (pvc.status?.phase && pvc.status.phase !== 'Bound') plan.warnings.push(`PersistentVolumeClaim ${p.claim} is ${pvc.status.phase}: the registry pod waits until it is bound`);
+    // A WaitForFirstConsumer class binds the claim when the registry pod that uses it is scheduled: Pending is expected.
+    const waitsForPod = pvc.status?.phase === 'Pending' && !pvc.metadata?.annotations?.['volume.kubernetes.io/selected-node']
+      && st.storageClasses?.find((s) => s.metadata?.name === sc)?.volumeBindingMode === 'WaitForFirstConsumer';
+    if (pvc.status?.phase && pvc.status.phase !== 'Bound' && !waitsForPod) plan.warnings.push(`PersistentVolumeClaim ${p.claim} is ${pvc.status.phase}: the registry pod waits until it is bound`);
     const noRwxRwo = accessModeProblem(p.claim, modes, 1, 'Recreate');
     if (noRwxRwo) {
       plan.problems.push({ message: noRwxRwo, hint: 'the registry needs a ReadWriteMany claim, or ReadWriteOnce with one replica; choose another --claim' });

@@ -3,7 +3,7 @@
 import type { Json } from '../cluster/cluster.js';
 import { accessModeProblem, storageTypes } from '../cluster/registry-config.js';
 import { CREDENTIAL_KEYS, MINTED_SECRET, USER_SECRET, type StorageType } from '../cluster/storage.js';
-import { NAMES } from '../cluster/resources.js';
+import { NAMES, R } from '../cluster/resources.js';
 import { emptySecretKeys, getClaim, secretKeys } from '../cluster/doctor-reads.js';
 import { isApiError } from '../cluster/api-error.js';
 import type { CheckImpl } from './engine.js';
@@ -21,6 +21,8 @@ export interface StorageFacts {
   userSecretEmptyKeys?: string[];
   /** installer-cloud-credentials exists; undefined = not readable. */
   mintedSecret?: boolean;
+  /** The cluster's storage classes, read when the claim is not Bound; undefined = not readable. */
+  storageClasses?: Json[];
 }
 
 const NS = NAMES.registryNamespace;
@@ -78,6 +80,48 @@ function operatorStorageError(status: Json): string | undefined {
   return undefined;
 }
 
+const isDefaultClass = (sc: Json) =>
+  sc.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' || sc.metadata?.annotations?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+
+/**
+ * Why a claim is not Bound, as the PV controller and the scheduler decide it (kube pv_controller.go syncUnboundClaim,
+ * scheduler volumebinding): a WaitForFirstConsumer class binds only once a pod using the claim is scheduled (the
+ * scheduler then sets volume.kubernetes.io/selected-node), so such a claim is not the reason the registry pods are
+ * not running; a claim with no class (nil) on a cluster without a default class is never provisioned.
+ */
+function unboundClaim(claim: Json, name: string, phase: string, f: StorageFacts, evidence: string[], details: Record<string, unknown>): Outcome {
+  const describe = `kubectl describe pvc ${sh(name)} -n ${NS}`;
+  const classes = f.storageClasses;
+  const className: string | undefined = claim.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? claim.spec?.storageClassName;
+  if (phase === 'Pending' && classes) {
+    if (className === undefined || className === '') {
+      const def = classes.find(isDefaultClass);
+      evidence.push(`storage class: ${className === '' ? '"" (none asked for)' : 'none named'}; default storage class: ${def?.metadata?.name ?? 'none'}`);
+      if (className === undefined && !def) {
+        const first: string | undefined = classes[0]?.metadata?.name;
+        return fail(`PersistentVolumeClaim ${name} names no storage class and the cluster has no default storage class: it stays Pending until a matching PersistentVolume exists`,
+          first ? `kubectl annotate storageclass ${sh(first)} storageclass.kubernetes.io/is-default-class=true` : describe, evidence, details);
+      }
+      if (className === '') return fail(`PersistentVolumeClaim ${name} asks for no storage class (storageClassName ""): it stays Pending until a matching PersistentVolume without a class exists`, describe, evidence, details);
+    } else {
+      const sc = classes.find((c) => c.metadata?.name === className);
+      if (!sc) {
+        evidence.push(`storage class ${className}: does not exist`);
+        return fail(`PersistentVolumeClaim ${name} asks for storage class ${className}, which does not exist: it stays Pending`, describe, evidence, details);
+      }
+      const mode: string = sc.volumeBindingMode ?? 'Immediate';
+      const node: string | undefined = claim.metadata?.annotations?.['volume.kubernetes.io/selected-node'];
+      evidence.push(`storage class ${className}: provisioner ${sc.provisioner ?? '(none)'}, volumeBindingMode ${mode}${node ? `; selected node ${node}` : ''}`);
+      if (mode === 'WaitForFirstConsumer' && !node) {
+        const waits = `PersistentVolumeClaim ${name} is Pending until a pod that uses it is scheduled (storage class ${className} binds WaitForFirstConsumer)`;
+        if ((f.spec.replicas ?? 1) === 0) return warn(`${waits}, and the registry has 0 replicas`, 'regctl config set replicas=1', evidence, details);
+        return warn(`${waits}: no registry pod is scheduled yet (see the pods check)`, `kubectl get events -n ${NS} --field-selector reason=FailedScheduling`, evidence, details);
+      }
+    }
+  }
+  return fail(`PersistentVolumeClaim ${name} is ${phase}: the registry pods wait until it is bound`, describe, evidence, details);
+}
+
 export function evaluateStorage(f: StorageFacts): Outcome {
   const storage: Json = f.spec.storage ?? {};
   const types = storageTypes(storage);
@@ -117,9 +161,7 @@ export function evaluateStorage(f: StorageFacts): Outcome {
       const fix = modes.includes('ReadWriteOnce') ? 'regctl config set replicas=1 rolloutStrategy=Recreate' : `regctl set-storage pvc --claim ${sh(claimName + '-rwx')} --access-mode ReadWriteMany`;
       return fail(problem, fix, evidence, { type, claim: claimName });
     }
-    if (phase !== 'Bound') {
-      return fail(`PersistentVolumeClaim ${claimName} is ${phase}: the registry pods wait until it is bound`, `kubectl describe pvc ${sh(claimName)} -n ${NS}`, evidence, { type, claim: claimName });
-    }
+    if (phase !== 'Bound') return unboundClaim(claim, claimName, phase, f, evidence, { type, claim: claimName });
   }
 
   const sets = CREDENTIAL_KEYS[type as StorageType];
@@ -172,6 +214,7 @@ export const storageCheck: CheckImpl<DoctorEnv> = {
     const type = types.length === 1 ? types[0]! : undefined;
     const facts: StorageFacts = { spec, status: cfg.status ?? {} };
     if (type === 'pvc') facts.claim = await getClaim(c, spec.storage.pvc?.claim || NAMES.defaultClaim);
+    if (facts.claim && facts.claim.status?.phase !== 'Bound') facts.storageClasses = await orUndefined(c.list(R.storageClass, { namespace: null }).then((l) => l.items));
     if (type && CREDENTIAL_KEYS[type as StorageType]) {
       facts.userSecretKeys = await orUndefined(secretKeys(c, USER_SECRET));
       if (type === 'azure' && facts.userSecretKeys) facts.userSecretEmptyKeys = await emptySecretKeys(c, USER_SECRET);

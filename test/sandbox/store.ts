@@ -8,6 +8,7 @@ import type {
 import { defaultResourceTypes, keyOf, qualifiedKind, qualifiedResource } from './resources.ts';
 import { nowLogTime, parseLogTime } from './log-time.ts';
 import { admitBatch } from './apiserver/batch-admission.ts';
+import { defaultStorageClassOnCreate } from './operator/volumes.ts';
 import { prepareWorkloadForCreate, WORKLOAD_STRATEGY_KEYS } from './apiserver/workload-strategy.ts';
 import { prepareImageForCreate } from './apiserver/image-strategy.ts';
 import { imageStreamNameError, prepareImageStream } from './apiserver/imagestream-strategy.ts';
@@ -416,6 +417,7 @@ export function createStore(opts: StoreOptions = {}): Store {
       }
       md.uid = randomUUID();
       admit(key, obj, undefined, (k, n) => b2(k).get(objKey(undefined, n)));
+      if (key === '/persistentvolumeclaims') defaultStorageClassOnCreate(obj, [...b2('storage.k8s.io/storageclasses').values()]);
       rv++;
       md.resourceVersion = String(rv);
       md.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -388,9 +388,12 @@ function cached(key: string, make: () => unknown): string {
 }
 
 /** Answers /openapi/v2, /openapi/v3 and /openapi/v3/<gv>; false when the path is not one of them. */
-export function handleOpenApi(ctx: RequestCtx, types: ResourceType[]): boolean {
+export function handleOpenApi(ctx: RequestCtx, allTypes: ResourceType[]): boolean {
   const path = ctx.url.pathname.replace(/\/+$/, '');
   if (path !== '/openapi/v2' && !path.startsWith('/openapi/v3')) return false;
+  // A core kind the trimmed kube document lacks (persistentvolumes, served for the PV controller in
+  // operator/volumes.ts) is left out of the documents rather than described as a custom resource.
+  const types = allTypes.filter((t) => t.group || builtinDefName(t));
   // The served set changes with CRDs/capabilities; key the cache by it.
   const sig = typesSig(types);
   if (path === '/openapi/v2') {

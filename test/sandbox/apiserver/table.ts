@@ -226,6 +226,25 @@ function pvcCells(o: Obj, now: number): unknown[] {
   ];
 }
 
+// kube 1.30 pkg/printers/internalversion/printers.go printPersistentVolume.
+function pvCells(o: Obj, now: number): unknown[] {
+  const spec = o.spec ?? {};
+  const ref = spec.claimRef;
+  return [
+    o.metadata?.name,
+    spec.capacity?.storage ?? '',
+    ((spec.accessModes ?? []) as string[]).map((m) => ACCESS_MODES[m] ?? m).join(','),
+    spec.persistentVolumeReclaimPolicy ?? '',
+    o.metadata?.deletionTimestamp ? 'Terminating' : (o.status?.phase ?? ''),
+    ref ? `${ref.namespace}/${ref.name}` : '',
+    spec.storageClassName ?? o.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? '',
+    or(spec.volumeAttributesClassName, '<unset>'),
+    o.status?.reason ?? '',
+    since(o.metadata?.creationTimestamp, now),
+    or(spec.volumeMode, '<unset>'),
+  ];
+}
+
 function nodeCells(o: Obj, now: number): unknown[] {
   const ready = ((o.status?.conditions ?? []) as Obj[]).find((c) => c.type === 'Ready');
   const status = [ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown'];
@@ -338,6 +357,10 @@ const PRINTERS: Record<string, Printer> = {
   '/persistentvolumeclaims': {
     columns: cols('Name', 'Status', 'Volume', 'Capacity', 'Access Modes', 'StorageClass', 'VolumeAttributesClass', 'Age', 'VolumeMode:string:1'),
     cells: pvcCells,
+  },
+  '/persistentvolumes': {
+    columns: cols('Name', 'Capacity', 'Access Modes', 'Reclaim Policy', 'Status', 'Claim', 'StorageClass', 'VolumeAttributesClass', 'Reason', 'Age', 'VolumeMode:string:1'),
+    cells: pvCells,
   },
   '/namespaces': { columns: cols('Name', 'Status', 'Age'), cells: (o, n) => [o.metadata?.name, o.status?.phase ?? '', ...age(o, n)] },
   '/nodes': {

@@ -1,7 +1,7 @@
 // Storage drivers of cluster-image-registry-operator, reduced to what is observable: validation errors
 // (exact texts), the StorageExists condition, the registry env/volumes and the merged credentials secret.
 import type { KubeObject, Store } from '../types.ts';
-import { REGISTRY_NS, hasSecretKey, secretValue, sha256Hex, tryGet, tryList } from './util.ts';
+import { REGISTRY_NS, hasSecretKey, secretValue, sha256Hex, tryGet } from './util.ts';
 
 export const USER_SECRET = 'image-registry-private-configuration-user';
 export const PRIVATE_SECRET = 'image-registry-private-configuration';
@@ -275,9 +275,10 @@ export function syncStorage(store: Store, storage: Record<string, any> | undefin
   throw new StorageNotConfigured();
 }
 
+// CIRO pkg/storage/pvc/pvc.go createPVC: no storage class and no status; the DefaultStorageClass admission names the
+// class and the PV controller binds it (volumes.ts), waiting for the registry pod on a WaitForFirstConsumer class.
 function createDefaultPvc(store: Store, name: string): void {
-  const sc = tryList(store, 'storage.k8s.io/storageclasses').find((s) => s.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true');
-  const pvc: KubeObject = {
+  store.create('/persistentvolumeclaims', {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: { name, namespace: REGISTRY_NS, annotations: { 'imageregistry.openshift.io': 'true' } },
@@ -285,11 +286,6 @@ function createDefaultPvc(store: Store, name: string): void {
       accessModes: ['ReadWriteMany'],
       resources: { requests: { storage: '100Gi' } },
       volumeMode: 'Filesystem',
-      ...(sc ? { storageClassName: sc.metadata.name } : {}),
     },
-  };
-  const created = store.create('/persistentvolumeclaims', pvc);
-  if (sc) {
-    store.update('/persistentvolumeclaims', { ...created, metadata: { ...created.metadata, resourceVersion: undefined }, status: { phase: 'Bound', accessModes: ['ReadWriteMany'], capacity: { storage: '100Gi' } } }, { subresource: 'status' });
-  }
+  });
 }

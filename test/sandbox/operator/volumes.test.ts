@@ -1,35 +1,168 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createStore } from '../store.ts';
+import type { KubeObject, Store } from '../types.ts';
 import { startVolumeBinder } from './volumes.ts';
+import { startWorkloadController } from './workloads.ts';
 
-const tick = () => new Promise((r) => setTimeout(r, 50));
+const PVC = '/persistentvolumeclaims';
+const SC = 'storage.k8s.io/storageclasses';
+let stops: Array<{ stop(): void }> = [];
+afterEach(() => {
+  for (const s of stops) s.stop();
+  stops = [];
+});
 
-describe('volume binder', () => {
-  it('binds claims of an existing (or the default) storage class and leaves others Pending', async () => {
-    const store = createStore();
-    store.create('/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
-    store.create('storage.k8s.io/storageclasses', {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+function until(pred: () => boolean, timeoutMs = 3000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const tick = () => {
+      let ok = false;
+      try {
+        ok = pred();
+      } catch { /* not yet */ }
+      if (ok) return resolve();
+      if (Date.now() - t0 > timeoutMs) return reject(new Error('timed out'));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+const settle = () => new Promise((r) => setTimeout(r, 80));
+
+function world(classes: Array<{ name: string; mode?: string; isDefault?: boolean }>): Store {
+  const store = createStore();
+  store.create('/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
+  for (const c of classes) addClass(store, c);
+  for (const n of ['node-a', 'node-b']) {
+    store.create('/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: n, labels: { 'topology.kubernetes.io/zone': `zone-${n}` } }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+  }
+  return store;
+}
+
+function addClass(store: Store, c: { name: string; mode?: string; isDefault?: boolean }): void {
+  store.create(SC, {
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+    metadata: { name: c.name, ...(c.isDefault ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) },
+    provisioner: 'ebs.csi.aws.com', reclaimPolicy: 'Delete', volumeBindingMode: c.mode ?? 'Immediate',
+  });
+}
+
+function claim(store: Store, name: string, extra: Record<string, unknown> = {}): KubeObject {
+  return store.create(PVC, {
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'ns' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, ...extra },
+  });
+}
+
+const get = (s: Store, n: string): any => s.get(PVC, 'ns', n);
+const events = (s: Store, name: string): Array<{ reason: string; message: string; type: string }> =>
+  s.list('/events', 'ns').items.filter((e: any) => e.involvedObject?.name === name) as any;
+
+describe('DefaultStorageClass admission', () => {
+  it('names the default class on create when the claim names none; "" and a named class stay', () => {
+    const store = world([{ name: 'gp3-csi', isDefault: true, mode: 'WaitForFirstConsumer' }, { name: 'gold' }]);
+    expect(claim(store, 'plain').spec).toMatchObject({ storageClassName: 'gp3-csi' });
+    expect((claim(store, 'empty', { storageClassName: '' }).spec as any).storageClassName).toBe('');
+    expect((claim(store, 'named', { storageClassName: 'gold' }).spec as any).storageClassName).toBe('gold');
+  });
+});
+
+describe('PV controller', () => {
+  it('Immediate: provisions a PersistentVolume and binds the claim to it', async () => {
+    const store = world([{ name: 'gold', isDefault: true }]);
+    stops.push(startVolumeBinder(store));
+    const c = claim(store, 'data');
+    await until(() => get(store, 'data')?.status?.phase === 'Bound');
+    const pvc = get(store, 'data');
+    const pvName = `pvc-${c.metadata.uid}`;
+    expect(pvc.spec.volumeName).toBe(pvName);
+    expect(pvc.metadata.annotations).toMatchObject({ 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes', 'volume.kubernetes.io/storage-provisioner': 'ebs.csi.aws.com' });
+    expect(pvc.status).toEqual({ phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '5Gi' } });
+    const pv: any = store.get('/persistentvolumes', undefined, pvName);
+    expect(pv.spec).toMatchObject({ storageClassName: 'gold', capacity: { storage: '5Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete', claimRef: { namespace: 'ns', name: 'data', uid: c.metadata.uid } });
+    expect(pv.metadata.annotations['pv.kubernetes.io/provisioned-by']).toBe('ebs.csi.aws.com');
+    expect(pv.status.phase).toBe('Bound');
+    expect(events(store, 'data').map((e) => e.reason)).toEqual(expect.arrayContaining(['ExternalProvisioning', 'Provisioning', 'ProvisioningSucceeded']));
+  });
+
+  it('WaitForFirstConsumer: Pending with the WaitForFirstConsumer event until selected-node is set, then bound', async () => {
+    const store = world([{ name: 'gp3-csi', isDefault: true, mode: 'WaitForFirstConsumer' }]);
+    stops.push(startVolumeBinder(store));
+    claim(store, 'data');
+    await until(() => events(store, 'data').some((e) => e.reason === 'WaitForFirstConsumer'));
+    await settle();
+    expect(get(store, 'data').status.phase).toBe('Pending');
+    expect(get(store, 'data').spec.volumeName).toBeUndefined();
+    expect(events(store, 'data').find((e) => e.reason === 'WaitForFirstConsumer')!.message).toBe('waiting for first consumer to be created before binding');
+    const cur = get(store, 'data');
+    store.update(PVC, { ...cur, metadata: { ...cur.metadata, resourceVersion: undefined, annotations: { 'volume.kubernetes.io/selected-node': 'node-b' } } });
+    await until(() => get(store, 'data')?.status?.phase === 'Bound');
+    const pv: any = store.get('/persistentvolumes', undefined, get(store, 'data').spec.volumeName);
+    expect(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['zone-node-b']);
+  });
+
+  it('no class and no default: Pending forever with FailedBinding; a default class made later is assigned and binds', async () => {
+    const store = world([{ name: 'gold' }]);
+    stops.push(startVolumeBinder(store));
+    claim(store, 'data');
+    claim(store, 'unknown', { storageClassName: 'silver' });
+    await until(() => events(store, 'data').some((e) => e.reason === 'FailedBinding'));
+    await settle();
+    expect(get(store, 'data').status.phase).toBe('Pending');
+    expect(get(store, 'data').spec.storageClassName).toBeUndefined();
+    expect(events(store, 'data').find((e) => e.reason === 'FailedBinding')!.message).toBe('no persistent volumes available for this claim and no storage class is set');
+    expect(events(store, 'unknown').find((e) => e.reason === 'ProvisioningFailed')).toMatchObject({ type: 'Warning', message: 'storageclass.storage.k8s.io "silver" not found' });
+    expect(get(store, 'unknown').status.phase).toBe('Pending');
+    addClass(store, { name: 'standard', isDefault: true });
+    await until(() => get(store, 'data')?.status?.phase === 'Bound');
+    expect(get(store, 'data').spec.storageClassName).toBe('standard');
+    expect(get(store, 'unknown').status.phase).toBe('Pending');
+  });
+});
+
+describe('scheduler VolumeBinding + PV controller', () => {
+  function deployment(store: Store, claimName: string): void {
+    store.create('apps/deployments', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'ns' },
+      spec: {
+        replicas: 1, selector: { matchLabels: { app: 'x' } },
+        template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'img:1' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] } },
+      },
     });
-    const binder = startVolumeBinder(store);
-    const claim = (name: string, extra: Record<string, unknown>) =>
-      store.create('/persistentvolumeclaims', {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: { name, namespace: 'ns' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } }, ...extra },
-      });
-    claim('by-default', {});
-    claim('named', { storageClassName: 'standard' });
-    claim('unknown-class', { storageClassName: 'gold' });
-    await tick();
-    const phase = (n: string) => (store.get('/persistentvolumeclaims', 'ns', n)?.status as any)?.phase;
-    expect(phase('by-default')).toBe('Bound');
-    expect(phase('named')).toBe('Bound');
-    expect((store.get('/persistentvolumeclaims', 'ns', 'named')?.status as any).capacity).toEqual({ storage: '5Gi' });
-    expect(phase('unknown-class')).not.toBe('Bound');
-    binder.stop();
+  }
+  const pods = (s: Store): any[] => s.list('/pods', 'ns').items;
+
+  it('WaitForFirstConsumer: the pod waits unscheduled, the claim gets selected-node, binds, then the pod runs on that node', async () => {
+    const store = world([{ name: 'gp3-csi', isDefault: true, mode: 'WaitForFirstConsumer' }]);
+    claim(store, 'data');
+    stops.push(startVolumeBinder(store), startWorkloadController(store, { podStartMs: 20 }));
+    deployment(store, 'data');
+    await until(() => pods(store)[0]?.status?.phase === 'Running');
+    const pod = pods(store)[0];
+    const pvc = get(store, 'data');
+    expect(pvc.metadata.annotations['volume.kubernetes.io/selected-node']).toBe(pod.spec.nodeName);
+    expect(pvc.status.phase).toBe('Bound');
+    const reasons = store.list('/events', 'ns').items.map((e: any) => `${e.involvedObject.kind}/${e.reason}`);
+    expect(reasons).toEqual(expect.arrayContaining(['PersistentVolumeClaim/ProvisioningSucceeded', 'Pod/Scheduled']));
+    expect(reasons).not.toContain('Pod/FailedScheduling');
+  });
+
+  it('an unbound claim of no class: the pod is unschedulable (unbound immediate claims), then scheduled once it binds', async () => {
+    const store = world([]);
+    claim(store, 'data');
+    stops.push(startVolumeBinder(store), startWorkloadController(store, { podStartMs: 20 }));
+    deployment(store, 'data');
+    await until(() => store.list('/events', 'ns').items.some((e: any) => e.reason === 'FailedScheduling'));
+    await settle();
+    const pod = pods(store)[0];
+    expect(pod.spec.nodeName).toBeUndefined();
+    expect(pod.status.conditions[0]).toMatchObject({
+      type: 'PodScheduled', status: 'False', reason: 'Unschedulable',
+      message: '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
+    });
+    expect(get(store, 'data').status.phase).toBe('Pending');
+    addClass(store, { name: 'standard', isDefault: true });
+    await until(() => pods(store)[0]?.status?.phase === 'Running');
+    expect(get(store, 'data').status.phase).toBe('Bound');
   });
 });

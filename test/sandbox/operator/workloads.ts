@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, Store } from '../types.ts';
 import { multiAttachBlocker, multiAttachMessage } from './attach.ts';
+import { SELECTED_NODE, isBound, isDelayBinding } from './volumes.ts';
 import { recordEvent } from './events.ts';
 import { registryStartupLines, operatorStartupLines, nodeCaLines } from './logs.ts';
 import { Loop, get, now, randomSuffix, templateHash, tryDelete, tryList, writeStatus } from './util.ts';
@@ -21,6 +22,7 @@ const RS = 'apps/replicasets';
 const DEP = 'apps/deployments';
 const DS = 'apps/daemonsets';
 const PODS = '/pods';
+const PVC = '/persistentvolumeclaims';
 const TERMINATING = 'sandbox.regctl.io/graceful-termination';
 
 type Pod = KubeObject & { spec?: any; status?: any };
@@ -54,6 +56,10 @@ function containerStartEvents(store: Store, p: Pod, only?: string): void {
     recordEvent(store, p, 'Created', `Created container ${c.name}`, o);
     recordEvent(store, p, 'Started', `Started container ${c.name}`, o);
   }
+}
+
+function podClaims(p: Pod): string[] {
+  return ((p.spec?.volumes ?? []) as any[]).map((v) => v.persistentVolumeClaim?.claimName).filter((c): c is string => !!c);
 }
 
 function alive(p: Pod): boolean {
@@ -95,13 +101,13 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     return (get<any[]>(n, 'status.addresses') ?? []).find((a) => a.type === 'InternalIP')?.address ?? '10.0.0.1';
   }
 
-  function pendingStatus(p: Pod, nodeName: string | undefined): Record<string, unknown> {
+  function pendingStatus(p: Pod, nodeName: string | undefined, unschedulable = '0/0 nodes are available: no nodes available to schedule pods.'): Record<string, unknown> {
     const t = now();
     const containers = (p.spec?.containers ?? []) as any[];
     if (!nodeName) {
       return {
         phase: 'Pending',
-        conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'Unschedulable', message: '0/0 nodes are available: no nodes available to schedule pods.' }],
+        conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: t, reason: 'Unschedulable', message: unschedulable }],
         qosClass: 'Burstable',
       };
     }
@@ -166,8 +172,90 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     }
   }
 
+  /**
+   * The scheduler's VolumeBinding plugin (kube 1.30 pkg/scheduler/framework/plugins/volumebinding/volume_binding.go,
+   * binder.go): a claim that is missing, being deleted, or unbound with an Immediate class makes the pod unschedulable;
+   * unbound claims of a WaitForFirstConsumer class get `volume.kubernetes.io/selected-node` (PreBind) and the pod is
+   * bound to the node only once the PV controller has bound them (a claim already holding selected-node keeps its node).
+   */
+  function volumeGate(p: Pod, node: string): { node: string; wait?: boolean; unschedulable?: string } {
+    const ns = p.metadata.namespace!;
+    const delayed: KubeObject[] = [];
+    for (const name of podClaims(p)) {
+      const c = store.get(PVC, ns, name);
+      if (!c) return { node, unschedulable: `persistentvolumeclaim "${name}" not found` };
+      if (c.metadata.deletionTimestamp) return { node, unschedulable: `persistentvolumeclaim "${name}" is being deleted` };
+      if (isBound(c)) continue;
+      if (!isDelayBinding(store, c)) return { node, unschedulable: 'pod has unbound immediate PersistentVolumeClaims' };
+      delayed.push(c);
+    }
+    if (!delayed.length) return { node };
+    const target = delayed.map((c) => c.metadata.annotations?.[SELECTED_NODE]).find((n): n is string => !!n) ?? node;
+    for (const c of delayed) {
+      if (c.metadata.annotations?.[SELECTED_NODE] === target) continue;
+      store.update(PVC, { ...c, metadata: { ...c.metadata, resourceVersion: undefined, annotations: { ...c.metadata.annotations, [SELECTED_NODE]: target } } });
+    }
+    return { node: target, wait: true };
+  }
+
+  /** FailedScheduling as the scheduler words an UnschedulableAndUnresolvable PreFilter result on every node. */
+  function unschedulableMessage(reason: string): string {
+    const n = nodes().length;
+    return `0/${n} nodes are available: ${reason}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`;
+  }
+
+  /** Pods the scheduler holds: bound once their claims are (value: the node), or retried (value: a fixed node or undefined). */
+  const awaitingVolumes = new Map<string, string>();
+  const unschedulableByVolumes = new Map<string, string | undefined>();
+
+  /** The scheduler binds the pod to the node (pods/binding): nodeName, Scheduled, the kubelet starts it after podStartMs. */
+  function bindPod(p: Pod, node: string): void {
+    const key = `${p.metadata.namespace}/${p.metadata.name}`;
+    let cur: Pod;
+    try {
+      cur = store.update(PODS, { ...p, metadata: { ...p.metadata, resourceVersion: undefined }, spec: { ...p.spec, nodeName: node } }) as Pod;
+    } catch {
+      return;
+    }
+    const stored = writeStatus(store, PODS, cur, pendingStatus(cur, node));
+    recordEvent(store, stored, 'Scheduled', `Successfully assigned ${key} to ${node}`, { component: 'default-scheduler' });
+    startAt.set(key, Date.now() + opts.podStartMs);
+    loop.later(opts.podStartMs);
+  }
+
+  /** Pods held for their volumes: bind them when the claims are bound, try the unschedulable ones again. */
+  function scheduleHeld(): void {
+    for (const p of tryList(store, PODS) as Pod[]) {
+      const key = `${p.metadata.namespace}/${p.metadata.name}`;
+      if (p.spec?.nodeName || p.metadata.deletionTimestamp) continue;
+      const target = awaitingVolumes.get(key);
+      if (target) {
+        if (podClaims(p).every((c) => isBound(store.get(PVC, p.metadata.namespace, c)))) {
+          awaitingVolumes.delete(key);
+          bindPod(p, target);
+        }
+        continue;
+      }
+      if (!unschedulableByVolumes.has(key)) continue;
+      const node = unschedulableByVolumes.get(key) ?? pickNode([], p.spec?.nodeSelector);
+      if (!node) continue;
+      const g = volumeGate(p, node);
+      if (g.unschedulable) continue;
+      unschedulableByVolumes.delete(key);
+      if (g.wait) awaitingVolumes.set(key, g.node);
+      else bindPod(p, g.node);
+    }
+    for (const k of [...awaitingVolumes.keys(), ...unschedulableByVolumes.keys()]) {
+      const [ns, name] = k.split('/');
+      if (!store.get(PODS, ns, name!)) (awaitingVolumes.delete(k), unschedulableByVolumes.delete(k));
+    }
+  }
+
   function createPod(owner: KubeObject, ownerKind: string, template: any, namePrefix: string, nodeName: string | undefined, extraLabels: Record<string, string>): void {
     const spec = structuredClone(template?.spec ?? {});
+    const gate = nodeName && podClaims({ spec } as Pod).length ? volumeGate({ metadata: { namespace: owner.metadata.namespace }, spec } as Pod, nodeName) : undefined;
+    const fixedNode = ownerKind === 'DaemonSet' ? nodeName : undefined;
+    if (gate?.wait || gate?.unschedulable) nodeName = undefined;
     if (nodeName) spec.nodeName = nodeName;
     spec.restartPolicy ??= 'Always';
     spec.dnsPolicy ??= 'ClusterFirst';
@@ -193,12 +281,17 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     } catch {
       return; // name clash: next pass retries
     }
-    const stored = writeStatus(store, PODS, created, pendingStatus(created, nodeName));
+    const podKey = `${created.metadata.namespace}/${created.metadata.name}`;
+    if (gate?.wait) awaitingVolumes.set(podKey, gate.node);
+    if (gate?.unschedulable) unschedulableByVolumes.set(podKey, fixedNode);
+    const stored = gate?.wait
+      ? writeStatus(store, PODS, created, { phase: 'Pending', qosClass: 'Burstable' })
+      : writeStatus(store, PODS, created, pendingStatus(created, nodeName, gate?.unschedulable ? unschedulableMessage(gate.unschedulable) : undefined));
     const controller = ownerKind === 'DaemonSet' ? 'daemonset-controller' : 'replicaset-controller';
     recordEvent(store, owner, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, { component: controller });
     const podRef = `${created.metadata.namespace}/${created.metadata.name}`;
     if (nodeName) recordEvent(store, stored, 'Scheduled', `Successfully assigned ${podRef} to ${nodeName}`, { component: 'default-scheduler' });
-    else recordEvent(store, stored, 'FailedScheduling', (stored.status as any).conditions[0].message, { type: 'Warning', component: 'default-scheduler' });
+    else if (!gate?.wait) recordEvent(store, stored, 'FailedScheduling', (stored.status as any).conditions[0].message, { type: 'Warning', component: 'default-scheduler' });
     if (nodeName) {
       startAt.set(`${created.metadata.namespace}/${created.metadata.name}`, Date.now() + opts.podStartMs);
       loop.later(opts.podStartMs);
@@ -505,6 +598,7 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
   }
 
   function reconcile(): void {
+    scheduleHeld();
     kubelet();
     const allPods = tryList(store, PODS) as Pod[];
     const allRs = tryList(store, RS);
@@ -540,7 +634,7 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
   }
 
   const off = store.on((key) => {
-    if (key === DEP || key === RS || key === DS || key === PODS || key === '/nodes') loop.trigger();
+    if (key === DEP || key === RS || key === DS || key === PODS || key === '/nodes' || key === PVC) loop.trigger();
   });
   loop.trigger();
   /** The container of a pod after it exited with exitCode: lastState terminated, one more restart. */
