@@ -6,10 +6,14 @@ import { requestServiceAccountToken } from '../cluster/tokens.js';
 import { AuthError, UsageError } from '../errors.js';
 
 export async function run(ctx: Context, _args: string[], o: OptionsOf<typeof spec>): Promise<void> {
-  const durationSeconds = o.serviceAccount ? tokenDurationSeconds(o.duration) : 3600;
   if (!o.serviceAccount && o.namespace) {
     throw new UsageError('-n/--namespace only applies with --service-account', 'add --service-account SA, or drop -n');
   }
+  // No spec default: a --duration given without -z would otherwise be silently ignored (tokenDurationSeconds: 1h).
+  if (!o.serviceAccount && o.duration !== undefined) {
+    throw new UsageError('--duration only applies with --service-account (your own token keeps the lifetime it has)', `add -z SA for a service-account token of that lifetime: regctl token -z SA --duration ${o.duration}, or drop --duration`);
+  }
+  const durationSeconds = o.serviceAccount ? tokenDurationSeconds(o.duration) : 3600;
   const cluster = await ctx.cluster(o.namespace);
   if (o.serviceAccount) {
     const t = await requestServiceAccountToken(cluster, cluster.namespace, o.serviceAccount, durationSeconds);

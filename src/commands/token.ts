@@ -7,7 +7,7 @@ export const spec = defineCommand({
     'Print a bearer token on stdout for scripts: your kubeconfig token (like `oc whoami -t`), or with --service-account a short-lived token from the TokenRequest API. The registry accepts it as the password of any user name.',
   options: {
     serviceAccount: { flags: '-z, --service-account <name>', description: 'issue a token for this service account (TokenRequest)' },
-    duration: { flags: '--duration <duration>', description: 'with --service-account: token lifetime (min 10m)', default: '1h' },
+    duration: { flags: '--duration <duration>', description: 'with --service-account: token lifetime (min 10m; default: 1h)' },
     namespace: namespaceOption("with --service-account: its namespace (default: the context's)"),
   },
   examples: [

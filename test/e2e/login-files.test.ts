@@ -194,5 +194,19 @@ describe('token', () => {
     r = await t.cli(['token', '-z', 'pipeline', '--duration', '5m']);
     expect(r.code).toBe(2);
     expectOneError(r, /too short/, /10m/);
+    // --duration without -z was silently ignored (the spec's default hid it): refused, and no token printed.
+    r = await t.cli(['token', '--duration', '2h']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expectOneError(r, /--duration only applies with --service-account/, /-z SA --duration 2h/);
+  });
+
+  it('-z without --duration: a token of 1h', async () => {
+    const before = Date.now();
+    const r = await t.cli(['token', '-z', 'pipeline', '-n', PROJECT]);
+    expect(r.code, r.all).toBe(0);
+    const expires = Date.parse(/expires at (\S+)/.exec(r.stderr)![1]!);
+    expect(expires - before).toBeGreaterThan(55 * 60_000);
+    expect(expires - before).toBeLessThan(65 * 60_000);
   });
 });
