@@ -26,6 +26,7 @@ export const R = {
   node: r('', 'v1', 'nodes', 'Node', false),
   event: r('', 'v1', 'events', 'Event', true),
   storageClass: r('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false),
+  persistentVolume: r('', 'v1', 'persistentvolumes', 'PersistentVolume', false),
   deployment: r('apps', 'v1', 'deployments', 'Deployment', true),
   daemonSet: r('apps', 'v1', 'daemonsets', 'DaemonSet', true),
   role: r('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),

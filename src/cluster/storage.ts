@@ -1,6 +1,7 @@
 // `regctl set-storage`: what the cluster looks like (config, claim, storage classes, credentials secret, image
 // streams), and the plan — pre-flight problems, risks needing --yes, and the writes in order (PVC, secret,
 // one JSON patch of the Config). planStorage() is pure so every rule is unit-tested (d.6, d.7, seeds 001/004).
+import { NO_PROVISIONER, cannotProvision, createPvFix, describeNeeds, matchingVolume, type ClaimNeeds } from './static-volumes.js';
 import type { Cluster, Json } from './cluster.js';
 import { isApiError } from './api-error.js';
 import { R, NAMES } from './resources.js';
@@ -62,6 +63,8 @@ export interface StorageState {
   pvc: Json | null;
   /** null when they could not be listed. */
   storageClasses: Json[] | null;
+  /** Read for pvc; null/absent when they could not be listed. */
+  persistentVolumes?: Json[] | null;
   userSecret: Json | null;
   mintedSecret: boolean;
   images: { held: boolean; why: string };
@@ -288,6 +291,11 @@ function planPvc(p: PvcRequest, st: StorageState, plan: Plan): boolean {
     const waitsForPod = pvc.status?.phase === 'Pending' && !pvc.metadata?.annotations?.['volume.kubernetes.io/selected-node']
       && st.storageClasses?.find((s) => s.metadata?.name === sc)?.volumeBindingMode === 'WaitForFirstConsumer';
     if (pvc.status?.phase && pvc.status.phase !== 'Bound' && !waitsForPod) plan.warnings.push(`PersistentVolumeClaim ${p.claim} is ${pvc.status.phase}: the registry pod waits until it is bound`);
+    if (pvc.status?.phase !== 'Bound') {
+      const cls = st.storageClasses?.find((s) => s.metadata?.name === sc);
+      const need: ClaimNeeds = { className: sc ?? '', size: size ?? DEFAULT_SIZE, accessModes: modes, volumeMode: pvc.spec?.volumeMode, claim: { namespace: NAMES.registryNamespace, name: p.claim } };
+      noVolumeWarning(cls, need, st, plan);
+    }
     const noRwxRwo = accessModeProblem(p.claim, modes, 1, 'Recreate');
     if (noRwxRwo) {
       plan.problems.push({ message: noRwxRwo, hint: 'the registry needs a ReadWriteMany claim, or ReadWriteOnce with one replica; choose another --claim' });
@@ -306,6 +314,9 @@ function planPvc(p: PvcRequest, st: StorageState, plan: Plan): boolean {
     } else if (st.storageClasses && !st.storageClasses.some(isDefaultClass)) {
       plan.warnings.push('there is no default storage class: the claim stays Pending until a matching PersistentVolume exists (or pass --storage-class)');
     }
+    const className: string | undefined = p.storageClass ?? st.storageClasses?.find(isDefaultClass)?.metadata?.name;
+    const cls = className ? st.storageClasses?.find((s) => s.metadata?.name === className) : undefined;
+    noVolumeWarning(cls, { className: className ?? '', size: p.size ?? DEFAULT_SIZE, accessModes: [mode], claim: { namespace: NAMES.registryNamespace, name: p.claim } }, st, plan);
     const obj: Json = {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
@@ -320,6 +331,14 @@ function planPvc(p: PvcRequest, st: StorageState, plan: Plan): boolean {
     plan.writes.push({ action: 'create', kind: 'PersistentVolumeClaim', namespace: NAMES.registryNamespace, name: p.claim, body: obj, summary: `create PersistentVolumeClaim ${NAMES.registryNamespace}/${p.claim} (${p.size ?? DEFAULT_SIZE}, ${mode}${p.storageClass ? `, class ${p.storageClass}` : ''})` });
   }
   return !modes.includes('ReadWriteMany') && modes.includes('ReadWriteOnce');
+}
+
+/** A class that provisions nothing (kubernetes.io/no-provisioner) and no Available PV for the claim: it stays Pending. */
+function noVolumeWarning(cls: Json | undefined, need: ClaimNeeds, st: StorageState, plan: Plan): void {
+  if (!cannotProvision(cls) || !st.persistentVolumes || matchingVolume(st.persistentVolumes, need)) return;
+  plan.warnings.push(
+    `storage class ${need.className} has provisioner ${NO_PROVISIONER}: it creates no volumes, and no Available PersistentVolume matches the claim (${describeNeeds(need)}): PersistentVolumeClaim ${need.claim!.name} stays Pending and the registry pod unschedulable until you create one: ${createPvFix(need)}`,
+  );
 }
 
 function isDefaultClass(sc: Json): boolean {
@@ -426,15 +445,16 @@ export async function readStorageState(c: Cluster, config: Json, req: StorageReq
   const ns = NAMES.registryNamespace;
   const needsSecret = Boolean(CREDENTIAL_KEYS[req.type]);
   const caName: string | undefined = req.fields.trustedCA?.name;
-  const [pvc, classes, userSecret, minted, images, trustedCA] = await Promise.all([
+  const [pvc, classes, volumes, userSecret, minted, images, trustedCA] = await Promise.all([
     req.type === 'pvc' ? c.getOrNull(R.pvc, req.pvc!.claim, ns) : Promise.resolve(null),
     req.type === 'pvc' ? orNull(c.list(R.storageClass, { namespace: null }).then((l) => l.items)) : Promise.resolve(null),
+    req.type === 'pvc' ? orNull(c.list(R.persistentVolume, { namespace: null }).then((l) => l.items)) : Promise.resolve(null),
     needsSecret ? c.getOrNull(R.secret, USER_SECRET, ns) : Promise.resolve(null),
     needsSecret ? orNull(c.get(R.secret, MINTED_SECRET, ns)).then(Boolean) : Promise.resolve(false),
     imagesHeld(c, config),
     caName ? orNull(c.get(R.configMap, caName, NAMES.configNamespace), true) : Promise.resolve(undefined),
   ]);
-  return { config, pvc, storageClasses: classes ?? null, userSecret, mintedSecret: minted, images, trustedCA };
+  return { config, pvc, storageClasses: classes ?? null, persistentVolumes: volumes ?? null, userSecret, mintedSecret: minted, images, trustedCA };
 }
 
 /**

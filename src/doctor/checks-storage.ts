@@ -10,6 +10,7 @@ import type { CheckImpl } from './engine.js';
 import type { DoctorEnv } from './env.js';
 import { fail, ok, warn, type Outcome } from './model.js';
 import { sh } from './shell.js';
+import { NO_PROVISIONER, cannotProvision, createPvFix, describeNeeds, matchingVolume, type ClaimNeeds } from '../cluster/static-volumes.js';
 
 export interface StorageFacts {
   spec: Json;
@@ -23,6 +24,8 @@ export interface StorageFacts {
   mintedSecret?: boolean;
   /** The cluster's storage classes, read when the claim is not Bound; undefined = not readable. */
   storageClasses?: Json[];
+  /** The cluster's PersistentVolumes, read when the claim is not Bound; undefined = not readable. */
+  persistentVolumes?: Json[];
 }
 
 const NS = NAMES.registryNamespace;
@@ -87,7 +90,10 @@ const isDefaultClass = (sc: Json) =>
  * Why a claim is not Bound, as the PV controller and the scheduler decide it (kube pv_controller.go syncUnboundClaim,
  * scheduler volumebinding): a WaitForFirstConsumer class binds only once a pod using the claim is scheduled (the
  * scheduler then sets volume.kubernetes.io/selected-node), so such a claim is not the reason the registry pods are
- * not running; a claim with no class (nil) on a cluster without a default class is never provisioned.
+ * not running; a claim with no class (nil) on a cluster without a default class is never provisioned; a class
+ * with provisioner kubernetes.io/no-provisioner never provisions either: the claim needs an Available
+ * PersistentVolume that matches it (pv_controller.go findProvisionablePlugin finds no plugin of that name; the
+ * scheduler fails the pod with "didn't find available persistent volumes to bind").
  */
 function unboundClaim(claim: Json, name: string, phase: string, f: StorageFacts, evidence: string[], details: Record<string, unknown>): Outcome {
   const describe = `kubectl describe pvc ${sh(name)} -n ${NS}`;
@@ -112,6 +118,13 @@ function unboundClaim(claim: Json, name: string, phase: string, f: StorageFacts,
       const mode: string = sc.volumeBindingMode ?? 'Immediate';
       const node: string | undefined = claim.metadata?.annotations?.['volume.kubernetes.io/selected-node'];
       evidence.push(`storage class ${className}: provisioner ${sc.provisioner ?? '(none)'}, volumeBindingMode ${mode}${node ? `; selected node ${node}` : ''}`);
+      if (cannotProvision(sc) && f.persistentVolumes) {
+        const need: ClaimNeeds = { className, size: claim.spec?.resources?.requests?.storage ?? '1Gi', accessModes: claim.spec?.accessModes ?? [], volumeMode: claim.spec?.volumeMode, claim: { namespace: NS, name } };
+        if (!matchingVolume(f.persistentVolumes, need)) {
+          evidence.push(`PersistentVolumes: ${f.persistentVolumes.length}, none Available that matches (${describeNeeds(need)})`);
+          return fail(`PersistentVolumeClaim ${name} stays Pending: storage class ${className} has provisioner ${NO_PROVISIONER}, which creates no volumes, and no Available PersistentVolume matches the claim (${describeNeeds(need)})`, createPvFix(need), evidence, details);
+        }
+      }
       if (mode === 'WaitForFirstConsumer' && !node) {
         const waits = `PersistentVolumeClaim ${name} is Pending until a pod that uses it is scheduled (storage class ${className} binds WaitForFirstConsumer)`;
         if ((f.spec.replicas ?? 1) === 0) return warn(`${waits}, and the registry has 0 replicas`, 'regctl config set replicas=1', evidence, details);
@@ -214,7 +227,10 @@ export const storageCheck: CheckImpl<DoctorEnv> = {
     const type = types.length === 1 ? types[0]! : undefined;
     const facts: StorageFacts = { spec, status: cfg.status ?? {} };
     if (type === 'pvc') facts.claim = await getClaim(c, spec.storage.pvc?.claim || NAMES.defaultClaim);
-    if (facts.claim && facts.claim.status?.phase !== 'Bound') facts.storageClasses = await orUndefined(c.list(R.storageClass, { namespace: null }).then((l) => l.items));
+    if (facts.claim && facts.claim.status?.phase !== 'Bound') {
+      facts.storageClasses = await orUndefined(c.list(R.storageClass, { namespace: null }).then((l) => l.items));
+      facts.persistentVolumes = await orUndefined(c.list(R.persistentVolume, { namespace: null }).then((l) => l.items));
+    }
     if (type && CREDENTIAL_KEYS[type as StorageType]) {
       facts.userSecretKeys = await orUndefined(secretKeys(c, USER_SECRET));
       if (type === 'azure' && facts.userSecretKeys) facts.userSecretEmptyKeys = await emptySecretKeys(c, USER_SECRET);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { runCli } from '../helpers/cli.js';
+import { runTool } from './support/tool.ts';
 
 const NS = 'openshift-image-registry';
 const CFG = 'imageregistry.operator.openshift.io/configs';
@@ -115,6 +116,16 @@ describe('set-storage on bare metal (Removed, no storage)', () => {
   });
 
   it('ReadWriteOnce claim (seed 004): creates it, sets Recreate + 1 replica, warns about downtime, and --wait sees it Available', async () => {
+    // Bare metal's `standard` class is kubernetes.io/no-provisioner: as an admin would, create the volume first.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-set-storage-pv-'));
+    try {
+      const pvFile = path.join(home, 'pv.yaml');
+      fs.writeFileSync(pvFile, 'apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: registry-pv}\nspec: {capacity: {storage: 100Gi}, accessModes: [ReadWriteOnce], storageClassName: standard, persistentVolumeReclaimPolicy: Retain, hostPath: {path: /var/lib/registry}}\n');
+      const k = await runTool('kubectl', ['create', '-f', pvFile], sb.env, home);
+      expect(k.code, k.stderr).toBe(0);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
     const r = await h.regctl(['set-storage', 'pvc', '--claim', 'image-registry-pvc', '--access-mode', 'ReadWriteOnce', '--size', '50Gi', '--storage-class', 'standard', '--wait', '--timeout', '60s']);
     expect(r.stderr).toMatch(/Warning: ReadWriteOnce claim: the registry runs with rolloutStrategy Recreate and 1 replica, so upgrades and restarts have downtime/);
     expect(r.stderr).not.toMatch(/rolloutStrategy=RollingUpdate/);
@@ -122,7 +133,9 @@ describe('set-storage on bare metal (Removed, no storage)', () => {
     expect(r.stderr).toMatch(/The registry is Available on pvc \(claim image-registry-pvc\)/);
     expect(r.code).toBe(0);
     const pvc = sb.store.get('/persistentvolumeclaims', NS, 'image-registry-pvc') as any;
-    expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'standard' });
+    expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'standard', volumeName: 'registry-pv' });
+    expect(pvc.status).toMatchObject({ phase: 'Bound', capacity: { storage: '100Gi' } });
+    expect((sb.store.get('/persistentvolumes', undefined, 'registry-pv') as any).spec.claimRef).toMatchObject({ namespace: NS, name: 'image-registry-pvc' });
     const spec = h.config().spec;
     expect(spec).toMatchObject({ managementState: 'Managed', rolloutStrategy: 'Recreate', replicas: 1 });
     expect(spec.storage.pvc).toEqual({ claim: 'image-registry-pvc' });

@@ -142,6 +142,8 @@ describe('registry operator', () => {
   it('PVC access modes, two storage types and negative replicas give the CIRO messages', async () => {
     const s = cluster('baremetal', { degradedAfterMs: 0 });
     await until(s, () => cond(s, 'Removed')?.status === 'True');
+    // Bare metal's `standard` class is kubernetes.io/no-provisioner: the admin creates the volume.
+    s.create('/persistentvolumes', { metadata: { name: 'pv-rwo' }, spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'standard', hostPath: { path: '/srv/rwo' } } });
     s.create('/persistentvolumeclaims', { metadata: { name: 'rwo', namespace: NS }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } } });
     s.create('/persistentvolumeclaims', { metadata: { name: 'rox', namespace: NS }, spec: { accessModes: ['ReadOnlyMany'], resources: { requests: { storage: '10Gi' } } } });
     patchSpec(s, (sp) => Object.assign(sp, { managementState: 'Managed', replicas: 1, rolloutStrategy: 'RollingUpdate', storage: { pvc: { claim: 'rwo' } } }));
@@ -166,6 +168,7 @@ describe('registry operator', () => {
   it('pvc with an empty claim creates the default PVC', async () => {
     const s = cluster('baremetal');
     await until(s, () => cond(s, 'Removed')?.status === 'True');
+    s.create('/persistentvolumes', { metadata: { name: 'pv-rwx' }, spec: { capacity: { storage: '100Gi' }, accessModes: ['ReadWriteMany'], storageClassName: 'standard', nfs: { server: 'nfs.example.com', path: '/registry' } } });
     patchSpec(s, (sp) => Object.assign(sp, { managementState: 'Managed', replicas: 1, storage: { pvc: { claim: '' } } }));
     await until(s, () => cond(s, 'Available')?.reason === 'Ready');
     const pvc = s.get('/persistentvolumeclaims', NS, 'image-registry-storage') as any;
@@ -175,6 +178,7 @@ describe('registry operator', () => {
     expect(cfg.spec.storage.pvc.claim).toBe('image-registry-storage');
     expect(cfg.spec.storage.managementState).toBe('Managed');
     expect(cond(s, 'StorageExists')).toMatchObject({ status: 'True', reason: 'PVC Created' });
+    expect(pvc.spec.volumeName).toBe('pv-rwx');
   });
 
   it('routes: default route, custom route with TLS secret, duplicates, removal, image.config hosts', async () => {

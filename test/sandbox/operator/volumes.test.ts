@@ -29,7 +29,8 @@ function until(pred: () => boolean, timeoutMs = 3000): Promise<void> {
 }
 const settle = () => new Promise((r) => setTimeout(r, 80));
 
-function world(classes: Array<{ name: string; mode?: string; isDefault?: boolean }>): Store {
+type ClassSpec = { name: string; mode?: string; isDefault?: boolean; provisioner?: string };
+function world(classes: ClassSpec[]): Store {
   const store = createStore();
   store.create('/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
   for (const c of classes) addClass(store, c);
@@ -39,11 +40,11 @@ function world(classes: Array<{ name: string; mode?: string; isDefault?: boolean
   return store;
 }
 
-function addClass(store: Store, c: { name: string; mode?: string; isDefault?: boolean }): void {
+function addClass(store: Store, c: ClassSpec): void {
   store.create(SC, {
     apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
     metadata: { name: c.name, ...(c.isDefault ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) },
-    provisioner: 'ebs.csi.aws.com', reclaimPolicy: 'Delete', volumeBindingMode: c.mode ?? 'Immediate',
+    provisioner: c.provisioner ?? 'ebs.csi.aws.com', reclaimPolicy: 'Delete', volumeBindingMode: c.mode ?? 'Immediate',
   });
 }
 
@@ -164,5 +165,83 @@ describe('scheduler VolumeBinding + PV controller', () => {
     addClass(store, { name: 'standard', isDefault: true });
     await until(() => pods(store)[0]?.status?.phase === 'Running');
     expect(get(store, 'data').status.phase).toBe('Bound');
+  });
+});
+
+const PVS = '/persistentvolumes';
+function staticPv(store: Store, name: string, o: { size: string; modes: string[]; cls: string; labels?: Record<string, string> }): void {
+  store.create(PVS, {
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name, ...(o.labels ? { labels: o.labels } : {}) },
+    spec: { capacity: { storage: o.size }, accessModes: o.modes, storageClassName: o.cls, persistentVolumeReclaimPolicy: 'Retain', hostPath: { path: `/srv/${name}` } },
+  });
+}
+const pv = (s: Store, n: string): any => s.get(PVS, undefined, n);
+
+describe('kubernetes.io/no-provisioner classes and static PersistentVolumes', () => {
+  it('Immediate: never provisions (Warning ProvisioningFailed); binds the smallest matching Available PV once one exists', async () => {
+    const store = world([{ name: 'local', isDefault: true, provisioner: 'kubernetes.io/no-provisioner' }]);
+    stops.push(startVolumeBinder(store));
+    staticPv(store, 'small', { size: '1Gi', modes: ['ReadWriteOnce'], cls: 'local' });
+    staticPv(store, 'other-class', { size: '50Gi', modes: ['ReadWriteOnce'], cls: 'gold' });
+    staticPv(store, 'rox', { size: '50Gi', modes: ['ReadOnlyMany'], cls: 'local' });
+    const c = claim(store, 'data');
+    await until(() => events(store, 'data').some((e) => e.reason === 'ProvisioningFailed'));
+    await settle();
+    expect(events(store, 'data').find((e) => e.reason === 'ProvisioningFailed')).toMatchObject({ type: 'Warning', message: 'no volume plugin matched name: kubernetes.io/no-provisioner' });
+    expect(get(store, 'data').status.phase).toBe('Pending');
+    expect(store.list(PVS).items.map((p) => p.metadata.name).sort()).toEqual(['other-class', 'rox', 'small']);
+    expect(pv(store, 'small').status.phase).toBe('Available');
+    staticPv(store, 'big', { size: '100Gi', modes: ['ReadWriteOnce', 'ReadWriteMany'], cls: 'local' });
+    staticPv(store, 'fits', { size: '10Gi', modes: ['ReadWriteOnce'], cls: 'local' });
+    await until(() => get(store, 'data')?.status?.phase === 'Bound');
+    const pvc = get(store, 'data');
+    expect(pvc.spec.volumeName).toBe('fits');
+    expect(pvc.metadata.annotations).toMatchObject({ 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' });
+    expect(pvc.status).toEqual({ phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '10Gi' } });
+    expect(pv(store, 'fits').spec.claimRef).toMatchObject({ kind: 'PersistentVolumeClaim', namespace: 'ns', name: 'data', uid: c.metadata.uid });
+    expect(pv(store, 'fits').status.phase).toBe('Bound');
+    expect(pv(store, 'big').status.phase).toBe('Available');
+    expect(events(store, 'data').map((e) => e.reason)).not.toContain('ProvisioningSucceeded');
+  });
+
+  it('a selector limits the PVs a claim can take', async () => {
+    const store = world([{ name: 'local', provisioner: 'kubernetes.io/no-provisioner' }]);
+    stops.push(startVolumeBinder(store));
+    staticPv(store, 'a', { size: '5Gi', modes: ['ReadWriteOnce'], cls: 'local', labels: { tier: 'a' } });
+    staticPv(store, 'b', { size: '8Gi', modes: ['ReadWriteOnce'], cls: 'local', labels: { tier: 'b' } });
+    claim(store, 'data', { storageClassName: 'local', selector: { matchLabels: { tier: 'b' } } });
+    await until(() => get(store, 'data')?.status?.phase === 'Bound');
+    expect(get(store, 'data').spec.volumeName).toBe('b');
+  });
+});
+
+describe('scheduler VolumeBinding with a no-provisioner WaitForFirstConsumer class', () => {
+  it('no matching PV: the pod is unschedulable ("didn\'t find available persistent volumes to bind"); a PV created later is bound and the pod runs', async () => {
+    const store = world([{ name: 'standard', isDefault: true, mode: 'WaitForFirstConsumer', provisioner: 'kubernetes.io/no-provisioner' }]);
+    claim(store, 'data', { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '100Gi' } } });
+    stops.push(startVolumeBinder(store), startWorkloadController(store, { podStartMs: 20 }));
+    store.create('apps/deployments', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'ns' },
+      spec: {
+        replicas: 1, selector: { matchLabels: { app: 'x' } },
+        template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'img:1' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] } },
+      },
+    });
+    await until(() => store.list('/events', 'ns').items.some((e: any) => e.reason === 'FailedScheduling'));
+    await until(() => events(store, 'data').some((e) => e.reason === 'WaitForPodScheduled'));
+    const pods = (): any[] => store.list('/pods', 'ns').items;
+    expect(pods()[0].spec.nodeName).toBeUndefined();
+    expect(pods()[0].status.conditions[0].message).toBe("0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.");
+    staticPv(store, 'too-small', { size: '50Gi', modes: ['ReadWriteMany'], cls: 'standard' });
+    await settle();
+    expect(pods()[0].spec.nodeName).toBeUndefined();
+    staticPv(store, 'nfs-1', { size: '200Gi', modes: ['ReadWriteMany'], cls: 'standard' });
+    await until(() => pods()[0]?.status?.phase === 'Running');
+    const pvc = get(store, 'data');
+    expect(pvc.status.phase).toBe('Bound');
+    expect(pvc.spec.volumeName).toBe('nfs-1');
+    expect(pvc.metadata.annotations?.['volume.kubernetes.io/selected-node']).toBeUndefined();
+    expect(pv(store, 'nfs-1').spec.claimRef).toMatchObject({ name: 'data', namespace: 'ns' });
+    expect(store.list(PVS).items).toHaveLength(2);
   });
 });

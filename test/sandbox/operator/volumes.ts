@@ -15,9 +15,16 @@
 //   annotations, status Bound with the volume's access modes and capacity. A class that does not exist: Warning
 //   ProvisioningFailed `storageclass.storage.k8s.io "X" not found` (provisionClaimOperation).
 // The scheduler side (setting selected-node, holding the pod until its claims are bound) is in workloads.ts.
-// Not simulated: matching pre-created (static) PersistentVolumes, `kubernetes.io/no-provisioner` classes never
-// provisioning (the sandbox provisions for every provisioner), PV deletion on claim deletion, the pvc-/pv-protection
-// finalizers.
+// - Static PersistentVolumes (pv_controller.go syncUnboundClaim → index.go findBestMatchForClaim/findMatchingVolume,
+//   then bind: bindVolumeToClaim, updateVolumePhase, bindClaimToVolume, updateClaimStatus): before anything is
+//   provisioned an unbound claim takes the smallest Available PV with no claimRef of its class, the same volumeMode,
+//   capacity ≥ its request, access modes covering its own and labels matching its selector (for WaitForFirstConsumer
+//   classes only a PV the scheduler already pointed at the claim: `findMatchingVolume`, `bindStaticVolume`).
+// - A class whose provisioner is `kubernetes.io/no-provisioner` never provisions: findProvisionablePlugin finds no
+//   in-tree plugin of that name and provisionClaimOperation reports Warning ProvisioningFailed
+//   `no volume plugin matched name: kubernetes.io/no-provisioner` (pkg/volume/plugins.go FindPluginByName); the claim
+//   stays Pending until a matching PV appears.
+// Not simulated: PV deletion on claim deletion, the pvc-/pv-protection finalizers, Released/Failed PVs.
 import type { KubeObject, Store } from '../types.ts';
 import { recordEvent } from './events.ts';
 import { Loop, tryGet, tryList } from './util.ts';
@@ -33,6 +40,7 @@ export const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 const BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
 const BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
 const COMPONENT = 'persistentvolume-controller';
+export const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
 
 /** storage/util GetDefaultClass: the newest class marked default (ties: by name), or undefined. */
 export function defaultClass(classes: KubeObject[]): KubeObject | undefined {
@@ -69,6 +77,91 @@ function claimsOf(p: KubeObject): string[] {
   return (((p.spec as any)?.volumes ?? []) as any[]).map((v) => v.persistentVolumeClaim?.claimName).filter((c): c is string => !!c);
 }
 
+function quantity(q: unknown): number {
+  const m = /^([0-9.]+)([KMGTPE]i?|[kmgtpe])?$/.exec(String(q ?? '0'));
+  if (!m) return 0;
+  const bin: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+  const dec: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+  return Number(m[1]) * (m[2] ? (bin[m[2]] ?? dec[m[2]] ?? 1) : 1);
+}
+
+function matchesExpressions(labels: Record<string, string>, exprs: any[]): boolean {
+  return exprs.every((e) => {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    switch (e.operator) {
+      case 'In': return has && (e.values ?? []).includes(labels[e.key]);
+      case 'NotIn': return !has || !(e.values ?? []).includes(labels[e.key]);
+      case 'Exists': return has;
+      case 'DoesNotExist': return !has;
+      default: return false;
+    }
+  });
+}
+
+/** metav1.LabelSelectorAsSelector(claim.spec.selector).Matches(pv labels). */
+function selectorMatches(selector: any, labels: Record<string, string>): boolean {
+  if (!selector) return true;
+  const eq = Object.entries((selector.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
+  return eq && matchesExpressions(labels, selector.matchExpressions ?? []);
+}
+
+/** storagehelpers.CheckNodeAffinity: the PV's required node selector terms (ORed) against the node's labels. */
+function nodeAffinityMatches(pv: KubeObject, node: KubeObject): boolean {
+  const terms = ((pv.spec as any)?.nodeAffinity?.required?.nodeSelectorTerms ?? []) as any[];
+  if (!terms.length) return true;
+  const labels = node.metadata.labels ?? {};
+  return terms.some((t) => matchesExpressions(labels, t.matchExpressions ?? []));
+}
+
+function boundToClaim(pv: KubeObject, claim: KubeObject): boolean {
+  const ref = (pv.spec as any)?.claimRef;
+  return !!ref && ref.name === claim.metadata.name && ref.namespace === claim.metadata.namespace && (!ref.uid || ref.uid === claim.metadata.uid);
+}
+
+/**
+ * index.go findBestMatchForClaim → findMatchingVolume: a PV already pointed at the claim wins; with delayBinding and
+ * no node (the PV controller's call for a WaitForFirstConsumer class) nothing else — the scheduler binds those; else
+ * the smallest Available PV with no claimRef, the claim's class, selector, volumeMode, capacity ≥ request and access
+ * modes that cover the claim's (the index tries the mode sets with the fewest modes first).
+ */
+export function findMatchingVolume(store: Store, claim: KubeObject, delayBinding: boolean, node?: KubeObject, excluded: Set<string> = new Set()): KubeObject | undefined {
+  const spec = (claim.spec ?? {}) as any;
+  const requested = quantity(spec.resources?.requests?.storage);
+  const wanted: string[] = spec.accessModes ?? [];
+  const cls = claimClass(claim);
+  const mode = spec.volumeMode ?? 'Filesystem';
+  const candidates: KubeObject[] = [];
+  for (const pv of tryList(store, PV)) {
+    if (excluded.has(pv.metadata.name!)) continue; // already chosen for another claim of the same pod
+    const ps = (pv.spec ?? {}) as any;
+    if (quantity(ps.capacity?.storage) < requested) continue;
+    if ((ps.volumeMode ?? 'Filesystem') !== mode) continue;
+    if (pv.metadata.deletionTimestamp) continue;
+    const affinityOk = !node || nodeAffinityMatches(pv, node);
+    if (boundToClaim(pv, claim)) return affinityOk ? pv : undefined;
+    if (!node && delayBinding) continue;
+    if ((pv.status as any)?.phase !== 'Available' || ps.claimRef) continue;
+    if (!selectorMatches(spec.selector, pv.metadata.labels ?? {})) continue;
+    if ((pv.metadata.annotations?.[BETA_CLASS] ?? ps.storageClassName ?? '') !== cls) continue;
+    if (!affinityOk) continue;
+    const modes: string[] = ps.accessModes ?? [];
+    if (!wanted.every((m) => modes.includes(m))) continue;
+    candidates.push(pv);
+  }
+  candidates.sort((a, b) => ((a.spec as any).accessModes.length - (b.spec as any).accessModes.length) || quantity((a.spec as any).capacity?.storage) - quantity((b.spec as any).capacity?.storage));
+  return candidates[0];
+}
+
+/** volume.GetBindVolumeToClaim: the claimRef and `pv.kubernetes.io/bound-by-controller: yes` (also the scheduler's PreBind). */
+export function claimVolumeFor(store: Store, pv: KubeObject, claim: KubeObject): KubeObject {
+  if (boundToClaim(pv, claim) && pv.metadata.annotations?.[BOUND_BY_CONTROLLER]) return pv;
+  return store.update(PV, {
+    ...pv,
+    metadata: { ...pv.metadata, resourceVersion: undefined, annotations: { ...pv.metadata.annotations, [BOUND_BY_CONTROLLER]: 'yes' } },
+    spec: { ...(pv.spec as object), claimRef: { kind: 'PersistentVolumeClaim', namespace: claim.metadata.namespace, name: claim.metadata.name, uid: claim.metadata.uid, apiVersion: 'v1', resourceVersion: claim.metadata.resourceVersion } },
+  });
+}
+
 export function startVolumeBinder(store: Store, opts: { onError?: (e: unknown) => void } = {}): { stop(): void } {
   const loop = new Loop('volume-binder', reconcile, opts.onError);
   // The controller re-emits on every sync (aggregated into a count); once per claim and message is enough here.
@@ -82,6 +175,15 @@ export function startVolumeBinder(store: Store, opts: { onError?: (e: unknown) =
   }
 
   function reconcile(): void {
+    // syncVolume: an unused volume (no claimRef) is made Available (the API stored it Pending).
+    for (const pv of tryList(store, PV)) {
+      if ((pv.spec as any)?.claimRef || pv.metadata.deletionTimestamp || (pv.status as any)?.phase === 'Available') continue;
+      try {
+        store.update(PV, { ...pv, metadata: { ...pv.metadata, resourceVersion: undefined }, status: { phase: 'Available' } }, { subresource: 'status' });
+      } catch {
+        loop.later(100);
+      }
+    }
     const classes = tryList(store, SC);
     for (const claim of tryList(store, PVC)) {
       if (claim.metadata.deletionTimestamp || claim.metadata.annotations?.[BIND_COMPLETED]) continue;
@@ -107,6 +209,11 @@ export function startVolumeBinder(store: Store, opts: { onError?: (e: unknown) =
     const name = claimClass(claim);
     const cls = classes.find((c) => c.metadata.name === name) as any;
     const delay = cls?.volumeBindingMode === 'WaitForFirstConsumer';
+    const existing = findMatchingVolume(store, claim, delay);
+    if (existing) {
+      bindStaticVolume(claim, existing);
+      return;
+    }
     if (delay && !claim.metadata.annotations?.[SELECTED_NODE]) {
       const waiting = tryList(store, PODS, claim.metadata.namespace)
         .filter((p) => !p.metadata.deletionTimestamp && !(p.spec as any)?.nodeName && claimsOf(p).includes(claim.metadata.name!))
@@ -126,7 +233,25 @@ export function startVolumeBinder(store: Store, opts: { onError?: (e: unknown) =
       pending(claim);
       return;
     }
+    if (cls.provisioner === NO_PROVISIONER) {
+      event(claim, 'ProvisioningFailed', `no volume plugin matched name: ${NO_PROVISIONER}`, 'Warning');
+      pending(claim);
+      return;
+    }
     provisionAndBind(claim, cls);
+  }
+
+  /** bind(): the volume first (claimRef, phase Bound), then the claim (volumeName, annotations, status from the PV). */
+  function bindStaticVolume(claim: KubeObject, found: KubeObject): void {
+    let pv = claimVolumeFor(store, found, claim);
+    if ((pv.status as any)?.phase !== 'Bound') pv = store.update(PV, { ...pv, metadata: { ...pv.metadata, resourceVersion: undefined }, status: { phase: 'Bound' } }, { subresource: 'status' });
+    const ps = pv.spec as any;
+    const bound = store.update(PVC, {
+      ...claim,
+      metadata: { ...claim.metadata, resourceVersion: undefined, annotations: { ...claim.metadata.annotations, [BIND_COMPLETED]: 'yes', [BOUND_BY_CONTROLLER]: 'yes' } },
+      spec: { ...(claim.spec as object), volumeName: pv.metadata.name },
+    });
+    store.update(PVC, { ...bound, metadata: { ...bound.metadata, resourceVersion: undefined }, status: { phase: 'Bound', accessModes: ps.accessModes, capacity: ps.capacity } }, { subresource: 'status' });
   }
 
   function pending(claim: KubeObject): void {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, Store } from '../types.ts';
 import { multiAttachBlocker, multiAttachMessage } from './attach.ts';
-import { SELECTED_NODE, isBound, isDelayBinding } from './volumes.ts';
+import { NO_PROVISIONER, SELECTED_NODE, claimClass, claimVolumeFor, findMatchingVolume, isBound, isDelayBinding } from './volumes.ts';
 import { recordEvent } from './events.ts';
 import { registryStartupLines, operatorStartupLines, nodeCaLines } from './logs.ts';
 import { Loop, get, now, randomSuffix, templateHash, tryDelete, tryList, writeStatus } from './util.ts';
@@ -191,11 +191,29 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
     }
     if (!delayed.length) return { node };
     const target = delayed.map((c) => c.metadata.annotations?.[SELECTED_NODE]).find((n): n is string => !!n) ?? node;
+    // binder.go FindPodVolumes/checkVolumeProvisions: an existing PV that matches on the node is bound (PreBind
+    // writes its claimRef, the PV controller finishes); without one, a class that cannot provision (no provisioner or
+    // `kubernetes.io/no-provisioner`) fails every node with ErrReasonBindConflict.
+    const nodeObj = store.get('/nodes', undefined, target);
+    const staticPvs = new Map<KubeObject, KubeObject>();
     for (const c of delayed) {
+      if (c.metadata.annotations?.[SELECTED_NODE]) continue;
+      const pv = nodeObj && findMatchingVolume(store, c, true, nodeObj, new Set([...staticPvs.values()].map((v) => v.metadata.name!)));
+      if (pv) staticPvs.set(c, pv);
+      else if (noProvisioner(c)) return { node, unschedulable: `${nodes().length} node(s) didn't find available persistent volumes to bind` };
+    }
+    for (const [c, pv] of staticPvs) claimVolumeFor(store, pv, c);
+    for (const c of delayed) {
+      if (staticPvs.has(c)) continue;
       if (c.metadata.annotations?.[SELECTED_NODE] === target) continue;
       store.update(PVC, { ...c, metadata: { ...c.metadata, resourceVersion: undefined, annotations: { ...c.metadata.annotations, [SELECTED_NODE]: target } } });
     }
     return { node: target, wait: true };
+  }
+
+  function noProvisioner(c: KubeObject): boolean {
+    const p = (store.get('storage.k8s.io/storageclasses', undefined, claimClass(c)) as any)?.provisioner ?? '';
+    return p === '' || p === NO_PROVISIONER;
   }
 
   /** FailedScheduling as the scheduler words an UnschedulableAndUnresolvable PreFilter result on every node. */
@@ -634,7 +652,7 @@ export function startWorkloadController(store: Store, opts: WorkloadOptions): Wo
   }
 
   const off = store.on((key) => {
-    if (key === DEP || key === RS || key === DS || key === PODS || key === '/nodes' || key === PVC) loop.trigger();
+    if (key === DEP || key === RS || key === DS || key === PODS || key === '/nodes' || key === PVC || key === '/persistentvolumes') loop.trigger();
   });
   loop.trigger();
   /** The container of a pod after it exited with exitCode: lastState terminated, one more restart. */
