@@ -33,6 +33,41 @@ function regctl(args: string[], input?: string): Promise<{ code: number; out: st
   });
 }
 
+/** A step an administrator runs with kubectl (the demo's sandbox is its cluster). */
+function kubectl(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('kubectl', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', (e) => resolve({ code: 127, out: `${e.message}\n` }));
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+// Bare metal has no volume provisioner (storage class `standard`: kubernetes.io/no-provisioner): the claim binds only
+// to a PersistentVolume an administrator created, here a (pretend) NFS export.
+const PV = `apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: registry-nfs
+spec:
+  capacity: {storage: 100Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: standard
+  persistentVolumeReclaimPolicy: Retain
+  nfs: {server: nfs.example.com, path: /exports/registry}
+`;
+
+async function createVolume(title: string): Promise<void> {
+  const file = path.join(dir, 'pv.yaml');
+  fs.writeFileSync(file, PV);
+  process.stdout.write(`\n${bold(`# ${title}`)}\n${bold(`$ cat pv.yaml`)}\n${PV}${bold('$ kubectl create -f pv.yaml')}\n`);
+  const r = await kubectl(['create', '-f', file]);
+  process.stdout.write(r.out);
+  process.stdout.write(`(exit ${r.code})\n`);
+}
+
 async function step(title: string, args: string[]): Promise<void> {
   if ((await regctl([args[0]!, '--help'])).code !== 0) return;
   process.stdout.write(`\n${bold(`# ${title}`)}\n${bold(`$ regctl ${args.join(' ')}`)}\n`);
@@ -45,7 +80,9 @@ try {
   process.stdout.write(`Sandbox cluster ready: API ${sb.apiUrl}, router proxy ${sb.proxyUrl}\n`);
   process.stdout.write(`Try it yourself meanwhile: source ${path.join(sb.dir, 'env')}\n`);
   await step('A fresh bare-metal cluster: the registry is Removed (exit 3 tells CI)', ['status']);
-  await step('Give it storage: a ReadWriteOnce PVC (also sets Recreate and 1 replica)', ['set-storage', 'pvc', '--access-mode', 'ReadWriteOnce', '--wait', '--timeout', '60s']);
+  await step('Plan the storage first: a ReadWriteOnce PVC (regctl sees that nothing could bind it yet)', ['set-storage', 'pvc', '--access-mode', 'ReadWriteOnce', '--dry-run']);
+  await createVolume('Bare metal provisions no volumes: create the PersistentVolume the warning asks for');
+  await step('Give it storage: the claim binds to that volume (also sets Recreate and 1 replica)', ['set-storage', 'pvc', '--access-mode', 'ReadWriteOnce', '--wait', '--timeout', '60s']);
   await step('Now it is Available', ['status']);
   await step('Expose it on the default route and trust the ingress CA locally (no sudo, no --tls-verify=false)', ['expose', '--default-route', '--trust', '--certs-dir', certsDir]);
   await step('Log in: host discovered, token verified against /v2/, auth.json written', ['login', '--authfile', authfile, '--certs-dir', certsDir]);
