@@ -296,10 +296,11 @@ export function ownPullSecretWarning(before: Json, after: Json, secret: string, 
   if (ref !== undefined) return ref === secret ? `${own}: OpenShift's controller links it again right away` : undefined;
   const prefix = dockercfgPrefix(sa);
   if (!secret.startsWith(prefix)) return undefined;
-  const listed = (o: Json, f: 'secrets' | 'imagePullSecrets') => ((o[f] ?? []) as Array<{ name?: string }>).map((r) => String(r.name));
-  if (listed(before, 'secrets').length === listed(after, 'secrets').length && listed(before, 'imagePullSecrets').length === listed(after, 'imagePullSecrets').length) return undefined;
-  const mount = listed(after, 'secrets').filter((n) => n.startsWith(prefix)).sort();
-  const pull = listed(after, 'imagePullSecrets').filter((n) => n.startsWith(prefix)).sort();
+  const count = (o: Json, f: 'secrets' | 'imagePullSecrets') => ((o[f] ?? []) as unknown[]).length;
+  if (count(before, 'secrets') === count(after, 'secrets') && count(before, 'imagePullSecrets') === count(after, 'imagePullSecrets')) return undefined;
+  const ownEntries = (f: 'secrets' | 'imagePullSecrets') => ((after[f] ?? []) as Array<{ name?: string }>).map((r) => String(r.name)).filter((n) => n.startsWith(prefix)).sort();
+  const mount = ownEntries('secrets');
+  const pull = ownEntries('imagePullSecrets');
   if (mount.length && pull.length) return undefined;
   if (mount.length || pull.length) {
     const which = pull.length ? pull[0]! : mount[0]!;

@@ -4,6 +4,9 @@
 // Routes are left out on purpose: image.config status.externalRegistryHostnames already lists every registry route's
 // host (the operator copies them there), and a registry route made from spec.routes[].secretName carries that
 // secret's private key in spec.tls.key, so reading routes in openshift-image-registry is more than "discover".
+import type { Cluster } from './cluster.js';
+import { sh } from '../doctor/shell.js';
+
 export const REGISTRY_READER_ROLE = 'registry-reader';
 
 export function registryReaderRole(): Record<string, any> {
@@ -20,4 +23,18 @@ export function registryReaderRole(): Record<string, any> {
       { apiGroups: ['config.openshift.io'], resources: ['clusteroperators'], resourceNames: ['image-registry'], verbs: ['get'] },
     ],
   };
+}
+
+/** `grant reader`'s subject for the current user: `-z SA -n NS` for a service account, else the user name. */
+export async function readerSubject(c: Cluster | undefined): Promise<string> {
+  const fallback = 'USER (or -z SA -n NS)';
+  if (!c) return fallback;
+  try {
+    const { username } = await c.whoami();
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+    if (sa) return `-z ${sh(sa[2]!)} -n ${sh(sa[1]!)}`;
+    return username ? sh(username) : fallback;
+  } catch {
+    return fallback;
+  }
 }

@@ -9,6 +9,8 @@ import type { ResourceRef } from './resources.js';
 import { isApiError } from './api-error.js';
 import { NAMES, R } from './resources.js';
 import { registryRoutes } from './routes.js';
+import { readerSubject } from './reader-role.js';
+import { sh } from '../doctor/shell.js';
 import { AuthError, UsageError } from '../errors.js';
 
 const PROJECTS: ResourceRef = { group: 'project.openshift.io', version: 'v1', resource: 'projects', kind: 'Project', namespaced: false };
@@ -149,28 +151,11 @@ export async function clusterTokenDecision(c: Cluster | undefined, host: string,
     message: `cannot confirm that ${host} is this cluster's registry (${why}); regctl sends the cluster token only to hosts the cluster names`,
     hint: rejected
       ? 'log in again with `oc login` (or pass a valid --token), then run the command again'
-      : `a cluster admin runs \`regctl grant reader ${await readerSubject(c)}\` so regctl can read the registry hosts, or hand the token over yourself: \`regctl token | podman login -u unused --password-stdin ${shellWord(host)}\``,
+      : `a cluster admin runs \`regctl grant reader ${await readerSubject(c)}\` so regctl can read the registry hosts, or hand the token over yourself: \`regctl token | podman login -u unused --password-stdin ${sh(host)}\``,
   };
   return { allowed: false, known, note: `cannot confirm that ${host} is this cluster's registry (${why})`, unconfirmed };
 }
 
-/** `grant reader`'s subject for the current user: `-z SA -n NS` for a service account, else the user name. */
-export async function readerSubject(c: Cluster | undefined): Promise<string> {
-  const fallback = 'USER (or -z SA -n NS)';
-  if (!c) return fallback;
-  try {
-    const { username } = await c.whoami();
-    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
-    if (sa) return `-z ${shellWord(sa[2]!)} -n ${shellWord(sa[1]!)}`;
-    return username ? shellWord(username) : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-function shellWord(v: string): string {
-  return /^[A-Za-z0-9_./:@%+=,~-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * For commands that send the cluster token to a host the user named (login, metrics), before any token is read or

@@ -4,6 +4,7 @@ import type { Cluster, Json } from './cluster.js';
 import { isApiError } from './api-error.js';
 import { NAMES, R } from './resources.js';
 import { AuthError, NotFoundError, RegctlError } from '../errors.js';
+import { readerSubject } from './reader-role.js';
 
 export const ROUTE_ANNOTATION = NAMES.routeAnnotation;
 
@@ -242,8 +243,7 @@ export async function discoverRegistryHost(c: Cluster, namespace: string): Promi
     }
   }
   if (configForbidden && routesForbidden) {
-    // The current user, as `regctl grant reader` takes it (registry-hosts.ts imports this module: loaded on use).
-    const who = await (await import('./registry-hosts.js')).readerSubject(c);
+    const who = await readerSubject(c);
     throw new AuthError('cannot find the registry host: you may not read image.config, the registry routes or an image stream', {
       hint: `ask a cluster admin for \`regctl grant reader ${who}\`: it lets you read image.config; or name the host with --registry HOST and hand it the token yourself (\`regctl token | podman login -u unused --password-stdin HOST\`)`,
     });

@@ -24,6 +24,17 @@ export function quantityBytes(q: unknown): number {
   return Number(m[1]) * (m[2] ? UNITS[m[2]]! : 1);
 }
 
+/** The default storage class (the annotation, or its beta form), as DefaultStorageClass admission finds it. */
+export function isDefaultClass(sc: Json): boolean {
+  const a = sc.metadata?.annotations ?? {};
+  return a['storageclass.kubernetes.io/is-default-class'] === 'true' || a['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+}
+
+/** A Pending claim of a WaitForFirstConsumer class that no scheduled pod has chosen a node for yet: it waits for its pod. */
+export function waitsForFirstConsumer(claim: Json, cls: Json | undefined): boolean {
+  return claim.status?.phase === 'Pending' && !claim.metadata?.annotations?.['volume.kubernetes.io/selected-node'] && cls?.volumeBindingMode === 'WaitForFirstConsumer';
+}
+
 export function cannotProvision(cls: Json | undefined): boolean {
   return !!cls && (cls.provisioner ?? '') === NO_PROVISIONER;
 }

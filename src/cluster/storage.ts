@@ -1,7 +1,7 @@
 // `regctl set-storage`: what the cluster looks like (config, claim, storage classes, credentials secret, image
 // streams), and the plan — pre-flight problems, risks needing --yes, and the writes in order (PVC, secret,
 // one JSON patch of the Config). planStorage() is pure so every rule is unit-tested (d.6, d.7, seeds 001/004).
-import { NO_PROVISIONER, cannotProvision, createPvFix, describeNeeds, matchingVolume, type ClaimNeeds } from './static-volumes.js';
+import { NO_PROVISIONER, cannotProvision, createPvFix, describeNeeds, isDefaultClass, matchingVolume, waitsForFirstConsumer, type ClaimNeeds } from './static-volumes.js';
 import type { Cluster, Json } from './cluster.js';
 import { isApiError } from './api-error.js';
 import { R, NAMES } from './resources.js';
@@ -288,11 +288,9 @@ function planPvc(p: PvcRequest, st: StorageState, plan: Plan): boolean {
     const size = pvc.spec?.resources?.requests?.storage;
     if (p.size && size !== p.size) plan.warnings.push(`PersistentVolumeClaim ${p.claim} exists with size ${size ?? '(unset)'}: --size is ignored`);
     // A WaitForFirstConsumer class binds the claim when the registry pod that uses it is scheduled: Pending is expected.
-    const waitsForPod = pvc.status?.phase === 'Pending' && !pvc.metadata?.annotations?.['volume.kubernetes.io/selected-node']
-      && st.storageClasses?.find((s) => s.metadata?.name === sc)?.volumeBindingMode === 'WaitForFirstConsumer';
-    if (pvc.status?.phase && pvc.status.phase !== 'Bound' && !waitsForPod) plan.warnings.push(`PersistentVolumeClaim ${p.claim} is ${pvc.status.phase}: the registry pod waits until it is bound`);
+    const cls = st.storageClasses?.find((s) => s.metadata?.name === sc);
+    if (pvc.status?.phase && pvc.status.phase !== 'Bound' && !waitsForFirstConsumer(pvc, cls)) plan.warnings.push(`PersistentVolumeClaim ${p.claim} is ${pvc.status.phase}: the registry pod waits until it is bound`);
     if (pvc.status?.phase !== 'Bound') {
-      const cls = st.storageClasses?.find((s) => s.metadata?.name === sc);
       const need: ClaimNeeds = { className: sc ?? '', size: size ?? DEFAULT_SIZE, accessModes: modes, volumeMode: pvc.spec?.volumeMode, claim: { namespace: NAMES.registryNamespace, name: p.claim } };
       noVolumeWarning(cls, need, st, plan);
     }
@@ -341,10 +339,6 @@ function noVolumeWarning(cls: Json | undefined, need: ClaimNeeds, st: StorageSta
   );
 }
 
-function isDefaultClass(sc: Json): boolean {
-  const a = sc.metadata?.annotations ?? {};
-  return a['storageclass.kubernetes.io/is-default-class'] === 'true' || a['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
-}
 
 /** Pre-flight of the credentials and the secret write (only the keys that change); also used by `set-storage credentials`. */
 export function planCredentials(req: StorageRequest, st: Pick<StorageState, 'userSecret' | 'mintedSecret'>, plan: Pick<Plan, 'writes' | 'warnings' | 'problems'>): void {

@@ -318,14 +318,15 @@ async function planExpose(cluster: Cluster, o: ExposeOptions, v: Validated, host
         notes.push(`Route ${routeName} keeps its ${[existing.hostname ? `host ${existing.hostname}` : '', existing.secretName ? `certificate (secret ${existing.secretName})` : ''].filter(Boolean).join(' and ')}; to change them give --hostname/--cert again.`);
       }
       const next = keep ? (before ?? []) : rp.upsertRoute(before ?? [], { name: routeName, hostname: o.hostname, secretName });
+      const hostname = o.hostname ?? (keep ? existing.hostname : undefined);
       if (JSON.stringify(next) !== JSON.stringify(before ?? [])) {
         const s = xs.routesStep(before, next, `${(before ?? []).some((r) => r.name === routeName) ? 'update' : 'add'} ${routeName}${o.hostname ? ` (${o.hostname})` : ''}`);
         steps.push(s);
         done.set(s, `Updated spec.routes on ${CONFIG}.`);
       }
       if (!steps.length) notes.push(`Route ${routeName} is already configured in ${CONFIG} spec.routes.`);
-      host = o.hostname ?? (keep ? existing.hostname : undefined) ?? (await currentRoute(routeName))?.host ?? allocated(routeName);
-      if (wait) checks.push(xs.admittedCheck(routeName, o.hostname ?? (keep ? existing.hostname : undefined), timeout));
+      host = hostname ?? (await currentRoute(routeName))?.host ?? allocated(routeName);
+      if (wait) checks.push(xs.admittedCheck(routeName, hostname, timeout));
       break;
     }
     case 'remove-default': {

@@ -10,7 +10,7 @@ import type { Plan, RenderFormat, Step } from '../plan/types.js';
 import { retryOnConflict } from '../cluster/retry.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { failedPartWay } from '../cluster/partial.js';
-import { R } from '../cluster/resources.js';
+import { R, type ResourceRef } from '../cluster/resources.js';
 import { credentialHelperFor } from '../registry/authfile.js';
 import { getCredentials, helperProgram } from '../registry/credential-helper.js';
 import * as ps from '../cluster/pull-secret.js';
@@ -175,7 +175,7 @@ function linkLine(ctx: Context, sa: string, secret: string, fors: LinkFor[], add
  */
 async function refuseOcOrder(cluster: Cluster, verb: 'link' | 'unlink', name: string, rest: string[], forFlag: string | undefined): Promise<void> {
   const ns = cluster.namespace;
-  const exists = async (r: typeof R.secret, n: string): Promise<boolean> => {
+  const exists = async (r: ResourceRef, n: string): Promise<boolean> => {
     try {
       return Boolean(await cluster.getOrNull(r, n, ns));
     } catch {

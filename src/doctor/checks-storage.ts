@@ -10,7 +10,7 @@ import type { CheckImpl } from './engine.js';
 import type { DoctorEnv } from './env.js';
 import { fail, ok, warn, type Outcome } from './model.js';
 import { sh } from './shell.js';
-import { NO_PROVISIONER, cannotProvision, createPvFix, describeNeeds, matchingVolume, type ClaimNeeds } from '../cluster/static-volumes.js';
+import { NO_PROVISIONER, cannotProvision, createPvFix, describeNeeds, isDefaultClass, matchingVolume, waitsForFirstConsumer, type ClaimNeeds } from '../cluster/static-volumes.js';
 
 export interface StorageFacts {
   spec: Json;
@@ -83,9 +83,6 @@ function operatorStorageError(status: Json): string | undefined {
   return undefined;
 }
 
-const isDefaultClass = (sc: Json) =>
-  sc.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' || sc.metadata?.annotations?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
-
 /**
  * Why a claim is not Bound, as the PV controller and the scheduler decide it (kube pv_controller.go syncUnboundClaim,
  * scheduler volumebinding): a WaitForFirstConsumer class binds only once a pod using the claim is scheduled (the
@@ -125,7 +122,7 @@ function unboundClaim(claim: Json, name: string, phase: string, f: StorageFacts,
           return fail(`PersistentVolumeClaim ${name} stays Pending: storage class ${className} has provisioner ${NO_PROVISIONER}, which creates no volumes, and no Available PersistentVolume matches the claim (${describeNeeds(need)})`, createPvFix(need), evidence, details);
         }
       }
-      if (mode === 'WaitForFirstConsumer' && !node) {
+      if (waitsForFirstConsumer(claim, sc)) {
         const waits = `PersistentVolumeClaim ${name} is Pending until a pod that uses it is scheduled (storage class ${className} binds WaitForFirstConsumer)`;
         if ((f.spec.replicas ?? 1) === 0) return warn(`${waits}, and the registry has 0 replicas`, 'regctl config set replicas=1', evidence, details);
         return warn(`${waits}: no registry pod is scheduled yet (see the pods check)`, `kubectl get events -n ${NS} --field-selector reason=FailedScheduling`, evidence, details);
@@ -228,8 +225,10 @@ export const storageCheck: CheckImpl<DoctorEnv> = {
     const facts: StorageFacts = { spec, status: cfg.status ?? {} };
     if (type === 'pvc') facts.claim = await getClaim(c, spec.storage.pvc?.claim || NAMES.defaultClaim);
     if (facts.claim && facts.claim.status?.phase !== 'Bound') {
-      facts.storageClasses = await orUndefined(c.list(R.storageClass, { namespace: null }).then((l) => l.items));
-      facts.persistentVolumes = await orUndefined(c.list(R.persistentVolume, { namespace: null }).then((l) => l.items));
+      [facts.storageClasses, facts.persistentVolumes] = await Promise.all([
+        orUndefined(c.list(R.storageClass, { namespace: null }).then((l) => l.items)),
+        orUndefined(c.list(R.persistentVolume, { namespace: null }).then((l) => l.items)),
+      ]);
     }
     if (type && CREDENTIAL_KEYS[type as StorageType]) {
       facts.userSecretKeys = await orUndefined(secretKeys(c, USER_SECRET));

@@ -2,7 +2,7 @@
 // GET /v2/ → 401 `Bearer realm="https://HOST/openshift/token"` → GET realm with Basic user:TOKEN →
 // {"token": …} → retry with `Bearer <token>`. A `Basic realm=openshift` challenge is answered with Basic.
 import type { HttpClient, HttpResponse } from './http.js';
-import { RegistryAuthError, TOKEN_REJECTED_HINT, distributionError, hostOf, tokenRejected } from './errors.js';
+import { RegistryAuthError, TOKEN_REJECTED_HINT, distributionError, hostOf, tokenRejected, type SavedLogin } from './errors.js';
 
 export { RegistryAuthError, RegistryConnectionError, RegistryHttpError, TOKEN_REJECTED_HINT, CERT_ERROR_CODES, tokenRejected } from './errors.js';
 
@@ -86,7 +86,7 @@ export interface AuthenticatorOptions {
    * Where credentials the registry denied came from when that is not the user's own kubeconfig (e.g. `the token
    * saved for HOST in FILE`), and the login that replaces them: named in the denial, which may be another user's.
    */
-  denied?: { from: string; relogin: string };
+  denied?: SavedLogin;
   /**
    * Hosts besides the registry's own that a Bearer realm may be on (this cluster's registry hosts). No credential
    * is sent to a realm anywhere else.

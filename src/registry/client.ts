@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { HttpClient, type HttpOptions, type HttpResponse, type Trust } from './http.js';
 import { TokenAuthenticator, scopeFor, type Credentials } from './auth.js';
-import { RegistryHttpError, distributionError } from './errors.js';
+import { RegistryHttpError, distributionError, type SavedLogin } from './errors.js';
 import { httpError, nextLink } from './errors.js';
 export { httpError, nextLink };
 
@@ -26,7 +26,7 @@ export interface RegistryClientOptions extends Omit<HttpOptions, 'trust'> {
   /** Message for rejected credentials that are not an OpenShift token (a stored password). */
   rejectedMessage?: string;
   /** Where denied credentials came from (auth.json) and the login that replaces them. */
-  denied?: { from: string; relogin: string };
+  denied?: SavedLogin;
   /** Hosts besides this one a Bearer realm may be on (this cluster's registry hosts); elsewhere no credential goes. */
   realmHosts?: Iterable<string>;
   /** The OpenShift user behind the credentials, for the grant hint of a denial (asked only then). */

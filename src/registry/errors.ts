@@ -171,7 +171,13 @@ export function httpError(res: { status: number; url: string; text(): string }, 
 }
 
 /** /v2/_catalog answered "denied": what it needs, and the per-project listing that works without it (catalog, tags --all). */
-export function catalogDenied(host: string, denied?: { from: string; relogin: string }): AuthError {
+/** Credentials taken from auth.json: where they came from (`the token saved for HOST in FILE`), and the login that replaces them. */
+export interface SavedLogin {
+  from: string;
+  relogin: string;
+}
+
+export function catalogDenied(host: string, denied?: SavedLogin): AuthError {
   return new AuthError(
     `${host} refused /v2/_catalog: listing the catalog needs cluster-wide "list imagestreams" (image.openshift.io), which ${denied ? `the user of ${denied.from}` : 'this user'} does not have`,
     {

@@ -8,7 +8,7 @@
 import type { Context } from '../context.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { RegistryClient } from './client.js';
-import { RegistryAuthError } from './errors.js';
+import { RegistryAuthError, type SavedLogin } from './errors.js';
 import { lookupCredentials } from './authfile.js';
 import { resolveTrust, type ResolvedTrust } from './trust.js';
 import { INTERNAL_REGISTRY_HOST } from './reference.js';
@@ -72,7 +72,7 @@ export interface RegistrySession {
   /** A client with the cluster token when the rule allows it and it differs from the credentials used (doctor's evidence). */
   withClusterToken(): Promise<RegistryClient | undefined>;
   /** The credentials came from auth.json: where, and the login that replaces them (for a denial's message). */
-  denied?: { from: string; relogin: string };
+  denied?: SavedLogin;
 }
 
 /** The cluster when a kubeconfig is usable; undefined otherwise (explicit hosts and auth.json need none). */

@@ -11,6 +11,7 @@ import { startSandbox, type Sandbox } from './index.ts';
 import { createStore } from './store.ts';
 import type { KubeObject, Store } from './types.ts';
 import { CREATED_BY, PENDING_TOKEN, SA_NAME, SA_UID, startLegacyServiceAccountPullSecrets, TOKEN_SECRET_NAME, TOKEN_SECRET_VALUE } from './operator/sa-pull-secrets-legacy.ts';
+import { skopeoLogin as loginWithSkopeo } from '../helpers/skopeo-login.ts';
 
 const pexec = promisify(execFile);
 const NS = 'legacypull';
@@ -35,22 +36,7 @@ const settled = (sa: string) => (s: Store) => {
   return !!n && names(a.secrets).includes(n) && !!s.get('/secrets', NS, n);
 };
 
-async function skopeoLogin(password: string): Promise<{ ok: boolean; stderr: string }> {
-  const certs = path.join(tmp, 'certs', HOST);
-  fs.mkdirSync(certs, { recursive: true });
-  fs.writeFileSync(path.join(certs, 'ca.crt'), sb.caPems.service);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const p = execFile('skopeo', ['login', '--authfile', path.join(tmp, 'auth.json'), '--cert-dir', certs, '-u', 'serviceaccount', '--password-stdin', HOST],
-        { env: { PATH: process.env.PATH!, HOME: tmp, HTTPS_PROXY: sb.proxyUrl, NO_PROXY: '127.0.0.1,localhost' }, timeout: 30_000 },
-        (e, _o, stderr) => (e ? reject(Object.assign(e, { stderr })) : resolve()));
-      p.stdin!.end(password);
-    });
-    return { ok: true, stderr: '' };
-  } catch (e: any) {
-    return { ok: false, stderr: String(e.stderr) };
-  }
-}
+const skopeoLogin = (password: string) => loginWithSkopeo(sb, tmp, HOST, 'serviceaccount', password);
 
 /** Who the API server says a token is (kubectl auth whoami with only that token), or undefined when it is refused. */
 async function whoami(token: string): Promise<string | undefined> {

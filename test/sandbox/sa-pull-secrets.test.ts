@@ -11,6 +11,7 @@ import { startSandbox, type Sandbox } from './index.ts';
 import { createStore } from './store.ts';
 import type { KubeObject, Store } from './types.ts';
 import { AUTH_TOKEN_SA, getName, PULL_SECRET_REF, startServiceAccountPullSecrets } from './operator/sa-pull-secrets.ts';
+import { skopeoLogin as loginWithSkopeo } from '../helpers/skopeo-login.ts';
 
 const pexec = promisify(execFile);
 const NS = 'sapull';
@@ -32,22 +33,7 @@ const filled = (ns: string, sa: string) => (s: Store) => {
   return !!secret && Object.keys(dockercfg(secret)).length > 0;
 };
 
-async function skopeoLogin(password: string): Promise<{ ok: boolean; stderr: string }> {
-  const certs = path.join(tmp, 'certs', HOST);
-  fs.mkdirSync(certs, { recursive: true });
-  fs.writeFileSync(path.join(certs, 'ca.crt'), sb.caPems.service);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const p = execFile('skopeo', ['login', '--authfile', path.join(tmp, 'auth.json'), '--cert-dir', certs, '-u', '<token>', '--password-stdin', HOST],
-        { env: { PATH: process.env.PATH!, HOME: tmp, HTTPS_PROXY: sb.proxyUrl, NO_PROXY: '127.0.0.1,localhost' }, timeout: 30_000 },
-        (e, _o, stderr) => (e ? reject(Object.assign(e, { stderr })) : resolve()));
-      p.stdin!.end(password);
-    });
-    return { ok: true, stderr: '' };
-  } catch (e: any) {
-    return { ok: false, stderr: String(e.stderr) };
-  }
-}
+const skopeoLogin = (password: string) => loginWithSkopeo(sb, tmp, HOST, '<token>', password);
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regctl-sa-pull-'));
